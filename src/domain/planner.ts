@@ -1,0 +1,206 @@
+// The planner: target node -> upstream subgraph of connected executable nodes -> parallel groups.
+// Refuses, before anything runs, graphs with dangling edges, unknown ports, cycles or missing inputs.
+import { inputFieldsOf } from './canvas';
+import { PlanError } from './errors';
+import { findNodeType, modelFits, modelOf, outputPortsOf, type NodeTypeSpec } from './nodeTypes';
+import type { CanvasGraph, CanvasNode, Plan, PlanStep, RetryPolicySpec } from './types';
+
+/** Plans the run of `targetNodeId` (default: the graph's Response Output node). */
+export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
+  const nodes = new Map(graph.nodes.map((node) => [node.id, node]));
+  const specs = new Map<string, NodeTypeSpec>();
+  for (const node of graph.nodes) {
+    const spec = findNodeType(node.type);
+    if (!spec) throw new PlanError('UNKNOWN_NODE_TYPE', `Node "${node.id}" has unknown type "${node.type}".`, { nodeId: node.id, type: node.type });
+    specs.set(node.id, spec);
+  }
+  checkEdges(graph, nodes, specs);
+  checkAcyclic(graph);
+
+  const target = resolveTarget(graph, nodes, specs, targetNodeId);
+  const members = upstreamOf(graph, target.id);
+  const incoming = new Map<string, CanvasGraph['edges']>();
+  for (const edge of graph.edges) {
+    if (!members.has(edge.target)) continue;
+    const list = incoming.get(edge.target) ?? [];
+    list.push(edge);
+    incoming.set(edge.target, list);
+  }
+
+  const levels = new Map<string, number>();
+  const levelOf = (id: string): number => {
+    const known = levels.get(id);
+    if (known !== undefined) return known;
+    const deps = (incoming.get(id) ?? []).map((edge) => edge.source);
+    const level = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(levelOf));
+    levels.set(id, level);
+    return level;
+  };
+
+  const steps: PlanStep[] = [];
+  for (const node of graph.nodes) {
+    if (!members.has(node.id)) continue;
+    const spec = specs.get(node.id)!;
+    const edges = incoming.get(node.id) ?? [];
+    checkRequiredInputs(node, spec, edges.map((edge) => edge.targetPort));
+    const model = modelOf(node, spec);
+    if (model !== undefined && !modelFits(model, spec)) {
+      throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" uses unknown ${spec.modelKind} model "${model}".`, { nodeId: node.id, model });
+    }
+    if (node.type === 'request-input') inputFieldsOf(node.config, node.id);
+    steps.push({
+      id: node.id,
+      name: node.name ?? `${spec.label} ${node.id}`,
+      nodeType: node.type,
+      kind: spec.kind,
+      groupIndex: levelOf(node.id),
+      dependsOn: [...new Set(edges.map((edge) => edge.source))],
+      inputs: edges.map((edge) => ({ port: edge.targetPort, sourceNodeId: edge.source, sourcePort: edge.sourcePort })),
+      config: node.config,
+      ...(model !== undefined ? { model } : {}),
+      retry: retryPolicyOf(node, spec),
+      timeoutMs: positiveNumber(node.config.timeoutMs) ?? spec.timeoutMs,
+    });
+  }
+
+  const groups: string[][] = [];
+  for (const step of steps) (groups[step.groupIndex] ??= []).push(step.id);
+  return { targetNodeId: target.id, steps, groups };
+}
+
+/** Ids of `stepId` and every step downstream of it within the plan. */
+export function downstreamOf(plan: Plan, stepId: string): Set<string> {
+  const result = new Set<string>([stepId]);
+  for (const step of [...plan.steps].sort((a, b) => a.groupIndex - b.groupIndex)) {
+    if (step.dependsOn.some((dep) => result.has(dep))) result.add(step.id);
+  }
+  return result;
+}
+
+function checkEdges(graph: CanvasGraph, nodes: Map<string, CanvasNode>, specs: Map<string, NodeTypeSpec>): void {
+  graph.edges.forEach((edge, index) => {
+    const source = nodes.get(edge.source);
+    const target = nodes.get(edge.target);
+    if (!source || !target) {
+      const missing = !source ? edge.source : edge.target;
+      throw new PlanError('DANGLING_EDGE', `Edge ${edge.id ?? index} points at node "${missing}", which is not on the canvas.`, {
+        edge: edge.id ?? index,
+        nodeId: missing,
+      });
+    }
+    const sourceSpec = specs.get(source.id)!;
+    const targetSpec = specs.get(target.id)!;
+    if (!outputPortsOf(source, sourceSpec).includes(edge.sourcePort)) {
+      throw new PlanError('UNKNOWN_PORT', `Node "${source.id}" (${sourceSpec.label}) has no output port "${edge.sourcePort}".`, {
+        edge: edge.id ?? index,
+        nodeId: source.id,
+        port: edge.sourcePort,
+      });
+    }
+    const accepts = targetSpec.variadicInputs || targetSpec.inputs.some((port) => port.name === edge.targetPort);
+    if (!accepts || targetSpec.source || !targetSpec.executable) {
+      throw new PlanError('UNKNOWN_PORT', `Node "${target.id}" (${targetSpec.label}) has no input port "${edge.targetPort}".`, {
+        edge: edge.id ?? index,
+        nodeId: target.id,
+        port: edge.targetPort,
+      });
+    }
+  });
+}
+
+function checkAcyclic(graph: CanvasGraph): void {
+  const indegree = new Map(graph.nodes.map((node) => [node.id, 0]));
+  const outgoing = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    indegree.set(edge.target, (indegree.get(edge.target) ?? 0) + 1);
+    outgoing.set(edge.source, [...(outgoing.get(edge.source) ?? []), edge.target]);
+  }
+  const ready = [...indegree].filter(([, degree]) => degree === 0).map(([id]) => id);
+  let visited = 0;
+  while (ready.length > 0) {
+    const id = ready.pop()!;
+    visited += 1;
+    for (const next of outgoing.get(id) ?? []) {
+      const degree = indegree.get(next)! - 1;
+      indegree.set(next, degree);
+      if (degree === 0) ready.push(next);
+    }
+  }
+  if (visited < graph.nodes.length) {
+    const cycle = [...indegree].filter(([, degree]) => degree > 0).map(([id]) => id);
+    throw new PlanError('CYCLE', `The graph has a cycle through nodes ${cycle.map((id) => `"${id}"`).join(', ')}.`, { nodeIds: cycle });
+  }
+}
+
+function resolveTarget(
+  graph: CanvasGraph,
+  nodes: Map<string, CanvasNode>,
+  specs: Map<string, NodeTypeSpec>,
+  targetNodeId: string | undefined,
+): CanvasNode {
+  if (targetNodeId !== undefined) {
+    const node = nodes.get(targetNodeId);
+    if (!node) throw new PlanError('UNKNOWN_NODE', `Target node "${targetNodeId}" is not on the canvas.`, { nodeId: targetNodeId });
+    if (!specs.get(node.id)!.executable) {
+      throw new PlanError('NOT_EXECUTABLE', `Target node "${targetNodeId}" (${specs.get(node.id)!.label}) cannot be run.`, { nodeId: targetNodeId });
+    }
+    return node;
+  }
+  const outputs = graph.nodes.filter((node) => node.type === 'response-output');
+  if (outputs.length !== 1) {
+    throw new PlanError(
+      'NO_TARGET',
+      outputs.length === 0
+        ? 'The workflow has no Response Output node; name a target node to run.'
+        : 'The workflow has several Response Output nodes; name the target node to run.',
+      { responseOutputs: outputs.map((node) => node.id) },
+    );
+  }
+  return outputs[0]!;
+}
+
+function upstreamOf(graph: CanvasGraph, targetId: string): Set<string> {
+  const members = new Set([targetId]);
+  const queue = [targetId];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    for (const edge of graph.edges) {
+      if (edge.target === id && !members.has(edge.source)) {
+        members.add(edge.source);
+        queue.push(edge.source);
+      }
+    }
+  }
+  return members;
+}
+
+function checkRequiredInputs(node: CanvasNode, spec: NodeTypeSpec, fedPorts: string[]): void {
+  for (const port of spec.inputs) {
+    if (!port.required || fedPorts.includes(port.name)) continue;
+    const fallback = port.satisfiedByConfig ? node.config[port.satisfiedByConfig] : undefined;
+    if (typeof fallback === 'string' && fallback.trim() !== '') continue;
+    throw new PlanError(
+      'MISSING_REQUIRED_INPUT',
+      `Node "${node.id}" (${spec.label}) needs its "${port.name}" input: connect an edge to it${port.satisfiedByConfig ? ` or set config.${port.satisfiedByConfig}` : ''}.`,
+      { nodeId: node.id, port: port.name },
+    );
+  }
+  if (node.type === 'response-output' && fedPorts.length === 0) {
+    throw new PlanError('MISSING_REQUIRED_INPUT', `Response Output node "${node.id}" has no inputs connected.`, { nodeId: node.id, port: '*' });
+  }
+}
+
+function retryPolicyOf(node: CanvasNode, spec: NodeTypeSpec): RetryPolicySpec {
+  const override = node.config.retry && typeof node.config.retry === 'object' ? (node.config.retry as Record<string, unknown>) : {};
+  return {
+    initialIntervalMs: positiveNumber(override.initialIntervalMs) ?? spec.retry.initialIntervalMs,
+    backoffCoefficient: positiveNumber(override.backoffCoefficient) ?? spec.retry.backoffCoefficient,
+    maximumIntervalMs: positiveNumber(override.maximumIntervalMs) ?? spec.retry.maximumIntervalMs,
+    maximumAttempts: positiveNumber(override.maximumAttempts) ?? spec.retry.maximumAttempts,
+    nonRetryableErrorTypes: spec.retry.nonRetryableErrorTypes,
+  };
+}
+
+function positiveNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}

@@ -1,0 +1,53 @@
+// Resolving a step's inputs from upstream outputs, and the pure steps computed inside the workflow.
+// Deterministic: imported by workflow code.
+import { renderTemplate } from './template';
+import type { PlanStep, StepOutput } from './types';
+
+/** The values on a step's input ports, gathered from upstream outputs. A port fed twice gets an array. */
+export function resolveStepInputs(step: PlanStep, outputs: ReadonlyMap<string, StepOutput>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  const counts = new Map<string, number>();
+  for (const binding of step.inputs) counts.set(binding.port, (counts.get(binding.port) ?? 0) + 1);
+  for (const binding of step.inputs) {
+    const value = outputs.get(binding.sourceNodeId)?.[binding.sourcePort];
+    if ((counts.get(binding.port) ?? 0) > 1) ((values[binding.port] ??= []) as unknown[]).push(value);
+    else values[binding.port] = value;
+  }
+  return values;
+}
+
+/** Computes the output of an inline step (Request Input, Webhook Trigger, Template, Response Output). */
+export function runInlineStep(step: PlanStep, inputs: Record<string, unknown>, runInputs: Record<string, unknown>): StepOutput {
+  switch (step.nodeType) {
+    case 'request-input':
+    case 'webhook-trigger':
+      return { ...runInputs };
+    case 'template': {
+      const template = typeof step.config.template === 'string' ? step.config.template : '';
+      const text = renderTemplate(template, inputs);
+      let json: unknown = null;
+      if (step.config.format === 'json') {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new Error(`Template "${step.id}" did not render valid JSON.`);
+        }
+      }
+      return { text, json };
+    }
+    case 'response-output': {
+      const ports = Object.keys(inputs);
+      if (ports.length === 1 && step.config.wrap !== true) return { value: inputs[ports[0]!] };
+      return { value: inputs };
+    }
+    default:
+      throw new Error(`Step "${step.id}" of type ${step.nodeType} is not an inline step.`);
+  }
+}
+
+/** The prompt of a generation step: `config.prompt` rendered with the inputs, else the `prompt` input. */
+export function promptOf(step: PlanStep, inputs: Record<string, unknown>): string {
+  if (typeof step.config.prompt === 'string') return renderTemplate(step.config.prompt, inputs);
+  const prompt = inputs.prompt;
+  return typeof prompt === 'string' ? prompt : JSON.stringify(prompt ?? '');
+}
