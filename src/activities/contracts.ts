@@ -1,0 +1,84 @@
+// Types exchanged between the workflow and its activities. Types only: workflow code imports them.
+import type { ExecutionStatus, StepStatus } from '../domain/statuses';
+import type { StepOutput, TriggerType } from '../domain/types';
+
+/** Why a run or step failed, as stored and shown to users. */
+export interface RunErrorInfo {
+  /** The failed step, when one did. */
+  stepId?: string;
+  nodeType?: string;
+  /** A closed error type: provider error types, `StepTimeout`, `RunTimeout`, `Cancelled`, `InlineStepFailed`. */
+  type: string;
+  message: string;
+  attempt?: number;
+}
+
+/** A change to one step, written by the workflow's mirror. Terminal statuses never regress. */
+export interface StepPatch {
+  stepId: string;
+  status: StepStatus;
+  output?: StepOutput;
+  error?: RunErrorInfo;
+  attempts?: number;
+  startedAtMs?: number;
+  finishedAtMs?: number;
+  reused?: boolean;
+}
+
+/** A change to the run, ordered by `seq`: an older or post-terminal write is ignored. */
+export interface RunPatch {
+  status: ExecutionStatus;
+  seq: number;
+  output?: unknown;
+  error?: RunErrorInfo;
+  durationMs?: number;
+  startedAtMs?: number;
+  finishedAtMs?: number;
+}
+
+/** One mirror write: run and step changes applied in one transaction. */
+export interface MirrorBatch {
+  executionId: string;
+  run?: RunPatch;
+  steps: StepPatch[];
+  /** On completion: apply step outputs to the canvas nodes as their latest results. */
+  applyResults?: { workflowId: string };
+  /** On error or cancel: refund the run's credits (once, whatever retries happen). */
+  refund?: boolean;
+}
+
+/** What a provider step's activity receives. */
+export interface ProviderStepInput {
+  executionId: string;
+  stepId: string;
+  nodeType: string;
+  model?: string;
+  config: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+}
+
+/** The input of the run workflow. */
+export interface RunExecutionInput {
+  executionId: string;
+  accountId: string;
+  workflowId: string;
+  workflowSlug: string;
+  canvasId: string;
+  triggerType: TriggerType;
+  plan: import('../domain/types').Plan;
+  inputs: Record<string, unknown>;
+  /** When the API received the request (ms since epoch): durations are measured from here. */
+  receivedAtMs: number;
+  runTimeoutMs: number;
+  /** From-step replays: outputs of earlier steps, reused instead of re-run. */
+  reusedOutputs?: Record<string, StepOutput>;
+}
+
+/** How a run ended. */
+export interface RunExecutionResult {
+  executionId: string;
+  status: Extract<ExecutionStatus, 'completed' | 'error' | 'cancelled'>;
+  output: unknown;
+  error?: RunErrorInfo;
+  durationMs: number;
+}

@@ -1,0 +1,14 @@
+// What every route module receives.
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import type { Admissions } from '../services/admission';
+
+/** Shared dependencies of the API routes. */
+export interface ApiDeps {
+  db: Db;
+  temporal: Client;
+  admissions: Admissions;
+  config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'>;
+  log: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
+}

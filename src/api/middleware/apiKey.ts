@@ -1,0 +1,31 @@
+// Authenticates `x-api-key`: a known, active key of an approved account.
+import type { Middleware } from 'koa';
+import type { Db } from '../../db/client';
+import { hashApiKey } from '../../services/apiKeys';
+import { accountNotApproved, keyRevoked, unauthorized } from '../errors';
+
+/** The authenticated caller, on `ctx.state.auth`. */
+export interface AuthState {
+  keyId: string;
+  capabilities: string[];
+  account: { id: string; tier: 'pro' | 'business' | 'enterprise'; approved: boolean; creditBalance: number };
+}
+
+/** Requires a valid API key and puts the caller on `ctx.state.auth`. */
+export function requireApiKey(db: Db): Middleware {
+  return async (ctx, next) => {
+    const secret = ctx.get('x-api-key');
+    if (!secret) throw unauthorized('Pass your API key in the x-api-key header.');
+    const key = secret.length > 200 ? null : await db.apiKey.findUnique({ where: { hash: hashApiKey(secret) }, include: { account: true } });
+    if (!key) throw unauthorized('This API key is not valid.');
+    if (!key.active) throw keyRevoked();
+    if (!key.account.approved) throw accountNotApproved();
+    const auth: AuthState = {
+      keyId: key.id,
+      capabilities: key.capabilities,
+      account: { id: key.account.id, tier: key.account.tier, approved: key.account.approved, creditBalance: key.account.creditBalance },
+    };
+    ctx.state.auth = auth;
+    return next();
+  };
+}

@@ -1,0 +1,35 @@
+// Renders every error as the documented JSON shape. Unknown errors become a 500 without internals.
+import type { Middleware } from 'koa';
+import { HttpError } from '../errors';
+
+/** Logs unexpected errors; the client only sees a generic message and a request id. */
+export type ErrorLogger = (err: unknown, context: { method: string; path: string; requestId: string }) => void;
+
+/** The error-rendering middleware; mount it first. */
+export function errorHandler(log: ErrorLogger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'NOT_FOUND', `No route for ${ctx.method} ${ctx.path}.`);
+    } catch (err) {
+      const requestId = String(ctx.state.requestId ?? '');
+      let httpError: HttpError;
+      if (err instanceof HttpError) httpError = err;
+      else if (isClientError(err)) httpError = new HttpError(err.status, err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_REQUEST', err.message);
+      else {
+        log(err, { method: ctx.method, path: ctx.path, requestId });
+        httpError = new HttpError(500, 'INTERNAL_ERROR', `Something went wrong on our side (request ${requestId}).`);
+      }
+      ctx.status = httpError.status;
+      ctx.set(httpError.headers);
+      ctx.body = { success: false, error: { code: httpError.code, message: httpError.message, ...httpError.details } };
+    }
+  };
+}
+
+/** Errors raised by body parsing and similar with a 4xx status and a safe message. */
+function isClientError(err: unknown): err is { status: number; message: string } {
+  if (!err || typeof err !== 'object') return false;
+  const { status, expose } = err as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
+}

@@ -1,0 +1,67 @@
+// The one place that reads the environment. Parsed with zod at boot; a bad value fails fast.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const schema = z.object({
+  /** Postgres URL. Unset: `npm start` runs an embedded Postgres with its data under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Temporal frontend `host:port`. Unset: `npm start` runs `temporal server start-dev`. */
+  TEMPORAL_ADDRESS: z.string().min(3).optional(),
+  /** Temporal namespace. */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Task queue shared by API (starts runs) and workers (execute them). */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('builder-runs'),
+  /** Use TLS to reach Temporal (implied by the cert/key paths or an API key). */
+  TEMPORAL_TLS: bool.default(false),
+  /** mTLS client certificate and key (PEM files) for a Temporal cluster. */
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  /** API key for Temporal Cloud. */
+  TEMPORAL_API_KEY: z.string().optional(),
+  /** HTTP listen address of the API. */
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(3000),
+  /** Bearer token of the admin API (/admin/*). Unset: admin API is disabled (npm start makes one). */
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Platform markup applied to model prices (1.2 = +20%). */
+  CREDIT_MARKUP: z.coerce.number().positive().default(1.2),
+  /** Whole-run timeout in ms. */
+  RUN_TIMEOUT_MS: int(30 * 60_000),
+  /** Sandbox provider: latency per call, delay between streamed tokens, failure probability. */
+  SANDBOX_DELAY_MS: int(0),
+  SANDBOX_TOKEN_DELAY_MS: int(2),
+  SANDBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** OpenAI-compatible endpoint for `openai` models (any base URL). */
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  /** Let HTTP Request nodes and result callbacks reach loopback and private networks. */
+  ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** Where `npm start` keeps embedded Postgres and Temporal data. */
+  DATA_DIR: z.string().default('.data'),
+  /** Concurrency of a worker process. */
+  WORKER_MAX_ACTIVITIES: int(200),
+  WORKER_MAX_WORKFLOW_TASKS: int(100),
+});
+
+/** The parsed configuration. */
+export type Config = z.infer<typeof schema>;
+
+/** Thrown when the environment holds an invalid value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment (default: process.env) into a Config, or throws listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,141 @@
+// Brings the system up from a configuration: Postgres (given or embedded), Temporal (given or a
+// local dev server), migrations, then an API and/or a worker. Used by every entry point.
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import type { Config } from '../config';
+import { createPrisma, type Db } from '../db/client';
+import { startEmbeddedPostgres } from '../db/embedded';
+import { applyMigrations } from '../db/migrate';
+import { Admissions } from '../services/admission';
+import { locateTemporalCli } from '../../temporal/cli';
+import { startDevServer } from '../../temporal/devServer';
+import { providersFromConfig } from './providers';
+import { connectClient, connectWorker } from './temporal';
+import { bundleWorkflows, createRunWorker } from './worker';
+
+/** Which parts to run in this process. */
+export interface SystemOptions {
+  api: boolean;
+  worker: boolean;
+  log: (message: string) => void;
+}
+
+/** A running system. */
+export interface System {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  apiUrl?: string;
+  db: Db;
+  temporal: Client;
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+/** Starts what the configuration asks for; anything unconfigured is started locally. */
+export async function startSystem(config: Config, options: SystemOptions): Promise<System> {
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      options.log('DATABASE_URL is not set: starting an embedded Postgres…');
+      const pg = await startEmbeddedPostgres({ dataDir: path.resolve(config.DATA_DIR, 'postgres') });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const migrated = await applyMigrations(databaseUrl);
+    if (migrated.applied.length > 0) options.log(`Applied migrations: ${migrated.applied.join(', ')}`);
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      options.log('TEMPORAL_ADDRESS is not set: starting a local Temporal dev server…');
+      const executable = await locateTemporalCli(options.log);
+      if (!executable) throw new Error('No Temporal CLI found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go to build it.');
+      const server = await startDevServer({
+        executable,
+        dbFile: path.resolve(config.DATA_DIR, 'temporal', 'dev.sqlite'),
+        namespace: config.TEMPORAL_NAMESPACE,
+        log: options.log,
+      });
+      stops.push(server.stop);
+      temporalAddress = server.address;
+      temporalUiUrl = server.uiUrl;
+    }
+
+    const db = createPrisma(databaseUrl);
+    stops.push(() => db.$disconnect());
+    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config);
+    stops.push(() => temporal.connection.close());
+
+    let worker: Worker | undefined;
+    let workerConnection: NativeConnection | undefined;
+    if (options.worker) {
+      workerConnection = await connectWorker(temporalAddress, config);
+      const { registry } = providersFromConfig(config);
+      worker = await createRunWorker({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        bundle: await bundleWorkflows(),
+        deps: { db, providers: registry },
+        maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
+        maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
+      });
+      const running = worker.run();
+      const connection = workerConnection;
+      stops.push(async () => {
+        worker!.shutdown();
+        await running.catch(() => undefined);
+        await connection.close();
+      });
+    }
+
+    let apiUrl: string | undefined;
+    if (options.api) {
+      const admissions = new Admissions({
+        db,
+        temporal,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        markup: config.CREDIT_MARKUP,
+        runTimeoutMs: config.RUN_TIMEOUT_MS,
+      });
+      const app = createApp({
+        db,
+        temporal,
+        admissions,
+        config,
+        log: { error: (obj, msg) => console.error(msg ?? 'error', obj), info: (obj, msg) => console.log(msg ?? '', obj) },
+      });
+      const server: Server = createServer(app.callback());
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => resolve());
+      });
+      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const address = server.address() as AddressInfo;
+      apiUrl = `http://${config.HOST}:${address.port}`;
+    }
+
+    return {
+      databaseUrl,
+      temporalAddress,
+      ...(temporalUiUrl ? { temporalUiUrl } : {}),
+      ...(apiUrl ? { apiUrl } : {}),
+      db,
+      temporal,
+      ...(worker ? { worker } : {}),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,7 @@
+// API process: serves the HTTP API; scale out independently of workers.
+import { loadConfig } from './config';
+import { startSystem } from './runtime/system';
+
+const system = await startSystem(loadConfig(), { api: true, worker: false, log: (m) => console.log(`[api] ${m}`) });
+console.log(`[api] listening on ${system.apiUrl}`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void system.stop().then(() => process.exit(0)));

@@ -1,0 +1,204 @@
+// Admission: plan the subgraph, validate inputs, check tier and credits, record the execution and
+// its debit in one transaction, then hand the run to Temporal.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { RunExecutionInput } from '../activities/contracts';
+import type { Db } from '../db/client';
+import { refundExecution } from '../db/ledger';
+import { parseCanvasGraph } from '../domain/canvas';
+import { InputValidationError, PlanError } from '../domain/errors';
+import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
+import { findModel, type Tier } from '../domain/models';
+import { modelAboveTier, pricePlan } from '../domain/pricing';
+import type { Plan, StepOutput, TriggerType } from '../domain/types';
+import { planRun } from '../domain/planner';
+import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../workflows/searchAttributes';
+import {
+  asyncNotSupported,
+  engineUnavailable,
+  insufficientCredits,
+  invalidInputs,
+  invalidWorkflow,
+  modelTierRequired,
+} from '../api/errors';
+
+/** The workflow row admission needs. */
+export interface WorkflowRecord {
+  id: string;
+  accountId: string;
+  slug: string;
+  name: string;
+  canvasId: string;
+  graph: unknown;
+}
+
+/** One request to start a run. */
+export interface AdmissionRequest {
+  account: { id: string; tier: Tier };
+  workflow: WorkflowRecord;
+  triggerType: TriggerType;
+  inputs: unknown;
+  targetNodeId?: string;
+  async: boolean;
+  receivedAtMs: number;
+  executionId?: string;
+  idempotencyKey?: string;
+  parentExecutionId?: string;
+  fromStepId?: string;
+  reusedOutputs?: Record<string, StepOutput>;
+  callbackUrl?: string;
+}
+
+/** An admitted run. */
+export interface Admission {
+  executionId: string;
+  creditsUsed: number;
+  plan: Plan;
+}
+
+/** Dependencies of admission. */
+export interface AdmissionDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  markup: number;
+  runTimeoutMs: number;
+}
+
+/** Plans and admits runs. */
+export class Admissions {
+  constructor(private readonly deps: AdmissionDeps) {}
+
+  /** Checks the request and starts the run; throws HttpErrors with the seed's codes. */
+  async admit(request: AdmissionRequest): Promise<Admission> {
+    const { db, markup } = this.deps;
+    const plan = planOrRefuse(request.workflow.graph, request.targetNodeId);
+    const inputs = this.validate(request, plan);
+
+    if (request.async) {
+      const pushOnly = plan.steps.find((step) => step.model && findModel(step.model)?.pollable === false);
+      if (pushOnly) {
+        throw asyncNotSupported(`Step "${pushOnly.id}" uses ${pushOnly.model}, whose provider cannot be polled; run it in sync mode.`, {
+          stepId: pushOnly.id,
+          model: pushOnly.model,
+        });
+      }
+    }
+    const aboveTier = modelAboveTier(plan, request.account.tier);
+    if (aboveTier) throw modelTierRequired(aboveTier.model, aboveTier.requiredTier, request.account.tier);
+
+    const reused = new Set(Object.keys(request.reusedOutputs ?? {}));
+    const price = pricePlan(plan, request.account.tier, markup, reused);
+    const executionId = request.executionId ?? `ex_${randomUUID()}`;
+
+    await db.$transaction(async (tx) => {
+      if (price.total > 0) {
+        // Conditional decrement: concurrent admissions can never overdraw the balance.
+        const debited = await tx.$executeRaw`
+          UPDATE accounts SET credit_balance = credit_balance - ${price.total}
+          WHERE id = ${request.account.id} AND credit_balance >= ${price.total}`;
+        if (debited === 0) {
+          const account = await tx.account.findUniqueOrThrow({ where: { id: request.account.id } });
+          throw insufficientCredits(price.total, account.creditBalance);
+        }
+      }
+      await tx.execution.create({
+        data: {
+          id: executionId,
+          accountId: request.account.id,
+          workflowId: request.workflow.id,
+          triggerType: request.triggerType === 'user-mcp' ? 'user_mcp' : request.triggerType,
+          targetNodeId: plan.targetNodeId,
+          status: 'planning',
+          inputs: inputs as object,
+          plan: plan as object,
+          creditsUsed: price.total,
+          temporalWorkflowId: executionId,
+          receivedAt: new Date(request.receivedAtMs),
+          idempotencyKey: request.idempotencyKey ?? null,
+          parentExecutionId: request.parentExecutionId ?? null,
+          fromStepId: request.fromStepId ?? null,
+          callbackUrl: request.callbackUrl ?? null,
+          steps: {
+            createMany: {
+              data: plan.steps.map((step) => ({ stepId: step.id, nodeType: step.nodeType, groupIndex: step.groupIndex })),
+            },
+          },
+        },
+      });
+      if (price.total > 0) {
+        await tx.creditLedgerEntry.create({
+          data: { id: `debit-${executionId}`, accountId: request.account.id, executionId, kind: 'debit', amount: price.total },
+        });
+      }
+    });
+
+    await this.start(request, plan, inputs, executionId);
+    return { executionId, creditsUsed: price.total, plan };
+  }
+
+  private validate(request: AdmissionRequest, plan: Plan): Record<string, unknown> {
+    try {
+      return validateInputs(inputFieldsOfPlan(parseCanvasGraph(request.workflow.graph), plan), request.inputs);
+    } catch (err) {
+      if (err instanceof InputValidationError) throw invalidInputs(err.message, err.fields);
+      if (err instanceof PlanError) throw invalidWorkflow(err.code, err.message, err.details);
+      throw err;
+    }
+  }
+
+  private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string): Promise<void> {
+    const { temporal, taskQueue, runTimeoutMs, db } = this.deps;
+    const { workflow, account, triggerType } = request;
+    const input: RunExecutionInput = {
+      executionId,
+      accountId: account.id,
+      workflowId: workflow.id,
+      workflowSlug: workflow.slug,
+      canvasId: workflow.canvasId,
+      triggerType,
+      plan,
+      inputs,
+      receivedAtMs: request.receivedAtMs,
+      runTimeoutMs,
+      ...(request.reusedOutputs ? { reusedOutputs: request.reusedOutputs } : {}),
+    };
+    try {
+      await temporal.workflow.start('runExecution', {
+        taskQueue,
+        workflowId: executionId,
+        args: [input],
+        typedSearchAttributes: [
+          { key: TRIGGER_TYPE, value: triggerType },
+          { key: WORKFLOW_SLUG, value: workflow.slug },
+          { key: ACCOUNT_ID, value: account.id },
+          { key: CANVAS_ID, value: workflow.canvasId },
+          { key: RUN_STATUS, value: 'planning' },
+        ],
+        memo: { workflowName: workflow.name, targetNodeId: plan.targetNodeId, steps: plan.steps.length },
+        staticSummary: `${workflow.name} (${workflow.slug}) · ${triggerType} run of ${plan.targetNodeId}`,
+        staticDetails: `Steps: ${plan.groups.map((group) => group.join(' + ')).join(' → ')}`,
+      });
+    } catch (err) {
+      // The run never started: settle it as an error so its credits come back.
+      await db.$transaction(async (tx) => {
+        await tx.execution.update({
+          where: { id: executionId },
+          data: { status: 'error', error: { type: 'EngineUnavailable', message: 'The run could not be started.' }, finishedAt: new Date() },
+        });
+        await refundExecution(tx, executionId);
+      });
+      throw engineUnavailable(`The run could not be started: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** Plans the graph, turning planning errors into 422 INVALID_WORKFLOW. */
+export function planOrRefuse(graph: unknown, targetNodeId?: string): Plan {
+  try {
+    return planRun(parseCanvasGraph(graph), targetNodeId);
+  } catch (err) {
+    if (err instanceof PlanError) throw invalidWorkflow(err.code, err.message, err.details);
+    throw err;
+  }
+}

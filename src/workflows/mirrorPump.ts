@@ -1,0 +1,80 @@
+// Mirrors status changes into Postgres from inside the workflow without making the run wait on
+// the database: changes are queued, and one pump drains them in order through a local activity,
+// coalescing what queued up meanwhile into one write. A database outage only delays the pump
+// (the local activity retries forever); the run goes on and the mirror catches up.
+import { CancellationScope, condition, proxyLocalActivities } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { MirrorBatch, RunPatch, StepPatch } from '../activities/contracts';
+
+const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/** Queues run and step changes and writes them in order, coalesced. */
+export class MirrorPump {
+  private run?: RunPatch;
+  private readonly steps = new Map<string, StepPatch>();
+  private applyResults?: { workflowId: string };
+  private refund = false;
+  private pending = false;
+  private busy = false;
+  private seq = 0;
+
+  constructor(private readonly executionId: string) {}
+
+  /** Queues a run status change; it gets the next sequence number. */
+  runStatus(patch: Omit<RunPatch, 'seq'>): void {
+    this.run = { ...this.run, ...patch, seq: ++this.seq };
+    this.kick();
+  }
+
+  /** Queues a step change; a later change to the same step replaces an unwritten earlier one. */
+  step(patch: StepPatch): void {
+    this.steps.set(patch.stepId, { ...this.steps.get(patch.stepId), ...patch });
+    this.kick();
+  }
+
+  /** Queues the final effects of a run: results applied to the canvas, or a refund. */
+  finish(effects: { applyResults?: { workflowId: string }; refund?: boolean }): void {
+    if (effects.applyResults) this.applyResults = effects.applyResults;
+    if (effects.refund) this.refund = true;
+    this.kick();
+  }
+
+  /** Resolves once everything queued so far is written. */
+  async drain(): Promise<void> {
+    await CancellationScope.nonCancellable(() => condition(() => !this.pending && !this.busy));
+  }
+
+  private kick(): void {
+    this.pending = true;
+    if (this.busy) return;
+    this.busy = true;
+    // The pump survives workflow cancellation: a cancelled run must still be mirrored.
+    void CancellationScope.nonCancellable(() => this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      await this.drainQueue();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
+    while (this.pending) {
+      const batch: MirrorBatch = { executionId: this.executionId, steps: [...this.steps.values()] };
+      if (this.run) batch.run = this.run;
+      if (this.applyResults) batch.applyResults = this.applyResults;
+      if (this.refund) batch.refund = true;
+      this.run = undefined;
+      this.steps.clear();
+      this.applyResults = undefined;
+      this.refund = false;
+      this.pending = false;
+      await mirror(batch);
+    }
+  }
+}

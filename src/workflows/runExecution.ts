@@ -1,0 +1,232 @@
+// The run workflow: one per execution (workflow id = execution id). Walks the plan group by group,
+// runs provider steps as activities with each step's retry and timeout policy, computes pure steps
+// inline, skips what a failure makes pointless, and mirrors every status change into Postgres.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  sleep,
+  TimeoutFailure,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult } from '../activities/contracts';
+import { resolveStepInputs, runInlineStep } from '../domain/stepInputs';
+import type { ExecutionStatus } from '../domain/statuses';
+import type { PlanStep, StepOutput } from '../domain/types';
+import { MirrorPump } from './mirrorPump';
+import { RUN_STATUS } from './searchAttributes';
+
+type Activities = ReturnType<typeof activities.createActivities>;
+
+/** Heartbeats let cancellation reach a running provider call promptly. */
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/** Runs one execution's plan to completion, error or cancellation. */
+export async function runExecution(input: RunExecutionInput): Promise<RunExecutionResult> {
+  return new Execution(input).run();
+}
+
+/** A step failure the walk hands back to the run. */
+class StepFailed extends Error {
+  constructor(readonly info: RunErrorInfo) {
+    super(info.message);
+  }
+}
+
+class Execution {
+  private readonly mirror: MirrorPump;
+  private readonly outputs = new Map<string, StepOutput>();
+  private readonly settled = new Set<string>();
+  private readonly steps: Map<string, PlanStep>;
+  private runTimedOut = false;
+
+  constructor(private readonly input: RunExecutionInput) {
+    this.mirror = new MirrorPump(input.executionId);
+    this.steps = new Map(input.plan.steps.map((step) => [step.id, step]));
+  }
+
+  async run(): Promise<RunExecutionResult> {
+    const { input } = this;
+    this.setStatus('running', { startedAtMs: Date.now() });
+
+    const timeoutScope = new CancellationScope();
+    const walkScope = new CancellationScope();
+    timeoutScope
+      .run(() => sleep(input.runTimeoutMs))
+      .then(
+        () => {
+          this.runTimedOut = true;
+          walkScope.cancel();
+        },
+        () => undefined,
+      );
+
+    let status: RunExecutionResult['status'] = 'completed';
+    let error: RunErrorInfo | undefined;
+    try {
+      await walkScope.run(() => this.walk());
+    } catch (err) {
+      if (err instanceof StepFailed) {
+        status = 'error';
+        error = err.info;
+      } else if (this.runTimedOut) {
+        status = 'error';
+        error = { type: 'RunTimeout', message: `Run timeout of ${input.runTimeoutMs} ms exceeded; the run was aborted.` };
+      } else if (isCancellation(err)) {
+        status = 'cancelled';
+        error = { type: 'Cancelled', message: 'The run was cancelled.' };
+      } else {
+        throw err;
+      }
+    } finally {
+      timeoutScope.cancel();
+    }
+
+    const stepReason = status === 'cancelled' ? 'the run was cancelled' : 'the run failed';
+    for (const step of input.plan.steps) {
+      if (this.settled.has(step.id)) continue;
+      if (status === 'error' && error?.type === 'RunTimeout' && this.running.has(step.id)) {
+        this.settle(step, 'error', { error: { ...error, stepId: step.id, nodeType: step.nodeType } });
+      } else {
+        this.settle(step, 'skipped', { error: { stepId: step.id, type: 'Skipped', message: `Skipped: ${stepReason}.` } });
+      }
+    }
+
+    const output = status === 'completed' ? this.outputs.get(input.plan.targetNodeId)?.value : null;
+    const durationMs = Math.max(0, Date.now() - input.receivedAtMs);
+    this.setStatus(status, {
+      finishedAtMs: Date.now(),
+      durationMs,
+      ...(status === 'completed' ? { output } : {}),
+      ...(error ? { error } : {}),
+    });
+    this.mirror.finish(status === 'completed' ? { applyResults: { workflowId: input.workflowId } } : { refund: true });
+    await this.mirror.drain();
+
+    if (status === 'cancelled') {
+      // Rethrown so Temporal records the workflow as cancelled too; the mirror already has the truth.
+      throw ApplicationFailure.create({ type: 'Cancelled', message: 'The run was cancelled.', nonRetryable: true });
+    }
+    return { executionId: input.executionId, status, output, ...(error ? { error } : {}), durationMs };
+  }
+
+  private readonly running = new Set<string>();
+
+  /** Runs the groups in order; a failure in a group cancels its still-running siblings. */
+  private async walk(): Promise<void> {
+    const { plan, reusedOutputs } = this.input;
+    for (const [index, group] of plan.groups.entries()) {
+      setCurrentDetails(`Group ${index + 1} of ${plan.groups.length}: ${group.join(', ')}`);
+      const groupScope = new CancellationScope();
+      let failure: StepFailed | undefined;
+      await groupScope.run(() =>
+        Promise.all(
+          group.map(async (stepId) => {
+            const step = this.steps.get(stepId)!;
+            const reused = reusedOutputs?.[stepId];
+            if (reused) {
+              this.outputs.set(stepId, reused);
+              this.settle(step, 'completed', { output: reused, reused: true });
+              return;
+            }
+            try {
+              const output = await this.runStep(step);
+              this.outputs.set(stepId, output);
+            } catch (err) {
+              if (!failure && !isCancellation(err)) {
+                failure = new StepFailed(this.describeFailure(step, err));
+                this.settle(step, 'error', { error: failure.info, ...(failure.info.attempt ? { attempts: failure.info.attempt } : {}) });
+                groupScope.cancel();
+              } else if (failure && isCancellation(err)) {
+                this.settle(step, 'skipped', {
+                  error: { stepId, type: 'Skipped', message: `Skipped: sibling step "${failure.info.stepId}" failed.` },
+                });
+              }
+              if (!failure) throw err;
+            }
+          }),
+        ),
+      );
+      if (failure) throw failure;
+    }
+  }
+
+  private async runStep(step: PlanStep): Promise<StepOutput> {
+    const inputs = resolveStepInputs(step, this.outputs);
+    if (step.kind === 'inline') {
+      const output = runInlineStep(step, inputs, this.input.inputs);
+      this.settle(step, 'completed', { output, attempts: 1 });
+      return output;
+    }
+    const request: ProviderStepInput = {
+      executionId: this.input.executionId,
+      stepId: step.id,
+      nodeType: step.nodeType,
+      config: step.config,
+      inputs,
+      ...(step.model ? { model: step.model } : {}),
+    };
+    const acts = proxyActivities<Activities>({
+      startToCloseTimeout: step.timeoutMs,
+      heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, step.timeoutMs),
+      retry: {
+        initialInterval: step.retry.initialIntervalMs,
+        backoffCoefficient: step.retry.backoffCoefficient,
+        maximumInterval: step.retry.maximumIntervalMs,
+        maximumAttempts: step.retry.maximumAttempts,
+        nonRetryableErrorTypes: step.retry.nonRetryableErrorTypes,
+      },
+    });
+    const options = { activityId: step.id, summary: step.name };
+    // Stays marked while in flight or cancelled, so a run timeout can tell which steps it aborted.
+    this.running.add(step.id);
+    const result =
+        step.kind === 'text'
+        ? await acts.generateText.executeWithOptions(options, [request])
+        : step.kind === 'image'
+          ? await acts.generateImage.executeWithOptions(options, [request])
+          : step.kind === 'http'
+            ? await acts.httpRequest.executeWithOptions(options, [request])
+            : unsupported(step);
+    this.running.delete(step.id);
+    this.settle(step, 'completed', { output: result.output, attempts: result.attempt });
+    return result.output;
+  }
+
+  private describeFailure(step: PlanStep, err: unknown): RunErrorInfo {
+    const base = { stepId: step.id, nodeType: step.nodeType };
+    if (err instanceof ActivityFailure) {
+      const cause = err.cause;
+      if (cause instanceof TimeoutFailure) {
+        return { ...base, type: 'StepTimeout', message: `Step "${step.id}" exceeded its ${step.timeoutMs} ms step timeout (${String(cause.timeoutType)}).` };
+      }
+      if (cause instanceof ApplicationFailure) {
+        const details = cause.details?.[0] as { attempt?: number } | undefined;
+        return { ...base, type: cause.type ?? 'Error', message: cause.message, ...(details?.attempt ? { attempt: details.attempt } : {}) };
+      }
+      return { ...base, type: 'Error', message: cause?.message ?? err.message };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return { ...base, type: 'InlineStepFailed', message };
+  }
+
+  private settle(step: PlanStep, status: 'completed' | 'error' | 'skipped', patch: Partial<Parameters<MirrorPump['step']>[0]>): void {
+    if (this.settled.has(step.id)) return;
+    this.settled.add(step.id);
+    this.mirror.step({ ...patch, stepId: step.id, status, finishedAtMs: Date.now() });
+  }
+
+  private setStatus(status: ExecutionStatus, patch: Omit<Parameters<MirrorPump['runStatus']>[0], 'status'>): void {
+    this.mirror.runStatus({ ...patch, status });
+    upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+    if (status !== 'running') setCurrentDetails(`Run ${status}`);
+  }
+}
+
+function unsupported(step: PlanStep): never {
+  throw ApplicationFailure.create({ type: 'InvalidConfig', message: `Node type ${step.nodeType} cannot run yet.`, nonRetryable: true });
+}

@@ -1,0 +1,110 @@
+// The public run API over real HTTP, Temporal and Postgres.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PARALLEL_MEDIA, TEXT_CHAIN } from '../../src/demo/workflows';
+import { startTestApi, type TestApi } from '../support/api';
+import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
+
+describe('run API', function () {
+  let api: TestApi;
+  let key: string;
+  let chainSlug: string;
+  let parallelSlug: string;
+
+  before(async () => {
+    api = await startTestApi();
+    const account = await buildAccount(api.engine.db, { tier: 'business' });
+    key = (await buildApiKey(api.engine.db, account.id)).secret;
+    chainSlug = (await buildWorkflow(api.engine.db, account.id, TEXT_CHAIN)).slug;
+    parallelSlug = (await buildWorkflow(api.engine.db, account.id, PARALLEL_MEDIA)).slug;
+  });
+  after(async () => api?.close());
+
+  const run = (slug: string, body: unknown, query = '') =>
+    api.request('POST', `/api/workflows/${slug}/run${query}`, { body, headers: { 'x-api-key': key } });
+
+  it('runs a workflow synchronously and answers 200 with output, creditsUsed and durationMs', async () => {
+    const response = await run(parallelSlug, { inputs: { product: 'a solar kettle' } });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.success, true);
+    assert.match(response.body.output.card, /solar kettle/);
+    assert.equal(response.body.output.image.mimeType, 'image/png');
+    assert.equal(response.body.creditsUsed, 7, 'two texts (1 × 0.9 → 1) and one image (5 × 0.9 → 5) at business pricing');
+    assert.equal(typeof response.body.durationMs, 'number');
+    assert.ok(response.body.durationMs > 0);
+  });
+
+  it('admits an async run with 202 and an execution id, then reports it through polling', async () => {
+    const response = await run(chainSlug, { inputs: { topic: 'tides' } }, '?async=true');
+    assert.equal(response.status, 202);
+    assert.equal(response.body.success, true);
+    const id: string = response.body.executionId;
+    assert.match(id, /^ex_/);
+    let execution: any;
+    for (let i = 0; i < 100; i++) {
+      const poll = await api.request('GET', `/api/executions/${id}`, { headers: { 'x-api-key': key } });
+      assert.equal(poll.status, 200);
+      execution = poll.body.execution;
+      if (execution.status === 'completed' || execution.status === 'error') break;
+      await sleep(100);
+    }
+    assert.equal(execution.status, 'completed');
+    assert.equal(execution.triggerType, 'api');
+    assert.deepEqual(
+      execution.steps.map((step: any) => [step.id, step.status]),
+      [['input', 'completed'], ['outline', 'completed'], ['draft', 'completed'], ['output', 'completed']],
+    );
+    assert.match(execution.output, /sandbox/i);
+  });
+
+  it('describes the input fields and their types at /schema', async () => {
+    const response = await api.request('GET', `/api/workflows/${parallelSlug}/schema`, { headers: { 'x-api-key': key } });
+    assert.equal(response.status, 200);
+    assert.deepEqual(
+      response.body.fields.map((field: any) => [field.name, field.type, field.required]),
+      [['product', 'string', true], ['tone', 'string', false]],
+    );
+    assert.deepEqual(response.body.inputSchema.required, ['product']);
+    assert.deepEqual(response.body.inputSchema.properties.tone.enum, ['playful', 'serious']);
+  });
+
+  it('refuses invalid inputs with 400 INVALID_INPUTS naming each failing field, and starts nothing', async () => {
+    const before = await api.engine.db.execution.count();
+    const wrong = await run(parallelSlug, { inputs: { product: 42, tone: 'grim', extra: true } });
+    assert.equal(wrong.status, 400);
+    assert.equal(wrong.body.success, false);
+    assert.equal(wrong.body.error.code, 'INVALID_INPUTS');
+    assert.deepEqual(wrong.body.error.fields.map((f: any) => f.field).sort(), ['extra', 'product', 'tone']);
+    for (const body of [{}, { inputs: 'x' }, { inputs: [] }, []]) {
+      const response = await run(parallelSlug, body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+      assert.equal(response.body.error.code, 'INVALID_INPUTS');
+    }
+    assert.equal(await api.engine.db.execution.count(), before);
+  });
+
+  it('answers 404 for an unknown slug and for another account’s workflow alike', async () => {
+    const other = await buildAccount(api.engine.db);
+    const foreign = await buildWorkflow(api.engine.db, other.id, TEXT_CHAIN);
+    const unknown = await run('no-such-workflow', { inputs: {} });
+    const theirs = await run(foreign.slug, { inputs: { topic: 'x' } });
+    assert.equal(unknown.status, 404);
+    assert.equal(theirs.status, 404);
+    assert.equal(unknown.body.error.code, theirs.body.error.code);
+    assert.equal(theirs.body.success, false);
+  });
+
+  it('refuses requests without a valid API key', async () => {
+    const none = await api.request('POST', `/api/workflows/${chainSlug}/run`, { body: { inputs: { topic: 'x' } } });
+    assert.equal(none.status, 401);
+    assert.equal(none.body.error.code, 'UNAUTHORIZED');
+    const bad = await api.request('POST', `/api/workflows/${chainSlug}/run`, { body: { inputs: { topic: 'x' } }, headers: { 'x-api-key': 'bsk_nope' } });
+    assert.equal(bad.status, 401);
+  });
+
+  it('answers malformed JSON with 400, never a 5xx', async () => {
+    const response = await api.request('POST', `/api/workflows/${chainSlug}/run`, { raw: '{"inputs":', headers: { 'x-api-key': key } });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error.code, 'INVALID_JSON');
+  });
+});

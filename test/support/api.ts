@@ -1,0 +1,65 @@
+// A real API server on a random port, backed by a test engine whose worker runs in the background.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import { startTestEngine, type TestEngine } from './engine';
+
+/** A running API with its engine. */
+export interface TestApi {
+  engine: TestEngine;
+  url: string;
+  adminToken: string;
+  /** fetch against the API with JSON helpers. */
+  request(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{
+    status: number;
+    headers: Headers;
+    body: any;
+  }>;
+  close(): Promise<void>;
+}
+
+/** Starts the API and a worker. */
+export async function startTestApi(options: Parameters<typeof startTestEngine>[0] = {}): Promise<TestApi> {
+  const engine = await startTestEngine(options);
+  const adminToken = 'test-admin-token-0123456789';
+  const app = createApp({
+    db: engine.db,
+    temporal: engine.env.client,
+    admissions: engine.admissions,
+    config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue },
+    log: { error: (obj) => console.error('API error', obj), info: () => undefined },
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const worker: Worker = await engine.createWorker();
+  const running = worker.run();
+
+  return {
+    engine,
+    url,
+    adminToken,
+    async request(method, path, { body, headers = {}, raw } = {}) {
+      const response = await fetch(url + path, {
+        method,
+        headers: { ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    async close() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// A real engine for tests: the shared local Temporal dev server, a fresh database, the real
+// admission path and a real worker on a unique task queue with the sandbox provider.
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createProviderRegistry } from '../../src/providers/registry';
+import { SandboxProvider } from '../../src/providers/sandbox';
+import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
+import { Admissions } from '../../src/services/admission';
+import type { Db } from '../../src/db/client';
+import { testDatabase } from './db';
+import { testTemporal } from './temporal';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test run. */
+export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
+  return (bundle ??= bundleWorkflows());
+}
+
+/** Everything a workflow or API test needs. */
+export interface TestEngine {
+  env: TestWorkflowEnvironment;
+  db: Db;
+  databaseUrl: string;
+  taskQueue: string;
+  sandbox: SandboxProvider;
+  admissions: Admissions;
+  /** Creates a worker on this engine's task queue (not started). */
+  createWorker(): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/** Starts a test engine; call close() in after(). */
+export async function startTestEngine(options: { runTimeoutMs?: number; markup?: number; allowPrivateNetworks?: boolean; openaiBaseUrl?: string } = {}): Promise<TestEngine> {
+  const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
+  const taskQueue = `test-${randomUUID()}`;
+  const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
+  const providers = createProviderRegistry({
+    sandbox,
+    openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
+    http: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+  });
+  const admissions = new Admissions({
+    db: database.prisma,
+    temporal: env.client,
+    taskQueue,
+    markup: options.markup ?? 1,
+    runTimeoutMs: options.runTimeoutMs ?? 60_000,
+  });
+  return {
+    env,
+    db: database.prisma,
+    databaseUrl: database.url,
+    taskQueue,
+    sandbox,
+    admissions,
+    createWorker: async () =>
+      createRunWorker({
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        taskQueue,
+        bundle: await sharedBundle(),
+        deps: { db: database.prisma, providers, warn: () => undefined },
+      }),
+    close: () => database.drop(),
+  };
+}

@@ -1,0 +1,69 @@
+// Fixture builders: real rows in the test database, with sensible defaults.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '../../src/db/client';
+import type { CanvasGraph } from '../../src/domain/types';
+import { generateApiKey } from '../../src/services/apiKeys';
+
+/** Creates an account (approved, pro, 10,000 credits unless told otherwise). */
+export async function buildAccount(
+  db: Db,
+  overrides: Partial<{ id: string; tier: 'pro' | 'business' | 'enterprise'; approved: boolean; creditBalance: number }> = {},
+) {
+  return db.account.create({
+    data: {
+      id: overrides.id ?? `acct_${randomUUID()}`,
+      name: 'Test account',
+      tier: overrides.tier ?? 'pro',
+      approved: overrides.approved ?? true,
+      creditBalance: overrides.creditBalance ?? 10_000,
+      webhookSecret: `whsec_${randomBytes(12).toString('hex')}`,
+    },
+  });
+}
+
+/** Creates an API key and returns its secret with the row. */
+export async function buildApiKey(db: Db, accountId: string, capabilities: string[] = ['workflow:run'], active = true) {
+  const key = generateApiKey();
+  const row = await db.apiKey.create({
+    data: { id: `key_${randomUUID()}`, accountId, prefix: key.prefix, hash: key.hash, capabilities, active },
+  });
+  return { secret: key.secret, row };
+}
+
+/** Creates a workflow with the given canvas. */
+export async function buildWorkflow(db: Db, accountId: string, graph: CanvasGraph, slug = `wf-${randomBytes(4).toString('hex')}`) {
+  return db.workflow.create({
+    data: { id: `wf_${randomUUID()}`, accountId, slug, name: `Workflow ${slug}`, canvasId: `cnv_${randomUUID()}`, graph: graph as object },
+  });
+}
+
+/** A canvas: Request Input `topic` → the given middle nodes (each fed by input.topic) → Response Output fed by `last`. */
+export function chain(
+  nodes: Array<{ id: string; type: string; config?: Record<string, unknown>; from?: string[] }>,
+  last: string,
+): CanvasGraph {
+  const graph: CanvasGraph = {
+    nodes: [
+      { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+      ...nodes.map((node) => ({ id: node.id, type: node.type, config: node.config ?? {} })),
+      { id: 'output', type: 'response-output', config: {} },
+    ],
+    edges: [],
+  };
+  for (const node of nodes) {
+    for (const source of node.from ?? ['input']) {
+      graph.edges.push(
+        source === 'input'
+          ? { source: 'input', sourcePort: 'topic', target: node.id, targetPort: 'topic' }
+          : { source, sourcePort: outputPortOf(nodes, source), target: node.id, targetPort: source },
+      );
+    }
+  }
+  graph.edges.push({ source: last, sourcePort: outputPortOf(nodes, last), target: 'output', targetPort: 'result' });
+  return graph;
+}
+
+function outputPortOf(nodes: Array<{ id: string; type: string }>, id: string): string {
+  const type = nodes.find((node) => node.id === id)?.type;
+  return type === 'image-generation' ? 'image' : type === 'http-request' ? 'body' : 'text';
+}
