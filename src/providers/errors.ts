@@ -27,3 +27,23 @@ export class ProviderError extends Error {
     return this.type === 'ProviderRejected' || this.type === 'InvalidConfig';
   }
 }
+
+/** The error to throw once `signal` aborted a call: its reason when that is an Error, so a Temporal cancellation stays one. */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException(typeof reason === 'string' ? reason : 'The operation was aborted.', 'AbortError');
+}
+
+/** Milliseconds a `Retry-After` (seconds or HTTP date) or `retry-after-ms` header asks us to wait, if any. */
+export function parseRetryAfter(headers: { get(name: string): string | null }, now = Date.now()): number | undefined {
+  const msValue = headers.get('retry-after-ms')?.trim();
+  const ms = msValue ? Number(msValue) : NaN;
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
