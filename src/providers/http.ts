@@ -1,0 +1,220 @@
+// Outbound requests of HTTP Request nodes, with a guard against reaching the worker's own network.
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { ProviderError, abortError, parseRetryAfter } from './errors';
+import type { HttpCall, HttpProvider, HttpResponse } from './types';
+
+/** How the HTTP provider may be used. */
+export interface FetchHttpOptions {
+  /** When false, URLs whose host resolves to loopback, private or link-local addresses are refused. */
+  allowPrivateNetworks: boolean;
+  /** Largest response body accepted, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Redirects followed before giving up (default 5). */
+  maxRedirects?: number;
+}
+
+const PROVIDER = 'http';
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const EXCERPT_CHARS = 200;
+
+// Ranges that are not publicly routable (RFC 6890 and friends). IPv4-mapped IPv6 addresses
+// (::ffff:a.b.c.d) are matched against the IPv4 rules by BlockList itself; NAT64 and 6to4
+// are refused whole because they embed an IPv4 address that may be private.
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
+  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) {
+  PRIVATE.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2002::', 16],
+] as const) {
+  PRIVATE.addSubnet(network, prefix, 'ipv6');
+}
+
+/** True unless `ip` is a publicly routable IP literal; anything that is not an IP counts as private (fail closed). */
+export function isPrivateAddress(ip: string): boolean {
+  // Zone ids (fe80::1%eth0) only ever appear on link-local addresses.
+  const address = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const family = isIP(address);
+  if (family === 0) return true;
+  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** Performs HTTP Request node calls with global fetch. */
+export class FetchHttpProvider implements HttpProvider {
+  readonly id = PROVIDER;
+  private readonly maxBodyBytes: number;
+  private readonly maxRedirects: number;
+
+  constructor(private readonly options: FetchHttpOptions) {
+    this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.maxRedirects = options.maxRedirects ?? 5;
+  }
+
+  /** Sends the call; non-2xx statuses become ProviderErrors classified for retrying. */
+  async request(call: HttpCall): Promise<HttpResponse> {
+    let method = call.method.toUpperCase();
+    if (!METHODS.has(method)) throw invalid(`unsupported method "${call.method}"`);
+    let headers: Headers;
+    try {
+      headers = new Headers(call.headers);
+    } catch (err) {
+      throw invalid(`invalid headers: ${(err as Error).message}`);
+    }
+    let body = encodeBody(call.body, headers);
+    if (body !== undefined && (method === 'GET' || method === 'HEAD')) throw invalid(`${method} requests cannot have a body`);
+
+    // Redirects are followed by hand so every hop passes the private-network check.
+    let url = parseUrl(call.url);
+    for (let hop = 0; ; hop += 1) {
+      await this.checkHost(url);
+      const response = await send(url, { method, headers, body, signal: call.signal });
+      const location = response.headers.get('location');
+      if (!isRedirect(response.status) || !location) return this.finish(response, call.signal);
+      await response.body?.cancel();
+      if (hop >= this.maxRedirects) throw rejected(`too many redirects (more than ${this.maxRedirects})`, response.status);
+      const next = parseUrl(new URL(location, url).href);
+      // Credentials meant for one origin must not leak to whatever it redirects to.
+      if (next.origin !== url.origin) {
+        headers.delete('authorization');
+        headers.delete('cookie');
+      }
+      url = next;
+      // Browsers turn a redirected POST into a GET without a body; 307/308 keep both.
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        if (method !== 'HEAD') method = 'GET';
+        body = undefined;
+        headers.delete('content-type');
+      }
+    }
+  }
+
+  private async checkHost(url: URL): Promise<void> {
+    if (this.options.allowPrivateNetworks) return;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // fetch resolves the name again; a rebinding DNS server could still answer differently then.
+    let addresses: string[];
+    if (isIP(host)) {
+      addresses = [host];
+    } else {
+      try {
+        addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOTFOUND') throw invalid(`host "${host}" not found`);
+        throw new ProviderError('ProviderUnavailable', `http: cannot resolve "${host}" (${code ?? 'error'})`, { provider: PROVIDER });
+      }
+    }
+    const blocked = addresses.find(isPrivateAddress);
+    if (blocked) throw invalid(`"${host}" resolves to a private address (${blocked}); private networks are not allowed`);
+  }
+
+  private async finish(response: Response, signal: AbortSignal): Promise<HttpResponse> {
+    const text = await readCapped(response, this.maxBodyBytes, signal);
+    const headers = Object.fromEntries(response.headers);
+    if (response.status >= 400) throw statusError(response, text);
+    return { status: response.status, headers, body: decodeBody(text, response.headers.get('content-type')) };
+  }
+}
+
+function parseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(`invalid URL "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`unsupported URL scheme "${url.protocol}" (only http and https)`);
+  return url;
+}
+
+/** Objects go as JSON, everything else as text; an explicit content-type header always wins. */
+function encodeBody(body: unknown, headers: Headers): string | undefined {
+  if (body === undefined || body === null || body === '') return undefined;
+  if (typeof body === 'object') {
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return JSON.stringify(body);
+  }
+  if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+  return String(body);
+}
+
+function decodeBody(text: string, contentType: string | null): unknown {
+  if (contentType && /[/+]json\b/i.test(contentType) && text.trim() !== '') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // A server mislabelling its body is not worth failing the step; hand back the text.
+    }
+  }
+  return text;
+}
+
+async function send(url: URL, init: { method: string; headers: Headers; body: string | undefined; signal: AbortSignal }): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, redirect: 'manual' });
+  } catch (err) {
+    if (init.signal.aborted) throw abortError(init.signal);
+    const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+    const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new ProviderError('ProviderUnavailable', `http: ${init.method} ${url.origin} failed (${detail})`, { provider: PROVIDER });
+  }
+}
+
+/** Reads the body as text, stopping as soon as it passes `maxBytes` rather than buffering it all. */
+async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+  const tooLarge = (): ProviderError => rejected(`response body exceeds ${maxBytes} bytes`, response.status);
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (signal.aborted) throw abortError(signal);
+    if (err instanceof ProviderError) throw err;
+    throw new ProviderError('ProviderUnavailable', `http: reading the response failed (${(err as Error).message})`, { provider: PROVIDER, status: response.status });
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function statusError(response: Response, text: string): ProviderError {
+  const status = response.status;
+  const excerpt = text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+  const message = `http: ${status} ${response.statusText}${excerpt ? `: ${excerpt}` : ''}`;
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(response.headers);
+    return new ProviderError('ProviderRateLimited', message, { provider: PROVIDER, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  }
+  if (status === 408 || status >= 500) return new ProviderError('ProviderUnavailable', message, { provider: PROVIDER, status });
+  return new ProviderError('ProviderRejected', message, { provider: PROVIDER, status });
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function invalid(message: string): ProviderError {
+  return new ProviderError('InvalidConfig', `http: ${message}`, { provider: PROVIDER });
+}
+
+function rejected(message: string, status: number): ProviderError {
+  return new ProviderError('ProviderRejected', `http: ${message}`, { provider: PROVIDER, status });
+}
