@@ -1,0 +1,35 @@
+// Looks providers up by the ids the model catalog uses.
+import { ProviderError } from './errors';
+import { FetchHttpProvider } from './http';
+import { OpenAIChatProvider } from './openai';
+import type { SandboxProvider } from './sandbox';
+import type { ImageProvider, ProviderRegistry, TextProvider } from './types';
+
+/** What the registry is built from; the sandbox is passed in so tests can read its counters. */
+export interface ProviderRegistryOptions {
+  sandbox: SandboxProvider;
+  /** Without an API key the openai provider exists but every call fails as InvalidConfig. */
+  openai?: { baseUrl?: string; apiKey?: string };
+  /** Defaults to refusing private networks. */
+  http?: { allowPrivateNetworks: boolean };
+}
+
+/** The providers for an activity set, by provider id; unknown ids fail as InvalidConfig. */
+export function createProviderRegistry(options: ProviderRegistryOptions): ProviderRegistry {
+  const openai = new OpenAIChatProvider(options.openai ?? {});
+  const http = new FetchHttpProvider(options.http ?? { allowPrivateNetworks: false });
+  const texts = new Map<string, TextProvider>([
+    [options.sandbox.id, options.sandbox],
+    [openai.id, openai],
+  ]);
+  const images = new Map<string, ImageProvider>([[options.sandbox.id, options.sandbox]]);
+  return {
+    text: (providerId) => texts.get(providerId) ?? unknown('text', providerId),
+    image: (providerId) => images.get(providerId) ?? unknown('image', providerId),
+    http,
+  };
+}
+
+function unknown(kind: string, providerId: string): never {
+  throw new ProviderError('InvalidConfig', `No ${kind} provider "${providerId}".`, { provider: providerId });
+}
