@@ -69,5 +69,12 @@ export function inputFieldsOf(config: Record<string, unknown>, nodeId: string): 
       issues: result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     });
   }
+  const names = new Set<string>();
+  for (const field of result.data) {
+    if (names.has(field.name)) {
+      throw new PlanError('INVALID_GRAPH', `Request Input node "${nodeId}" declares the field "${field.name}" twice.`, { nodeId, field: field.name });
+    }
+    names.add(field.name);
+  }
   return result.data;
 }

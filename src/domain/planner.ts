@@ -127,7 +127,19 @@ function checkAcyclic(graph: CanvasGraph): void {
     }
   }
   if (visited < graph.nodes.length) {
-    const cycle = [...indegree].filter(([, degree]) => degree > 0).map(([id]) => id);
+    // Kahn's leftovers include nodes merely downstream of a cycle; peel those off backwards.
+    const left = new Set([...indegree].filter(([, degree]) => degree > 0).map(([id]) => id));
+    let peeled = true;
+    while (peeled) {
+      peeled = false;
+      for (const id of left) {
+        if (!(outgoing.get(id) ?? []).some((next) => left.has(next))) {
+          left.delete(id);
+          peeled = true;
+        }
+      }
+    }
+    const cycle = [...left];
     throw new PlanError('CYCLE', `The graph has a cycle through nodes ${cycle.map((id) => `"${id}"`).join(', ')}.`, { nodeIds: cycle });
   }
 }

@@ -47,7 +47,9 @@ export function runInlineStep(step: PlanStep, inputs: Record<string, unknown>, r
 
 /** The prompt of a generation step: `config.prompt` rendered with the inputs, else the `prompt` input. */
 export function promptOf(step: PlanStep, inputs: Record<string, unknown>): string {
-  if (typeof step.config.prompt === 'string') return renderTemplate(step.config.prompt, inputs);
+  // A blank prompt box counts as unset, as the planner treats it: the wired `prompt` input wins.
+  if (typeof step.config.prompt === 'string' && step.config.prompt.trim() !== '') return renderTemplate(step.config.prompt, inputs);
   const prompt = inputs.prompt;
-  return typeof prompt === 'string' ? prompt : JSON.stringify(prompt ?? '');
+  if (prompt === undefined || prompt === null) return '';
+  return typeof prompt === 'string' ? prompt : JSON.stringify(prompt);
 }

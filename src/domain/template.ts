@@ -17,7 +17,8 @@ export function templateVariables(template: string): string[] {
 function lookup(values: Record<string, unknown>, path: string): unknown {
   let current: unknown = values;
   for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: `{{ toString }}` must not reach Object.prototype.
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
     current = (current as Record<string, unknown>)[part];
   }
   return current;

@@ -291,9 +291,7 @@ describe('planner: what a run executes', () => {
       assert.deepEqual([...(error.details.nodeIds as string[])].sort(), ['x', 'y']);
     });
 
-    // BUG (src/domain/planner.ts:130): the CYCLE error lists every node Kahn's algorithm could not
-    // reach, so nodes merely downstream of a cycle (here `output`) are named as if they were on it.
-    it.skip('names only the nodes on the cycle, not the nodes downstream of it', () => {
+    it('names only the nodes on the cycle, not the nodes downstream of it', () => {
       const canvas = graph(
         [node('a', 'text-generation'), node('b', 'text-generation'), node('output', 'response-output')],
         [edge('a.text', 'b.prompt'), edge('b.text', 'a.prompt'), edge('b.text', 'output.value')],
@@ -396,10 +394,7 @@ describe('planner: what a run executes', () => {
       assert.equal(error.details.nodeId, 'input');
     });
 
-    // GAP (src/domain/canvas.ts:65): the field list is not checked for repeated names, so a node
-    // declaring `topic` twice plans fine; the run schema then shows one `topic` while validation
-    // checks both declarations (and can never pass when their types differ).
-    it.skip('refuses a Request Input node that declares the same field twice', () => {
+    it('refuses a Request Input node that declares the same field twice', () => {
       const canvas = graph([requestInput('input', [{ name: 'topic', type: 'string' }, { name: 'topic', type: 'number' }])]);
       const error = expectPlanError(() => planRun(canvas, 'input'), 'INVALID_GRAPH');
       assert.equal(error.details.nodeId, 'input');

@@ -136,18 +136,12 @@ describe('step inputs and inline steps', () => {
       assert.equal(promptOf(writer, { prompt: ['a', 'b'] }), '["a","b"]');
     });
 
-    // BUG (src/domain/stepInputs.ts:52): with no prompt value, `JSON.stringify(prompt ?? '')` yields
-    // the two characters `""`, so the model is sent a pair of quotes instead of an empty prompt.
-    it.skip('gives an empty prompt when the prompt input carries no value', () => {
+    it('gives an empty prompt when the prompt input carries no value', () => {
       assert.equal(promptOf(step({ id: 'w', nodeType: 'text-generation' }), {}), '');
       assert.equal(promptOf(step({ id: 'w', nodeType: 'text-generation' }), { prompt: null }), '');
     });
 
-    // BUG (src/domain/stepInputs.ts:50): the planner treats a blank config.prompt as unset and
-    // requires the prompt edge instead (planner.ts:181), but promptOf takes any string config.prompt,
-    // so a node with `prompt: ''` (an emptied prompt box) and a prompt edge sends an empty prompt
-    // and ignores the wired input.
-    it.skip('uses the prompt input when config.prompt is blank', () => {
+    it('uses the prompt input when config.prompt is blank', () => {
       const writer = step({ id: 'w', nodeType: 'text-generation', config: { prompt: '' } });
       assert.equal(promptOf(writer, { prompt: 'Write a haiku' }), 'Write a haiku');
       const spaces = step({ id: 'w', nodeType: 'text-generation', config: { prompt: '  ' } });
