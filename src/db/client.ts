@@ -1,0 +1,23 @@
+// The one place a Prisma client is built: Prisma 7 talks to Postgres through the `pg` driver
+// adapter, so no query engine binary is involved.
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client';
+
+/** The Prisma client type every layer receives as a dependency. */
+export type Db = PrismaClient;
+export { PrismaClient };
+
+/** Pool size per process: the API and the worker each hold one client. */
+const POOL_MAX = 10;
+
+/** Builds a Prisma client on a `pg` pool of at most {@link POOL_MAX} connections. */
+export function createPrisma(databaseUrl: string): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: POOL_MAX,
+    // Fail fast instead of queueing forever when the pool is exhausted or Postgres is gone.
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  return new PrismaClient({ adapter });
+}
