@@ -1,0 +1,228 @@
+// Runs `temporal server start-dev` as a child process for `npm start` and local work, and
+// registers our search attributes on any cluster (dev server, self-hosted or Cloud).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/workflows/searchAttributes';
+
+/** Options for {@link startDevServer}. */
+export interface DevServerOptions {
+  /** Path of the `temporal` CLI (see locateTemporalCli). */
+  executable: string;
+  /** SQLite file that keeps state across restarts; in-memory when unset. */
+  dbFile?: string;
+  /** Frontend gRPC port; a free one when unset. */
+  port?: number;
+  /** Web UI port; a free one when unset (ignored when headless). */
+  uiPort?: number;
+  headless?: boolean;
+  /** Namespace to create and wait for (default `default`). */
+  namespace?: string;
+  log?: (m: string) => void;
+  /** How long to wait for the frontend to answer (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+/** A running dev server. */
+export interface DevServer {
+  /** `host:port` of the frontend. */
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  /** Stops the server and everything it spawned; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Thrown when the dev server exits or does not answer in time. */
+export class DevServerStartError extends Error {
+  override readonly name = 'DevServerStartError';
+}
+
+/** Thrown when a cluster refuses to register our search attributes. */
+export class SearchAttributeRegistrationError extends Error {
+  override readonly name = 'SearchAttributeRegistrationError';
+}
+
+const HOST = '127.0.0.1';
+/** `temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD` (stable wire value). */
+const INDEXED_VALUE_TYPE_KEYWORD = 2;
+
+/** Starts `temporal server start-dev` on loopback and resolves once its frontend serves the namespace. */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const log = opts.log ?? (() => undefined);
+  const namespace = opts.namespace ?? 'default';
+  const port = opts.port ?? (await freePort());
+  const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await freePort()));
+
+  const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--log-level', 'warn'];
+  if (opts.dbFile) {
+    const dbFile = path.resolve(opts.dbFile);
+    await mkdir(path.dirname(dbFile), { recursive: true });
+    // The default rollback journal caps the dev server near 50 workflows/s; WAL lifts that.
+    args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+  }
+  // "default" always exists; naming it again is harmless but noisy.
+  if (namespace !== 'default') args.push('--namespace', namespace);
+  for (const { name, type } of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
+  if (uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+
+  log(`Starting the Temporal dev server on ${HOST}:${port}${opts.dbFile ? ` (state in ${opts.dbFile})` : ''}…`);
+  // Its own process group, so stop() also reaches anything it spawns.
+  const child = spawn(opts.executable, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = tail(child);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
+    // A spawn failure (missing or non-executable file) emits 'error' and never 'exit'.
+    child.once('error', () => {
+      if (child.pid === undefined) {
+        exited ??= { code: null, signal: null };
+        resolve();
+      }
+    });
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  // If this process dies without calling stop(), do not leave an orphaned server behind.
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      process.removeListener('exit', killOnExit);
+      if (!exited) {
+        killGroup(child, 'SIGTERM');
+        const forced = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+        await exitPromise;
+        clearTimeout(forced);
+      }
+    })();
+    return stopping;
+  };
+
+  const address = `${HOST}:${port}`;
+  try {
+    await waitUntilServing(address, namespace, opts.readyTimeoutMs ?? 60_000, () => exited, spawnError);
+  } catch (err) {
+    await stop();
+    const why = err instanceof Error ? err.message : String(err);
+    throw new DevServerStartError(
+      `The Temporal dev server did not come up: ${why}\ncommand: ${opts.executable} ${args.join(' ')}\n` +
+        `--- server output (last lines) ---\n${output() || '(none)'}`,
+      { cause: err },
+    );
+  }
+  log(`Temporal dev server ready at ${address}${uiPort ? `, UI at http://${HOST}:${uiPort}` : ''}.`);
+  return { address, namespace, ...(uiPort ? { uiUrl: `http://${HOST}:${uiPort}` } : {}), stop };
+}
+
+/** Polls the frontend until it serves the namespace, failing fast if the process exits. */
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: () => { code: number | null; signal: NodeJS.Signals | null } | undefined,
+  spawnError: Promise<Error>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  let failed: Error | undefined;
+  void spawnError.then((err) => (failed = err));
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (failed) throw failed;
+    const exit = exited();
+    if (exit) throw new Error(`it exited with ${exit.code ?? exit.signal}`);
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      await connection.workflowService.getSystemInfo({});
+      await connection.workflowService.describeNamespace({ namespace });
+      return;
+    } catch (err) {
+      lastError = err;
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  throw new Error(`no answer from ${address} within ${timeoutMs} ms${last}`);
+}
+
+/**
+ * Registers our custom search attributes in a namespace of any cluster, keeping those that
+ * already exist. The dev server gets them from flags at start; other clusters need this once.
+ */
+export async function registerSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<{ added: string[] }> {
+  const keyword = INDEXED_VALUE_TYPE_KEYWORD;
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const custom = existing.customAttributes ?? {};
+  const missing: Record<string, number> = {};
+  for (const { name } of SEARCH_ATTRIBUTE_DEFINITIONS) {
+    const type = custom[name];
+    if (type === undefined || type === null) missing[name] = keyword;
+    else if (type !== keyword) {
+      throw new SearchAttributeRegistrationError(
+        `Search attribute ${name} exists in namespace ${namespace} with indexed value type ${type}, not Keyword (${keyword}).`,
+      );
+    }
+  }
+  const added = Object.keys(missing);
+  if (added.length === 0) return { added };
+  try {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  } catch (err) {
+    // Another process registering at the same time is fine.
+    if (isGrpcServiceError(err) && err.code === 6 /* ALREADY_EXISTS */) return { added: [] };
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new SearchAttributeRegistrationError(
+      `Could not add search attributes ${added.join(', ')} to namespace ${namespace}: ${reason}. ` +
+        'On Temporal Cloud, add them with tcld or the Cloud UI instead.',
+      { cause: err },
+    );
+  }
+  return { added };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Keeps the last lines of the child's output for error messages (and drains the pipes). */
+function tail(child: ChildProcess): () => string {
+  let text = '';
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-6000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => text.trim().split('\n').slice(-30).join('\n');
+}
+
+/** Asks the OS for a free port on loopback. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
