@@ -1,0 +1,58 @@
+// One Temporal server per mocha run, shared by every workflow test (each test isolates itself
+// with its own task queue and workflow ids). A local dev server from the Temporal CLI is started
+// on first use; with TEMPORAL_ADDRESS set, that server is used instead.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { locateTemporalCli } from '../../temporal/cli';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../src/workflows/searchAttributes';
+
+let shared: Promise<TestWorkflowEnvironment> | undefined;
+
+/** The run's shared Temporal environment, started on first call. */
+export function testTemporal(): Promise<TestWorkflowEnvironment> {
+  shared ??= start().catch((err) => {
+    shared = undefined;
+    throw err;
+  });
+  return shared;
+}
+
+/** Tears the shared environment down (root afterAll hook). */
+export async function teardownTemporal(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  if (current) await (await current.catch(() => undefined))?.teardown();
+}
+
+async function start(): Promise<TestWorkflowEnvironment> {
+  // Loaded lazily: the SDK's native bridge is not needed by tests that never touch Temporal.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  await quietRuntime();
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (address) {
+    const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
+    const { registerSearchAttributes } = await import('../../temporal/devServer');
+    await registerSearchAttributes(env.connection, namespace);
+    return env;
+  }
+  const path = await locateTemporalCli((message) => console.error(`[temporal] ${message}`));
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      // Without a local CLI the SDK downloads one, which needs access to temporal.io.
+      ...(path ? { executable: { type: 'existing-path' as const, path } } : {}),
+      ip: '127.0.0.1',
+      log: { format: 'pretty', level: 'warn' },
+      extraArgs: SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${type}`]),
+    },
+  });
+}
+
+/** Worker lifecycle messages at INFO would drown the test report; keep warnings and errors. */
+async function quietRuntime(): Promise<void> {
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed (by a test that wanted its own logger, or an earlier start): keep it.
+  }
+}
