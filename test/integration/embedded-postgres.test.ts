@@ -1,0 +1,92 @@
+// The embedded Postgres that `npm start` (and the test suite, without a local server) falls back on.
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { EmbeddedPostgresError, freePort, startEmbeddedPostgres } from '../../src/db/embedded';
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded Postgres', () => {
+  let dir: string;
+  const stops: Array<() => Promise<void>> = [];
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'builder-embedded-pg-'));
+    // As root, Postgres runs as the `postgres` user, which must be able to enter the folder.
+    await chmod(dir, 0o755);
+  });
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('initialises a cluster in an empty folder and serves the builder database on the port it was given', async () => {
+    const port = await freePort();
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port });
+    stops.push(server.stop);
+
+    assert.equal(server.port, port);
+    assert.match(server.url, new RegExp(`^postgresql://postgres:[^@]+@127\\.0\\.0\\.1:${port}/builder$`));
+    const [row] = await query<{ db: string; encoding: string }>(
+      server.url,
+      'SELECT current_database() AS db, pg_encoding_to_char(encoding) AS encoding FROM pg_database WHERE datname = current_database()',
+    );
+    assert.deepEqual(row, { db: 'builder', encoding: 'UTF8' });
+  });
+
+  it('keeps its data when stopped and started again on the same folder, on another port', async () => {
+    const dataDir = path.join(dir, 'data');
+    const first = await startEmbeddedPostgres({ dataDir });
+    stops.push(first.stop);
+    await query(first.url, `CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('still here')`);
+    await first.stop();
+    // Stopping is complete: nothing answers on the old port any more.
+    await assert.rejects(query(first.url, 'SELECT 1'));
+
+    const second = await startEmbeddedPostgres({ dataDir });
+    stops.push(second.stop);
+    assert.notEqual(second.port, first.port);
+    assert.deepEqual(await query(second.url, 'SELECT v FROM kept'), [{ v: 'still here' }]);
+  });
+
+  it('creates a database of another name on a cluster that already exists', async () => {
+    const dataDir = path.join(dir, 'data');
+    const first = await startEmbeddedPostgres({ dataDir });
+    await first.stop();
+    const second = await startEmbeddedPostgres({ dataDir, database: 'other' });
+    stops.push(second.stop);
+    assert.match(second.url, /\/other$/);
+    assert.deepEqual(await query(second.url, 'SELECT current_database() AS db'), [{ db: 'other' }]);
+  });
+
+  it('refuses a folder that holds files but no cluster, and leaves them alone', async () => {
+    const dataDir = path.join(dir, 'data');
+    await mkdir(dataDir);
+    await writeFile(path.join(dataDir, 'notes.txt'), 'mine');
+    await assert.rejects(startEmbeddedPostgres({ dataDir }), (err: unknown) => {
+      assert.ok(err instanceof EmbeddedPostgresError);
+      assert.match(err.message, /neither empty nor a Postgres cluster/);
+      return true;
+    });
+    assert.deepEqual(await readdir(dataDir), ['notes.txt']);
+  });
+
+  it('explains, when run as root, that the postgres user cannot enter a private folder', async function () {
+    if (userInfo().uid !== 0) this.skip();
+    await chmod(dir, 0o700);
+    await assert.rejects(startEmbeddedPostgres({ dataDir: path.join(dir, 'data') }), (err: unknown) => {
+      assert.ok(err instanceof EmbeddedPostgresError);
+      assert.match(err.message, /cannot enter/);
+      return true;
+    });
+  });
+});
