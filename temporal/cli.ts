@@ -204,12 +204,14 @@ async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | und
   return undefined;
 }
 
-// `tsx temporal/cli.ts`: print the path (building it if needed), or exit 1.
+// `tsx temporal/cli.ts`: print the path (building it if needed), or exit 1. No top-level await:
+// this module is also imported by code that may be loaded through `require`.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const found = await locateTemporalCli((msg) => console.error(msg));
-  if (found) console.log(found);
-  else {
-    console.error('No Temporal CLI available.');
-    process.exitCode = 1;
-  }
+  void locateTemporalCli((msg) => console.error(msg)).then((found) => {
+    if (found) console.log(found);
+    else {
+      console.error('No Temporal CLI available.');
+      process.exitCode = 1;
+    }
+  });
 }

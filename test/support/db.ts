@@ -25,12 +25,17 @@ interface Server {
   stop?: () => Promise<void>;
 }
 
-let server: Promise<Server> | undefined;
-const live = new Set<string>();
+// Kept on globalThis: mocha may load this file twice, once through `require` (spec files) and
+// once through `import` (root hooks, when their import graph has top-level await), and both copies
+// must see the same server.
+const state: { server?: Promise<Server>; live: Set<string> } = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('builder-studio.test.db')
+] ??= { live: new Set<string>() }) as { server?: Promise<Server>; live: Set<string> };
+const live = state.live;
 
 /** Creates a uniquely named database, applies the migrations, and returns a Prisma client on it. */
 export async function testDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const { adminUrl } = await (server ??= findServer());
+  const { adminUrl } = await (state.server ??= findServer());
   const name = `test_${process.pid}_${randomBytes(5).toString('hex')}`;
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
   live.add(name);
@@ -57,9 +62,9 @@ export async function testDatabase(options: { migrate?: boolean } = {}): Promise
 
 /** Drops databases tests forgot, and stops the embedded Postgres if one was started (root hook). */
 export async function teardownTestDatabases(): Promise<void> {
-  if (!server) return;
-  const current = await server.catch(() => undefined);
-  server = undefined;
+  if (!state.server) return;
+  const current = await state.server.catch(() => undefined);
+  state.server = undefined;
   if (!current) return;
   for (const name of [...live]) await dropDatabase(current.adminUrl, name).catch(() => undefined);
   await current.stop?.();

@@ -5,21 +5,25 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { locateTemporalCli } from '../../temporal/cli';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../src/workflows/searchAttributes';
 
-let shared: Promise<TestWorkflowEnvironment> | undefined;
+// Kept on globalThis: mocha may load this file twice (through `require` for spec files and
+// `import` for root hooks), and both copies must share one server.
+const state = ((globalThis as Record<symbol, unknown>)[Symbol.for('builder-studio.test.temporal')] ??= {}) as {
+  shared?: Promise<TestWorkflowEnvironment>;
+};
 
 /** The run's shared Temporal environment, started on first call. */
 export function testTemporal(): Promise<TestWorkflowEnvironment> {
-  shared ??= start().catch((err) => {
-    shared = undefined;
+  state.shared ??= start().catch((err) => {
+    state.shared = undefined;
     throw err;
   });
-  return shared;
+  return state.shared;
 }
 
 /** Tears the shared environment down (root afterAll hook). */
 export async function teardownTemporal(): Promise<void> {
-  const current = shared;
-  shared = undefined;
+  const current = state.shared;
+  state.shared = undefined;
   if (current) await (await current.catch(() => undefined))?.teardown();
 }
 
