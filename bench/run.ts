@@ -18,7 +18,7 @@ import { planRun } from '../src/domain/planner';
 import { PARALLEL_MEDIA } from '../src/demo/workflows';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
-import { bundleWorkflows, createRunWorker } from '../src/runtime/worker';
+import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
 import { Admissions } from '../src/services/admission';
 import { locateTemporalCli } from '../temporal/cli';
 import { startDevServer } from '../temporal/devServer';
@@ -28,6 +28,7 @@ const SYNC_RUNS = Number(process.env.BENCH_SYNC_RUNS ?? 30);
 const CONCURRENT = 16;
 const CONCURRENT_RUNS = Number(process.env.BENCH_CONCURRENT_RUNS ?? 160);
 
+installTemporalRuntime('ERROR');
 const config = loadConfig();
 const log = (message: string) => console.log(`[bench] ${message}`);
 

@@ -47,8 +47,10 @@ export function createMirrorActivity(db: Db) {
           INSERT INTO canvas_node_results (workflow_id, node_id, execution_id, output, updated_at)
           SELECT ${batch.applyResults.workflowId}, step_id, execution_id, output, now()
           FROM steps WHERE execution_id = ${executionId} AND status = 'completed' AND output IS NOT NULL
+          ORDER BY step_id -- one lock order for concurrent runs of the same canvas: no deadlocks
           ON CONFLICT (workflow_id, node_id) DO UPDATE
-            SET execution_id = EXCLUDED.execution_id, output = EXCLUDED.output, updated_at = EXCLUDED.updated_at`;
+            SET execution_id = EXCLUDED.execution_id, output = EXCLUDED.output, updated_at = EXCLUDED.updated_at
+            WHERE canvas_node_results.updated_at <= EXCLUDED.updated_at`;
       }
       if (batch.refund) await refundExecution(tx, executionId);
     });

@@ -2,7 +2,7 @@
 // local dev server), migrations, then an API and/or a worker. Used by every entry point.
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
@@ -15,7 +15,7 @@ import { locateTemporalCli } from '../../temporal/cli';
 import { startDevServer } from '../../temporal/devServer';
 import { providersFromConfig } from './providers';
 import { connectClient, connectWorker } from './temporal';
-import { bundleWorkflows, createRunWorker } from './worker';
+import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
 
 /** Which parts to run in this process. */
 export interface SystemOptions {
@@ -38,6 +38,7 @@ export interface System {
 
 /** Starts what the configuration asks for; anything unconfigured is started locally. */
 export async function startSystem(config: Config, options: SystemOptions): Promise<System> {
+  installTemporalRuntime();
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -62,6 +63,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       const server = await startDevServer({
         executable,
         dbFile: path.resolve(config.DATA_DIR, 'temporal', 'dev.sqlite'),
+        // The CLI's own defaults when free, so `temporal workflow list` works without --address.
+        ...((await portIsFree(7233)) ? { port: 7233 } : {}),
+        ...((await portIsFree(8233)) ? { uiPort: 8233 } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
         log: options.log,
       });
@@ -138,4 +142,12 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     await stopAll();
     throw err;
   }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }

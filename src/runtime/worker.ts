@@ -1,11 +1,23 @@
 // Builds the run worker: the workflow bundle (built once), activities from their dependencies,
 // and concurrency limits.
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
 /** Path of the workflow bundle's entry point. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+/** Sets the Temporal SDK's log level; call before the first connection (later calls are ignored). */
+export function installTemporalRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed by someone else (tests install their own): keep theirs.
+  }
+}
 
 /** Bundles the workflow code; do it once per process and reuse the bundle for every worker. */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
