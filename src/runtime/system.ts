@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { Admissions } from '../services/admission';
 import { locateTemporalCli } from '../../temporal/cli';
-import { startDevServer } from '../../temporal/devServer';
+import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
 import { providersFromConfig } from './providers';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
@@ -78,6 +78,12 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     stops.push(() => db.$disconnect());
     const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config);
     stops.push(() => temporal.connection.close());
+    if (config.TEMPORAL_ADDRESS && options.worker) {
+      // A cluster we did not start may lack our search attributes; runs set them, so add them first.
+      await registerSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
+        options.log(`Could not register search attributes (run \`npm run temporal:setup\` with operator rights): ${String(err)}`),
+      );
+    }
 
     let worker: Worker | undefined;
     let workerConnection: NativeConnection | undefined;
