@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createStepActivities } from '../src/activities/steps';
-import { NO_LIVE_EVENTS, type StepProgress } from '../src/activities/stepProgress';
+import type { StepProgress } from '../src/activities/stepProgress';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/client';
@@ -57,13 +57,13 @@ const taskQueue = `bench-${randomUUID()}`;
 const worker = await createRunWorker({ connection: native, namespace: 'default', taskQueue, bundle: await bundleWorkflows(), deps: { db, providers, warn: () => undefined } });
 
 // Baseline: same activities, no progress writes, no mirror, no API.
-const noProgress = { attemptStarted: async () => undefined, streaming: async () => undefined, attemptFailed: async () => undefined } as unknown as StepProgress;
+const noProgress = { attemptStarted: async () => undefined, streaming: async () => undefined, tokens: async () => undefined, attemptFailed: async () => undefined } as unknown as StepProgress;
 const bareQueue = `${taskQueue}-bare`;
 const bareWorker = await Worker.create({
   connection: native,
   taskQueue: bareQueue,
   workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
-  activities: createStepActivities({ providers, progress: noProgress, events: NO_LIVE_EVENTS }),
+  activities: createStepActivities({ providers, progress: noProgress }),
 });
 
 const admissions = new Admissions({ db, temporal: client, taskQueue, markup: 1, runTimeoutMs: 60_000 });

@@ -23,6 +23,16 @@ export interface StepPatch {
   startedAtMs?: number;
   finishedAtMs?: number;
   reused?: boolean;
+  /** What a waiting step waits on (provider, job id); cleared by any other status. */
+  waitingOn?: WaitingOn;
+}
+
+/** What a waiting step or run waits on. */
+export interface WaitingOn {
+  stepId: string;
+  provider: string;
+  jobId: string;
+  since: string;
 }
 
 /** A change to the run, ordered by `seq`: an older or post-terminal write is ignored. */
@@ -34,13 +44,17 @@ export interface RunPatch {
   durationMs?: number;
   startedAtMs?: number;
   finishedAtMs?: number;
+  /** The waitpoints of a `waiting` run. */
+  waitingOn?: WaitingOn[];
 }
 
-/** One mirror write: run and step changes applied in one transaction. */
+/** One status change, in the order the workflow made it. */
+export type MirrorChange = { kind: 'run'; patch: RunPatch } | { kind: 'step'; patch: StepPatch };
+
+/** One mirror write: every change queued since the last write, applied in order in one transaction. */
 export interface MirrorBatch {
   executionId: string;
-  run?: RunPatch;
-  steps: StepPatch[];
+  changes: MirrorChange[];
   /** On completion: apply step outputs to the canvas nodes as their latest results. */
   applyResults?: { workflowId: string };
   /** On error or cancel: refund the run's credits (once, whatever retries happen). */

@@ -3,21 +3,20 @@ import type { Db } from '../db/client';
 import type { ProviderRegistry } from '../providers/types';
 import { createMirrorActivity } from './mirror';
 import { createStepActivities } from './steps';
-import { NO_LIVE_EVENTS, StepProgress, type LiveEventSink } from './stepProgress';
+import { StepProgress } from './stepProgress';
 
 /** What the activities need. */
 export interface ActivityDeps {
   db: Db;
   providers: ProviderRegistry;
-  events?: LiveEventSink;
   warn?: (message: string, err: unknown) => void;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, events = NO_LIVE_EVENTS, warn = defaultWarn }: ActivityDeps) {
+export function createActivities({ db, providers, warn = defaultWarn }: ActivityDeps) {
   return {
     mirror: createMirrorActivity(db),
-    ...createStepActivities({ providers, progress: new StepProgress(db, warn), events }),
+    ...createStepActivities({ providers, progress: new StepProgress(db, warn) }),
   };
 }
 

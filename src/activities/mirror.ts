@@ -1,10 +1,12 @@
 // The status mirror: applies a workflow's queued run and step changes to Postgres in one
-// transaction. Idempotent (a retried batch changes nothing twice) and ordered (a run change
-// older than the stored one, or any change after a terminal status, is ignored).
+// transaction, in order, with their live events. Idempotent (a retried batch changes nothing
+// twice and announces nothing twice) and ordered (a run change older than the stored one, or any
+// change after a terminal status, is ignored).
 import type { Db } from '../db/client';
-import { refundExecution } from '../db/ledger';
-import { TERMINAL_EXECUTION_STATUSES, TERMINAL_STEP_STATUSES } from '../domain/statuses';
-import type { MirrorBatch } from './contracts';
+import { refundExecution, type Tx } from '../db/ledger';
+import { isTerminalExecutionStatus, TERMINAL_EXECUTION_STATUSES, TERMINAL_STEP_STATUSES } from '../domain/statuses';
+import { appendEvents, lockExecution, type LiveEvent } from '../events/store';
+import type { MirrorBatch, RunPatch, StepPatch } from './contracts';
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const time = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
@@ -14,45 +16,77 @@ export function createMirrorActivity(db: Db) {
   return async function mirror(batch: MirrorBatch): Promise<void> {
     const { executionId } = batch;
     await db.$transaction(async (tx) => {
-      for (const step of batch.steps) {
-        await tx.$executeRaw`
-          UPDATE steps SET
-            status = ${step.status}::"StepStatus",
-            output = COALESCE(${json(step.output)}::jsonb, output),
-            error = COALESCE(${json(step.error)}::jsonb, error),
-            attempts = GREATEST(attempts, ${step.attempts ?? 0}),
-            reused = reused OR ${step.reused ?? false},
-            started_at = COALESCE(started_at, ${time(step.startedAtMs)}, ${time(step.finishedAtMs)}),
-            finished_at = COALESCE(${time(step.finishedAtMs)}, finished_at)
-          WHERE execution_id = ${executionId} AND step_id = ${step.stepId}
-            AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
+      await lockExecution(tx, executionId);
+      const events: LiveEvent[] = [];
+      for (const change of batch.changes) {
+        const applied = change.kind === 'step' ? await applyStep(tx, executionId, change.patch) : await applyRun(tx, executionId, change.patch);
+        events.push(...applied);
       }
-      const run = batch.run;
-      if (run) {
-        await tx.$executeRaw`
-          UPDATE executions SET
-            status = ${run.status}::"ExecutionStatus",
-            status_seq = ${run.seq},
-            output = COALESCE(${json(run.output)}::jsonb, output),
-            error = COALESCE(${json(run.error)}::jsonb, error),
-            duration_ms = COALESCE(${run.durationMs ?? null}::int, duration_ms),
-            started_at = COALESCE(started_at, ${time(run.startedAtMs)}),
-            finished_at = COALESCE(${time(run.finishedAtMs)}, finished_at),
-            waiting_on = CASE WHEN ${run.status} = 'waiting' THEN waiting_on ELSE NULL END
-          WHERE id = ${executionId} AND status_seq < ${run.seq}
-            AND status::text <> ALL(${TERMINAL_EXECUTION_STATUSES}::text[])`;
-      }
-      if (batch.applyResults) {
-        await tx.$executeRaw`
-          INSERT INTO canvas_node_results (workflow_id, node_id, execution_id, output, updated_at)
-          SELECT ${batch.applyResults.workflowId}, step_id, execution_id, output, now()
-          FROM steps WHERE execution_id = ${executionId} AND status = 'completed' AND output IS NOT NULL
-          ORDER BY step_id -- one lock order for concurrent runs of the same canvas: no deadlocks
-          ON CONFLICT (workflow_id, node_id) DO UPDATE
-            SET execution_id = EXCLUDED.execution_id, output = EXCLUDED.output, updated_at = EXCLUDED.updated_at
-            WHERE canvas_node_results.updated_at <= EXCLUDED.updated_at`;
-      }
+      if (batch.applyResults) await applyResults(tx, executionId, batch.applyResults.workflowId);
       if (batch.refund) await refundExecution(tx, executionId);
+      await appendEvents(tx, executionId, events);
     });
   };
+}
+
+/** Applies a step change unless the step is already terminal; returns its event if it changed. */
+async function applyStep(tx: Tx, executionId: string, step: StepPatch): Promise<LiveEvent[]> {
+  const changed = await tx.$executeRaw`
+    UPDATE steps SET
+      status = ${step.status}::"StepStatus",
+      output = COALESCE(${json(step.output)}::jsonb, output),
+      error = COALESCE(${json(step.error)}::jsonb, error),
+      attempts = GREATEST(attempts, ${step.attempts ?? 0}),
+      reused = reused OR ${step.reused ?? false},
+      waiting_on = ${json(step.waitingOn)}::jsonb,
+      started_at = COALESCE(started_at, ${time(step.startedAtMs)}, ${time(step.finishedAtMs)}),
+      finished_at = COALESCE(${time(step.finishedAtMs)}, finished_at)
+    WHERE execution_id = ${executionId} AND step_id = ${step.stepId}
+      AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
+  if (changed === 0) return [];
+  const data: Record<string, unknown> = { stepId: step.stepId, status: step.status };
+  if (step.attempts) data.attempts = step.attempts;
+  if (step.error) data.error = step.error;
+  if (step.waitingOn) data.waitingOn = step.waitingOn;
+  if (step.reused) data.reused = true;
+  return [{ type: 'step.status', data }];
+}
+
+/** Applies a run change if it is newer than the stored one and the run is not terminal. */
+async function applyRun(tx: Tx, executionId: string, run: RunPatch): Promise<LiveEvent[]> {
+  const changed = await tx.$executeRaw`
+    UPDATE executions SET
+      status = ${run.status}::"ExecutionStatus",
+      status_seq = ${run.seq},
+      output = COALESCE(${json(run.output)}::jsonb, output),
+      error = COALESCE(${json(run.error)}::jsonb, error),
+      duration_ms = COALESCE(${run.durationMs ?? null}::int, duration_ms),
+      started_at = COALESCE(started_at, ${time(run.startedAtMs)}),
+      finished_at = COALESCE(${time(run.finishedAtMs)}, finished_at),
+      waiting_on = ${json(run.waitingOn)}::jsonb
+    WHERE id = ${executionId} AND status_seq < ${run.seq}
+      AND status::text <> ALL(${TERMINAL_EXECUTION_STATUSES}::text[])`;
+  if (changed === 0) return [];
+  const events: LiveEvent[] = [
+    { type: 'run.status', data: { status: run.status, ...(run.error ? { error: run.error } : {}), ...(run.waitingOn ? { waitingOn: run.waitingOn } : {}) } },
+  ];
+  if (isTerminalExecutionStatus(run.status)) {
+    events.push({
+      type: 'run.end',
+      data: { status: run.status, output: run.output ?? null, ...(run.error ? { error: run.error } : {}), durationMs: run.durationMs ?? null },
+    });
+  }
+  return events;
+}
+
+/** Applies a completed run's step outputs to the canvas's nodes as their latest results. */
+async function applyResults(tx: Tx, executionId: string, workflowId: string): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO canvas_node_results (workflow_id, node_id, execution_id, output, updated_at)
+    SELECT ${workflowId}, step_id, execution_id, output, now()
+    FROM steps WHERE execution_id = ${executionId} AND status = 'completed' AND output IS NOT NULL
+    ORDER BY step_id -- one lock order for concurrent runs of the same canvas: no deadlocks
+    ON CONFLICT (workflow_id, node_id) DO UPDATE
+      SET execution_id = EXCLUDED.execution_id, output = EXCLUDED.output, updated_at = EXCLUDED.updated_at
+      WHERE canvas_node_results.updated_at <= EXCLUDED.updated_at`;
 }

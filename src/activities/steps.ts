@@ -8,7 +8,7 @@ import type { PlanStep, StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
 import type { ProviderRegistry } from '../providers/types';
 import type { ProviderStepInput } from './contracts';
-import type { LiveEventSink, StepProgress } from './stepProgress';
+import { TokenBuffer, type StepProgress } from './stepProgress';
 
 /** What a provider step returns to the workflow. */
 export interface StepResult {
@@ -20,19 +20,17 @@ export interface StepResult {
 export interface StepActivityDeps {
   providers: ProviderRegistry;
   progress: StepProgress;
-  events: LiveEventSink;
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
 /** Builds the provider step activities. */
-export function createStepActivities({ providers, progress, events }: StepActivityDeps) {
+export function createStepActivities({ providers, progress }: StepActivityDeps) {
   /** Wraps one attempt: progress, heartbeats, abort signal and error classification. */
   async function attempt(input: ProviderStepInput, work: (signal: AbortSignal, attempt: number) => Promise<StepOutput>): Promise<StepResult> {
     const context = Context.current();
     const { attempt: number } = context.info;
     await progress.attemptStarted(input.executionId, input.stepId, number);
-    events.publish(input.executionId, { type: 'step.running', stepId: input.stepId, data: { attempt: number } });
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
     try {
       return { output: await work(context.cancellationSignal, number), attempt: number };
@@ -51,6 +49,7 @@ export function createStepActivities({ providers, progress, events }: StepActivi
       return attempt(input, async (signal, number) => {
         const model = requireModel(input);
         let streaming = false;
+        const tokens = new TokenBuffer((text) => progress.tokens(input.executionId, input.stepId, text));
         const result = await providers.text(model.provider).generateText({
           model: model.id,
           config: input.config,
@@ -65,9 +64,11 @@ export function createStepActivities({ providers, progress, events }: StepActivi
               streaming = true;
               void progress.streaming(input.executionId, input.stepId);
             }
-            events.publish(input.executionId, { type: 'step.token', stepId: input.stepId, data: { token } });
+            tokens.push(token);
           },
         });
+        // Every token event is written before the step can be reported completed.
+        await tokens.flush();
         return { text: result.text };
       });
     },

@@ -1,10 +1,11 @@
 // Mirrors status changes into Postgres from inside the workflow without making the run wait on
 // the database: changes are queued, and one pump drains them in order through a local activity,
-// coalescing what queued up meanwhile into one write. A database outage only delays the pump
+// sending everything that queued up meanwhile in one write (every change kept, so watchers see
+// every transition). A database outage only delays the pump
 // (the local activity retries forever); the run goes on and the mirror catches up.
 import { CancellationScope, condition, proxyLocalActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { MirrorBatch, RunPatch, StepPatch } from '../activities/contracts';
+import type { MirrorBatch, MirrorChange, RunPatch, StepPatch } from '../activities/contracts';
 
 const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '15s',
@@ -13,8 +14,7 @@ const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActiv
 
 /** Queues run and step changes and writes them in order, coalesced. */
 export class MirrorPump {
-  private run?: RunPatch;
-  private readonly steps = new Map<string, StepPatch>();
+  private changes: MirrorChange[] = [];
   private applyResults?: { workflowId: string };
   private refund = false;
   private pending = false;
@@ -25,13 +25,13 @@ export class MirrorPump {
 
   /** Queues a run status change; it gets the next sequence number. */
   runStatus(patch: Omit<RunPatch, 'seq'>): void {
-    this.run = { ...this.run, ...patch, seq: ++this.seq };
+    this.changes.push({ kind: 'run', patch: { ...patch, seq: ++this.seq } });
     this.kick();
   }
 
-  /** Queues a step change; a later change to the same step replaces an unwritten earlier one. */
+  /** Queues a step change. */
   step(patch: StepPatch): void {
-    this.steps.set(patch.stepId, { ...this.steps.get(patch.stepId), ...patch });
+    this.changes.push({ kind: 'step', patch });
     this.kick();
   }
 
@@ -65,12 +65,10 @@ export class MirrorPump {
 
   private async drainQueue(): Promise<void> {
     while (this.pending) {
-      const batch: MirrorBatch = { executionId: this.executionId, steps: [...this.steps.values()] };
-      if (this.run) batch.run = this.run;
+      const batch: MirrorBatch = { executionId: this.executionId, changes: this.changes };
       if (this.applyResults) batch.applyResults = this.applyResults;
       if (this.refund) batch.refund = true;
-      this.run = undefined;
-      this.steps.clear();
+      this.changes = [];
       this.applyResults = undefined;
       this.refund = false;
       this.pending = false;
