@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import { createPrisma, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
+import { EventHub } from '../events/hub';
 import { Admissions } from '../services/admission';
 import { locateTemporalCli } from '../../temporal/cli';
 import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
@@ -117,10 +118,13 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         markup: config.CREDIT_MARKUP,
         runTimeoutMs: config.RUN_TIMEOUT_MS,
       });
+      const events = new EventHub(databaseUrl, options.log);
+      stops.push(() => events.close());
       const app = createApp({
         db,
         temporal,
         admissions,
+        events,
         config,
         log: { error: (obj, msg) => console.error(msg ?? 'error', obj), info: (obj, msg) => console.log(msg ?? '', obj) },
       });

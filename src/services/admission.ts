@@ -5,6 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { refundExecution } from '../db/ledger';
+import { Prisma } from '../generated/prisma/client';
+import { chargeRun, type RunCharge } from './credits';
 import { parseCanvasGraph } from '../domain/canvas';
 import { InputValidationError, PlanError } from '../domain/errors';
 import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
@@ -16,7 +18,7 @@ import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '
 import {
   asyncNotSupported,
   engineUnavailable,
-  insufficientCredits,
+  executionExists,
   invalidInputs,
   invalidWorkflow,
   modelTierRequired,
@@ -46,7 +48,14 @@ export interface AdmissionRequest {
   parentExecutionId?: string;
   fromStepId?: string;
   reusedOutputs?: Record<string, StepOutput>;
+  /** Replays run the plan they recorded, not the canvas as it is now. */
+  plan?: Plan;
   callbackUrl?: string;
+  /**
+   * Event data of a non-input trigger (a webhook's `{ body, headers }`), merged into the run's
+   * inputs after validation: it feeds Webhook Trigger nodes, not Request Input fields.
+   */
+  triggerPayload?: Record<string, unknown>;
 }
 
 /** An admitted run. */
@@ -72,8 +81,8 @@ export class Admissions {
   /** Checks the request and starts the run; throws HttpErrors with the seed's codes. */
   async admit(request: AdmissionRequest): Promise<Admission> {
     const { db, markup } = this.deps;
-    const plan = planOrRefuse(request.workflow.graph, request.targetNodeId);
-    const inputs = this.validate(request, plan);
+    const plan = request.plan ?? planOrRefuse(request.workflow.graph, request.targetNodeId);
+    const inputs = { ...this.validate(request, plan), ...request.triggerPayload };
 
     if (request.async) {
       const pushOnly = plan.steps.find((step) => step.model && findModel(step.model)?.pollable === false);
@@ -91,55 +100,56 @@ export class Admissions {
     const price = pricePlan(plan, request.account.tier, markup, reused);
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
 
-    await db.$transaction(async (tx) => {
-      if (price.total > 0) {
-        // Conditional decrement: concurrent admissions can never overdraw the balance.
-        const debited = await tx.$executeRaw`
-          UPDATE accounts SET credit_balance = credit_balance - ${price.total}
-          WHERE id = ${request.account.id} AND credit_balance >= ${price.total}`;
-        if (debited === 0) {
-          const account = await tx.account.findUniqueOrThrow({ where: { id: request.account.id } });
-          throw insufficientCredits(price.total, account.creditBalance);
+    let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
+    try {
+      await db.$transaction(async (tx) => {
+        // A client-chosen id must be new; the primary key below still guards the race.
+        if (request.executionId && (await tx.execution.findUnique({ where: { id: executionId }, select: { id: true } }))) {
+          throw executionExists(executionId);
         }
-      }
-      await tx.execution.create({
-        data: {
-          id: executionId,
-          accountId: request.account.id,
-          workflowId: request.workflow.id,
-          triggerType: request.triggerType === 'user-mcp' ? 'user_mcp' : request.triggerType,
-          targetNodeId: plan.targetNodeId,
-          status: 'planning',
-          inputs: inputs as object,
-          plan: plan as object,
-          creditsUsed: price.total,
-          temporalWorkflowId: executionId,
-          receivedAt: new Date(request.receivedAtMs),
-          idempotencyKey: request.idempotencyKey ?? null,
-          parentExecutionId: request.parentExecutionId ?? null,
-          fromStepId: request.fromStepId ?? null,
-          callbackUrl: request.callbackUrl ?? null,
-          steps: {
-            createMany: {
-              data: plan.steps.map((step) => ({ stepId: step.id, nodeType: step.nodeType, groupIndex: step.groupIndex })),
+        charge = await chargeRun(tx, request.account.id, executionId, price);
+        await tx.execution.create({
+          data: {
+            id: executionId,
+            accountId: request.account.id,
+            workflowId: request.workflow.id,
+            triggerType: request.triggerType === 'user-mcp' ? 'user_mcp' : request.triggerType,
+            targetNodeId: plan.targetNodeId,
+            status: 'planning',
+            inputs: inputs as object,
+            plan: plan as object,
+            creditsUsed: charge.fromBalance,
+            paidByGrant: Object.keys(charge.fromGrants).length > 0,
+            temporalWorkflowId: executionId,
+            receivedAt: new Date(request.receivedAtMs),
+            idempotencyKey: request.idempotencyKey ?? null,
+            parentExecutionId: request.parentExecutionId ?? null,
+            fromStepId: request.fromStepId ?? null,
+            callbackUrl: request.callbackUrl ?? null,
+            steps: {
+              createMany: {
+                data: plan.steps.map((step) => ({ stepId: step.id, nodeType: step.nodeType, groupIndex: step.groupIndex })),
+              },
             },
           },
-        },
-      });
-      if (price.total > 0) {
-        await tx.creditLedgerEntry.create({
-          data: { id: `debit-${executionId}`, accountId: request.account.id, executionId, kind: 'debit', amount: price.total },
         });
-      }
-    });
+      });
+    } catch (err) {
+      if (request.executionId && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw executionExists(executionId);
+      throw err;
+    }
 
     await this.start(request, plan, inputs, executionId);
-    return { executionId, creditsUsed: price.total, plan };
+    return { executionId, creditsUsed: charge.fromBalance, plan };
   }
 
   private validate(request: AdmissionRequest, plan: Plan): Record<string, unknown> {
     try {
-      return validateInputs(inputFieldsOfPlan(parseCanvasGraph(request.workflow.graph), plan), request.inputs);
+      // A recorded plan carries its Request Input configs, so replays validate against what they ran.
+      const graph = request.plan
+        ? { nodes: plan.steps.map((step) => ({ id: step.id, type: step.nodeType, config: step.config })), edges: [] }
+        : parseCanvasGraph(request.workflow.graph);
+      return validateInputs(inputFieldsOfPlan(graph, plan), request.inputs);
     } catch (err) {
       if (err instanceof InputValidationError) throw invalidInputs(err.message, err.fields);
       if (err instanceof PlanError) throw invalidWorkflow(err.code, err.message, err.details);
@@ -162,6 +172,8 @@ export class Admissions {
       receivedAtMs: request.receivedAtMs,
       runTimeoutMs,
       ...(request.reusedOutputs ? { reusedOutputs: request.reusedOutputs } : {}),
+      // Read by the workflow to deliver the signed result callback once the run settles.
+      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
     };
     try {
       await temporal.workflow.start('runExecution', {

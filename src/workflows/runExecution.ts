@@ -67,6 +67,7 @@ class Execution {
 
     let status: RunExecutionResult['status'] = 'completed';
     let error: RunErrorInfo | undefined;
+    let cancellation: unknown;
     try {
       await walkScope.run(() => this.walk());
     } catch (err) {
@@ -77,6 +78,7 @@ class Execution {
         status = 'error';
         error = { type: 'RunTimeout', message: `Run timeout of ${input.runTimeoutMs} ms exceeded; the run was aborted.` };
       } else if (isCancellation(err)) {
+        cancellation = err;
         status = 'cancelled';
         error = { type: 'Cancelled', message: 'The run was cancelled.' };
       } else {
@@ -107,10 +109,8 @@ class Execution {
     this.mirror.finish(status === 'completed' ? { applyResults: { workflowId: input.workflowId } } : { refund: true });
     await this.mirror.drain();
 
-    if (status === 'cancelled') {
-      // Rethrown so Temporal records the workflow as cancelled too; the mirror already has the truth.
-      throw ApplicationFailure.create({ type: 'Cancelled', message: 'The run was cancelled.', nonRetryable: true });
-    }
+    // Rethrown so Temporal records the workflow as cancelled too; the mirror already has the truth.
+    if (status === 'cancelled') throw cancellation;
     return { executionId: input.executionId, status, output, ...(error ? { error } : {}), durationMs };
   }
 

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
+import { EventHub } from '../../src/events/hub';
 import { startTestEngine, type TestEngine } from './engine';
 
 /** A running API with its engine. */
@@ -23,10 +24,12 @@ export interface TestApi {
 export async function startTestApi(options: Parameters<typeof startTestEngine>[0] = {}): Promise<TestApi> {
   const engine = await startTestEngine(options);
   const adminToken = 'test-admin-token-0123456789';
+  const events = new EventHub(engine.databaseUrl);
   const app = createApp({
     db: engine.db,
     temporal: engine.env.client,
     admissions: engine.admissions,
+    events,
     config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue },
     log: { error: (obj) => console.error('API error', obj), info: () => undefined },
   });
@@ -58,7 +61,9 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
     async close() {
       worker.shutdown();
       await running.catch(() => undefined);
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await events.close();
       await engine.close();
     },
   };

@@ -1,21 +1,124 @@
-// Public execution routes: read a run and its steps.
+// Public execution routes: read, list, watch (SSE), cancel and replay runs.
 import Router from '@koa/router';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { refundExecution } from '../../db/ledger';
+import { isTerminalExecutionStatus } from '../../domain/statuses';
 import { loadExecutionView } from '../../services/executionView';
+import { replayExecution } from '../../services/replay';
 import type { ApiDeps } from '../context';
-import { notFound } from '../errors';
+import { HttpError, notFound } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import { parseRequest } from '../middleware/validate';
+import { streamEvents } from './events';
+import { listQuerySchema, replayBodySchema } from './schema';
 
 /** Routes under /api/executions. */
 export function executionRoutes(deps: ApiDeps): Router {
+  const { db } = deps;
   const router = new Router({ prefix: '/api/executions' });
-  router.use(requireApiKey(deps.db));
+  router.use(requireApiKey(db));
+
+  /** The caller's execution row, or 404 (also for another account's). */
+  async function ownExecution(accountId: string, id: string) {
+    const execution = id.length <= 100 ? await db.execution.findFirst({ where: { id, accountId } }) : null;
+    if (!execution) throw notFound(`Execution "${id}"`);
+    return execution;
+  }
+
+  router.get('/', async (ctx) => {
+    const auth = ctx.state.auth as AuthState;
+    const query = parseRequest(listQuerySchema, ctx.query);
+    const rows = await db.execution.findMany({
+      where: {
+        accountId: auth.account.id,
+        ...(query.workflow ? { workflow: { slug: query.workflow } } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.trigger ? { triggerType: query.trigger === 'user-mcp' ? 'user_mcp' : query.trigger } : {}),
+      },
+      orderBy: { createdAt: 'desc' },
+      take: query.limit,
+      include: { workflow: { select: { slug: true } } },
+    });
+    ctx.body = {
+      success: true,
+      executions: rows.map((row) => ({
+        id: row.id,
+        workflowSlug: row.workflow.slug,
+        status: row.status,
+        triggerType: row.triggerType === 'user_mcp' ? 'user-mcp' : row.triggerType,
+        creditsUsed: row.creditsUsed,
+        durationMs: row.durationMs,
+        parentExecutionId: row.parentExecutionId,
+        createdAt: row.createdAt.toISOString(),
+        finishedAt: row.finishedAt?.toISOString() ?? null,
+      })),
+    };
+  });
 
   router.get('/:id', async (ctx) => {
     const auth = ctx.state.auth as AuthState;
     const id = String(ctx.params.id);
-    const execution = id.length <= 100 ? await loadExecutionView(deps.db, auth.account.id, id) : null;
+    const execution = id.length <= 100 ? await loadExecutionView(db, auth.account.id, id) : null;
     if (!execution) throw notFound(`Execution "${id}"`);
     ctx.body = { success: true, execution };
+  });
+
+  router.get('/:id/events', async (ctx) => {
+    const auth = ctx.state.auth as AuthState;
+    const execution = await ownExecution(auth.account.id, String(ctx.params.id));
+    const lastEventId = ctx.get('last-event-id') || String(ctx.query.lastEventId ?? '');
+    const afterSeq = /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : 0;
+    if (!deps.events) throw new HttpError(503, 'EVENTS_UNAVAILABLE', 'Live events are not available on this server.');
+    await streamEvents(ctx, { db, hub: deps.events }, execution.id, afterSeq);
+  });
+
+  router.post('/:id/cancel', async (ctx) => {
+    const auth = ctx.state.auth as AuthState;
+    const execution = await ownExecution(auth.account.id, String(ctx.params.id));
+    if (isTerminalExecutionStatus(execution.status)) {
+      throw new HttpError(409, 'EXECUTION_FINISHED', `Execution ${execution.id} already ended ${execution.status}; there is nothing to cancel.`, {
+        status: execution.status,
+      });
+    }
+    try {
+      await deps.temporal.workflow.getHandle(execution.temporalWorkflowId).cancel();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // Admitted but never started (or already gone): settle it here, refunding once.
+      await db.$transaction(async (tx) => {
+        await tx.execution.updateMany({
+          where: { id: execution.id, status: { in: ['planning', 'running', 'waiting'] } },
+          data: { status: 'cancelled', finishedAt: new Date(), error: { type: 'Cancelled', message: 'The run was cancelled.' } },
+        });
+        await tx.step.updateMany({ where: { executionId: execution.id, status: { in: ['pending', 'running', 'streaming', 'waiting'] } }, data: { status: 'skipped' } });
+        await refundExecution(tx, execution.id);
+      });
+    }
+    ctx.status = 202;
+    ctx.body = { success: true, executionId: execution.id, status: 'cancelling' };
+  });
+
+  router.post('/:id/replay', async (ctx) => {
+    const auth = ctx.state.auth as AuthState;
+    const body = parseRequest(replayBodySchema, (ctx.request as { body?: unknown }).body);
+    const replay = await replayExecution(
+      { db, admissions: deps.admissions },
+      {
+        account: auth.account,
+        executionId: String(ctx.params.id),
+        receivedAtMs: Number(ctx.state.receivedAtMs ?? Date.now()),
+        ...(body.fromStepId !== undefined ? { fromStepId: body.fromStepId } : {}),
+      },
+    );
+    ctx.status = 202;
+    ctx.body = {
+      success: true,
+      executionId: replay.executionId,
+      parentExecutionId: replay.parentExecutionId,
+      fromStepId: replay.fromStepId,
+      creditsUsed: replay.creditsUsed,
+      statusUrl: `/api/executions/${replay.executionId}`,
+    };
   });
 
   return router;

@@ -1,0 +1,61 @@
+// Replay: a new execution of a recorded plan, in full or from a step forward, reusing the recorded
+// outputs of the steps before that step (they are neither re-run nor re-billed).
+import type { Db } from '../db/client';
+import { downstreamOf } from '../domain/planner';
+import type { Plan, StepOutput } from '../domain/types';
+import { HttpError, notFound } from '../api/errors';
+import type { Admission, Admissions } from './admission';
+
+/** Replays `executionId` of `account`; `fromStepId` picks the first step to re-run. */
+export async function replayExecution(
+  deps: { db: Db; admissions: Admissions },
+  request: { account: { id: string; tier: 'pro' | 'business' | 'enterprise' }; executionId: string; fromStepId?: string; receivedAtMs: number },
+): Promise<Admission & { parentExecutionId: string; fromStepId: string | null }> {
+  const original = await deps.db.execution.findFirst({
+    where: { id: request.executionId, accountId: request.account.id },
+    include: { workflow: true, steps: true },
+  });
+  if (!original) throw notFound(`Execution "${request.executionId}"`);
+  const plan = original.plan as unknown as Plan;
+
+  let reusedOutputs: Record<string, StepOutput> | undefined;
+  if (request.fromStepId !== undefined) {
+    const stepIds = plan.steps.map((step) => step.id);
+    if (!stepIds.includes(request.fromStepId)) {
+      throw new HttpError(400, 'INVALID_STEP', `Step "${request.fromStepId}" is not in the plan of execution ${original.id}.`, {
+        fromStepId: request.fromStepId,
+        steps: stepIds,
+      });
+    }
+    const rerun = downstreamOf(plan, request.fromStepId);
+    const recorded = new Map(original.steps.map((step) => [step.stepId, step]));
+    reusedOutputs = {};
+    for (const step of plan.steps) {
+      if (rerun.has(step.id)) continue;
+      const earlier = recorded.get(step.id);
+      if (earlier?.status !== 'completed' || earlier.output === null) {
+        throw new HttpError(
+          409,
+          'STEP_OUTPUT_MISSING',
+          `Step "${step.id}" did not complete in execution ${original.id}, so there is no output to reuse; replay from "${step.id}" or an earlier step.`,
+          { stepId: step.id, status: earlier?.status ?? 'unknown' },
+        );
+      }
+      reusedOutputs[step.id] = earlier.output as StepOutput;
+    }
+  }
+
+  const admission = await deps.admissions.admit({
+    account: request.account,
+    workflow: original.workflow,
+    triggerType: 'replay',
+    inputs: original.inputs,
+    async: true,
+    receivedAtMs: request.receivedAtMs,
+    plan,
+    parentExecutionId: original.id,
+    ...(request.fromStepId !== undefined ? { fromStepId: request.fromStepId } : {}),
+    ...(reusedOutputs ? { reusedOutputs } : {}),
+  });
+  return { ...admission, parentExecutionId: original.id, fromStepId: request.fromStepId ?? null };
+}
