@@ -7,9 +7,27 @@ import { executionRoutes } from './executions/routes';
 import { jsonBody } from './middleware/bodyParser';
 import { errorHandler } from './middleware/errorHandler';
 import { workflowRoutes } from './workflows/routes';
+import { webhookRoutes } from './webhooks/routes';
+import { mcpApiRoutes } from '../mcp/apiRoutes';
+import { mcpRoutes } from '../mcp/http';
+import { instrumentAdmissions } from '../observability/admissions';
+import { metricsEndpoint, requestObservability } from '../observability/http';
+import { silentLogger, type Logger } from '../observability/logger';
+
+/** The API's dependencies plus the optional operator surfaces (logs, metrics, MCP). */
+export interface AppDeps extends ApiDeps {
+  /** Request logs (JSON); silent when unset. */
+  logger?: Logger;
+  /** The Temporal SDK's Prometheus endpoint of an in-process worker, merged into /metrics. */
+  temporalMetricsUrl?: string;
+  /** Server-side token of the studio's own agent: MCP runs presenting it are `mcp`, others `user-mcp`. */
+  studioAgentToken?: string;
+}
 
 /** Builds the API application. */
-export function createApp(deps: ApiDeps): Koa {
+export function createApp(appDeps: AppDeps): Koa {
+  // One instrumented admission service for every router, so admissions are counted by trigger type.
+  const deps: AppDeps = { ...appDeps, admissions: instrumentAdmissions(appDeps.admissions) };
   const app = new Koa();
   app.proxy = false;
   app.use(async (ctx, next) => {
@@ -19,7 +37,11 @@ export function createApp(deps: ApiDeps): Koa {
     ctx.set('x-request-id', ctx.state.requestId);
     await next();
   });
+  app.use(requestObservability(deps.logger ?? silentLogger));
+  app.use(metricsEndpoint(deps.temporalMetricsUrl));
   app.use(errorHandler((err, context) => deps.log.error({ err, ...context }, 'unhandled error')));
+  // Before the JSON parser: webhooks take any content type and MCP's transport reads its own body.
+  for (const router of [webhookRoutes(deps), mcpRoutes(deps)]) app.use(router.routes());
   app.use(jsonBody());
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
@@ -28,7 +50,7 @@ export function createApp(deps: ApiDeps): Koa {
     }
     await next();
   });
-  for (const router of [workflowRoutes(deps), executionRoutes(deps), adminRoutes(deps)]) {
+  for (const router of [workflowRoutes(deps), executionRoutes(deps), adminRoutes(deps), mcpApiRoutes(deps)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -3,17 +3,25 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { silentLogger, type Logger } from '../observability/logger';
+import { stepObservability } from '../observability/worker';
 
 /** Path of the workflow bundle's entry point. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 let runtimeInstalled = false;
-/** Sets the Temporal SDK's log level; call before the first connection (later calls are ignored). */
-export function installTemporalRuntime(level: LogLevel = 'WARN'): void {
+/**
+ * Sets the Temporal SDK's log level and, given a `host:port`, serves the SDK's own worker metrics
+ * there in Prometheus format; call before the first connection (later calls are ignored).
+ */
+export function installTemporalRuntime(level: LogLevel = 'WARN', metricsBindAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      ...(metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBindAddress } } } } : {}),
+    });
   } catch {
     // Already installed by someone else (tests install their own): keep theirs.
   }
@@ -33,6 +41,8 @@ export interface RunWorkerOptions {
   deps: ActivityDeps;
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
+  /** Step attempt logs (with execution and step ids); silent when unset. Step metrics are always recorded. */
+  logger?: Logger;
 }
 
 /** Creates a worker that executes runs. */
@@ -47,6 +57,7 @@ export async function createRunWorker(options: RunWorkerOptions): Promise<Worker
     maxConcurrentLocalActivityExecutions: options.maxConcurrentActivities ?? 200,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,
     maxCachedWorkflows: 1000,
+    interceptors: { activity: [stepObservability(options.logger ?? silentLogger)] },
   });
 }
 

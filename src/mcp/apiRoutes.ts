@@ -1,0 +1,67 @@
+// HTTP routes the MCP tools use beyond the public run API: the workflows a key may run, and runs
+// whose trigger type is `mcp` (studio agent, with X-Builder-Agent-Token) or `user-mcp`.
+import Router from '@koa/router';
+import { parseCanvasGraph } from '../domain/canvas';
+import { inputFieldsOfPlan } from '../domain/inputs';
+import type { AppDeps } from '../api/app';
+import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../api/errors';
+import { requireApiKey, type AuthState } from '../api/middleware/apiKey';
+import { planOrRefuse } from '../services/admission';
+import { canRunWorkflow } from '../services/apiKeys';
+import { loadExecutionView } from '../services/executionView';
+import { mcpTriggerType } from './agent';
+
+/** Routes under /api/mcp. */
+export function mcpApiRoutes(deps: AppDeps): Router {
+  const { db, admissions, temporal } = deps;
+  const router = new Router({ prefix: '/api/mcp' });
+  router.use(requireApiKey(db));
+
+  router.get('/workflows', async (ctx) => {
+    const auth = ctx.state.auth as AuthState;
+    const rows = await db.workflow.findMany({ where: { accountId: auth.account.id }, orderBy: { slug: 'asc' } });
+    ctx.body = {
+      success: true,
+      workflows: rows
+        .filter((row) => canRunWorkflow(auth.capabilities, row.slug))
+        .map((row) => {
+          try {
+            const fields = inputFieldsOfPlan(parseCanvasGraph(row.graph), planOrRefuse(row.graph));
+            return { slug: row.slug, name: row.name, canvasId: row.canvasId, inputs: fields.map(({ name, type, required, description }) => ({ name, type, required, ...(description ? { description } : {}) })) };
+          } catch (err) {
+            if (!(err instanceof HttpError)) throw err;
+            return { slug: row.slug, name: row.name, canvasId: row.canvasId, invalid: { code: err.code, message: err.message } };
+          }
+        }),
+    };
+  });
+
+  router.post('/workflows/:slug/run', async (ctx) => {
+    const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
+    const auth = ctx.state.auth as AuthState;
+    const triggerType = mcpTriggerType(deps.studioAgentToken, ctx.get('x-builder-agent-token'));
+    const slug = String(ctx.params.slug);
+    if (!canRunWorkflow(auth.capabilities, slug)) throw capabilityDenied(slug);
+    const workflow = await db.workflow.findUnique({ where: { accountId_slug: { accountId: auth.account.id, slug } } });
+    if (!workflow) throw notFound(`Workflow "${slug}"`);
+    const body = (ctx.request as { body?: unknown }).body as { inputs?: unknown } | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || !('inputs' in body)) {
+      throw invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
+    }
+    const runAsync = ctx.query.async === 'true';
+    const admission = await admissions.admit({ account: auth.account, workflow, triggerType, inputs: body.inputs, async: runAsync, receivedAtMs });
+    ctx.state.executionId = admission.executionId;
+    if (runAsync) {
+      ctx.status = 202;
+      ctx.body = { success: true, executionId: admission.executionId, status: 'planning', triggerType, statusUrl: `/api/executions/${admission.executionId}` };
+      return;
+    }
+    await temporal.workflow.getHandle(admission.executionId).result().catch(() => undefined);
+    const execution = await loadExecutionView(db, auth.account.id, admission.executionId);
+    if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
+    if (execution.status !== 'completed') throw executionFailed(execution.id, execution.error, `The run ended ${execution.status}.`);
+    ctx.body = { success: true, executionId: execution.id, triggerType, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs };
+  });
+
+  return router;
+}

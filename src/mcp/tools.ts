@@ -1,0 +1,145 @@
+// The MCP tools, written once over the API client: the Streamable HTTP endpoint and the stdio
+// server (CLI `mcp`) register the same tools and differ only in where the client points.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ApiError, TERMINAL_STATUSES, type BuilderApiClient, type ExecutionView } from '../cli/apiClient';
+
+/** What a tool callback receives from the SDK that we use. */
+interface ToolExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  sendNotification: (notification: { method: 'notifications/progress'; params: { progressToken: string | number; progress: number; total?: number; message?: string } }) => Promise<void>;
+}
+
+/** Builds an MCP server whose tools act through `api`. */
+export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpServer {
+  const server = new McpServer({ name: 'builder-studio', version }, { capabilities: { tools: {} } });
+
+  server.registerTool(
+    'list_workflows',
+    { title: 'List workflows', description: 'Lists the workflows this API key may run, with their slugs and input fields.', inputSchema: {} },
+    async () => guard(async () => ({ workflows: await api.listWorkflows() })),
+  );
+
+  server.registerTool(
+    'get_workflow_schema',
+    {
+      title: 'Read a workflow input schema',
+      description: 'The input fields of a workflow (names, types, required) and a JSON Schema of its inputs.',
+      inputSchema: { slug: z.string().describe('The workflow slug, e.g. my-thumbnail-pipeline') },
+    },
+    async ({ slug }) => guard(() => api.getSchema(slug)),
+  );
+
+  server.registerTool(
+    'run_workflow',
+    {
+      title: 'Run a workflow',
+      description:
+        'Runs a workflow with inputs matching its schema. By default waits for the result (with progress notifications when a progressToken is given); async=true returns the execution id at once.',
+      inputSchema: {
+        slug: z.string(),
+        inputs: z.record(z.string(), z.unknown()).default({}).describe('Key/value pairs matching the Request Input fields'),
+        async: z.boolean().default(false).describe('Return the execution id without waiting'),
+      },
+    },
+    async ({ slug, inputs, async }, extra) =>
+      guard(async () => {
+        let started: Record<string, unknown>;
+        try {
+          started = await api.run(slug, inputs, { async: true, channel: 'mcp' });
+        } catch (err) {
+          // Push-only providers cannot be polled: run those in sync mode (no progress, one answer).
+          if (!async && err instanceof ApiError && err.code === 'ASYNC_NOT_SUPPORTED') return api.run(slug, inputs, { channel: 'mcp' });
+          throw err;
+        }
+        if (async) return started;
+        return settled(await follow(api, String(started.executionId), extra as unknown as ToolExtra));
+      }),
+  );
+
+  server.registerTool(
+    'get_execution',
+    {
+      title: 'Get an execution',
+      description: 'A run: status, trigger type, output, error, credits, duration and every step (status, attempts, output, error).',
+      inputSchema: { executionId: z.string() },
+    },
+    async ({ executionId }) => guard(async () => ({ execution: await api.getExecution(executionId) })),
+  );
+
+  server.registerTool(
+    'cancel_execution',
+    { title: 'Cancel an execution', description: 'Cancels a running run; its remaining steps are skipped and its credits refunded.', inputSchema: { executionId: z.string() } },
+    async ({ executionId }) => guard(() => api.cancel(executionId)),
+  );
+
+  server.registerTool(
+    'replay_execution',
+    {
+      title: 'Replay an execution',
+      description:
+        'Replays a run in full, or from a step forward reusing the outputs of the steps before it. Returns the new execution id; wait=true also waits for it (with progress).',
+      inputSchema: {
+        executionId: z.string(),
+        fromStepId: z.string().optional().describe('Re-run from this step forward; omit for a full replay'),
+        wait: z.boolean().default(false),
+      },
+    },
+    async ({ executionId, fromStepId, wait }, extra) =>
+      guard(async () => {
+        const replay = await api.replay(executionId, fromStepId);
+        if (!wait) return replay;
+        return { ...replay, ...settled(await follow(api, replay.executionId, extra as unknown as ToolExtra)) };
+      }),
+  );
+
+  return server;
+}
+
+/** Polls a run to its end, sending `notifications/progress` (steps done of all steps) when asked to. */
+async function follow(api: BuilderApiClient, executionId: string, extra: ToolExtra): Promise<ExecutionView> {
+  const token = extra._meta?.progressToken;
+  let lastProgress = -1;
+  return api.waitForExecution(
+    executionId,
+    async (execution) => {
+      if (token === undefined) return;
+      const done = execution.steps.filter((step) => TERMINAL_STEP.has(step.status)).length;
+      const total = execution.steps.length;
+      const running = execution.steps.filter((step) => step.status === 'running' || step.status === 'streaming' || step.status === 'waiting');
+      // MCP requires progress to increase: notify when another step has finished (and once at the start).
+      if (done <= lastProgress) return;
+      const progress = done;
+      lastProgress = done;
+      const message = `${executionId} ${execution.status}: ${done}/${total} steps done${running.length ? `; ${running.map((step) => `${step.id} ${step.status}`).join(', ')}` : ''}`;
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, total, message } }).catch(() => undefined);
+    },
+    extra.signal,
+  );
+}
+
+const TERMINAL_STEP = new Set(['completed', 'error', 'skipped']);
+
+/** The answer of a waited run: like the sync API's, or the error of the failed one. */
+function settled(execution: ExecutionView): Record<string, unknown> {
+  if (execution.status === 'completed') {
+    return { success: true, executionId: execution.id, status: execution.status, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs };
+  }
+  throw new ApiError(500, 'EXECUTION_FAILED', `The run ended ${execution.status}.`, { executionId: execution.id, status: execution.status, error: execution.error });
+}
+
+/** Runs a tool body; API errors become tool errors (isError) carrying the API's code and details. */
+async function guard(body: () => Promise<unknown>): Promise<CallToolResult> {
+  try {
+    const result = await body();
+    return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result as Record<string, unknown> };
+  } catch (err) {
+    if (err instanceof ApiError) {
+      const error = { code: err.code, status: err.status, message: err.message, ...err.details };
+      return { isError: true, content: [{ type: 'text', text: JSON.stringify({ success: false, error }, null, 2) }], structuredContent: { success: false, error } };
+    }
+    throw err;
+  }
+}

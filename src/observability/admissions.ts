@@ -1,0 +1,21 @@
+// Counts admissions by trigger type without touching the admission service: every router gets
+// the same instrumented instance from createApp.
+import { HttpError } from '../api/errors';
+import type { Admissions } from '../services/admission';
+import { metrics } from './metrics';
+
+/** An Admissions whose admit() also counts admitted and refused runs by trigger type. */
+export function instrumentAdmissions(admissions: Admissions): Admissions {
+  const instrumented = Object.create(admissions) as Admissions;
+  instrumented.admit = async (request) => {
+    try {
+      const admission = await admissions.admit(request);
+      metrics.admissions.inc({ trigger: request.triggerType });
+      return admission;
+    } catch (err) {
+      metrics.admissionRefusals.inc({ trigger: request.triggerType, code: err instanceof HttpError ? err.code : 'INTERNAL' });
+      throw err;
+    }
+  };
+  return instrumented;
+}

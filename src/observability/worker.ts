@@ -1,0 +1,43 @@
+// Worker-side observability: an activity interceptor that logs each step attempt with its
+// execution and step ids (a pino child per attempt) and records step durations, retries and waits.
+import type { Context as ActivityContext } from '@temporalio/activity';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import type { Logger } from './logger';
+import { metrics } from './metrics';
+
+/** The activity interceptor factory for Worker.create({ interceptors: { activity: [...] } }). */
+export function stepObservability(logger: Logger): ActivityInterceptorsFactory {
+  return (ctx: ActivityContext) => ({
+    inbound: {
+      async execute(input, next) {
+        const { activityType, attempt, activityId, workflowExecution } = ctx.info;
+        const arg = (input.args[0] ?? {}) as { nodeType?: unknown; steps?: Array<{ status?: unknown }> };
+        if (activityType === 'mirror') {
+          // The status mirror (a local activity): count steps entering a waitpoint once written.
+          const result = await next(input);
+          metrics.stepWaits.inc(arg.steps?.filter((step) => step.status === 'waiting').length ?? 0);
+          return result;
+        }
+        const nodeType = typeof arg.nodeType === 'string' ? arg.nodeType : activityType;
+        // The activity id is the step id and the workflow id the execution id (see runExecution.ts).
+        const log = logger.child({ executionId: workflowExecution?.workflowId, stepId: activityId, nodeType, attempt });
+        if (attempt > 1) metrics.stepRetries.inc({ node_type: nodeType });
+        log.info({ activityType }, 'step attempt started');
+        const started = process.hrtime.bigint();
+        const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+        try {
+          const result = await next(input);
+          metrics.stepDuration.observe({ node_type: nodeType, outcome: 'completed' }, seconds());
+          log.info({ durationMs: Math.round(seconds() * 1000) }, 'step attempt completed');
+          return result;
+        } catch (err) {
+          const cancelled = ctx.cancellationSignal.aborted;
+          metrics.stepDuration.observe({ node_type: nodeType, outcome: cancelled ? 'cancelled' : 'error' }, seconds());
+          const error = err instanceof Error ? { type: (err as { type?: string }).type ?? err.name, message: err.message } : { message: String(err) };
+          log.warn({ durationMs: Math.round(seconds() * 1000), error }, cancelled ? 'step attempt cancelled' : 'step attempt failed');
+          throw err;
+        }
+      },
+    },
+  });
+}
