@@ -7,6 +7,9 @@ import { executionRoutes } from './executions/routes';
 import { jsonBody } from './middleware/bodyParser';
 import { errorHandler } from './middleware/errorHandler';
 import { workflowRoutes } from './workflows/routes';
+import { executeRoutes, retiredExecuteRoutes } from './execute/routes';
+import { openApiRoutes } from './openapi/routes';
+import './openapi/executionsDoc';
 import { webhookRoutes } from './webhooks/routes';
 import { mcpApiRoutes } from '../mcp/apiRoutes';
 import { mcpRoutes } from '../mcp/http';
@@ -42,6 +45,8 @@ export function createApp(appDeps: AppDeps): Koa {
   app.use(errorHandler((err, context) => deps.log.error({ err, ...context }, 'unhandled error')));
   // Before the JSON parser: webhooks take any content type and MCP's transport reads its own body.
   for (const router of [webhookRoutes(deps), mcpRoutes(deps)]) app.use(router.routes());
+  // Retired /api/execute answers 410 whatever the body or its content type.
+  app.use(retiredExecuteRoutes().routes());
   app.use(jsonBody());
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
@@ -50,7 +55,7 @@ export function createApp(appDeps: AppDeps): Koa {
     }
     await next();
   });
-  for (const router of [workflowRoutes(deps), executionRoutes(deps), adminRoutes(deps), mcpApiRoutes(deps)]) {
+  for (const router of [workflowRoutes(deps), executionRoutes(deps), adminRoutes(deps), mcpApiRoutes(deps), executeRoutes(deps), openApiRoutes()]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -12,6 +12,6 @@ export interface ApiDeps {
   admissions: Admissions;
   /** Wakes live event streams; without it, /events answers 503. */
   events?: EventHub;
-  config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'ALLOW_PRIVATE_NETWORKS'>>;
   log: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }

@@ -72,3 +72,38 @@ export const executionFailed = (executionId: string, error: unknown, message: st
 
 /** 503 ENGINE_UNAVAILABLE: the run could not be handed to Temporal. */
 export const engineUnavailable = (message: string) => new HttpError(503, 'ENGINE_UNAVAILABLE', message, {}, { 'Retry-After': '5' });
+
+/** 429 RATE_LIMIT_EXCEEDED: the account's per-minute limit is used up; `Retry-After` says how long to wait. */
+export const rateLimitExceeded = (limit: number, retryAfter: number) =>
+  new HttpError(429, 'RATE_LIMIT_EXCEEDED', `You have exceeded the limit of ${limit} requests per minute for your tier.`, { limit, retryAfter }, {
+    'Retry-After': String(retryAfter),
+  });
+
+/** 402 grant_exhausted: the trial grant for a model of the run is used up and the balance cannot pay instead. */
+export const grantExhausted = (model: string, required: number, balance: number) =>
+  new HttpError(402, 'grant_exhausted', `Your trial grant for model "${model}" has been used up. Upgrade your plan to continue.`, {
+    model,
+    required,
+    balance,
+  });
+
+/** 400 INVALID_TRIGGER_TYPE: `/api/execute/start` accepts only `X-Trigger-Type: manual`. */
+export const invalidTriggerType = (given: string) =>
+  new HttpError(400, 'INVALID_TRIGGER_TYPE', `X-Trigger-Type must be "manual" on this endpoint${given ? ` (got "${given.slice(0, 50)}")` : ''}.`, {
+    accepted: ['manual'],
+  });
+
+/** 400 INVALID_CALLBACK_URL: the callback URL is malformed or points at a loopback/private address. */
+export const invalidCallbackUrl = (message: string) => new HttpError(400, 'INVALID_CALLBACK_URL', message, { field: 'callbackUrl' });
+
+/** 409 EXECUTION_EXISTS: a client-chosen execution id is already taken. */
+export const executionExists = (executionId: string) =>
+  new HttpError(409, 'EXECUTION_EXISTS', `An execution with id "${executionId}" already exists.`, { executionId });
+
+/** 422 IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was first used with a different request body. */
+export const idempotencyKeyReused = () =>
+  new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request; use a new key.');
+
+/** 409 IDEMPOTENCY_IN_PROGRESS: the first request with this key is still being answered; retry shortly. */
+export const idempotencyInProgress = () =>
+  new HttpError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still in progress; retry shortly.', {}, { 'Retry-After': '1' });

@@ -1,6 +1,7 @@
 // The admin API (Bearer ADMIN_TOKEN): accounts, API keys (secret returned once) and workflows.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { Middleware } from 'koa';
 import { Prisma } from '../../generated/prisma/client';
 import { parseCanvasGraph } from '../../domain/canvas';
@@ -9,7 +10,45 @@ import { generateApiKey } from '../../services/apiKeys';
 import type { ApiDeps } from '../context';
 import { HttpError, notFound } from '../errors';
 import { parseRequest } from '../middleware/validate';
-import { createAccountSchema, createApiKeySchema, createWorkflowSchema, updateWorkflowSchema } from './schema';
+import { errorResponse } from '../openapi/common';
+import { describeRoute } from '../openapi/registry';
+import { findModel } from '../../domain/models';
+import { createAccountSchema, createApiKeySchema, createGrantSchema, createWorkflowSchema, updateWorkflowSchema } from './schema';
+
+const ADMIN_ERRORS = {
+  401: errorResponse('UNAUTHORIZED: missing or wrong admin token.'),
+  403: errorResponse('ADMIN_DISABLED: ADMIN_TOKEN is not set.'),
+};
+const ok = (description: string) => ({ description, body: z.object({ success: z.literal(true) }).catchall(z.unknown()) });
+describeRoute({
+  method: 'post', path: '/admin/accounts', summary: 'Create an account', tags: ['Admin'], auth: 'admin', body: createAccountSchema,
+  responses: { 201: ok('The account.'), 400: errorResponse('INVALID_REQUEST.'), 409: errorResponse('CONFLICT: the id exists.'), ...ADMIN_ERRORS },
+});
+describeRoute({
+  method: 'post', path: '/admin/accounts/:id/api-keys', summary: 'Create an API key (secret shown once)', tags: ['Admin'], auth: 'admin',
+  body: createApiKeySchema,
+  responses: { 201: ok('The key and its secret.'), 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
+});
+describeRoute({
+  method: 'post', path: '/admin/accounts/:id/grants', summary: 'Grant trial credits for one model', tags: ['Admin'], auth: 'admin',
+  description: 'Runs using the model are paid from the grant first and report 0 creditsUsed. Granting again adds to the grant.',
+  body: createGrantSchema,
+  responses: { 201: ok('The grant.'), 400: errorResponse('INVALID_REQUEST (e.g. unknown model).'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
+});
+describeRoute({
+  method: 'post', path: '/admin/api-keys/:id/revoke', summary: 'Revoke an API key', tags: ['Admin'], auth: 'admin',
+  responses: { 200: ok('Revoked.'), 404: errorResponse('No such key.'), ...ADMIN_ERRORS },
+});
+describeRoute({
+  method: 'post', path: '/admin/accounts/:id/workflows', summary: 'Create a workflow (canvas)', tags: ['Admin'], auth: 'admin',
+  body: createWorkflowSchema,
+  responses: { 201: ok('The workflow.'), 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), 409: errorResponse('CONFLICT: slug or canvas id taken.'), ...ADMIN_ERRORS },
+});
+describeRoute({
+  method: 'patch', path: '/admin/workflows/:canvasId', summary: 'Update a workflow’s name or graph (never its slug)', tags: ['Admin'], auth: 'admin',
+  body: updateWorkflowSchema,
+  responses: { 200: ok('The workflow.'), 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such workflow.'), ...ADMIN_ERRORS },
+});
 
 /** Routes under /admin. */
 export function adminRoutes(deps: ApiDeps): Router {
@@ -44,6 +83,21 @@ export function adminRoutes(deps: ApiDeps): Router {
       secret: key.secret,
       note: 'Store this secret now: it is shown only once.',
     };
+  });
+
+  router.post('/accounts/:id/grants', async (ctx) => {
+    const input = parseRequest(createGrantSchema, body(ctx));
+    if (!findModel(input.model)) throw new HttpError(400, 'INVALID_REQUEST', `Unknown model "${input.model}".`, { field: 'model' });
+    const account = await db.account.findUnique({ where: { id: String(ctx.params.id) } });
+    if (!account) throw notFound(`Account "${ctx.params.id}"`);
+    // Granting again for the same model adds to the grant (one row per account and model).
+    const grant = await db.trialGrant.upsert({
+      where: { accountId_model: { accountId: account.id, model: input.model } },
+      create: { id: `grant_${randomUUID()}`, accountId: account.id, model: input.model, creditsGranted: input.credits, creditsRemaining: input.credits },
+      update: { creditsGranted: { increment: input.credits }, creditsRemaining: { increment: input.credits } },
+    });
+    ctx.status = 201;
+    ctx.body = { success: true, grant: { model: grant.model, creditsGranted: grant.creditsGranted, creditsRemaining: grant.creditsRemaining } };
   });
 
   router.post('/api-keys/:id/revoke', async (ctx) => {

@@ -31,3 +31,9 @@ export const updateWorkflowSchema = z.object({
   name: z.string().min(1).max(200).optional(),
   graph: z.unknown().optional(),
 });
+
+/** Body of `POST /admin/accounts/:id/grants`: adds trial credits for one model. */
+export const createGrantSchema = z.object({
+  model: z.string().min(1).max(100),
+  credits: z.number().int().positive().max(1_000_000_000),
+});

@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import type { Db } from '../../db/client';
 import { hashApiKey } from '../../services/apiKeys';
 import { accountNotApproved, keyRevoked, unauthorized } from '../errors';
+import { rateLimit } from './rateLimit';
 
 /** The authenticated caller, on `ctx.state.auth`. */
 export interface AuthState {
@@ -11,8 +12,12 @@ export interface AuthState {
   account: { id: string; tier: 'pro' | 'business' | 'enterprise'; approved: boolean; creditBalance: number };
 }
 
-/** Requires a valid API key and puts the caller on `ctx.state.auth`. */
-export function requireApiKey(db: Db): Middleware {
+/**
+ * Requires a valid API key, puts the caller on `ctx.state.auth`, then applies the account's rate
+ * limit (every API-key route is a limited route; pass `{ rateLimit: false }` to opt out).
+ */
+export function requireApiKey(db: Db, options: { rateLimit?: boolean } = {}): Middleware {
+  const limit = options.rateLimit === false ? null : rateLimit(db);
   return async (ctx, next) => {
     const secret = ctx.get('x-api-key');
     if (!secret) throw unauthorized('Pass your API key in the x-api-key header.');
@@ -26,6 +31,6 @@ export function requireApiKey(db: Db): Middleware {
       account: { id: key.account.id, tier: key.account.tier, approved: key.account.approved, creditBalance: key.account.creditBalance },
     };
     ctx.state.auth = auth;
-    return next();
+    return limit ? limit(ctx, next) : next();
   };
 }

@@ -7,13 +7,70 @@ import { planOrRefuse } from '../../services/admission';
 import { canRunWorkflow } from '../../services/apiKeys';
 import { loadExecutionView } from '../../services/executionView';
 import type { ApiDeps } from '../context';
-import { capabilityDenied, engineUnavailable, executionFailed, invalidInputs, notFound } from '../errors';
+import { CallbackUrlError, checkCallbackUrl } from '../../services/callbackUrl';
+import { capabilityDenied, engineUnavailable, executionFailed, invalidCallbackUrl, invalidInputs, notFound } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
-import { runQuerySchema, slugSchema } from './schema';
+import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { describeRoute } from '../openapi/registry';
+import {
+  runAcceptedSchema,
+  runBodySchema,
+  runQuerySchema,
+  runResponseSchema,
+  slugParamsSchema,
+  slugSchema,
+  workflowSchemaResponseSchema,
+} from './schema';
+
+const NOT_FOUND = errorResponse('No workflow exists with this slug, or it does not belong to your account (indistinguishable).');
+const CAPABILITY = errorResponse('CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED.');
+
+describeRoute({
+  method: 'post',
+  path: '/api/workflows/:slug/run',
+  summary: 'Run a workflow',
+  description:
+    'Runs the subgraph feeding the Response Output node with `inputs`. Sync by default (200 with the output); `?async=true` answers 202 at once. ' +
+    'Requires workflow:run or workflow:<slug>:run.',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  params: slugParamsSchema,
+  query: runQuerySchema,
+  body: runBodySchema,
+  responses: {
+    200: { description: 'The run completed.', body: runResponseSchema, headers: RATE_LIMIT_HEADERS },
+    202: { description: 'Async: the run was admitted.', body: runAcceptedSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL or INVALID_JSON.'),
+    402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`).'),
+    403: errorResponse('CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED.'),
+    404: NOT_FOUND,
+    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…).'),
+    500: errorResponse('EXECUTION_FAILED: a step failed; `error` names the step and cause.'),
+    503: errorResponse('ENGINE_UNAVAILABLE: the run could not be handed to the engine.', { 'Retry-After': 'Seconds to wait.' }),
+    ...API_KEY_ERRORS,
+  },
+});
+
+describeRoute({
+  method: 'get',
+  path: '/api/workflows/:slug/schema',
+  summary: 'A workflow’s input fields and their types',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  params: slugParamsSchema,
+  responses: {
+    200: { description: 'The Request Input fields and a JSON Schema of `inputs`.', body: workflowSchemaResponseSchema, headers: RATE_LIMIT_HEADERS },
+    403: CAPABILITY,
+    404: NOT_FOUND,
+    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned.'),
+    ...API_KEY_ERRORS,
+  },
+});
 
 /** Routes under /api/workflows. */
 export function workflowRoutes(deps: ApiDeps): Router {
   const { db, admissions, temporal } = deps;
+  const allowPrivateNetworks = deps.config.ALLOW_PRIVATE_NETWORKS ?? false;
   const router = new Router({ prefix: '/api/workflows' });
   router.use(requireApiKey(db));
 
@@ -37,6 +94,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
     if (body === null || typeof body !== 'object' || Array.isArray(body) || !('inputs' in body)) {
       throw invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
     }
+    const callbackUrl = await callbackUrlOf(body as Record<string, unknown>, allowPrivateNetworks);
     const admission = await admissions.admit({
       account: auth.account,
       workflow,
@@ -44,6 +102,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
       inputs: (body as { inputs: unknown }).inputs,
       async: runAsync,
       receivedAtMs,
+      ...(callbackUrl ? { callbackUrl } : {}),
     });
 
     if (runAsync) {
@@ -102,4 +161,17 @@ export function workflowRoutes(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/** The body's optional `callbackUrl`, checked (400 INVALID_CALLBACK_URL when unusable). */
+async function callbackUrlOf(body: Record<string, unknown>, allowPrivateNetworks: boolean): Promise<string | undefined> {
+  const raw = body.callbackUrl;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string') throw invalidCallbackUrl('callbackUrl must be a string URL.');
+  try {
+    return (await checkCallbackUrl(raw, allowPrivateNetworks)).toString();
+  } catch (err) {
+    if (err instanceof CallbackUrlError) throw invalidCallbackUrl(err.message);
+    throw err;
+  }
 }

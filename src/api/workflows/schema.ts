@@ -1,4 +1,4 @@
-// Request schemas of the workflow routes.
+// Request and response schemas of the workflow routes.
 import { z } from 'zod';
 
 /** Path parameter: a workflow slug. */
@@ -6,10 +6,53 @@ export const slugSchema = z.string().min(1).max(100).regex(/^[a-z0-9]+(?:-[a-z0-
 
 /** Body of `POST /api/workflows/:slug/run`. `inputs` is checked against the Request Input fields. */
 export const runBodySchema = z.object({
-  inputs: z.unknown().describe('Key/value pairs matching the workflow’s Request Input fields.'),
+  inputs: z.record(z.string(), z.unknown()).describe('Key/value pairs matching the workflow’s Request Input fields.'),
+  callbackUrl: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe('Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>.'),
 });
 
 /** Query of `POST /api/workflows/:slug/run`. */
 export const runQuerySchema = z.object({
-  async: z.enum(['true', 'false']).optional(),
+  async: z.enum(['true', 'false']).optional().describe('`true`: answer 202 with an executionId at once instead of waiting for the result.'),
+});
+
+/** Path parameters of the workflow routes. */
+export const slugParamsSchema = z.object({ slug: slugSchema.describe('The workflow’s URL slug.') });
+
+/** 200 answer of a sync run. */
+export const runResponseSchema = z.object({
+  success: z.literal(true),
+  executionId: z.string(),
+  output: z.unknown().describe('The Response Output node’s value.'),
+  creditsUsed: z.number().int().describe('Credits consumed; 0 when a trial grant paid for the run.'),
+  durationMs: z.number().int().describe('From receiving the request to all nodes completing.'),
+});
+
+/** 202 answer of an async run. */
+export const runAcceptedSchema = z.object({
+  success: z.literal(true),
+  executionId: z.string(),
+  status: z.literal('planning'),
+  statusUrl: z.string().describe('Poll this (GET) for the run and its steps.'),
+});
+
+/** 200 answer of `GET /api/workflows/:slug/schema`. */
+export const workflowSchemaResponseSchema = z.object({
+  success: z.literal(true),
+  slug: z.string(),
+  name: z.string(),
+  fields: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array']),
+      required: z.boolean(),
+      description: z.string().optional(),
+      enum: z.array(z.unknown()).optional(),
+      default: z.unknown().optional(),
+    }),
+  ),
+  inputSchema: z.record(z.string(), z.unknown()).describe('A JSON Schema of `inputs`.'),
 });

@@ -1,0 +1,114 @@
+// The studio's manual trigger: POST /api/execute/start (X-Trigger-Type: manual, Idempotency-Key).
+// The retired combined POST /api/execute answers 410; the internal /api/execute/worker dispatch
+// is never routed here (Temporal workers do that work), so it is a 404 like any unknown route.
+//
+// Auth: the studio's browser session is not modelled by this engine; the route takes an
+// x-api-key whose capabilities allow running the canvas's workflow.
+import Router from '@koa/router';
+import { z } from 'zod';
+import { canRunWorkflow } from '../../services/apiKeys';
+import { answerOnce, requestHash } from '../../services/idempotency';
+import type { ApiDeps } from '../context';
+import { capabilityDenied, gone, invalidTriggerType, notFound } from '../errors';
+import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import { parseRequest } from '../middleware/validate';
+import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { describeRoute } from '../openapi/registry';
+import { executeStartBodySchema, executeStartHeadersSchema, executeStartResponseSchema } from './schema';
+
+describeRoute({
+  method: 'post',
+  path: '/api/execute/start',
+  summary: 'Start a manual run of a canvas (studio trigger)',
+  description:
+    'Admits a manual run of the canvas and answers 202 at once. A repeated Idempotency-Key returns the first answer ' +
+    '(header Idempotent-Replayed: true) instead of starting another run; the same key with a different body is refused.',
+  tags: ['Studio'],
+  auth: 'apiKey',
+  headers: executeStartHeadersSchema,
+  body: executeStartBodySchema,
+  responses: {
+    202: { description: 'The run was admitted (or the first answer to this Idempotency-Key).', body: executeStartResponseSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_TRIGGER_TYPE, INVALID_REQUEST or INVALID_INPUTS.'),
+    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
+    403: errorResponse('CAPABILITY_DENIED (with `required`) or MODEL_TIER_REQUIRED.'),
+    404: errorResponse('No canvas with this id in your account.'),
+    409: errorResponse('EXECUTION_EXISTS (client-chosen executionId taken) or IDEMPOTENCY_IN_PROGRESS.'),
+    422: errorResponse('IDEMPOTENCY_KEY_REUSED or INVALID_WORKFLOW.'),
+    ...API_KEY_ERRORS,
+  },
+});
+describeRoute({
+  method: 'all',
+  path: '/api/execute',
+  summary: 'Retired combined endpoint',
+  description: 'Retired: answers 410 for every method. Use POST /api/execute/start (studio) or POST /api/workflows/:slug/run (API).',
+  tags: ['Studio'],
+  auth: 'none',
+  deprecated: true,
+  responses: { 410: errorResponse('GONE.') },
+});
+
+/** The retired /api/execute (410 for any method and body); mount it before the JSON body parser. */
+export function retiredExecuteRoutes(): Router {
+  const router = new Router();
+  router.all('/api/execute', () => {
+    throw gone('POST /api/execute is retired: use POST /api/execute/start (studio) or POST /api/workflows/:slug/run (API).');
+  });
+  return router;
+}
+
+/** POST /api/execute/start. */
+export function executeRoutes(deps: ApiDeps): Router {
+  const { db, admissions } = deps;
+  const router = new Router();
+
+  router.post('/api/execute/start', requireApiKey(db), async (ctx) => {
+    const auth = ctx.state.auth as AuthState;
+    const triggerType = ctx.get('x-trigger-type');
+    if (triggerType !== 'manual') throw invalidTriggerType(triggerType);
+    const headers = parseRequest(z.object({ 'idempotency-key': executeStartHeadersSchema.shape['idempotency-key'] }), {
+      'idempotency-key': ctx.get('idempotency-key') || undefined,
+    });
+    const rawBody = (ctx.request as { body?: unknown }).body;
+    const body = parseRequest(executeStartBodySchema, rawBody);
+    const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
+
+    const start = async () => {
+      const workflow = await db.workflow.findUnique({ where: { canvasId: body.canvasId } });
+      if (!workflow || workflow.accountId !== auth.account.id) throw notFound(`Canvas "${body.canvasId}"`);
+      if (!canRunWorkflow(auth.capabilities, workflow.slug)) throw capabilityDenied(workflow.slug);
+      const admission = await admissions.admit({
+        account: auth.account,
+        workflow,
+        triggerType: 'manual',
+        inputs: body.inputs ?? {},
+        async: true,
+        receivedAtMs,
+        ...(body.targetNodeId ? { targetNodeId: body.targetNodeId } : {}),
+        ...(body.executionId ? { executionId: body.executionId } : {}),
+        ...(headers['idempotency-key'] ? { idempotencyKey: headers['idempotency-key'] } : {}),
+      });
+      return {
+        status: 202,
+        executionId: admission.executionId,
+        body: {
+          success: true,
+          executionId: admission.executionId,
+          status: 'planning',
+          triggerType: 'manual',
+          statusUrl: `/api/executions/${admission.executionId}`,
+        },
+      };
+    };
+
+    const key = headers['idempotency-key'];
+    const answer = key ? await answerOnce(db, auth.account.id, key, requestHash(rawBody), start) : { ...(await start()), replayed: false };
+    if (answer.replayed) ctx.set('Idempotent-Replayed', 'true');
+    ctx.status = answer.status;
+    ctx.body = answer.body;
+  });
+
+  return router;
+}
+
