@@ -25,6 +25,8 @@ const schema = z.object({
   /** HTTP listen address of the API. */
   HOST: z.string().default('127.0.0.1'),
   PORT: int(3000),
+  /** Public base URL of the API, given to async providers for callbacks. Default: http://HOST:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
   /** Bearer token of the admin API (/admin/*). Unset: admin API is disabled (npm start makes one). */
   ADMIN_TOKEN: z.string().min(16).optional(),
   /** Platform markup applied to model prices (1.2 = +20%). */

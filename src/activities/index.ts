@@ -10,13 +10,15 @@ export interface ActivityDeps {
   db: Db;
   providers: ProviderRegistry;
   warn?: (message: string, err: unknown) => void;
+  /** Public base URL of the API, for async provider callbacks. */
+  callbackBaseUrl?: string;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, warn = defaultWarn }: ActivityDeps) {
+export function createActivities({ db, providers, warn = defaultWarn, callbackBaseUrl }: ActivityDeps) {
   return {
     mirror: createMirrorActivity(db),
-    ...createStepActivities({ providers, progress: new StepProgress(db, warn) }),
+    ...createStepActivities({ providers, progress: new StepProgress(db, warn), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }
 

@@ -38,7 +38,9 @@ async function applyStep(tx: Tx, executionId: string, step: StepPatch): Promise<
       error = COALESCE(${json(step.error)}::jsonb, error),
       attempts = GREATEST(attempts, ${step.attempts ?? 0}),
       reused = reused OR ${step.reused ?? false},
-      waiting_on = ${json(step.waitingOn)}::jsonb,
+      -- Merged while waiting (the submit activity recorded the callback token there), cleared after.
+      waiting_on = CASE WHEN ${step.status} = 'waiting'
+        THEN COALESCE(waiting_on, '{}'::jsonb) || COALESCE(${json(step.waitingOn)}::jsonb, '{}'::jsonb) ELSE NULL END,
       started_at = COALESCE(started_at, ${time(step.startedAtMs)}, ${time(step.finishedAtMs)}),
       finished_at = COALESCE(${time(step.finishedAtMs)}, finished_at)
     WHERE execution_id = ${executionId} AND step_id = ${step.stepId}

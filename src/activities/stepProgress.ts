@@ -42,6 +42,28 @@ export class StepProgress {
     );
   }
 
+  /**
+   * The step waits on a provider job. Written before the job is submitted, so a callback that
+   * beats the workflow to the database still finds its token. Returns the callback token, reusing
+   * the one already recorded for this job key (a retried submit must keep the job's callback URL).
+   */
+  async waitingFor(executionId: string, stepId: string, waitingOn: { provider: string; jobKey: string; callbackToken: string }): Promise<string> {
+    return this.db.$transaction(async (tx) => {
+      await lockExecution(tx, executionId);
+      const [row] = await tx.$queryRaw<Array<{ waiting_on: { jobKey?: string; callbackToken?: string } | null }>>`
+        SELECT waiting_on FROM steps WHERE execution_id = ${executionId} AND step_id = ${stepId}`;
+      if (row?.waiting_on?.jobKey === waitingOn.jobKey && row.waiting_on.callbackToken) return row.waiting_on.callbackToken;
+      const changed = await tx.$executeRaw`
+        UPDATE steps SET status = 'waiting', waiting_on = ${JSON.stringify(waitingOn)}::jsonb
+        WHERE execution_id = ${executionId} AND step_id = ${stepId}
+          AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
+      if (changed > 0) {
+        await appendEvents(tx, executionId, [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } }]);
+      }
+      return waitingOn.callbackToken;
+    });
+  }
+
   /** Streamed text, in order, for live watchers. */
   async tokens(executionId: string, stepId: string, token: string): Promise<void> {
     await this.bestEffort(() => appendEvents(this.db, executionId, [{ type: 'step.token', data: { stepId, token } }]));

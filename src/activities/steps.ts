@@ -1,12 +1,13 @@
 // Provider step activities: one per kind of provider work. Each reports progress, heartbeats so
 // cancellation and timeouts reach it, and turns provider errors into typed ApplicationFailures.
+import { randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { findModel } from '../domain/models';
 import { promptOf } from '../domain/stepInputs';
 import { renderTemplate } from '../domain/template';
 import type { PlanStep, StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
-import type { ProviderRegistry } from '../providers/types';
+import type { MediaJobState, ProviderRegistry } from '../providers/types';
 import type { ProviderStepInput } from './contracts';
 import { TokenBuffer, type StepProgress } from './stepProgress';
 
@@ -20,12 +21,21 @@ export interface StepResult {
 export interface StepActivityDeps {
   providers: ProviderRegistry;
   progress: StepProgress;
+  /** Public base URL of the API, for provider callbacks; without it, async jobs are polled only. */
+  callbackBaseUrl?: string;
+}
+
+/** What submitting an async media job returns to the workflow. */
+export interface SubmittedJob {
+  provider: string;
+  jobId: string;
+  pollable: boolean;
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
 /** Builds the provider step activities. */
-export function createStepActivities({ providers, progress }: StepActivityDeps) {
+export function createStepActivities({ providers, progress, callbackBaseUrl }: StepActivityDeps) {
   /** Wraps one attempt: progress, heartbeats, abort signal and error classification. */
   async function attempt(input: ProviderStepInput, work: (signal: AbortSignal, attempt: number) => Promise<StepOutput>): Promise<StepResult> {
     const context = Context.current();
@@ -88,6 +98,50 @@ export function createStepActivities({ providers, progress }: StepActivityDeps) 
         });
         return { image };
       });
+    },
+
+    /**
+     * Submits an async media job. The idempotency key comes from execution and step, so a retried
+     * submit (a new activity attempt) finds the job the first attempt started instead of a second.
+     */
+    async submitMediaJob(input: ProviderStepInput): Promise<SubmittedJob> {
+      const context = Context.current();
+      const model = requireModel(input);
+      const jobKey = `${input.executionId}:${input.stepId}:1`;
+      try {
+        await progress.attemptStarted(input.executionId, input.stepId, context.info.attempt);
+        const token = await progress.waitingFor(input.executionId, input.stepId, {
+          provider: model.provider,
+          jobKey,
+          callbackToken: randomBytes(24).toString('base64url'),
+        });
+        const callbackUrl =
+          callbackBaseUrl
+            ? `${callbackBaseUrl}/api/providers/callbacks/${encodeURIComponent(input.executionId)}/${encodeURIComponent(input.stepId)}?token=${token}`
+            : undefined;
+        const { jobId } = await providers.media(model.provider).submit({
+          model: model.id,
+          config: input.config,
+          attempt: context.info.attempt,
+          signal: context.cancellationSignal,
+          prompt: promptOf(asStep(input), input.inputs),
+          idempotencyKey: jobKey,
+          ...(callbackUrl ? { callbackUrl } : {}),
+        });
+        return { provider: model.provider, jobId, pollable: model.pollable };
+      } catch (err) {
+        throw toFailure(err, context.info.attempt);
+      }
+    },
+
+    /** Asks an async provider where a job stands (the fallback when no callback comes). */
+    async pollMediaJob(input: { provider: string; jobId: string }): Promise<MediaJobState> {
+      const context = Context.current();
+      try {
+        return await providers.media(input.provider).poll(input.jobId, context.cancellationSignal);
+      } catch (err) {
+        throw toFailure(err, context.info.attempt);
+      }
     },
 
     /** HTTP Request: method, URL and headers from config (templated with the inputs), body from the `body` input. */

@@ -3,11 +3,14 @@ import { ProviderError } from './errors';
 import { FetchHttpProvider } from './http';
 import { OpenAIChatProvider } from './openai';
 import type { SandboxProvider } from './sandbox';
-import type { ImageProvider, ProviderRegistry, TextProvider } from './types';
+import { SandboxMediaProvider } from './sandboxMedia';
+import type { ImageProvider, MediaProvider, ProviderRegistry, TextProvider } from './types';
 
 /** What the registry is built from; the sandbox is passed in so tests can read its counters. */
 export interface ProviderRegistryOptions {
   sandbox: SandboxProvider;
+  /** The sandbox's async media jobs; made from `sandbox` when not given. */
+  sandboxMedia?: SandboxMediaProvider;
   /** Without an API key the openai provider exists but every call fails as InvalidConfig. */
   openai?: { baseUrl?: string; apiKey?: string };
   /** Defaults to refusing private networks. */
@@ -23,9 +26,12 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
     [openai.id, openai],
   ]);
   const images = new Map<string, ImageProvider>([[options.sandbox.id, options.sandbox]]);
+  const sandboxMedia = options.sandboxMedia ?? new SandboxMediaProvider(options.sandbox);
+  const media = new Map<string, MediaProvider>([[sandboxMedia.id, sandboxMedia]]);
   return {
     text: (providerId) => texts.get(providerId) ?? unknown('text', providerId),
     image: (providerId) => images.get(providerId) ?? unknown('image', providerId),
+    media: (providerId) => media.get(providerId) ?? unknown('media', providerId),
     http,
   };
 }

@@ -96,5 +96,37 @@ export interface HttpProvider {
 export interface ProviderRegistry {
   text(providerId: string): TextProvider;
   image(providerId: string): ImageProvider;
+  media(providerId: string): MediaProvider;
   http: HttpProvider;
+}
+
+/** Submitting a job to an async media provider. Repeats with the same key return the same job. */
+export interface MediaJobRequest extends ProviderCallBase {
+  prompt: string;
+  idempotencyKey: string;
+  /** Where the provider should POST the result; absent means polling only. */
+  callbackUrl?: string;
+}
+
+/** A generated video (the sandbox renders a real PNG storyboard of its frames). */
+export interface GeneratedVideo {
+  mimeType: string;
+  dataUrl: string;
+  frames: number;
+  durationMs: number;
+  sha256: string;
+  sandbox: boolean;
+}
+
+/** Where a media job stands. */
+export type MediaJobState =
+  | { status: 'running' }
+  | { status: 'succeeded'; result: GeneratedVideo }
+  | { status: 'failed'; error: { type: string; message: string } };
+
+/** An async media provider: submit, then poll or receive a callback. */
+export interface MediaProvider {
+  readonly id: string;
+  submit(request: MediaJobRequest): Promise<{ jobId: string }>;
+  poll(jobId: string, signal: AbortSignal): Promise<MediaJobState>;
 }

@@ -36,7 +36,7 @@ export async function loadExecutionView(db: Db, accountId: string, executionId: 
       output: step.output,
       error: step.error,
       attemptErrors: step.attemptErrors,
-      waitingOn: step.waitingOn,
+      waitingOn: publicWaitingOn(step.waitingOn),
       reused: step.reused,
       startedAt: step.startedAt?.toISOString() ?? null,
       finishedAt: step.finishedAt?.toISOString() ?? null,
@@ -46,3 +46,10 @@ export async function loadExecutionView(db: Db, accountId: string, executionId: 
 
 /** The execution view type. */
 export type ExecutionView = NonNullable<Awaited<ReturnType<typeof loadExecutionView>>>;
+
+/** A step's waitpoint without its callback token (a per-job secret). */
+function publicWaitingOn(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value ?? null;
+  const { callbackToken: _secret, ...rest } = value as Record<string, unknown>;
+  return rest;
+}

@@ -15,7 +15,7 @@ describe('durable run semantics', function () {
 
   before(async () => {
     api = await startTestApi();
-    const account = await buildAccount(api.engine.db, { tier: 'business', creditBalance: 1_000 });
+    const account = await buildAccount(api.engine.db, { tier: 'enterprise', creditBalance: 1_000 });
     accountId = account.id;
     key = (await buildApiKey(api.engine.db, account.id)).secret;
   });

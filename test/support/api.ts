@@ -36,7 +36,7 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
   const server: Server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const worker: Worker = await engine.createWorker();
+  const worker: Worker = await engine.createWorker({ callbackBaseUrl: url });
   const running = worker.run();
 
   return {

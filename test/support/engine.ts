@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { SandboxProvider } from '../../src/providers/sandbox';
+import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
 import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
 import { Admissions } from '../../src/services/admission';
 import type { Db } from '../../src/db/client';
@@ -24,9 +25,11 @@ export interface TestEngine {
   databaseUrl: string;
   taskQueue: string;
   sandbox: SandboxProvider;
+  /** The sandbox's async media jobs (counts jobs, polls and callbacks). */
+  sandboxMedia: SandboxMediaProvider;
   admissions: Admissions;
-  /** Creates a worker on this engine's task queue (not started). */
-  createWorker(): Promise<Worker>;
+  /** Creates a worker on this engine's task queue (not started); with a callback URL, async providers call back. */
+  createWorker(options?: { callbackBaseUrl?: string }): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -35,8 +38,10 @@ export async function startTestEngine(options: { runTimeoutMs?: number; markup?:
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
   const taskQueue = `test-${randomUUID()}`;
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
+  const sandboxMedia = new SandboxMediaProvider(sandbox);
   const providers = createProviderRegistry({
     sandbox,
+    sandboxMedia,
     openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
     http: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
   });
@@ -53,14 +58,15 @@ export async function startTestEngine(options: { runTimeoutMs?: number; markup?:
     databaseUrl: database.url,
     taskQueue,
     sandbox,
+    sandboxMedia,
     admissions,
-    createWorker: async () =>
+    createWorker: async (workerOptions = {}) =>
       createRunWorker({
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
         bundle: await sharedBundle(),
-        deps: { db: database.prisma, providers, warn: () => undefined },
+        deps: { db: database.prisma, providers, warn: () => undefined, ...workerOptions },
       }),
     close: () => database.drop(),
   };

@@ -1,0 +1,54 @@
+// Provider callbacks: an async provider POSTs a job's result here, authenticated by the per-job
+// token in the URL it was given; the result resumes the waiting step through a workflow signal.
+import { timingSafeEqual } from 'node:crypto';
+import Router from '@koa/router';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { mediaResultSignal } from '../../workflows/messages';
+import type { ApiDeps } from '../context';
+import { HttpError, notFound } from '../errors';
+import { parseRequest } from '../middleware/validate';
+import { callbackBodySchema } from './schema';
+
+/** Routes under /api/providers. */
+export function providerRoutes(deps: ApiDeps): Router {
+  const router = new Router({ prefix: '/api/providers' });
+
+  router.post('/callbacks/:executionId/:stepId', async (ctx) => {
+    const executionId = String(ctx.params.executionId).slice(0, 100);
+    const stepId = String(ctx.params.stepId).slice(0, 128);
+    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    const body = parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
+    const step = await deps.db.step.findUnique({ where: { executionId_stepId: { executionId, stepId } } });
+    if (!step) throw notFound(`Step "${stepId}" of execution "${executionId}"`);
+    const waitingOn = step.waitingOn as { callbackToken?: string; jobId?: string } | null;
+    if (!waitingOn?.callbackToken) {
+      // Late or repeated: the step is no longer waiting. Acknowledge so the provider stops retrying.
+      ctx.body = { success: true, accepted: false, reason: `Step "${stepId}" is not waiting (status ${step.status}).` };
+      return;
+    }
+    if (!sameSecret(token, waitingOn.callbackToken)) throw new HttpError(401, 'INVALID_CALLBACK_TOKEN', 'The callback token does not match this job.');
+    try {
+      await deps.temporal.workflow.getHandle(executionId).signal(mediaResultSignal, {
+        stepId,
+        jobId: body.jobId,
+        status: body.status,
+        ...(body.result !== undefined ? { result: body.result } : {}),
+        ...(body.error ? { error: body.error } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      ctx.body = { success: true, accepted: false, reason: 'The run has already ended.' };
+      return;
+    }
+    ctx.status = 202;
+    ctx.body = { success: true, accepted: true };
+  });
+
+  return router;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,146 @@
+// Waitpoints: async provider jobs resumed by callback or by polling, cancelled while waiting.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CanvasGraph } from '../../src/domain/types';
+import { startTestApi, type TestApi } from '../support/api';
+import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
+import { readSse } from '../support/sse';
+
+describe('waitpoints', function () {
+  let api: TestApi;
+  let key: string;
+  let accountId: string;
+
+  before(async () => {
+    api = await startTestApi();
+    const account = await buildAccount(api.engine.db, { tier: 'enterprise', creditBalance: 1_000 });
+    accountId = account.id;
+    key = (await buildApiKey(api.engine.db, account.id)).secret;
+  });
+  after(async () => api?.close());
+
+  const auth = () => ({ 'x-api-key': key });
+  const videoGraph = (config: Record<string, unknown>, model = 'sandbox-video'): CanvasGraph => ({
+    nodes: [
+      { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+      { id: 'clip', type: 'video-generation', config: { model, prompt: `Clip ${Math.random()} of {{topic}}`, ...config } },
+      { id: 'output', type: 'response-output', config: {} },
+    ],
+    edges: [
+      { source: 'input', sourcePort: 'topic', target: 'clip', targetPort: 'topic' },
+      { source: 'clip', sourcePort: 'video', target: 'output', targetPort: 'video' },
+    ],
+  });
+  const startRun = async (graph: CanvasGraph) => {
+    const workflow = await buildWorkflow(api.engine.db, accountId, graph);
+    const response = await api.request('POST', `/api/workflows/${workflow.slug}/run?async=true`, { body: { inputs: { topic: 'waves' } }, headers: auth() });
+    assert.equal(response.status, 202, JSON.stringify(response.body));
+    return response.body.executionId as string;
+  };
+  const getExecution = async (id: string) => (await api.request('GET', `/api/executions/${id}`, { headers: auth() })).body.execution;
+  const waitFor = async (id: string, done: (execution: any) => boolean) => {
+    for (let i = 0; i < 400; i++) {
+      const execution = await getExecution(id);
+      if (done(execution)) return execution;
+      await sleep(25);
+    }
+    throw new Error(`execution ${id} never reached the expected state`);
+  };
+  const ended = (execution: any) => ['completed', 'error', 'cancelled'].includes(execution.status);
+  const clipOf = (execution: any) => execution.steps.find((s: any) => s.id === 'clip');
+  const tokenOf = async (id: string) =>
+    ((await api.engine.db.step.findUniqueOrThrow({ where: { executionId_stepId: { executionId: id, stepId: 'clip' } } })).waitingOn as { callbackToken: string; jobId: string });
+
+  it('waits on the provider job, records what it waits on, and resumes downstream when the callback arrives', async () => {
+    const callbacks = api.engine.sandboxMedia.callbacksDelivered;
+    const polls = api.engine.sandboxMedia.polls;
+    const id = await startRun(videoGraph({ sandbox: { delayMs: 700 }, pollAfterMs: 120_000 }));
+    const waiting = await waitFor(id, (execution) => execution.status === 'waiting' && clipOf(execution).waitingOn?.jobId);
+    assert.equal(clipOf(waiting).status, 'waiting');
+    assert.equal(waiting.waitingOn[0].stepId, 'clip');
+    assert.equal(clipOf(waiting).waitingOn.provider, 'sandbox');
+    assert.equal(clipOf(waiting).waitingOn.callbackToken, undefined, 'the callback token is never shown');
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'completed');
+    assert.equal(execution.output.mimeType, 'image/png');
+    assert.equal(execution.output.frames, 4);
+    assert.equal(execution.waitingOn, null);
+    assert.equal(api.engine.sandboxMedia.callbacksDelivered, callbacks + 1);
+    assert.equal(api.engine.sandboxMedia.polls, polls, 'no polling was needed');
+    const events = await readSse(`${api.url}/api/executions/${id}/events`, auth());
+    assert.deepEqual(events.filter((e) => e.event === 'run.status').map((e) => e.data.status), ['running', 'waiting', 'running', 'completed']);
+  });
+
+  it('finishes by polling alone when the provider never calls back', async () => {
+    const callbacks = api.engine.sandboxMedia.callbacksDelivered;
+    const polls = api.engine.sandboxMedia.polls;
+    const id = await startRun(videoGraph({ sandbox: { delayMs: 500, callback: false }, pollAfterMs: 300, pollIntervalMs: 200 }));
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'completed');
+    assert.equal(api.engine.sandboxMedia.callbacksDelivered, callbacks);
+    assert.ok(api.engine.sandboxMedia.polls > polls, 'the result came from polling');
+    assert.equal(execution.output.mimeType, 'image/png');
+  });
+
+  it('takes the first result: a duplicate callback, a wrong token and a late callback change nothing', async () => {
+    const id = await startRun(videoGraph({ sandbox: { delayMs: 60_000, callback: false }, pollAfterMs: 120_000 }));
+    await waitFor(id, (execution) => clipOf(execution).status === 'waiting' && clipOf(execution).waitingOn?.jobId);
+    const { callbackToken, jobId } = await tokenOf(id);
+    const url = (token: string) => `/api/providers/callbacks/${id}/clip?token=${token}`;
+    const result = (label: string) => ({ jobId, status: 'succeeded', result: { mimeType: 'video/mp4', dataUrl: `data:,${label}`, frames: 1, durationMs: 1, sha256: label, sandbox: true } });
+
+    const wrong = await api.request('POST', url('not-the-token'), { body: result('forged') });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error.code, 'INVALID_CALLBACK_TOKEN');
+    const first = await api.request('POST', url(callbackToken), { body: result('first') });
+    assert.equal(first.status, 202);
+    const duplicate = await api.request('POST', url(callbackToken), { body: result('second') });
+    assert.ok(duplicate.status === 202 || duplicate.status === 200);
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'completed');
+    assert.equal(execution.output.dataUrl, 'data:,first');
+    const late = await api.request('POST', url(callbackToken), { body: result('late') });
+    assert.equal(late.status, 200);
+    assert.equal(late.body.accepted, false);
+    assert.equal((await getExecution(id)).output.dataUrl, 'data:,first');
+  });
+
+  it('cancels a run while it waits: the waiting step is skipped, the run cancelled and refunded', async () => {
+    const before = (await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance;
+    const id = await startRun(videoGraph({ sandbox: { delayMs: 60_000, callback: false }, pollAfterMs: 120_000 }));
+    await waitFor(id, (execution) => execution.status === 'waiting');
+    const cancel = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
+    assert.equal(cancel.status, 202);
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'cancelled');
+    assert.equal(clipOf(execution).status, 'skipped');
+    assert.equal(execution.steps.find((s: any) => s.id === 'output').status, 'skipped');
+    assert.equal((await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance, before);
+  });
+
+  it('a retried submit finds the job the first attempt started instead of starting a second', async () => {
+    const jobs = api.engine.sandboxMedia.jobsStarted;
+    const id = await startRun(
+      videoGraph({ sandbox: { delayMs: 200, failFirstSubmits: 1 }, pollAfterMs: 200, pollIntervalMs: 200, retry: { initialIntervalMs: 100 } }),
+    );
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'completed');
+    assert.equal(api.engine.sandboxMedia.jobsStarted, jobs + 1, 'one job for two submit attempts');
+    assert.equal(clipOf(execution).attempts, 2);
+  });
+
+  it('times out a step whose job never finishes, saying the step timeout fired while waiting', async () => {
+    const id = await startRun(videoGraph({ sandbox: { delayMs: 60_000, callback: false }, pollAfterMs: 200, pollIntervalMs: 200, timeoutMs: 1_200 }));
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'error');
+    assert.equal(clipOf(execution).error.type, 'StepTimeout');
+    assert.match(clipOf(execution).error.message, /1200 ms step timeout while waiting on sandbox job/);
+  });
+
+  it('refuses ?async=true for a provider that cannot be polled', async () => {
+    const workflow = await buildWorkflow(api.engine.db, accountId, videoGraph({}, 'sandbox-video-push'));
+    const response = await api.request('POST', `/api/workflows/${workflow.slug}/run?async=true`, { body: { inputs: { topic: 'x' } }, headers: auth() });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error.code, 'ASYNC_NOT_SUPPORTED');
+  });
+});
