@@ -45,7 +45,7 @@ describe('rate limits across API processes', function () {
     for (const base of [api.url, secondUrl]) {
       const over = await get(base);
       assert.equal(over.status, 429);
-      assert.equal((await over.json()).error.code, 'RATE_LIMIT_EXCEEDED');
+      assert.equal(((await over.json()) as any).error.code, 'RATE_LIMIT_EXCEEDED');
       assert.ok(Number(over.headers.get('retry-after')) >= 1);
     }
   });
