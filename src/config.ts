@@ -42,6 +42,12 @@ const schema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   /** Let HTTP Request nodes and result callbacks reach loopback and private networks. */
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** Level of the JSON logs (pino): fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `host:port` where a worker serves the Temporal SDK's own Prometheus metrics. Unset: a free loopback port (merged into the API's /metrics under `npm start`). */
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^:]+:\d+$/).optional(),
+  /** Server-side token of the studio's own agent (header X-Builder-Agent-Token): its MCP runs are `mcp`, all others `user-mcp`. */
+  STUDIO_AGENT_TOKEN: z.string().min(16).optional(),
   /** Where `npm start` keeps embedded Postgres and Temporal data. */
   DATA_DIR: z.string().default('.data'),
   /** Concurrency of a worker process. */

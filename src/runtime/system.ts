@@ -11,6 +11,7 @@ import { createPrisma, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { EventHub } from '../events/hub';
+import { createLogger } from '../observability/logger';
 import { Admissions } from '../services/admission';
 import { locateTemporalCli } from '../../temporal/cli';
 import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
@@ -39,7 +40,10 @@ export interface System {
 
 /** Starts what the configuration asks for; anything unconfigured is started locally. */
 export async function startSystem(config: Config, options: SystemOptions): Promise<System> {
-  installTemporalRuntime();
+  // The SDK's worker metrics need the runtime's Prometheus exporter, which is fixed at install time.
+  const temporalMetricsAddress = options.worker ? (config.TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freeLoopbackPort()}`) : undefined;
+  installTemporalRuntime('WARN', temporalMetricsAddress);
+  const logger = createLogger({ level: config.LOG_LEVEL, service: options.api && options.worker ? 'builder' : options.api ? 'api' : 'worker' });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -99,7 +103,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         deps: { db, providers: registry, callbackBaseUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}` },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
+        logger,
       });
+      if (temporalMetricsAddress) options.log(`Temporal SDK worker metrics at http://${temporalMetricsAddress}/metrics`);
       const running = worker.run();
       const connection = workerConnection;
       stops.push(async () => {
@@ -126,7 +132,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         admissions,
         events,
         config,
-        log: { error: (obj, msg) => console.error(msg ?? 'error', obj), info: (obj, msg) => console.log(msg ?? '', obj) },
+        log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
+        logger,
+        // Single-process mode: the API's /metrics also carries the in-process worker's SDK metrics.
+        ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
+        ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
       });
       const server: Server = createServer(app.callback());
       await new Promise<void>((resolve, reject) => {
@@ -152,6 +162,18 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     await stopAll();
     throw err;
   }
+}
+
+/** A free port on loopback, for the SDK's metrics exporter. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 function portIsFree(port: number): Promise<boolean> {

@@ -1,0 +1,104 @@
+// /metrics scraped over HTTP after real runs, and JSON request logs carrying request and execution ids.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { createApp } from '../../src/api/app';
+import { TEXT_CHAIN } from '../../src/demo/workflows';
+import { createLogger } from '../../src/observability/logger';
+import { metrics } from '../../src/observability/metrics';
+import { startTestApi, type TestApi } from '../support/api';
+import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
+
+/** The value of one sample line of the exposition, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && wanted.every((pair) => candidate.includes(pair)));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
+}
+
+describe('metrics and logs', function () {
+  let api: TestApi;
+  let server: Server;
+  let url: string;
+  let key: string;
+  let slug: string;
+  let sdkExporter: Server;
+  const logLines: any[] = [];
+
+  before(async () => {
+    api = await startTestApi();
+    const account = await buildAccount(api.engine.db);
+    key = (await buildApiKey(api.engine.db, account.id)).secret;
+    slug = (await buildWorkflow(api.engine.db, account.id, TEXT_CHAIN)).slug;
+    // Stands in for the Temporal SDK's Prometheus exporter of an in-process worker.
+    sdkExporter = createServer((_req, res) => res.end('# TYPE temporal_worker_task_slots_available gauge\ntemporal_worker_task_slots_available{worker_type="ActivityWorker"} 200\n'));
+    await new Promise<void>((resolve) => sdkExporter.listen(0, '127.0.0.1', () => resolve()));
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => logLines.push(JSON.parse(line))));
+    const app = createApp({
+      db: api.engine.db,
+      temporal: api.engine.env.client,
+      admissions: api.engine.admissions,
+      config: { ADMIN_TOKEN: api.adminToken, TEMPORAL_TASK_QUEUE: api.engine.taskQueue },
+      log: { error: () => undefined, info: () => undefined },
+      logger: createLogger({ service: 'api', destination: stream }),
+      temporalMetricsUrl: `http://127.0.0.1:${(sdkExporter.address() as AddressInfo).port}/metrics`,
+    });
+    server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (sdkExporter ? sdkExporter.close(() => resolve()) : resolve()));
+    await api?.close();
+  });
+
+  it('exposes request, admission, step and rate-limit metrics plus the SDK worker metrics at GET /metrics', async () => {
+    const scrape = async () => {
+      const response = await fetch(`${url}/metrics`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
+      return response.text();
+    };
+    const before = await scrape();
+    const route = { method: 'POST', route: '/api/workflows/:slug/run', status: '200' };
+    const admitted = sample(before, 'builder_admissions_total', { trigger: 'api' }) ?? 0;
+    const requests = sample(before, 'builder_http_requests_total', route) ?? 0;
+    const steps = sample(before, 'builder_step_duration_seconds_count', { node_type: 'text-generation', outcome: 'completed' }) ?? 0;
+
+    const run = await fetch(`${url}/api/workflows/${slug}/run`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { topic: 'owls' } }) });
+    assert.equal(run.status, 200);
+    metrics.rateLimitRefusals.inc({ tier: 'pro' });
+
+    const after = await scrape();
+    assert.equal(sample(after, 'builder_http_requests_total', route), requests + 1);
+    assert.ok((sample(after, 'builder_http_request_duration_seconds_count', route) ?? 0) >= 1);
+    assert.equal(sample(after, 'builder_admissions_total', { trigger: 'api' }), admitted + 1);
+    assert.equal(sample(after, 'builder_step_duration_seconds_count', { node_type: 'text-generation', outcome: 'completed' }), steps + 2, 'outline and draft');
+    assert.ok((sample(after, 'builder_rate_limit_refusals_total', { tier: 'pro' }) ?? 0) >= 1);
+    assert.match(after, /^# TYPE builder_step_retries_total counter$/m);
+    assert.match(after, /^# TYPE builder_step_waits_total counter$/m);
+    assert.match(after, /^temporal_worker_task_slots_available\{worker_type="ActivityWorker"\} 200$/m, 'the SDK worker metrics are merged in');
+  });
+
+  it('writes one JSON log line per request with its request id, route, status and execution id', async () => {
+    const response = await fetch(`${url}/api/workflows/${slug}/run?async=true`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'x-request-id': 'req-observability-1' },
+      body: JSON.stringify({ inputs: { topic: 'bees' } }),
+    });
+    assert.equal(response.status, 202);
+    const { executionId } = (await response.json()) as { executionId: string };
+    const line = logLines.find((candidate) => candidate.requestId === 'req-observability-1');
+    assert.ok(line, JSON.stringify(logLines));
+    assert.equal(line.level, 'info');
+    assert.equal(line.service, 'api');
+    assert.equal(line.route, '/api/workflows/:slug/run');
+    assert.equal(line.status, 202);
+    assert.equal(line.executionId, executionId);
+    assert.equal(typeof line.durationMs, 'number');
+    assert.ok(!JSON.stringify(logLines).includes(key), 'API keys never reach the logs');
+  });
+});
