@@ -55,11 +55,12 @@ export async function answerOnce(
         await db.idempotencyRecord.deleteMany({ where: { scope, key, statusCode: PENDING } });
         throw err;
       }
-      await db.idempotencyRecord.update({
+      const stored = await db.idempotencyRecord.update({
         where: { scope_key: { scope, key } },
         data: { statusCode: answer.status, response: answer.body as object, executionId: answer.executionId },
       });
-      return { status: answer.status, body: answer.body, replayed: false };
+      // Answer with the stored copy, so the first answer and every replay are byte-identical.
+      return { status: stored.statusCode, body: stored.response, replayed: false };
     }
     const record = await db.idempotencyRecord.findUnique({ where: { scope_key: { scope, key } } });
     if (record) {
