@@ -10,7 +10,7 @@ import { errorHandler } from './middleware/errorHandler';
 import { workflowRoutes } from './workflows/routes';
 import { executeRoutes, retiredExecuteRoutes } from './execute/routes';
 import { openApiRoutes } from './openapi/routes';
-import './openapi/executionsDoc';
+import './openapi/otherRoutesDoc';
 import { webhookRoutes } from './webhooks/routes';
 import { mcpApiRoutes } from '../mcp/apiRoutes';
 import { mcpRoutes } from '../mcp/http';
