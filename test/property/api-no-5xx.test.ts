@@ -1,0 +1,93 @@
+// No body, header, query or id a client can send makes any route answer 5xx. The caller is an
+// Enterprise account (no rate limit) with 0 credits, so valid-looking runs stop at admission.
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { startTestApi, type TestApi } from '../support/api';
+import { buildAccount, buildApiKey, buildWorkflow, chain } from '../support/fixtures';
+
+const printable = (max: number) => fc.string({ maxLength: max }).map((s) => s.replace(/[^\x20-\x7e]/g, '').trim());
+const pathSegment = fc.oneof(fc.string({ maxLength: 120 }), fc.constantFrom('..', '%', '%00', 'ex_1', 'a-b', '')).map((s) => encodeURIComponent(s) || 'x');
+const body = fc.oneof(
+  fc.json({ maxDepth: 3 }),
+  fc.string({ maxLength: 200 }),
+  fc.record({ inputs: fc.anything({ maxDepth: 2 }), callbackUrl: fc.oneof(fc.string(), fc.webUrl(), fc.integer()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.record({ canvasId: fc.string(), executionId: fc.string(), targetNodeId: fc.string(), inputs: fc.anything({ maxDepth: 2 }) }, { requiredKeys: [] }).map((v) =>
+    JSON.stringify(v),
+  ),
+);
+const headers = fc.record(
+  {
+    'content-type': fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/merge-patch+json', ''),
+    'x-trigger-type': fc.oneof(fc.constant('manual'), printable(30)),
+    'idempotency-key': printable(300),
+    'x-request-id': printable(200),
+    'last-event-id': printable(20),
+  },
+  { requiredKeys: [] },
+);
+const query = fc.oneof(fc.constant(''), fc.constant('?async=true'), fc.string({ maxLength: 50 }).map((s) => `?async=${encodeURIComponent(s)}&${encodeURIComponent(s)}=1`));
+
+describe('no client input produces a 5xx (property-based)', function () {
+  let api: TestApi;
+  let key: string;
+  let slug: string;
+  let canvasId: string;
+
+  before(async () => {
+    api = await startTestApi();
+    const account = await buildAccount(api.engine.db, { tier: 'enterprise', creditBalance: 0 });
+    key = (await buildApiKey(api.engine.db, account.id)).secret;
+    const wf = await buildWorkflow(api.engine.db, account.id, chain([{ id: 'gen', type: 'text-generation', config: { model: 'sandbox-text', prompt: '{{topic}}' } }], 'gen'));
+    slug = wf.slug;
+    canvasId = wf.canvasId;
+  });
+  after(async () => api?.close());
+
+  /** [method, path builder] of every route family, with ids sometimes valid. */
+  const routes = (): Array<[string, (id: string) => string]> => [
+    ['POST', (id) => `/api/workflows/${id}/run`],
+    ['POST', () => `/api/workflows/${slug ?? ':slug'}/run`],
+    ['GET', (id) => `/api/workflows/${id}/schema`],
+    ['GET', (id) => `/api/workflows/${id}/webhooks`],
+    ['GET', (id) => `/api/executions/${id}`],
+    ['GET', () => '/api/executions'],
+    ['POST', (id) => `/api/executions/${id}/cancel`],
+    ['POST', (id) => `/api/executions/${id}/replay`],
+    ['POST', () => '/api/execute/start'],
+    ['PUT', () => '/api/execute'],
+    ['POST', (id) => `/api/execute/${id}`],
+    ['POST', (id) => `/api/hooks/${id}`],
+    ['POST', (id) => `/api/providers/callbacks/${id}/${id}`],
+    ['GET', () => '/api/mcp/workflows'],
+    ['POST', (id) => `/api/mcp/workflows/${id}/run`],
+    ['POST', () => '/admin/accounts'],
+    ['POST', (id) => `/admin/accounts/${id}/api-keys`],
+    ['POST', (id) => `/admin/accounts/${id}/grants`],
+    ['POST', (id) => `/admin/accounts/${id}/workflows`],
+    ['POST', (id) => `/admin/api-keys/${id}/revoke`],
+    ['PATCH', (id) => `/admin/workflows/${id}`],
+    ['GET', () => '/openapi.json'],
+    ['POST', () => '/mcp'],
+    ['GET', (id) => `/${id}`],
+  ];
+
+  for (const [method, path] of routes()) {
+    it(`${method} ${path(':id')} never answers 5xx`, async () => {
+      await fc.assert(
+        fc.asyncProperty(pathSegment, body, headers, query, fc.constantFrom('key', 'none', 'bad', 'admin'), fc.boolean(), async (id, raw, extra, q, auth, canvas) => {
+          const authHeaders: Record<string, string> =
+            auth === 'key' ? { 'x-api-key': key } : auth === 'bad' ? { 'x-api-key': 'bsk_x' } : auth === 'admin' ? { authorization: `Bearer ${api.adminToken}` } : {};
+          const sent = method === 'POST' && path(id) === '/api/execute/start' && canvas ? JSON.stringify({ canvasId, inputs: { topic: 'x' } }) : raw;
+          const response = await fetch(api.url + path(id) + q, {
+            method,
+            headers: { ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== '')), ...authHeaders },
+            ...(method === 'GET' ? {} : { body: sent }),
+          });
+          const text = await response.text();
+          assert.ok(response.status < 500, `${method} ${path(id)}${q} → ${response.status} ${text.slice(0, 300)}`);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+});
