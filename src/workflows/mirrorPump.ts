@@ -10,6 +10,9 @@ import type { MirrorBatch, MirrorChange, RunPatch, StepPatch } from '../activiti
 const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  // Longer backoffs become workflow timers instead of holding the workflow task, so the run's own
+  // work keeps going while the database is down.
+  localRetryThreshold: '1s',
 });
 
 /** Queues run and step changes and writes them in order, coalesced. */
