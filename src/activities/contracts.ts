@@ -86,6 +86,8 @@ export interface RunExecutionInput {
   runTimeoutMs: number;
   /** From-step replays: outputs of earlier steps, reused instead of re-run. */
   reusedOutputs?: Record<string, StepOutput>;
+  /** Where to POST the signed final result once the run settles. */
+  callbackUrl?: string;
 }
 
 /** How a run ended. */

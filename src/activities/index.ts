@@ -1,6 +1,7 @@
 // The activity set of a worker, built from its dependencies so tests can pass real or fake ones.
 import type { Db } from '../db/client';
 import type { ProviderRegistry } from '../providers/types';
+import { createCallbackActivities } from './callbacks';
 import { createMirrorActivity } from './mirror';
 import { createStepActivities } from './steps';
 import { StepProgress } from './stepProgress';
@@ -12,12 +13,15 @@ export interface ActivityDeps {
   warn?: (message: string, err: unknown) => void;
   /** Public base URL of the API, for async provider callbacks. */
   callbackBaseUrl?: string;
+  /** Let result callbacks reach loopback and private networks (tests, local setups). */
+  allowPrivateNetworks?: boolean;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, warn = defaultWarn, callbackBaseUrl }: ActivityDeps) {
+export function createActivities({ db, providers, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false }: ActivityDeps) {
   return {
     mirror: createMirrorActivity(db),
+    ...createCallbackActivities({ db, allowPrivateNetworks }),
     ...createStepActivities({ providers, progress: new StepProgress(db, warn), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }

@@ -100,7 +100,12 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         bundle: await bundleWorkflows(),
-        deps: { db, providers: registry, callbackBaseUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}` },
+        deps: {
+          db,
+          providers: registry,
+          callbackBaseUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+          allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
+        },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
         logger,

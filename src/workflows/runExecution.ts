@@ -32,6 +32,17 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 const POLL_AFTER_MS = 30_000;
 const POLL_EVERY_MS = 5_000;
 
+const { deliverCallback } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['CallbackRejected', 'CallbackUrlRefused'],
+  },
+});
+
 const { pollMediaJob } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
@@ -131,10 +142,25 @@ class Execution {
     });
     this.mirror.finish(status === 'completed' ? { applyResults: { workflowId: input.workflowId } } : { refund: true });
     await this.mirror.drain();
+    if (input.callbackUrl) await this.deliverResult();
 
     // Rethrown so Temporal records the workflow as cancelled too; the mirror already has the truth.
     if (status === 'cancelled') throw cancellation;
     return { executionId: input.executionId, status, output, ...(error ? { error } : {}), durationMs };
+  }
+
+  /** Delivers the signed result callback; a receiver that never accepts it cannot fail the settled run. */
+  private async deliverResult(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        const { status } = await deliverCallback.executeWithOptions({ activityId: 'callback', summary: 'Deliver result callback' }, [
+          { executionId: this.input.executionId },
+        ]);
+        setCurrentDetails(`Result callback delivered (${status}).`);
+      } catch (err) {
+        setCurrentDetails(`Result callback not delivered: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+      }
+    });
   }
 
   /** Runs the groups in order; a failure in a group cancels its still-running siblings. */

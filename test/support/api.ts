@@ -30,7 +30,7 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
     temporal: engine.env.client,
     admissions: engine.admissions,
     events,
-    config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue },
+    config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
     log: { error: (obj) => console.error('API error', obj), info: () => undefined },
   });
   const server: Server = createServer(app.callback());

@@ -66,7 +66,7 @@ export async function startTestEngine(options: { runTimeoutMs?: number; markup?:
         namespace: env.namespace ?? 'default',
         taskQueue,
         bundle: await sharedBundle(),
-        deps: { db: database.prisma, providers, warn: () => undefined, ...workerOptions },
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, ...workerOptions },
       }),
     close: () => database.drop(),
   };
