@@ -45,11 +45,15 @@ export async function replayExecution(
     }
   }
 
+  // A webhook-started run's inputs are the event itself, not Request Input fields: pass them through.
+  const triggered = plan.steps.some((step) => step.nodeType === 'webhook-trigger');
+  const recordedInputs = (original.inputs ?? {}) as Record<string, unknown>;
   const admission = await deps.admissions.admit({
     account: request.account,
     workflow: original.workflow,
     triggerType: 'replay',
-    inputs: original.inputs,
+    inputs: triggered ? {} : recordedInputs,
+    ...(triggered ? { triggerPayload: recordedInputs } : {}),
     async: true,
     receivedAtMs: request.receivedAtMs,
     plan,

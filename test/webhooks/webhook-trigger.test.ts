@@ -79,6 +79,19 @@ describe('webhook triggers', function () {
     assert.equal(hook.output.headers['x-webhook-signature'] !== undefined, true);
   });
 
+  it('replays a webhook-started run with the event it received', async () => {
+    const path = await hookPath(openSlug);
+    const response = await api.request('POST', path, { raw: JSON.stringify({ order: { id: 'R-2' } }), headers: { 'x-shop': 'teapots' } });
+    assert.equal(response.status, 202);
+    const original = await settle(response.body.executionId);
+    const replay = await api.request('POST', `/api/executions/${original.id}/replay`, { body: {}, headers: { 'x-api-key': key } });
+    assert.equal(replay.status, 202, JSON.stringify(replay.body));
+    const execution = await settle(replay.body.executionId);
+    assert.equal(execution.status, 'completed');
+    assert.equal(execution.triggerType, 'replay');
+    assert.equal(execution.output, 'Order R-2 from teapots');
+  });
+
   it('refuses a bad signature, a stale timestamp and a missing signature with 401 and starts nothing', async () => {
     const path = await hookPath(signedSlug);
     const before = await api.engine.db.execution.count();
