@@ -58,22 +58,19 @@ export function createStepActivities({ providers, progress, callbackBaseUrl }: S
     async generateText(input: ProviderStepInput): Promise<StepResult> {
       return attempt(input, async (signal, number) => {
         const model = requireModel(input);
-        let streaming = false;
-        const tokens = new TokenBuffer((text) => progress.tokens(input.executionId, input.stepId, text));
+        let streaming: Promise<void> | undefined;
+        // Tokens are announced only after the step is announced as streaming.
+        const tokens = new TokenBuffer(async (text) => {
+          await streaming;
+          await progress.tokens(input.executionId, input.stepId, text);
+        });
         const result = await providers.text(model.provider).generateText({
-          model: model.id,
-          config: input.config,
-          attempt: number,
-          signal,
-          prompt: promptOf(asStep(input), input.inputs),
+          ...baseCall(input, model.id, number, signal),
           ...(typeof input.inputs.system === 'string' ? { system: input.inputs.system } : typeof input.config.system === 'string' ? { system: input.config.system } : {}),
           ...(typeof input.config.maxTokens === 'number' ? { maxTokens: input.config.maxTokens } : {}),
           ...(typeof input.config.temperature === 'number' ? { temperature: input.config.temperature } : {}),
           onToken: (token) => {
-            if (!streaming) {
-              streaming = true;
-              void progress.streaming(input.executionId, input.stepId);
-            }
+            streaming ??= progress.streaming(input.executionId, input.stepId);
             tokens.push(token);
           },
         });
@@ -88,11 +85,7 @@ export function createStepActivities({ providers, progress, callbackBaseUrl }: S
       return attempt(input, async (signal, number) => {
         const model = requireModel(input);
         const image = await providers.image(model.provider).generateImage({
-          model: model.id,
-          config: input.config,
-          attempt: number,
-          signal,
-          prompt: promptOf(asStep(input), input.inputs),
+          ...baseCall(input, model.id, number, signal),
           ...(typeof input.config.width === 'number' ? { width: input.config.width } : {}),
           ...(typeof input.config.height === 'number' ? { height: input.config.height } : {}),
         });
@@ -120,11 +113,7 @@ export function createStepActivities({ providers, progress, callbackBaseUrl }: S
             ? `${callbackBaseUrl}/api/providers/callbacks/${encodeURIComponent(input.executionId)}/${encodeURIComponent(input.stepId)}?token=${token}`
             : undefined;
         const { jobId } = await providers.media(model.provider).submit({
-          model: model.id,
-          config: input.config,
-          attempt: context.info.attempt,
-          signal: context.cancellationSignal,
-          prompt: promptOf(asStep(input), input.inputs),
+          ...baseCall(input, model.id, context.info.attempt, context.cancellationSignal),
           idempotencyKey: jobKey,
           ...(callbackUrl ? { callbackUrl } : {}),
         });
@@ -171,6 +160,11 @@ function requireModel(input: ProviderStepInput) {
   const model = input.model ? findModel(input.model) : undefined;
   if (!model) throw new ProviderError('InvalidConfig', `Step "${input.stepId}" has no known model.`);
   return model;
+}
+
+/** What every generation call carries: model, node config, attempt, abort signal and the prompt. */
+function baseCall(input: ProviderStepInput, model: string, attempt: number, signal: AbortSignal) {
+  return { model, config: input.config, attempt, signal, prompt: promptOf(asStep(input), input.inputs) };
 }
 
 /** promptOf needs only the step's config. */

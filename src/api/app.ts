@@ -34,6 +34,11 @@ export function createApp(appDeps: AppDeps): Koa {
   const deps: AppDeps = { ...appDeps, admissions: instrumentAdmissions(appDeps.admissions) };
   const app = new Koa();
   app.proxy = false;
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    // A client that goes away mid-response (an SSE watcher disconnecting) is not a server error.
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    deps.log.error({ err }, 'response error');
+  });
   app.use(async (ctx, next) => {
     // Stamped first: a sync run's durationMs is measured from the moment the request arrived.
     ctx.state.receivedAtMs = Date.now();

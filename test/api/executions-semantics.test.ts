@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Admissions } from '../../src/services/admission';
 import { startTestApi, type TestApi } from '../support/api';
 import { buildAccount, buildApiKey, buildWorkflow, chain } from '../support/fixtures';
+import { ended, executionReader } from '../support/executions';
 import { readSse } from '../support/sse';
 
 describe('durable run semantics', function () {
@@ -27,16 +27,7 @@ describe('durable run semantics', function () {
     assert.equal(response.status, 202, JSON.stringify(response.body));
     return response.body.executionId as string;
   };
-  const getExecution = async (id: string) => (await api.request('GET', `/api/executions/${id}`, { headers: auth() })).body.execution;
-  const waitFor = async (id: string, done: (execution: any) => boolean) => {
-    for (let i = 0; i < 300; i++) {
-      const execution = await getExecution(id);
-      if (done(execution)) return execution;
-      await sleep(50);
-    }
-    throw new Error(`execution ${id} never reached the expected state`);
-  };
-  const ended = (execution: any) => ['completed', 'error', 'cancelled'].includes(execution.status);
+  const { get: getExecution, waitFor } = executionReader(() => api, auth);
 
   describe('live events', () => {
     it('streams every status change and every token in order, ends with the run, and resumes from Last-Event-ID without loss', async () => {

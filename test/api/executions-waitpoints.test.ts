@@ -1,9 +1,9 @@
 // Waitpoints: async provider jobs resumed by callback or by polling, cancelled while waiting.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CanvasGraph } from '../../src/domain/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
+import { ended, executionReader } from '../support/executions';
 import { readSse } from '../support/sse';
 
 describe('waitpoints', function () {
@@ -37,16 +37,7 @@ describe('waitpoints', function () {
     assert.equal(response.status, 202, JSON.stringify(response.body));
     return response.body.executionId as string;
   };
-  const getExecution = async (id: string) => (await api.request('GET', `/api/executions/${id}`, { headers: auth() })).body.execution;
-  const waitFor = async (id: string, done: (execution: any) => boolean) => {
-    for (let i = 0; i < 400; i++) {
-      const execution = await getExecution(id);
-      if (done(execution)) return execution;
-      await sleep(25);
-    }
-    throw new Error(`execution ${id} never reached the expected state`);
-  };
-  const ended = (execution: any) => ['completed', 'error', 'cancelled'].includes(execution.status);
+  const { get: getExecution, waitFor } = executionReader(() => api, auth);
   const clipOf = (execution: any) => execution.steps.find((s: any) => s.id === 'clip');
   const tokenOf = async (id: string) =>
     ((await api.engine.db.step.findUniqueOrThrow({ where: { executionId_stepId: { executionId: id, stepId: 'clip' } } })).waitingOn as { callbackToken: string; jobId: string });
