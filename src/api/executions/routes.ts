@@ -10,7 +10,52 @@ import { HttpError, notFound } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
 import { streamEvents } from './events';
+import { z } from 'zod';
+import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { describeRoute } from '../openapi/registry';
 import { listQuerySchema, replayBodySchema } from './schema';
+
+// OpenAPI descriptions of the execution routes (see ../openapi/registry.ts).
+const executionId = z.object({ id: z.string().describe('The execution id.') });
+const ok = (description: string) => ({
+  description,
+  body: z.object({ success: z.literal(true) }).catchall(z.unknown()),
+  headers: RATE_LIMIT_HEADERS,
+});
+describeRoute({
+  method: 'get', path: '/api/executions', summary: 'List your runs', tags: ['Executions'], auth: 'apiKey', query: listQuerySchema,
+  responses: { 200: ok('Recent executions, newest first.'), 400: errorResponse('INVALID_REQUEST.'), ...API_KEY_ERRORS },
+});
+describeRoute({
+  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKey', params: executionId,
+  description: 'Status, output, credits used, duration, error, what a waiting run waits on, and each step’s status, attempts, output, error and every failed attempt’s error.',
+  responses: { 200: ok('The execution.'), 404: errorResponse('No such execution in your account.'), ...API_KEY_ERRORS },
+});
+describeRoute({
+  method: 'get', path: '/api/executions/:id/events', summary: 'Live run and step status and streamed tokens (Server-Sent Events)', tags: ['Executions'],
+  auth: 'apiKey', params: executionId,
+  headers: z.object({ 'Last-Event-ID': z.string().optional().describe('Resume after this event id (also `?lastEventId=`).') }),
+  description: 'Events `run.status`, `step.status`, `step.token`, `step.attempt_failed`, and finally `run.end`, after which the stream closes. Event ids are 1, 2, 3… per execution.',
+  responses: { 200: { description: 'An event stream.', contentType: 'text/event-stream' }, 404: errorResponse('No such execution.'), ...API_KEY_ERRORS },
+});
+describeRoute({
+  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKey', params: executionId,
+  description: 'In-flight steps stop, pending steps are skipped, the run settles `cancelled` and its credits are refunded.',
+  responses: { 202: ok('Cancellation requested.'), 404: errorResponse('No such execution.'), 409: errorResponse('EXECUTION_FINISHED: the run already ended.'), ...API_KEY_ERRORS },
+});
+describeRoute({
+  method: 'post', path: '/api/executions/:id/replay', summary: 'Replay a run in full or from a step', tags: ['Executions'], auth: 'apiKey',
+  params: executionId, body: replayBodySchema,
+  description: 'A new execution (trigger `replay`) linked to this one. From a step, the steps before it reuse their recorded outputs and are not re-run or re-billed.',
+  responses: {
+    202: ok('The replay was admitted.'),
+    400: errorResponse('INVALID_STEP (not in the plan) or INVALID_REQUEST.'),
+    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
+    404: errorResponse('No such execution.'),
+    409: errorResponse('STEP_OUTPUT_MISSING: an earlier step has no recorded output to reuse.'),
+    ...API_KEY_ERRORS,
+  },
+});
 
 /** Routes under /api/executions. */
 export function executionRoutes(deps: ApiDeps): Router {

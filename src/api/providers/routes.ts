@@ -7,7 +7,25 @@ import { mediaResultSignal } from '../../workflows/messages';
 import type { ApiDeps } from '../context';
 import { HttpError, notFound } from '../errors';
 import { parseRequest } from '../middleware/validate';
+import { z } from 'zod';
+import { errorResponse } from '../openapi/common';
+import { describeRoute } from '../openapi/registry';
 import { callbackBodySchema } from './schema';
+
+describeRoute({
+  method: 'post', path: '/api/providers/callbacks/:executionId/:stepId', summary: 'Async provider result callback', tags: ['Providers'],
+  auth: { description: 'The per-job token in `?token=`, from the callback URL given to the provider.' },
+  params: z.object({ executionId: z.string(), stepId: z.string() }),
+  query: z.object({ token: z.string() }),
+  body: callbackBodySchema,
+  responses: {
+    202: { description: 'Delivered to the waiting step.' },
+    200: { description: 'Acknowledged but ignored: the step no longer waits (a late or repeated callback).' },
+    400: errorResponse('INVALID_REQUEST.'),
+    401: errorResponse('INVALID_CALLBACK_TOKEN.'),
+    404: errorResponse('No such step.'),
+  },
+});
 
 /** Routes under /api/providers. */
 export function providerRoutes(deps: ApiDeps): Router {
