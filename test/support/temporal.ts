@@ -9,7 +9,13 @@ import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../src/workflows/searchAttribut
 // `import` for root hooks), and both copies must share one server.
 const state = ((globalThis as Record<symbol, unknown>)[Symbol.for('builder-studio.test.temporal')] ??= {}) as {
   shared?: Promise<TestWorkflowEnvironment>;
+  metricsUrl?: string;
 };
+
+/** The Temporal SDK's own Prometheus endpoint for this test process (after testTemporal()). */
+export function testTemporalMetricsUrl(): string | undefined {
+  return state.metricsUrl;
+}
 
 /** The run's shared Temporal environment, started on first call. */
 export function testTemporal(): Promise<TestWorkflowEnvironment> {
@@ -54,8 +60,15 @@ async function start(): Promise<TestWorkflowEnvironment> {
 /** Worker lifecycle messages at INFO would drown the test report; keep warnings and errors. */
 async function quietRuntime(): Promise<void> {
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+  const { freePort } = await import('../../src/db/embedded');
+  const port = await freePort();
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // The SDK's real worker metrics, scraped by the observability test.
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } },
+    });
+    state.metricsUrl = `http://127.0.0.1:${port}/metrics`;
   } catch {
     // Already installed (by a test that wanted its own logger, or an earlier start): keep it.
   }
