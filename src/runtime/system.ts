@@ -13,6 +13,7 @@ import { applyMigrations } from '../db/migrate';
 import { EventHub } from '../events/hub';
 import { createLogger } from '../observability/logger';
 import { Admissions } from '../services/admission';
+import { startReconciler } from '../services/reconciler';
 import { locateTemporalCli } from '../../temporal/cli';
 import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
 import { providersFromConfig } from './providers';
@@ -131,6 +132,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       });
       const events = new EventHub(databaseUrl, options.log);
       stops.push(() => events.close());
+      // Any API process may settle admissions a crashed process left behind; the update is guarded.
+      const stopReconciler = startReconciler({ db, temporal }, { warn: options.log });
+      stops.push(async () => stopReconciler());
       const app = createApp({
         db,
         temporal,

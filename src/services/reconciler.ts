@@ -1,0 +1,65 @@
+// Settles orphaned admissions: an execution committed as `planning` whose workflow never started
+// (the API process died between the two). Without this its credits would stay debited forever.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { refundExecution } from '../db/ledger';
+import { appendEvents, lockExecution } from '../events/store';
+
+/** What one pass found and did. */
+export interface ReconcileReport {
+  checked: number;
+  settled: string[];
+}
+
+/**
+ * Finds executions still `planning` after `olderThanMs` and, for each whose Temporal workflow does
+ * not exist, settles it `error` and refunds it. A workflow that does exist is left alone: its own
+ * mirror moves it on.
+ */
+export async function reconcileOrphans(deps: { db: Db; temporal: Client }, olderThanMs = 60_000, limit = 100): Promise<ReconcileReport> {
+  const stale = await deps.db.execution.findMany({
+    where: { status: 'planning', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+    select: { id: true, temporalWorkflowId: true },
+    take: limit,
+    orderBy: { createdAt: 'asc' },
+  });
+  const settled: string[] = [];
+  for (const execution of stale) {
+    try {
+      await deps.temporal.workflow.getHandle(execution.temporalWorkflowId).describe();
+      continue;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) continue;
+    }
+    const error = { type: 'EngineUnavailable', message: 'The run was admitted but never started; its credits were refunded.' };
+    const changed = await deps.db.$transaction(async (tx) => {
+      await lockExecution(tx, execution.id);
+      const updated = await tx.execution.updateMany({
+        where: { id: execution.id, status: 'planning' },
+        data: { status: 'error', error, finishedAt: new Date() },
+      });
+      if (updated.count === 0) return false;
+      await tx.step.updateMany({ where: { executionId: execution.id, status: 'pending' }, data: { status: 'skipped' } });
+      await refundExecution(tx, execution.id);
+      await appendEvents(tx, execution.id, [
+        { type: 'run.status', data: { status: 'error', error } },
+        { type: 'run.end', data: { status: 'error', output: null, error, durationMs: null } },
+      ]);
+      return true;
+    });
+    if (changed) settled.push(execution.id);
+  }
+  return { checked: stale.length, settled };
+}
+
+/** Runs reconcileOrphans every `everyMs` until stopped. */
+export function startReconciler(deps: { db: Db; temporal: Client }, options: { everyMs?: number; olderThanMs?: number; warn?: (m: string) => void } = {}): () => void {
+  const timer = setInterval(() => {
+    reconcileOrphans(deps, options.olderThanMs).then(
+      (report) => report.settled.length > 0 && options.warn?.(`Settled ${report.settled.length} orphaned admission(s): ${report.settled.join(', ')}`),
+      (err: unknown) => options.warn?.(`Reconciler pass failed: ${String(err)}`),
+    );
+  }, options.everyMs ?? 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
