@@ -2,35 +2,30 @@
 // runs provider steps as activities with each step's retry and timeout policy, computes pure steps
 // inline, skips what a failure makes pointless, and mirrors every status change into Postgres.
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  condition,
   isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
-  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult, WaitingOn } from '../activities/contracts';
-import type { MediaJobState } from '../providers/types';
+import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult } from '../activities/contracts';
 import { resolveStepInputs, runInlineStep } from '../domain/stepInputs';
 import type { ExecutionStatus } from '../domain/statuses';
 import type { PlanStep, StepOutput } from '../domain/types';
-import { mediaResultSignal, type MediaResultSignal } from './messages';
+import { describeFailure, StepFailed } from './failures';
+import { mediaResultSignal } from './messages';
 import { MirrorPump } from './mirrorPump';
 import { RUN_STATUS } from './searchAttributes';
+import { Waitpoints } from './waitpoints';
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
 /** Heartbeats let cancellation reach a running provider call promptly. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
-/** Async jobs: how long to wait for a callback before polling, and how often to poll then. */
-const POLL_AFTER_MS = 30_000;
-const POLL_EVERY_MS = 5_000;
 
 const { deliverCallback } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -43,21 +38,9 @@ const { deliverCallback } = proxyActivities<Activities>({
   },
 });
 
-const { pollMediaJob } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
-});
-
 /** Runs one execution's plan to completion, error or cancellation. */
 export async function runExecution(input: RunExecutionInput): Promise<RunExecutionResult> {
   return new Execution(input).run();
-}
-
-/** A step failure the walk hands back to the run. */
-class StepFailed extends Error {
-  constructor(readonly info: RunErrorInfo) {
-    super(info.message);
-  }
 }
 
 class Execution {
@@ -67,24 +50,21 @@ class Execution {
   private readonly steps: Map<string, PlanStep>;
   private runTimedOut = false;
   private readonly running = new Set<string>();
-  /** Provider results delivered by callback, by step. */
-  private readonly mediaResults = new Map<string, MediaResultSignal>();
-  /** Steps waiting on a provider job. */
-  private readonly waiting = new Map<string, WaitingOn>();
+  private readonly waitpoints: Waitpoints;
 
   constructor(private readonly input: RunExecutionInput) {
     this.mirror = new MirrorPump(input.executionId);
     this.steps = new Map(input.plan.steps.map((step) => [step.id, step]));
+    this.waitpoints = new Waitpoints(
+      this.mirror,
+      (status, patch) => this.setStatus(status, patch),
+      (stepId) => this.steps.has(stepId) && !this.settled.has(stepId),
+    );
   }
 
   async run(): Promise<RunExecutionResult> {
     const { input } = this;
-    setHandler(mediaResultSignal, (result) => {
-      // The first result for a step wins; duplicates, unknown steps and late arrivals change nothing.
-      if (this.steps.has(result.stepId) && !this.mediaResults.has(result.stepId) && !this.settled.has(result.stepId)) {
-        this.mediaResults.set(result.stepId, result);
-      }
-    });
+    setHandler(mediaResultSignal, (result) => this.waitpoints.deliver(result));
     this.setStatus('running', { startedAtMs: Date.now() });
 
     const timeoutScope = new CancellationScope();
@@ -185,7 +165,7 @@ class Execution {
               this.outputs.set(stepId, output);
             } catch (err) {
               if (!failure && !isCancellation(err)) {
-                failure = err instanceof StepFailed ? err : new StepFailed(this.describeFailure(step, err));
+                failure = new StepFailed(describeFailure(step, err));
                 this.settle(step, 'error', { error: failure.info, ...(failure.info.attempt ? { attempts: failure.info.attempt } : {}) });
                 groupScope.cancel();
               } else if (failure && isCancellation(err)) {
@@ -229,12 +209,15 @@ class Execution {
       },
     });
     const options = { activityId: step.id, summary: step.name };
+    // Stays marked while in flight, waiting or cancelled, so a run timeout can tell which steps it aborted.
+    this.running.add(step.id);
     if (step.kind === 'video') {
       const submitted = await acts.submitMediaJob.executeWithOptions({ activityId: `${step.id}:submit`, summary: `${step.name}: submit job` }, [request]);
-      return this.awaitMediaJob(step, submitted);
+      const output = await this.waitpoints.wait(step, submitted);
+      this.running.delete(step.id);
+      this.settle(step, 'completed', { output });
+      return output;
     }
-    // Stays marked while in flight or cancelled, so a run timeout can tell which steps it aborted.
-    this.running.add(step.id);
     const result =
         step.kind === 'text'
         ? await acts.generateText.executeWithOptions(options, [request])
@@ -248,72 +231,6 @@ class Execution {
     return result.output;
   }
 
-  /**
-   * A waitpoint: the step and the run wait for the provider's callback (a signal); when none comes
-   * in time, polling takes over. The whole wait is bounded by the step's timeout.
-   */
-  private async awaitMediaJob(step: PlanStep, job: { provider: string; jobId: string; pollable: boolean }): Promise<StepOutput> {
-    const deadline = Date.now() + step.timeoutMs;
-    const waitingOn: WaitingOn = { stepId: step.id, provider: job.provider, jobId: job.jobId, since: new Date().toISOString() };
-    this.waiting.set(step.id, waitingOn);
-    this.mirror.step({ stepId: step.id, status: 'waiting', waitingOn });
-    this.setStatus('waiting', { waitingOn: [...this.waiting.values()] });
-
-    const arrived = () => {
-      const result = this.mediaResults.get(step.id);
-      if (result && result.jobId !== job.jobId) this.mediaResults.delete(step.id);
-      return this.mediaResults.has(step.id);
-    };
-    const pollAfter = positive(step.config.pollAfterMs) ?? POLL_AFTER_MS;
-    const pollEvery = positive(step.config.pollIntervalMs) ?? POLL_EVERY_MS;
-    let state: Exclude<MediaJobState, { status: 'running' }> | undefined;
-    for (let wait = pollAfter, poll = 1; state === undefined; wait = pollEvery, poll++) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new StepFailed({
-          stepId: step.id,
-          nodeType: step.nodeType,
-          type: 'StepTimeout',
-          message: `Step "${step.id}" exceeded its ${step.timeoutMs} ms step timeout while waiting on ${job.provider} job ${job.jobId}.`,
-        });
-      }
-      if (await condition(arrived, Math.min(wait, remaining))) {
-        const result = this.mediaResults.get(step.id)!;
-        state = result.status === 'succeeded'
-          ? { status: 'succeeded', result: result.result as never }
-          : { status: 'failed', error: result.error ?? { type: 'ProviderJobFailed', message: 'The provider reported a failure.' } };
-      } else if (job.pollable) {
-        const polled = await pollMediaJob.executeWithOptions({ activityId: `${step.id}:poll:${poll}`, summary: `${step.name}: poll job` }, [
-          { provider: job.provider, jobId: job.jobId },
-        ]);
-        if (polled.status !== 'running') state = polled;
-      }
-    }
-
-    this.waiting.delete(step.id);
-    this.mirror.step({ stepId: step.id, status: 'running' });
-    if (this.waiting.size === 0) this.setStatus('running', {});
-    if (state.status === 'failed') throw new StepFailed({ stepId: step.id, nodeType: step.nodeType, ...state.error });
-    return { video: state.result };
-  }
-
-  private describeFailure(step: PlanStep, err: unknown): RunErrorInfo {
-    const base = { stepId: step.id, nodeType: step.nodeType };
-    if (err instanceof ActivityFailure) {
-      const cause = err.cause;
-      if (cause instanceof TimeoutFailure) {
-        return { ...base, type: 'StepTimeout', message: `Step "${step.id}" exceeded its ${step.timeoutMs} ms step timeout (${String(cause.timeoutType)}).` };
-      }
-      if (cause instanceof ApplicationFailure) {
-        const details = cause.details?.[0] as { attempt?: number } | undefined;
-        return { ...base, type: cause.type ?? 'Error', message: cause.message, ...(details?.attempt ? { attempt: details.attempt } : {}) };
-      }
-      return { ...base, type: 'Error', message: cause?.message ?? err.message };
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    return { ...base, type: 'InlineStepFailed', message };
-  }
-
   private settle(step: PlanStep, status: 'completed' | 'error' | 'skipped', patch: Partial<Parameters<MirrorPump['step']>[0]>): void {
     if (this.settled.has(step.id)) return;
     this.settled.add(step.id);
@@ -325,10 +242,6 @@ class Execution {
     upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
     if (status !== 'running') setCurrentDetails(`Run ${status}`);
   }
-}
-
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 function unsupported(step: PlanStep): never {

@@ -1,6 +1,7 @@
 // Waitpoints: async provider jobs resumed by callback or by polling, cancelled while waiting.
 import assert from 'node:assert/strict';
 import type { CanvasGraph } from '../../src/domain/types';
+import { Admissions } from '../../src/services/admission';
 import { startTestApi, type TestApi } from '../support/api';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
 import { ended, executionReader } from '../support/executions';
@@ -126,6 +127,19 @@ describe('waitpoints', function () {
     assert.equal(execution.status, 'error');
     assert.equal(clipOf(execution).error.type, 'StepTimeout');
     assert.match(clipOf(execution).error.message, /1200 ms step timeout while waiting on sandbox job/);
+  });
+
+  it('ends a waiting step in error when the whole-run timeout fires during the wait', async () => {
+    const admissions = new Admissions({ db: api.engine.db, temporal: api.engine.env.client, taskQueue: api.engine.taskQueue, markup: 1, runTimeoutMs: 1_000 });
+    const workflow = await buildWorkflow(api.engine.db, accountId, videoGraph({ sandbox: { delayMs: 60_000, callback: false }, pollAfterMs: 120_000 }));
+    const account = await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } });
+    const admission = await admissions.admit({ account, workflow, triggerType: 'api', inputs: { topic: 'x' }, async: true, receivedAtMs: Date.now() });
+    const execution = await waitFor(admission.executionId, ended);
+    assert.equal(execution.status, 'error');
+    assert.equal(execution.error.type, 'RunTimeout');
+    assert.equal(clipOf(execution).status, 'error');
+    assert.equal(clipOf(execution).error.type, 'RunTimeout');
+    assert.equal(execution.waitingOn, null);
   });
 
   it('refuses ?async=true for a provider that cannot be polled', async () => {
