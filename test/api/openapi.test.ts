@@ -4,7 +4,6 @@ import type Koa from 'koa';
 import { isDescribed } from '../../src/api/openapi/registry';
 import { openApiPath } from '../../src/api/openapi/document';
 import { startTestApi, type TestApi } from '../support/api';
-import { createApp } from '../../src/api/app';
 
 /** Every `METHOD path` of every router mounted in the app (walking router.stack). */
 function mountedRoutes(app: Koa): Array<{ method: string; path: string }> {
@@ -28,13 +27,7 @@ describe('OpenAPI document', function () {
   after(async () => api?.close());
 
   it('describes every route mounted in the app', async () => {
-    const app = createApp({
-      db: api.engine.db,
-      temporal: api.engine.env.client,
-      admissions: api.engine.admissions,
-      config: { ADMIN_TOKEN: api.adminToken, TEMPORAL_TASK_QUEUE: api.engine.taskQueue },
-      log: { error: () => undefined, info: () => undefined },
-    });
+    const app = api.appWith({ log: { error: () => undefined, info: () => undefined } });
     const routes = mountedRoutes(app);
     assert.ok(routes.length >= 10, `found ${routes.length} routes`);
     const missing = routes.filter((r) => !isDescribed(r.method, r.path)).map((r) => `${r.method} ${r.path}`);

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/api/app';
 import { consumeRateLimit } from '../../src/services/rateLimits';
 import { startTestApi, type TestApi } from '../support/api';
 import { buildAccount, buildApiKey } from '../support/fixtures';
@@ -16,13 +15,7 @@ describe('rate limits across API processes', function () {
   before(async () => {
     api = await startTestApi();
     // A second "API process": its own Koa app and HTTP server, the same database.
-    const app = createApp({
-      db: api.engine.db,
-      temporal: api.engine.env.client,
-      admissions: api.engine.admissions,
-      config: { ADMIN_TOKEN: api.adminToken, TEMPORAL_TASK_QUEUE: api.engine.taskQueue },
-      log: { error: () => undefined, info: () => undefined },
-    });
+    const app = api.appWith({ log: { error: () => undefined, info: () => undefined } });
     second = createServer(app.callback());
     await new Promise<void>((resolve) => second.listen(0, '127.0.0.1', () => resolve()));
     secondUrl = `http://127.0.0.1:${(second.address() as AddressInfo).port}`;

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { createApp } from '../../src/api/app';
 import { TEXT_CHAIN } from '../../src/demo/workflows';
 import { createLogger } from '../../src/observability/logger';
 import { metrics } from '../../src/observability/metrics';
@@ -36,11 +35,7 @@ describe('metrics and logs', function () {
     assert.ok(temporalMetricsUrl, 'the test runtime exposes the SDK metrics');
     const stream = new PassThrough();
     stream.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => logLines.push(JSON.parse(line))));
-    const app = createApp({
-      db: api.engine.db,
-      temporal: api.engine.env.client,
-      admissions: api.engine.admissions,
-      config: { ADMIN_TOKEN: api.adminToken, TEMPORAL_TASK_QUEUE: api.engine.taskQueue },
+    const app = api.appWith({
       log: { error: () => undefined, info: () => undefined },
       logger: createLogger({ service: 'api', destination: stream }),
       temporalMetricsUrl,

@@ -2,7 +2,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
-import { createApp } from '../../src/api/app';
+import type Koa from 'koa';
+import { createApp, type AppDeps } from '../../src/api/app';
 import { EventHub } from '../../src/events/hub';
 import { startTestEngine, type TestEngine } from './engine';
 
@@ -17,6 +18,8 @@ export interface TestApi {
     headers: Headers;
     body: any;
   }>;
+  /** Another app over the same engine (a second API process, or one with extra options). */
+  appWith(extra?: Partial<AppDeps>): Koa;
   close(): Promise<void>;
 }
 
@@ -25,14 +28,16 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
   const engine = await startTestEngine(options);
   const adminToken = 'test-admin-token-0123456789';
   const events = new EventHub(engine.databaseUrl);
-  const app = createApp({
-    db: engine.db,
-    temporal: engine.env.client,
-    admissions: engine.admissions,
-    events,
-    config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
-    log: { error: (obj) => console.error('API error', obj), info: () => undefined },
-  });
+  const appWith = (extra: Partial<AppDeps> = {}) =>
+    createApp({
+      db: engine.db,
+      temporal: engine.env.client,
+      admissions: engine.admissions,
+      config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
+      log: { error: (obj) => console.error('API error', obj), info: () => undefined },
+      ...extra,
+    });
+  const app = appWith({ events });
   const server: Server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -43,6 +48,7 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
     engine,
     url,
     adminToken,
+    appWith,
     async request(method, path, { body, headers = {}, raw } = {}) {
       const response = await fetch(url + path, {
         method,

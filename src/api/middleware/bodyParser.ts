@@ -1,21 +1,26 @@
 // A small JSON body parser: size-capped, strict, with clear 400/413/415 errors.
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { HttpError } from '../errors';
 
 const MAX_BYTES = 1024 * 1024;
+
+/** Reads the raw request body as UTF-8, refusing more than `maxBytes` with 413 PAYLOAD_TOO_LARGE. */
+export async function readBody(ctx: Context, maxBytes: number, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `${what} are limited to ${maxBytes} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** Parses `application/json` bodies into `ctx.request.body` (undefined when there is none). */
 export function jsonBody(): Middleware {
   return async (ctx, next) => {
     if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE') return next();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of ctx.req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BYTES} bytes.`);
-      chunks.push(chunk as Buffer);
-    }
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = await readBody(ctx, MAX_BYTES, 'Request bodies');
     ctx.state.rawBody = raw;
     if (raw.trim() === '') {
       (ctx.request as { body?: unknown }).body = undefined;

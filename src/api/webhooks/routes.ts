@@ -11,6 +11,7 @@ import { canRunWorkflow } from '../../services/apiKeys';
 import type { ApiDeps } from '../context';
 import { accountNotApproved, capabilityDenied, HttpError, notFound } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import { readBody } from '../middleware/bodyParser';
 import { verifyWebhookSignature } from './signature';
 import { parseWebhookToken, webhookToken, webhookTokenMatches } from './tokens';
 
@@ -27,7 +28,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
     const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
     try {
       const { workflow, account, node, graph } = await resolveHook(deps, String(ctx.params.token));
-      const rawBody = await readRawBody(ctx);
+      const rawBody = await readBody(ctx, MAX_BODY_BYTES, 'Webhook bodies');
       const secret = typeof node.config.secret === 'string' && node.config.secret !== '' ? node.config.secret : undefined;
       if (secret) verifyWebhookSignature(secret, { timestamp: ctx.get('x-webhook-timestamp'), signature: ctx.get('x-webhook-signature') }, rawBody);
       if (!account.approved) throw accountNotApproved();
@@ -105,17 +106,6 @@ function downstreamOutput(graph: CanvasGraph, from: string): string | undefined 
     }
   }
   return undefined;
-}
-
-async function readRawBody(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** JSON bodies become values; anything else stays text. */
