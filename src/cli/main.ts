@@ -6,6 +6,7 @@ import { createMcpServer } from '../mcp/tools';
 import { ApiError, BuilderApiClient, type ExecutionView } from './apiClient';
 import { flag, inputsFromPairs, parseArgs, type ParsedArgs } from './args';
 import { loadCliConfig } from './config';
+import { showJson } from './format';
 import { watchExecution } from './watch';
 
 const USAGE = `Usage: builder <command> [options]
@@ -98,7 +99,8 @@ async function run(api: BuilderApiClient, slug: string, args: ParsedArgs): Promi
   }
   const result = await api.run(slug, inputs);
   out.write(`execution ${result.executionId}: completed in ${result.durationMs} ms, ${result.creditsUsed} credits\n`);
-  out.write(`${JSON.stringify(result.output, null, 2)}\n`);
+  // Piped output stays complete JSON for scripts; a terminal gets media abbreviated.
+  out.write(`${(out as { isTTY?: boolean }).isTTY ? showJson(result.output, 2) : JSON.stringify(result.output, null, 2)}\n`);
   return 0;
 }
 
@@ -111,7 +113,7 @@ function describe(execution: ExecutionView): string {
     `  duration: ${execution.durationMs ?? '-'} ms`,
     ...(execution.parentExecutionId ? [`  replay of ${execution.parentExecutionId}${execution.fromStepId ? ` from ${execution.fromStepId}` : ''}`] : []),
     ...(execution.error ? [`  error:    ${JSON.stringify(execution.error)}`] : []),
-    `  output:   ${JSON.stringify(execution.output)}`,
+    `  output:   ${showJson(execution.output)}`,
     'steps:',
     ...execution.steps.map(
       (step) =>
