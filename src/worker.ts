@@ -1,7 +1,10 @@
 // Worker process: executes runs from the task queue; scale out independently of API processes.
 import { loadConfig } from './config';
+import { runEntryPoint } from './runtime/startup';
 import { startSystem } from './runtime/system';
 
-const system = await startSystem(loadConfig(), { api: false, worker: true, log: (m) => console.log(`[worker] ${m}`) });
-console.log(`[worker] polling ${system.temporalAddress}`);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void system.stop().then(() => process.exit(0)));
+await runEntryPoint('worker', async () => {
+  const system = await startSystem(loadConfig(), { api: false, worker: true, log: (m) => console.log(`[worker] ${m}`) });
+  console.log(`[worker] polling ${system.temporalAddress}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void system.stop().then(() => process.exit(0)));
+});
