@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
-import { refundExecution } from '../db/ledger';
 import { Prisma } from '../generated/prisma/client';
 import { chargeRun, type RunCharge } from './credits';
+import { settleUnstarted } from './settle';
 import { parseCanvasGraph } from '../domain/canvas';
 import { InputValidationError, PlanError } from '../domain/errors';
 import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
@@ -193,12 +193,10 @@ export class Admissions {
       });
     } catch (err) {
       // The run never started: settle it as an error so its credits come back.
-      await db.$transaction(async (tx) => {
-        await tx.execution.update({
-          where: { id: executionId },
-          data: { status: 'error', error: { type: 'EngineUnavailable', message: 'The run could not be started.' }, finishedAt: new Date() },
-        });
-        await refundExecution(tx, executionId);
+      await settleUnstarted(db, executionId, {
+        status: 'error',
+        error: { type: 'EngineUnavailable', message: 'The run could not be started.' },
+        from: ['planning'],
       });
       throw engineUnavailable(`The run could not be started: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -2,8 +2,7 @@
 // (the API process died between the two). Without this its credits would stay debited forever.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { refundExecution } from '../db/ledger';
-import { appendEvents, lockExecution } from '../events/store';
+import { settleUnstarted } from './settle';
 
 /** What one pass found and did. */
 export interface ReconcileReport {
@@ -31,21 +30,10 @@ export async function reconcileOrphans(deps: { db: Db; temporal: Client }, older
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) continue;
     }
-    const error = { type: 'EngineUnavailable', message: 'The run was admitted but never started; its credits were refunded.' };
-    const changed = await deps.db.$transaction(async (tx) => {
-      await lockExecution(tx, execution.id);
-      const updated = await tx.execution.updateMany({
-        where: { id: execution.id, status: 'planning' },
-        data: { status: 'error', error, finishedAt: new Date() },
-      });
-      if (updated.count === 0) return false;
-      await tx.step.updateMany({ where: { executionId: execution.id, status: 'pending' }, data: { status: 'skipped' } });
-      await refundExecution(tx, execution.id);
-      await appendEvents(tx, execution.id, [
-        { type: 'run.status', data: { status: 'error', error } },
-        { type: 'run.end', data: { status: 'error', output: null, error, durationMs: null } },
-      ]);
-      return true;
+    const changed = await settleUnstarted(deps.db, execution.id, {
+      status: 'error',
+      error: { type: 'EngineUnavailable', message: 'The run was admitted but never started; its credits were refunded.' },
+      from: ['planning'],
     });
     if (changed) settled.push(execution.id);
   }

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Admissions } from '../../src/services/admission';
 import { startTestApi, type TestApi } from '../support/api';
-import { buildAccount, buildApiKey, buildWorkflow, chain } from '../support/fixtures';
+import { buildAccount, buildApiKey, buildUnstartedExecution, buildWorkflow, chain } from '../support/fixtures';
 import { ended, executionReader } from '../support/executions';
 import { readSse } from '../support/sse';
 
@@ -114,6 +114,22 @@ describe('durable run semantics', function () {
       const again = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
       assert.equal(again.status, 409);
       assert.equal(again.body.error.code, 'EXECUTION_FINISHED');
+    });
+    it('cancels an admitted run whose workflow never started: settled cancelled, refunded once, watchers told', async () => {
+      const workflow = await buildWorkflow(api.engine.db, accountId, chain([{ id: 'a', type: 'text-generation', config: { prompt: '{{topic}}' } }], 'a'));
+      const id = await buildUnstartedExecution(api.engine.db, accountId, workflow.id, 3);
+      const balanceBefore = (await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance;
+      const cancel = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
+      assert.equal(cancel.status, 202);
+      const execution = await getExecution(id);
+      assert.equal(execution.status, 'cancelled');
+      assert.deepEqual(execution.steps.map((s: any) => s.status), ['skipped']);
+      assert.equal((await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance, balanceBefore + 3);
+      const events = await readSse(`${api.url}/api/executions/${id}/events`, auth());
+      assert.deepEqual(events.map((e) => e.event), ['run.status', 'run.end']);
+      const again = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
+      assert.equal(again.status, 409);
+      assert.equal((await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance, balanceBefore + 3, 'refunded once');
     });
   });
 

@@ -1,8 +1,11 @@
 // Orphaned admissions (committed, never started: the API process died in between) are settled.
 import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
+import { HttpError } from '../../src/api/errors';
+import { Admissions } from '../../src/services/admission';
 import { reconcileOrphans } from '../../src/services/reconciler';
 import { startTestEngine, type TestEngine } from '../support/engine';
-import { buildAccount, buildWorkflow, chain } from '../support/fixtures';
+import { buildAccount, buildUnstartedExecution, buildWorkflow, chain } from '../support/fixtures';
 
 describe('reconciler', function () {
   let engine: TestEngine;
@@ -17,23 +20,13 @@ describe('reconciler', function () {
     // A started run (no worker polls its queue, so it stays `planning` in the mirror).
     const started = await engine.admissions.admit({ account, workflow, triggerType: 'api', inputs: { topic: 'x' }, async: true, receivedAtMs: Date.now() });
     // An orphan: the admission transaction committed, the process died before starting the workflow.
-    const orphanId = 'ex_orphan_' + Date.now();
-    await engine.db.$transaction(async (tx) => {
-      await tx.account.update({ where: { id: account.id }, data: { creditBalance: { decrement: 1 } } });
-      await tx.execution.create({
-        data: {
-          id: orphanId, accountId: account.id, workflowId: workflow.id, triggerType: 'api', targetNodeId: 'output', status: 'planning',
-          inputs: {}, plan: {}, creditsUsed: 1, temporalWorkflowId: orphanId, receivedAt: new Date(),
-          steps: { createMany: { data: [{ stepId: 'a', nodeType: 'text-generation', groupIndex: 1 }] } },
-        },
-      });
-      await tx.creditLedgerEntry.create({ data: { id: `debit-${orphanId}`, accountId: account.id, executionId: orphanId, kind: 'debit', amount: 1 } });
-    });
+    const orphanId = await buildUnstartedExecution(engine.db, account.id, workflow.id);
     const balanceBefore = (await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance;
 
     const report = await reconcileOrphans({ db: engine.db, temporal: engine.env.client }, 0);
     assert.deepEqual(report.settled, [orphanId]);
-    const orphan = await engine.db.execution.findUniqueOrThrow({ where: { id: orphanId }, include: { steps: true } });
+    const orphan = await engine.db.execution.findUniqueOrThrow({ where: { id: orphanId }, include: { steps: true, events: { orderBy: { seq: 'asc' } } } });
+    assert.deepEqual(orphan.events.map((e) => e.type), ['run.status', 'run.end'], 'live watchers learn the run ended');
     assert.equal(orphan.status, 'error');
     assert.equal((orphan.error as { type: string }).type, 'EngineUnavailable');
     assert.equal(orphan.steps[0]!.status, 'skipped');
@@ -43,5 +36,25 @@ describe('reconciler', function () {
     const again = await reconcileOrphans({ db: engine.db, temporal: engine.env.client }, 0);
     assert.deepEqual(again.settled, [], 'a second pass changes nothing');
     assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance, balanceBefore + 1, 'refunded once');
+  });
+
+  it('settles a run whose workflow cannot be started as error at once: 503, refunded, watchers told', async () => {
+    const account = await buildAccount(engine.db, { creditBalance: 50 });
+    const workflow = await buildWorkflow(engine.db, account.id, chain([{ id: 'a', type: 'text-generation', config: { prompt: '{{topic}}' } }], 'a'));
+    // A client whose connection is gone: Temporal cannot be reached when the run is started.
+    const connection = await Connection.connect({ address: engine.env.connection.options.address });
+    await connection.close();
+    const admissions = new Admissions({ db: engine.db, temporal: new Client({ connection }), taskQueue: engine.taskQueue, markup: 1, runTimeoutMs: 60_000 });
+    const err = await admissions
+      .admit({ account, workflow, triggerType: 'api', inputs: { topic: 'x' }, async: true, receivedAtMs: Date.now() })
+      .then(() => undefined, (caught: unknown) => caught);
+    assert.ok(err instanceof HttpError);
+    assert.equal(err.status, 503);
+    assert.equal(err.code, 'ENGINE_UNAVAILABLE');
+    const execution = await engine.db.execution.findFirstOrThrow({ where: { accountId: account.id }, include: { events: { orderBy: { seq: 'asc' } }, steps: true } });
+    assert.equal(execution.status, 'error');
+    assert.ok(execution.steps.every((step) => step.status === 'skipped'));
+    assert.deepEqual(execution.events.map((e) => e.type), ['run.status', 'run.end']);
+    assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance, 50, 'refunded');
   });
 });

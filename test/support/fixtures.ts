@@ -67,3 +67,23 @@ function outputPortOf(nodes: Array<{ id: string; type: string }>, id: string): s
   const type = nodes.find((node) => node.id === id)?.type;
   return type === 'image-generation' ? 'image' : type === 'http-request' ? 'body' : 'text';
 }
+
+/**
+ * An execution whose admission committed (credits debited, rows written) but whose workflow never
+ * started: what an API process that died between the two leaves behind.
+ */
+export async function buildUnstartedExecution(db: Db, accountId: string, workflowId: string, credits = 1): Promise<string> {
+  const id = `ex_unstarted_${randomUUID()}`;
+  await db.$transaction(async (tx) => {
+    await tx.account.update({ where: { id: accountId }, data: { creditBalance: { decrement: credits } } });
+    await tx.execution.create({
+      data: {
+        id, accountId, workflowId, triggerType: 'api', targetNodeId: 'output', status: 'planning',
+        inputs: {}, plan: {}, creditsUsed: credits, temporalWorkflowId: id, receivedAt: new Date(),
+        steps: { createMany: { data: [{ stepId: 'a', nodeType: 'text-generation', groupIndex: 1 }] } },
+      },
+    });
+    await tx.creditLedgerEntry.create({ data: { id: `debit-${id}`, accountId, executionId: id, kind: 'debit', amount: credits } });
+  });
+  return id;
+}

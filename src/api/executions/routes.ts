@@ -1,10 +1,10 @@
 // Public execution routes: read, list, watch (SSE), cancel and replay runs.
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { refundExecution } from '../../db/ledger';
 import { isTerminalExecutionStatus } from '../../domain/statuses';
 import { loadExecutionView } from '../../services/executionView';
 import { replayExecution } from '../../services/replay';
+import { settleUnstarted } from '../../services/settle';
 import type { ApiDeps } from '../context';
 import { HttpError, notFound } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
@@ -130,13 +130,10 @@ export function executionRoutes(deps: ApiDeps): Router {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // Admitted but never started (or already gone): settle it here, refunding once.
-      await db.$transaction(async (tx) => {
-        await tx.execution.updateMany({
-          where: { id: execution.id, status: { in: ['planning', 'running', 'waiting'] } },
-          data: { status: 'cancelled', finishedAt: new Date(), error: { type: 'Cancelled', message: 'The run was cancelled.' } },
-        });
-        await tx.step.updateMany({ where: { executionId: execution.id, status: { in: ['pending', 'running', 'streaming', 'waiting'] } }, data: { status: 'skipped' } });
-        await refundExecution(tx, execution.id);
+      await settleUnstarted(db, execution.id, {
+        status: 'cancelled',
+        error: { type: 'Cancelled', message: 'The run was cancelled.' },
+        from: ['planning', 'running', 'waiting'],
       });
     }
     ctx.status = 202;
