@@ -4,11 +4,11 @@ import Router from '@koa/router';
 import { parseCanvasGraph } from '../domain/canvas';
 import { inputFieldsOfPlan } from '../domain/inputs';
 import type { AppDeps } from '../api/app';
-import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../api/errors';
+import { HttpError } from '../api/errors';
 import { requireApiKey, type AuthState } from '../api/middleware/apiKey';
+import { awaitCompletedRun, findRunnableWorkflow, runBodyOf } from '../api/workflows/run';
 import { planOrRefuse } from '../services/admission';
 import { canRunWorkflow } from '../services/apiKeys';
-import { loadExecutionView } from '../services/executionView';
 import { mcpTriggerType } from './agent';
 
 /** Routes under /api/mcp. */
@@ -40,14 +40,8 @@ export function mcpApiRoutes(deps: AppDeps): Router {
     const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
     const auth = ctx.state.auth as AuthState;
     const triggerType = mcpTriggerType(deps.studioAgentToken, ctx.get('x-builder-agent-token'));
-    const slug = String(ctx.params.slug);
-    if (!canRunWorkflow(auth.capabilities, slug)) throw capabilityDenied(slug);
-    const workflow = await db.workflow.findUnique({ where: { accountId_slug: { accountId: auth.account.id, slug } } });
-    if (!workflow) throw notFound(`Workflow "${slug}"`);
-    const body = (ctx.request as { body?: unknown }).body as { inputs?: unknown } | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body) || !('inputs' in body)) {
-      throw invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
-    }
+    const workflow = await findRunnableWorkflow(db, auth, String(ctx.params.slug));
+    const body = runBodyOf((ctx.request as { body?: unknown }).body);
     const runAsync = ctx.query.async === 'true';
     const admission = await admissions.admit({ account: auth.account, workflow, triggerType, inputs: body.inputs, async: runAsync, receivedAtMs });
     ctx.state.executionId = admission.executionId;
@@ -56,10 +50,7 @@ export function mcpApiRoutes(deps: AppDeps): Router {
       ctx.body = { success: true, executionId: admission.executionId, status: 'planning', triggerType, statusUrl: `/api/executions/${admission.executionId}` };
       return;
     }
-    await temporal.workflow.getHandle(admission.executionId).result().catch(() => undefined);
-    const execution = await loadExecutionView(db, auth.account.id, admission.executionId);
-    if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
-    if (execution.status !== 'completed') throw executionFailed(execution.id, execution.error, `The run ended ${execution.status}.`);
+    const execution = await awaitCompletedRun({ db, temporal }, auth.account.id, admission.executionId);
     ctx.body = { success: true, executionId: execution.id, triggerType, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs };
   });
 

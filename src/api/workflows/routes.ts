@@ -4,11 +4,9 @@ import type { Context } from 'koa';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
 import { planOrRefuse } from '../../services/admission';
-import { canRunWorkflow } from '../../services/apiKeys';
-import { loadExecutionView } from '../../services/executionView';
-import type { ApiDeps } from '../context';
 import { CallbackUrlError, checkCallbackUrl } from '../../services/callbackUrl';
-import { capabilityDenied, engineUnavailable, executionFailed, invalidCallbackUrl, invalidInputs, notFound } from '../errors';
+import type { ApiDeps } from '../context';
+import { invalidCallbackUrl } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
@@ -18,9 +16,9 @@ import {
   runQuerySchema,
   runResponseSchema,
   slugParamsSchema,
-  slugSchema,
   workflowSchemaResponseSchema,
 } from './schema';
+import { awaitCompletedRun, findRunnableWorkflow, runBodyOf } from './run';
 
 const NOT_FOUND = errorResponse('No workflow exists with this slug, or it does not belong to your account (indistinguishable).');
 const CAPABILITY = errorResponse('CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED.');
@@ -74,32 +72,23 @@ export function workflowRoutes(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/api/workflows' });
   router.use(requireApiKey(db));
 
-  /** Finds the caller's workflow by slug after the capability check (so other accounts' slugs look absent). */
-  async function findWorkflow(ctx: Context) {
+  const findWorkflow = async (ctx: Context) => {
     const auth = ctx.state.auth as AuthState;
-    const slug = String(ctx.params.slug);
-    if (!slugSchema.safeParse(slug).success) throw notFound(`Workflow "${slug}"`);
-    if (!canRunWorkflow(auth.capabilities, slug)) throw capabilityDenied(slug);
-    const workflow = await db.workflow.findUnique({ where: { accountId_slug: { accountId: auth.account.id, slug } } });
-    if (!workflow) throw notFound(`Workflow "${slug}"`);
-    return { auth, workflow };
-  }
+    return { auth, workflow: await findRunnableWorkflow(db, auth, String(ctx.params.slug)) };
+  };
 
   router.post('/:slug/run', async (ctx) => {
     const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
     const { auth, workflow } = await findWorkflow(ctx);
     const query = runQuerySchema.safeParse(ctx.query);
     const runAsync = query.success && query.data.async === 'true';
-    const body = (ctx.request as { body?: unknown }).body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body) || !('inputs' in body)) {
-      throw invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
-    }
-    const callbackUrl = await callbackUrlOf(body as Record<string, unknown>, allowPrivateNetworks);
+    const body = runBodyOf((ctx.request as { body?: unknown }).body);
+    const callbackUrl = await callbackUrlOf(body, allowPrivateNetworks);
     const admission = await admissions.admit({
       account: auth.account,
       workflow,
       triggerType: 'api',
-      inputs: (body as { inputs: unknown }).inputs,
+      inputs: body.inputs,
       async: runAsync,
       receivedAtMs,
       ...(callbackUrl ? { callbackUrl } : {}),
@@ -116,21 +105,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
       return;
     }
 
-    try {
-      await temporal.workflow.getHandle(admission.executionId).result();
-    } catch {
-      // Failed and cancelled runs end the workflow with a failure; the mirror holds the outcome.
-    }
-    const execution = await loadExecutionView(db, auth.account.id, admission.executionId);
-    if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
-    if (execution.status !== 'completed') {
-      const error = execution.error as { stepId?: string; message?: string } | null;
-      throw executionFailed(
-        execution.id,
-        error,
-        error?.stepId ? `Step "${error.stepId}" failed: ${error.message}` : (error?.message ?? `The run ended ${execution.status}.`),
-      );
-    }
+    const execution = await awaitCompletedRun({ db, temporal }, auth.account.id, admission.executionId);
     ctx.body = {
       success: true,
       executionId: execution.id,
