@@ -5,7 +5,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { findModel } from '../domain/models';
 import { promptOf } from '../domain/stepInputs';
 import { renderTemplate } from '../domain/template';
-import type { PlanStep, StepOutput } from '../domain/types';
+import type { StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
 import type { MediaJobState, ProviderRegistry } from '../providers/types';
 import type { ProviderStepInput } from './contracts';
@@ -164,12 +164,7 @@ function requireModel(input: ProviderStepInput) {
 
 /** What every generation call carries: model, node config, attempt, abort signal and the prompt. */
 function baseCall(input: ProviderStepInput, model: string, attempt: number, signal: AbortSignal) {
-  return { model, config: input.config, attempt, signal, prompt: promptOf(asStep(input), input.inputs) };
-}
-
-/** promptOf needs only the step's config. */
-function asStep(input: ProviderStepInput): PlanStep {
-  return { config: input.config } as PlanStep;
+  return { model, config: input.config, attempt, signal, prompt: promptOf(input, input.inputs) };
 }
 
 /** Provider errors keep their type; anything else is retryable. Cancellation passes through untouched. */

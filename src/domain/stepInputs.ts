@@ -46,7 +46,7 @@ export function runInlineStep(step: PlanStep, inputs: Record<string, unknown>, r
 }
 
 /** The prompt of a generation step: `config.prompt` rendered with the inputs, else the `prompt` input. */
-export function promptOf(step: PlanStep, inputs: Record<string, unknown>): string {
+export function promptOf(step: Pick<PlanStep, 'config'>, inputs: Record<string, unknown>): string {
   // A blank prompt box counts as unset, as the planner treats it: the wired `prompt` input wins.
   if (typeof step.config.prompt === 'string' && step.config.prompt.trim() !== '') return renderTemplate(step.config.prompt, inputs);
   const prompt = inputs.prompt;
