@@ -109,7 +109,10 @@ describe('durable run semantics', function () {
       assert.deepEqual(steps, { input: 'completed', slow: 'skipped', after: 'skipped', output: 'skipped' });
       const balanceAfter = (await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance;
       assert.equal(balanceAfter, balanceBefore, 'credits refunded');
-      const description = await api.engine.env.client.workflow.getHandle(id).describe();
+      // The mirror settles just before the workflow's last task completes: wait for the workflow to end.
+      const handle = api.engine.env.client.workflow.getHandle(id);
+      await handle.result().catch(() => undefined);
+      const description = await handle.describe();
       assert.equal(description.status.name, 'CANCELLED');
       const again = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
       assert.equal(again.status, 409);
