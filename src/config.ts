@@ -22,6 +22,8 @@ const schema = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().optional(),
   /** API key for Temporal Cloud. */
   TEMPORAL_API_KEY: z.string().optional(),
+  /** Base URL of the Temporal Web UI, for the run viewer's links. Unset: the local dev server's under `npm start`, else no link. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
   /** HTTP listen address of the API. */
   HOST: z.string().default('127.0.0.1'),
   PORT: int(3000),

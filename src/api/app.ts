@@ -13,6 +13,9 @@ import { openApiRoutes } from './openapi/routes';
 import './webhooks/openapi';
 import '../mcp/openapi';
 import { webhookRoutes } from './webhooks/routes';
+import { viewerPageRoutes } from './viewer/pages';
+import { viewerApiRoutes, type ViewerLinks } from './viewer/routes';
+import { viewTokenAuth } from './viewer/tokenAuth';
 import { mcpApiRoutes } from '../mcp/apiRoutes';
 import { mcpRoutes } from '../mcp/http';
 import { instrumentAdmissions } from '../observability/admissions';
@@ -27,6 +30,8 @@ export interface AppDeps extends ApiDeps {
   temporalMetricsUrl?: string;
   /** Server-side token of the studio's own agent: MCP runs presenting it are `mcp`, others `user-mcp`. */
   studioAgentToken?: string;
+  /** The Temporal Web UI the run viewer links to. */
+  viewer?: ViewerLinks;
 }
 
 /** Builds the API application. */
@@ -62,7 +67,8 @@ export function createApp(appDeps: AppDeps): Koa {
     }
     await next();
   });
-  for (const router of [workflowRoutes(deps), executionRoutes(deps), providerRoutes(deps), adminRoutes(deps), mcpApiRoutes(deps), executeRoutes(deps), openApiRoutes()]) {
+  app.use(viewTokenAuth(deps.db));
+  for (const router of [viewerApiRoutes(deps, deps.viewer), viewerPageRoutes(), workflowRoutes(deps), executionRoutes(deps), providerRoutes(deps), adminRoutes(deps), mcpApiRoutes(deps), executeRoutes(deps), openApiRoutes()]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

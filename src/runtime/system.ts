@@ -146,6 +146,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         // Single-process mode: the API's /metrics also carries the in-process worker's SDK metrics.
         ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
+        viewer: { ...((config.TEMPORAL_UI_URL ?? temporalUiUrl) ? { temporalUiUrl: config.TEMPORAL_UI_URL ?? temporalUiUrl } : {}), temporalNamespace: config.TEMPORAL_NAMESPACE },
       });
       const server: Server = createServer(app.callback());
       await new Promise<void>((resolve, reject) => {

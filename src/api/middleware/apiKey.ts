@@ -19,6 +19,8 @@ export interface AuthState {
 export function requireApiKey(db: Db, options: { rateLimit?: boolean } = {}): Middleware {
   const limit = options.rateLimit === false ? null : rateLimit(db);
   return async (ctx, next) => {
+    // A run viewer token (src/api/viewer/tokenAuth.ts) already authenticated this request, for a route it may use.
+    if (ctx.state.auth) return limit ? limit(ctx, next) : next();
     const secret = ctx.get('x-api-key');
     if (!secret) throw unauthorized('Pass your API key in the x-api-key header.');
     const key = secret.length > 200 ? null : await db.apiKey.findUnique({ where: { hash: hashApiKey(secret) }, include: { account: true } });

@@ -1,0 +1,139 @@
+// The run viewer's API: minting view tokens with an API key, and the run's plan as a graph for the
+// canvas. Reading the run itself, its events, cancel and replay are the execution routes, which
+// also accept view tokens (./tokenAuth.ts).
+import Router, { type RouterContext } from '@koa/router';
+import { z } from 'zod';
+import type { Plan } from '../../domain/types';
+import { canRunWorkflow } from '../../services/apiKeys';
+import { signViewToken } from '../../services/viewTokens';
+import type { ApiDeps } from '../context';
+import { capabilityDenied, HttpError, notFound } from '../errors';
+import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import { parseRequest } from '../middleware/validate';
+import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { describeRoute } from '../openapi/registry';
+import { graphResponseSchema, viewTokenBodySchema, viewTokenResponseSchema } from './schema';
+
+/** Where the Temporal Web UI is, for links from the viewer. */
+export interface ViewerLinks {
+  /** Base URL of the Temporal Web UI (e.g. http://127.0.0.1:8233); no link when unset. */
+  temporalUiUrl?: string;
+  temporalNamespace?: string;
+}
+
+const executionId = z.object({ id: z.string().describe('The execution id.') });
+const TOKEN_AUTH = { description: '`x-api-key`, or a view token (`Authorization: Bearer vt1.…` or `?token=`) for this run or the account.' };
+const TOKEN_ERRORS = {
+  ...API_KEY_ERRORS,
+  401: errorResponse('UNAUTHORIZED, API_KEY_REVOKED, VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED.'),
+  403: errorResponse('VIEW_TOKEN_SCOPE: the token is for another run.'),
+};
+const mintErrors = {
+  200: { description: 'A view token.', body: viewTokenResponseSchema, headers: RATE_LIMIT_HEADERS },
+  400: errorResponse('INVALID_REQUEST (ttlSeconds out of range).'),
+  403: errorResponse('CAPABILITY_DENIED: `actions: true` needs a key that may run the workflow (`required` names the capability).'),
+  ...API_KEY_ERRORS,
+};
+describeRoute({
+  method: 'post', path: '/api/executions/:id/view-token', summary: 'Mint a view token for one run', tags: ['Run viewer'], auth: 'apiKey',
+  params: executionId, body: viewTokenBodySchema,
+  description: 'A short-lived bearer token that reads this run only (the run, its graph and its live events), for the run viewer page and EventSource; with `actions: true` it may also cancel and replay it. The page never holds the API key.',
+  responses: { ...mintErrors, 404: errorResponse('No such execution in your account.') },
+});
+describeRoute({
+  method: 'post', path: '/api/executions/view-token', summary: 'Mint a view token for all of your runs', tags: ['Run viewer'], auth: 'apiKey',
+  body: viewTokenBodySchema,
+  description: 'A short-lived bearer token that lists and reads every run of the account (the /runs page); with `actions: true` (key with `workflow:run`) it may also cancel and replay them.',
+  responses: mintErrors,
+});
+describeRoute({
+  method: 'get', path: '/api/executions/:id/graph', summary: 'The run’s plan as a graph, its replays and its Temporal UI link', tags: ['Run viewer'],
+  auth: TOKEN_AUTH, params: executionId,
+  responses: { 200: { description: 'The graph.', body: graphResponseSchema, headers: RATE_LIMIT_HEADERS }, 404: errorResponse('No such execution.'), ...TOKEN_ERRORS },
+});
+
+/** The run viewer's API routes. */
+export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router {
+  const { db } = deps;
+  const router = new Router({ prefix: '/api/executions' });
+  const auth = requireApiKey(db);
+
+  async function mint(ctx: RouterContext, id: string | null) {
+    const caller = ctx.state.auth as AuthState;
+    const body = parseRequest(viewTokenBodySchema, (ctx.request as { body?: unknown }).body);
+    let slug: string | null = null;
+    if (id !== null) {
+      const execution = id.length <= 100 ? await db.execution.findFirst({ where: { id, accountId: caller.account.id }, select: { workflow: { select: { slug: true } } } }) : null;
+      if (!execution) throw notFound(`Execution "${id}"`);
+      slug = execution.workflow.slug;
+    }
+    // Acting costs credits and stops work: only a key that may run the workflow hands that on.
+    if (body.actions && !(slug ? canRunWorkflow(caller.capabilities, slug) : caller.capabilities.includes('workflow:run'))) {
+      if (slug) throw capabilityDenied(slug);
+      throw new HttpError(403, 'CAPABILITY_DENIED', 'An account view token with actions needs a key with workflow:run.', { required: 'workflow:run' });
+    }
+    const account = await db.account.findUniqueOrThrow({ where: { id: caller.account.id }, select: { webhookSecret: true } });
+    const exp = Math.floor(Date.now() / 1000) + body.ttlSeconds;
+    const token = signViewToken(account.webhookSecret, { a: caller.account.id, k: caller.keyId, x: id, act: body.actions, exp });
+    ctx.body = {
+      success: true,
+      token,
+      executionId: id,
+      actions: body.actions,
+      expiresAt: new Date(exp * 1000).toISOString(),
+      viewUrl: `${id === null ? '/runs' : `/runs/${encodeURIComponent(id)}`}#token=${token}`,
+    };
+  }
+
+  router.post('/view-token', auth, (ctx) => mint(ctx, null));
+  router.post('/:id/view-token', auth, (ctx) => mint(ctx, String(ctx.params.id)));
+
+  router.get('/:id/graph', auth, async (ctx) => {
+    const caller = ctx.state.auth as AuthState;
+    const id = String(ctx.params.id);
+    const execution =
+      id.length <= 100
+        ? await db.execution.findFirst({
+            where: { id, accountId: caller.account.id },
+            include: { workflow: { select: { name: true, slug: true } }, replays: { orderBy: { createdAt: 'desc' }, take: 50 } },
+          })
+        : null;
+    if (!execution) throw notFound(`Execution "${id}"`);
+    const plan = execution.plan as unknown as Plan;
+    const steps = Array.isArray(plan?.steps) ? plan.steps : [];
+    ctx.body = {
+      success: true,
+      graph: {
+        workflowName: execution.workflow.name,
+        workflowSlug: execution.workflow.slug,
+        targetNodeId: execution.targetNodeId,
+        nodes: steps.map((step) => ({ id: step.id, name: step.name, nodeType: step.nodeType, groupIndex: step.groupIndex, model: step.model ?? null, dependsOn: step.dependsOn })),
+        edges: steps.flatMap((step) =>
+          step.inputs.map((input) => ({
+            id: `${input.sourceNodeId}.${input.sourcePort}->${step.id}.${input.port}`,
+            source: input.sourceNodeId,
+            sourcePort: input.sourcePort,
+            target: step.id,
+            targetPort: input.port,
+          })),
+        ),
+      },
+      replays: execution.replays.map((replay) => ({ id: replay.id, status: replay.status, fromStepId: replay.fromStepId, createdAt: replay.createdAt.toISOString() })),
+      temporalUrl: await temporalLink(deps, links, execution.temporalWorkflowId),
+    };
+  });
+
+  return router;
+}
+
+/** The run's page in the Temporal Web UI: its latest run's history, or a search by workflow id when it has none yet. */
+async function temporalLink(deps: ApiDeps, links: ViewerLinks, workflowId: string): Promise<string | null> {
+  if (!links.temporalUiUrl) return null;
+  const base = `${links.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(links.temporalNamespace ?? 'default')}/workflows`;
+  try {
+    const { runId } = await deps.temporal.workflow.getHandle(workflowId).describe();
+    return `${base}/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+  } catch {
+    return `${base}?query=${encodeURIComponent(`WorkflowId="${workflowId}"`)}`;
+  }
+}

@@ -1,0 +1,44 @@
+// Request and response schemas of the run viewer's API routes.
+import { z } from 'zod';
+import { VIEW_TOKEN_TTL } from '../../services/viewTokens';
+
+/** Body of `POST /api/executions/:id/view-token` and `POST /api/executions/view-token`. */
+export const viewTokenBodySchema = z.object({
+  ttlSeconds: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(VIEW_TOKEN_TTL.maxSeconds)
+    .default(VIEW_TOKEN_TTL.defaultSeconds)
+    .describe(`Lifetime in seconds (default ${VIEW_TOKEN_TTL.defaultSeconds}, at most ${VIEW_TOKEN_TTL.maxSeconds}).`),
+  actions: z
+    .boolean()
+    .default(false)
+    .describe('Also allow cancel and replay. The minting key must hold `workflow:run` (or `workflow:<slug>:run` for a one-run token).'),
+});
+
+/** Answer of the view-token routes. */
+export const viewTokenResponseSchema = z.object({
+  success: z.literal(true),
+  token: z.string().describe('`vt1.…`: send as `Authorization: Bearer <token>` or `?token=<token>`.'),
+  executionId: z.string().nullable().describe('The run it reads; null for every run of the account.'),
+  actions: z.boolean(),
+  expiresAt: z.string().describe('ISO time after which the token is refused (401 VIEW_TOKEN_EXPIRED).'),
+  viewUrl: z.string().describe('Path of the run viewer page with the token in its fragment (never sent to servers).'),
+});
+
+/** Answer of `GET /api/executions/:id/graph`. */
+export const graphResponseSchema = z.object({
+  success: z.literal(true),
+  graph: z.object({
+    workflowName: z.string(),
+    workflowSlug: z.string(),
+    targetNodeId: z.string(),
+    nodes: z.array(
+      z.object({ id: z.string(), name: z.string(), nodeType: z.string(), groupIndex: z.number(), model: z.string().nullable(), dependsOn: z.array(z.string()) }),
+    ),
+    edges: z.array(z.object({ id: z.string(), source: z.string(), sourcePort: z.string(), target: z.string(), targetPort: z.string() })),
+  }),
+  replays: z.array(z.object({ id: z.string(), status: z.string(), fromStepId: z.string().nullable(), createdAt: z.string() })).describe('Runs that replay this one, newest first.'),
+  temporalUrl: z.string().nullable().describe('The run in the Temporal Web UI, when its address is configured (TEMPORAL_UI_URL, or the local dev server under npm start).'),
+});

@@ -1,0 +1,64 @@
+// A step's output as a person wants to see it: text as text, media as a player, the rest as JSON.
+// Media comes by reference (`{ mediaId, mimeType, url, … }`, a signed URL) or, from older runs,
+// inline (`{ mimeType, dataUrl }`); the URL wins when both are there.
+
+/** A media value of a step output. */
+interface Media {
+  mimeType: string;
+  src: string;
+  width?: number;
+  height?: number;
+}
+
+/** The media a value describes, or null. */
+export function mediaOf(value: unknown): Media | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  const src = typeof record.url === 'string' ? record.url : typeof record.dataUrl === 'string' ? record.dataUrl : null;
+  if (typeof record.mimeType !== 'string' || !src) return null;
+  return {
+    mimeType: record.mimeType,
+    src,
+    ...(typeof record.width === 'number' ? { width: record.width } : {}),
+    ...(typeof record.height === 'number' ? { height: record.height } : {}),
+  };
+}
+
+/** One media preview, by its mime type. */
+export function MediaPreview({ media, label }: { media: Media; label: string }) {
+  const kind = media.mimeType.split('/')[0];
+  if (kind === 'image') return <img className="media" src={media.src} alt={label} data-media="image" loading="lazy" />;
+  if (kind === 'video') return <video className="media" src={media.src} controls muted playsInline preload="metadata" data-media="video" />;
+  if (kind === 'audio') return <audio className="media audio" src={media.src} controls preload="metadata" data-media="audio" />;
+  return (
+    <a href={media.src} target="_blank" rel="noreferrer" data-media="file">
+      {media.mimeType}
+    </a>
+  );
+}
+
+function compactJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 240 ? `${text.slice(0, 240)}…` : text;
+}
+
+/** Every port of a step output; streamed text takes the place of `text` while the step streams. */
+export function Outputs({ output, streamed, stepId }: { output: Record<string, unknown> | null; streamed: string | undefined; stepId: string }) {
+  const entries = Object.entries(output ?? {});
+  if (entries.length === 0 && streamed) return <div className="text" data-output="text">{streamed}</div>;
+  return (
+    <>
+      {entries.map(([port, value]) => {
+        const list = Array.isArray(value) ? value : [value];
+        const media = list.map(mediaOf).filter((m): m is Media => m !== null);
+        if (media.length > 0) return media.map((m, i) => <MediaPreview key={`${port}${i}`} media={m} label={`${stepId}.${port}`} />);
+        if (typeof value === 'string') return <div key={port} className="text" data-output="text">{value}</div>;
+        return (
+          <div key={port} className="json">
+            <span className="port">{port}</span> {compactJson(value)}
+          </div>
+        );
+      })}
+    </>
+  );
+}

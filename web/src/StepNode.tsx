@@ -1,0 +1,78 @@
+// One node of the canvas: the step's name, type, status (one colour per status), attempts,
+// duration, error, its streamed text or output, and when selected, "Replay from here".
+import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import type { StepStatus, StepView } from './api';
+import { formatDuration } from './format';
+import { Outputs } from './Outputs';
+
+/** What a step node shows. */
+export interface StepNodeData extends Record<string, unknown> {
+  name: string;
+  nodeType: string;
+  model: string | null;
+  step: StepView | undefined;
+  streamed: string | undefined;
+  durationMs: number | null;
+  /** Set when "Replay from here" can be offered (the token allows actions). */
+  onReplayFrom?: (stepId: string) => void;
+  replayBusy: boolean;
+}
+
+/** The step node type of the canvas. */
+export type StepFlowNode = Node<StepNodeData, 'step'>;
+
+/** Renders a step node. */
+export function StepNode({ id, data, selected }: NodeProps<StepFlowNode>) {
+  const status: StepStatus = data.step?.status ?? 'pending';
+  const step = data.step;
+  return (
+    <div className={`step status-${status}${selected ? ' selected' : ''}`} data-node-id={id} data-status={status} data-reused={step?.reused ? 'true' : 'false'}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="step-head">
+        <span className="step-name" title={data.name}>
+          {data.name}
+        </span>
+        <span className={`badge status-${status}`} data-role="step-status">
+          {status}
+        </span>
+      </div>
+      <div className="step-meta">
+        <span>{data.nodeType}</span>
+        {data.model ? <span>{data.model}</span> : null}
+        {step?.reused ? (
+          <span className="reused" data-role="reused">
+            reused
+          </span>
+        ) : null}
+      </div>
+      <div className="step-meta">
+        <span>attempts {step?.attempts ?? 0}</span>
+        <span>{formatDuration(data.durationMs)}</span>
+      </div>
+      {step?.error ? (
+        <div className="step-error" data-role="step-error">
+          {step.error.type ? <b>{step.error.type}: </b> : null}
+          {step.error.message ?? 'failed'}
+        </div>
+      ) : null}
+      <div className="step-output nowheel">
+        <Outputs output={step?.output ?? null} streamed={data.streamed} stepId={id} />
+      </div>
+      {selected && data.onReplayFrom ? (
+        <button
+          type="button"
+          className="replay-from nodrag"
+          data-action="replay-from"
+          disabled={data.replayBusy}
+          onClick={(event) => {
+            event.stopPropagation();
+            data.onReplayFrom?.(id);
+          }}
+        >
+          Replay from here
+        </button>
+      ) : null}
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+}
