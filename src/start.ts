@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config';
 import { seedDemo } from './demo/seed';
 import { runEntryPoint } from './runtime/startup';
+import { demoViewerPath } from './demo/viewerLink';
 import { startSystem } from './runtime/system';
 
 await runEntryPoint('start', async () => {
@@ -28,6 +29,7 @@ await runEntryPoint('start', async () => {
     Admin token:  ${config.ADMIN_TOKEN}
     Demo API key: ${demo.apiKey}   (sandbox provider: test mode)
     Workflows:    ${demo.slugs.join(', ')}
+    Run viewer:   ${system.apiUrl}${await demoViewerPath(system.db, demo.apiKey)}   (12 h link for the demo account)
 
   Run the parallel demo workflow:
     ${curl}

@@ -118,7 +118,7 @@ describe('run viewer in a browser', function () {
   it('shows a running run live: a node goes pending → streaming → completed, its text streams in, the image appears', async () => {
     const id = await start(liveSlug);
     const page = await openPage(await viewUrl(id));
-    assert.doesNotMatch(page.url(), /token=/, 'the token leaves the address bar');
+    await page.waitForURL((url) => url.hash === '' && url.pathname === `/runs/${id}`); // the token leaves the address bar
     await page.waitForSelector(node('draft', 'pending'));
     // Text shows while the step still streams, before its output is stored.
     await page.waitForFunction((sel) => {

@@ -42,8 +42,13 @@ function compactJson(value: unknown): string {
   return text.length > 240 ? `${text.slice(0, 240)}…` : text;
 }
 
-/** Every port of a step output; streamed text takes the place of `text` while the step streams. */
-export function Outputs({ output, streamed, stepId }: { output: Record<string, unknown> | null; streamed: string | undefined; stepId: string }) {
+const isPlainObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * Every port of a step output; streamed text takes the place of `text` while the step streams. An
+ * object that is not media (a Response Output's wrapped inputs) shows its own fields, one level deep.
+ */
+export function Outputs({ output, streamed, stepId, depth = 0 }: { output: Record<string, unknown> | null; streamed: string | undefined; stepId: string; depth?: number }) {
   const entries = Object.entries(output ?? {});
   if (entries.length === 0 && streamed) return <div className="text" data-output="text">{streamed}</div>;
   return (
@@ -53,6 +58,14 @@ export function Outputs({ output, streamed, stepId }: { output: Record<string, u
         const media = list.map(mediaOf).filter((m): m is Media => m !== null);
         if (media.length > 0) return media.map((m, i) => <MediaPreview key={`${port}${i}`} media={m} label={`${stepId}.${port}`} />);
         if (typeof value === 'string') return <div key={port} className="text" data-output="text">{value}</div>;
+        if (isPlainObject(value) && depth === 0) {
+          return (
+            <div key={port} className="nested">
+              <span className="port">{port}</span>
+              <Outputs output={value} streamed={undefined} stepId={`${stepId}.${port}`} depth={depth + 1} />
+            </div>
+          );
+        }
         return (
           <div key={port} className="json">
             <span className="port">{port}</span> {compactJson(value)}

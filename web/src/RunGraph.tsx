@@ -1,7 +1,7 @@
 // The run's plan drawn as its canvas: nodes laid out left to right by dagre, edges from port to port.
 import { Graph, layout } from '@dagrejs/dagre';
-import { Background, Controls, ReactFlow, type Edge } from '@xyflow/react';
-import { useMemo } from 'react';
+import { Background, Controls, ReactFlow, useNodesInitialized, useReactFlow, type Edge } from '@xyflow/react';
+import { useEffect, useMemo } from 'react';
 import type { GraphView } from './api';
 import { StepNode, type StepFlowNode, type StepNodeData } from './StepNode';
 
@@ -23,6 +23,21 @@ function layoutOf(graph: GraphView['graph']): Map<string, { x: number; y: number
     positions.set(node.id, { x: (placed?.x ?? 0) - NODE_WIDTH / 2, y: (placed?.y ?? 0) - NODE_HEIGHT / 2 });
   }
   return positions;
+}
+
+/** Fits the whole plan in view once the nodes are measured, and again when the window resizes. */
+function AutoFit({ nodeCount }: { nodeCount: number }) {
+  const { fitView } = useReactFlow();
+  const initialized = useNodesInitialized();
+  useEffect(() => {
+    if (initialized) void fitView({ padding: 0.08 });
+  }, [initialized, nodeCount, fitView]);
+  useEffect(() => {
+    const refit = () => void fitView({ padding: 0.08 });
+    window.addEventListener('resize', refit);
+    return () => window.removeEventListener('resize', refit);
+  }, [fitView]);
+  return null;
 }
 
 /** The canvas of one run. */
@@ -62,6 +77,7 @@ export function RunGraph(props: {
       fitViewOptions={{ padding: 0.08 }}
       minZoom={0.2}
     >
+      <AutoFit nodeCount={nodes.length} />
       <Background gap={20} />
       <Controls showInteractive={false} />
     </ReactFlow>

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { api, isTerminal, type ExecutionView } from './api';
 import { elapsed, formatDuration, formatTime } from './format';
 import { RunGraph } from './RunGraph';
-import type { StepNodeData } from './StepNode';
+import { StepCard, type StepNodeData } from './StepNode';
 import { withToken } from './token';
 import { useRun, type LiveState } from './useRun';
 
@@ -37,6 +37,18 @@ function runDuration(view: ExecutionView, now: number): number | null {
   return elapsed(view.startedAt ?? view.createdAt, view.finishedAt, now);
 }
 
+/** True while the media query matches. */
+function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const list = window.matchMedia(query);
+    const update = () => setMatches(list.matches);
+    list.addEventListener('change', update);
+    return () => list.removeEventListener('change', update);
+  }, [query]);
+  return matches;
+}
+
 /** The page of one run. */
 export function RunPage({ id, token }: { id: string; token: string }) {
   const { view, graph, streamed, live, error } = useRun(id, token);
@@ -44,6 +56,10 @@ export function RunPage({ id, token }: { id: string; token: string }) {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const canAct = tokenAllowsActions(token);
+  // A narrow window reads the steps best as a list, in plan order; the canvas is one tap away.
+  const narrow = useMedia('(max-width: 700px)');
+  const [layoutChoice, setLayoutChoice] = useState<'canvas' | 'list' | null>(null);
+  const mode = layoutChoice ?? (narrow ? 'list' : 'canvas');
   const now = useNow(view !== null && !isTerminal(view.status));
 
   const act = async (what: 'cancel' | 'replay', fromStepId?: string) => {
@@ -131,12 +147,28 @@ export function RunPage({ id, token }: { id: string; token: string }) {
       {actionError ? <p className="banner error" data-role="action-error">{actionError}</p> : null}
       {error ? <p className="banner error" data-role="load-error">{error.code}: {error.message}</p> : null}
       {live === 'stopped' ? <p className="banner warn">Live updates stopped (the link’s token may have expired). Mint a new link to follow this run.</p> : null}
-      {canAct && !selected ? <p className="hint">Click a node to replay from it.</p> : null}
-      <section className="canvas">
-        <ReactFlowProvider>
-          <RunGraph graph={graph.graph} dataOf={dataOf} selected={selected} onSelect={setSelected} />
-        </ReactFlowProvider>
-      </section>
+      <div className="view-switch">
+        <div role="group" aria-label="View">
+          <button type="button" aria-pressed={mode === 'canvas'} data-view="canvas" onClick={() => setLayoutChoice('canvas')}>Canvas</button>
+          <button type="button" aria-pressed={mode === 'list'} data-view="list" onClick={() => setLayoutChoice('list')}>List</button>
+        </div>
+        {canAct && !selected ? <span className="hint">Click a node to replay from it.</span> : null}
+      </div>
+      {mode === 'canvas' ? (
+        <section className="canvas">
+          <ReactFlowProvider>
+            <RunGraph graph={graph.graph} dataOf={dataOf} selected={selected} onSelect={setSelected} />
+          </ReactFlowProvider>
+        </section>
+      ) : (
+        <section className="step-list">
+          {[...graph.graph.nodes]
+            .sort((a, b) => a.groupIndex - b.groupIndex)
+            .map((node) => (
+              <StepCard key={node.id} id={node.id} data={{ ...dataOf(node.id), after: node.dependsOn }} selected={selected === node.id} onSelect={() => setSelected(node.id)} />
+            ))}
+        </section>
+      )}
     </main>
   );
 }

@@ -1,6 +1,8 @@
-// One node of the canvas: the step's name, type, status (one colour per status), attempts,
-// duration, error, its streamed text or output, and when selected, "Replay from here".
+// One step as a card: the step's name, type, status (one colour per status), attempts, duration,
+// error, its streamed text or output, and when selected, "Replay from here". On the canvas it is a
+// node with handles; in the narrow list it stands alone.
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import type { ReactNode } from 'react';
 import type { StepStatus, StepView } from './api';
 import { formatDuration } from './format';
 import { Outputs } from './Outputs';
@@ -16,18 +18,36 @@ export interface StepNodeData extends Record<string, unknown> {
   /** Set when "Replay from here" can be offered (the token allows actions). */
   onReplayFrom?: (stepId: string) => void;
   replayBusy: boolean;
+  /** The steps feeding this one, named in the list view (the canvas draws them as edges). */
+  after?: string[];
 }
 
 /** The step node type of the canvas. */
 export type StepFlowNode = Node<StepNodeData, 'step'>;
 
-/** Renders a step node. */
+/** Renders a step node of the canvas. */
 export function StepNode({ id, data, selected }: NodeProps<StepFlowNode>) {
+  return (
+    <StepCard id={id} data={data} selected={selected}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </StepCard>
+  );
+}
+
+/** Renders one step's card; `children` adds the canvas handles. */
+export function StepCard({ id, data, selected, onSelect, children }: { id: string; data: StepNodeData; selected: boolean; onSelect?: () => void; children?: ReactNode }) {
   const status: StepStatus = data.step?.status ?? 'pending';
   const step = data.step;
   return (
-    <div className={`step status-${status}${selected ? ' selected' : ''}`} data-node-id={id} data-status={status} data-reused={step?.reused ? 'true' : 'false'}>
-      <Handle type="target" position={Position.Left} isConnectable={false} />
+    <div
+      className={`step status-${status}${selected ? ' selected' : ''}`}
+      data-node-id={id}
+      data-status={status}
+      data-reused={step?.reused ? 'true' : 'false'}
+      onClick={onSelect}
+    >
+      {children}
       <div className="step-head">
         <span className="step-name" title={data.name}>
           {data.name}
@@ -45,6 +65,7 @@ export function StepNode({ id, data, selected }: NodeProps<StepFlowNode>) {
           </span>
         ) : null}
       </div>
+      {data.after && data.after.length > 0 ? <div className="step-meta">after {data.after.join(', ')}</div> : null}
       <div className="step-meta">
         <span>attempts {step?.attempts ?? 0}</span>
         <span>{formatDuration(data.durationMs)}</span>
@@ -72,7 +93,6 @@ export function StepNode({ id, data, selected }: NodeProps<StepFlowNode>) {
           Replay from here
         </button>
       ) : null}
-      <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );
 }
