@@ -74,14 +74,14 @@ export function RunsList({ token }: { token: string }) {
         <div className="table-wrap">
           <table className="runs">
             <thead>
-              <tr><th>Run</th><th>Workflow</th><th>Status</th><th>Trigger</th><th>Credits</th><th>Duration</th><th>Started</th></tr>
+              <tr><th>Status</th><th>Run</th><th>Workflow</th><th>Trigger</th><th>Credits</th><th>Duration</th><th>Started</th></tr>
             </thead>
             <tbody>
               {rows.map((row) => (
                 <tr key={row.id} data-execution-id={row.id}>
-                  <td><a href={withToken(`/runs/${encodeURIComponent(row.id)}`, token)}>{row.id}</a>{row.parentExecutionId ? <span className="muted"> ↻</span> : null}</td>
-                  <td>{row.workflowSlug}</td>
                   <td><span className={`badge status-${row.status}`} data-status={row.status}>{row.status}</span></td>
+                  <td><a href={withToken(`/runs/${encodeURIComponent(row.id)}`, token)}>{row.id}</a>{row.parentExecutionId ? <span className="muted" title="a replay"> ↻</span> : null}</td>
+                  <td>{row.workflowSlug}</td>
                   <td>{row.triggerType}</td>
                   <td>{row.creditsUsed}</td>
                   <td>{formatDuration(row.durationMs)}</td>

@@ -40,13 +40,11 @@ const CSP = "default-src 'self'; img-src 'self' data: blob: https: http:; media-
 /** The viewer's page and asset routes. */
 export function viewerPageRoutes(dist = VIEWER_DIST): Router {
   const router = new Router();
-  let html: string | undefined;
   const page = async (ctx: RouterContext) => {
-    if (html === undefined) {
-      const file = path.join(dist, 'index.html');
-      if (!existsSync(file)) throw new HttpError(503, 'VIEWER_NOT_BUILT', 'The run viewer is not built: run `npm run build:web` (npm install and npm start do it).');
-      html = await readFile(file, 'utf8');
-    }
+    // Read on every request (it is tiny): a rebuild renames the assets it points at.
+    const file = path.join(dist, 'index.html');
+    if (!existsSync(file)) throw new HttpError(503, 'VIEWER_NOT_BUILT', 'The run viewer is not built: run `npm run build:web` (npm install and npm start do it).');
+    const html = await readFile(file, 'utf8');
     ctx.type = 'text/html; charset=utf-8';
     ctx.set({ 'Cache-Control': 'no-cache', 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
     ctx.body = html;
