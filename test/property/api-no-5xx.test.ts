@@ -66,6 +66,12 @@ describe('no client input produces a 5xx (property-based)', function () {
     ['POST', (id) => `/admin/accounts/${id}/workflows`],
     ['POST', (id) => `/admin/api-keys/${id}/revoke`],
     ['PATCH', (id) => `/admin/workflows/${id}`],
+    ['POST', (id) => `/api/executions/${id}/view-token`],
+    ['POST', () => '/api/executions/view-token'],
+    ['GET', (id) => `/api/executions/${id}/graph`],
+    ['GET', (id) => `/api/executions/${id}/events`],
+    ['GET', (id) => `/runs/${id}`],
+    ['GET', (id) => `/runs/assets/${id}`],
     ['GET', () => '/openapi.json'],
     ['POST', () => '/mcp'],
     ['GET', (id) => `/${id}`],
@@ -74,9 +80,11 @@ describe('no client input produces a 5xx (property-based)', function () {
   for (const [method, path] of routes()) {
     it(`${method} ${path(':id')} never answers 5xx`, async () => {
       await fc.assert(
-        fc.asyncProperty(pathSegment, body, headers, query, fc.constantFrom('key', 'none', 'bad', 'admin'), fc.boolean(), async (id, raw, extra, q, auth, canvas) => {
+        fc.asyncProperty(pathSegment, body, headers, query, fc.constantFrom('key', 'none', 'bad', 'admin', 'viewToken'), fc.boolean(), async (id, raw, extra, q, auth, canvas) => {
           const authHeaders: Record<string, string> =
             auth === 'key' ? { 'x-api-key': key } : auth === 'bad' ? { 'x-api-key': 'bsk_x' } : auth === 'admin' ? { authorization: `Bearer ${api.adminToken}` } : {};
+          // A forged run viewer token: claims that parse (or not), with no valid MAC.
+          if (auth === 'viewToken') authHeaders.authorization = `Bearer vt1.${Buffer.from(raw).toString('base64url')}.${encodeURIComponent(id)}`;
           const sent = method === 'POST' && path(id) === '/api/execute/start' && canvas ? JSON.stringify({ canvasId, inputs: { topic: 'x' } }) : raw;
           const response = await fetch(api.url + path(id) + q, {
             method,
