@@ -17,6 +17,7 @@ import { createMediaLibrary } from '../../src/media/library';
 import type { BlobStore, MediaLibrary } from '../../src/media/types';
 import { createMediaUrlSigner, type MediaUrlSigner } from '../../src/media/urls';
 import { testDatabase } from './db';
+import { testS3Store } from './s3';
 import { testTemporal } from './temporal';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -47,11 +48,20 @@ export interface TestEngine {
 
 /** Starts a test engine; call close() in after(). */
 export async function startTestEngine(
-  options: { runTimeoutMs?: number; markup?: number; allowPrivateNetworks?: boolean; openaiBaseUrl?: string; mediaMaxBytes?: number; mediaBaseUrl?: string } = {},
+  options: {
+    runTimeoutMs?: number;
+    markup?: number;
+    allowPrivateNetworks?: boolean;
+    openaiBaseUrl?: string;
+    mediaMaxBytes?: number;
+    mediaBaseUrl?: string;
+    /** Where media goes: files in a temp folder (default) or the tests' S3 server (s3rver). */
+    mediaBackend?: 'fs' | 's3';
+  } = {},
 ): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'builder-test-media-'));
-  const mediaStore = createFsBlobStore(path.join(mediaDir, 'blobs'));
+  const mediaStore = options.mediaBackend === 's3' ? await testS3Store('blobs/') : createFsBlobStore(path.join(mediaDir, 'blobs'));
   const media = createMediaLibrary({ db: database.prisma, store: mediaStore, maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024 });
   const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
