@@ -1,23 +1,26 @@
 // The model catalog: which provider serves a model, what one call costs, and the tier it needs.
+import type { MediaKind } from './types';
+
+export type { MediaKind } from './types';
 
 /** Plan tiers, lowest first. */
 export const TIERS = ['pro', 'business', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** What a model produces. */
-export type ModelKind = 'text' | 'image' | 'video';
+export type ModelKind = 'text' | MediaKind;
 
 /** One model a node can be configured with. */
 export interface ModelSpec {
   id: string;
   kind: ModelKind;
-  /** Provider adapter id (`sandbox`, `openai`, `media`). */
+  /** Provider adapter id (`sandbox`, `openai`, …). */
   provider: string;
   /** Base credits per call, before tier pricing and markup. */
   credits: number;
   /** Lowest tier allowed to use the model. */
   minTier: Tier;
-  /** Async providers are submitted then polled or called back; pollable ones allow `?async=true`. */
+  /** Async models run as jobs: submitted, then called back or polled; pollable ones allow `?async=true`. */
   async: boolean;
   pollable: boolean;
   /** Shown wherever the model shows: the sandbox is a test mode, not a real model. */
