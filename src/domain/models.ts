@@ -35,6 +35,8 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'sandbox-image-hd', kind: 'image', provider: 'sandbox', credits: 12, minTier: 'enterprise', async: false, pollable: true, label: 'Sandbox HD image (test mode)' },
   { id: 'sandbox-video', kind: 'video', provider: 'sandbox', credits: 20, minTier: 'pro', async: true, pollable: true, label: 'Sandbox video (test mode)' },
   { id: 'sandbox-video-push', kind: 'video', provider: 'sandbox', credits: 20, minTier: 'pro', async: true, pollable: false, label: 'Sandbox callback-only video (test mode)' },
+  { id: 'sandbox-audio', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: false, pollable: true, label: 'Sandbox speech (test mode)' },
+  { id: 'sandbox-audio-async', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'Sandbox async speech (test mode)' },
   { id: 'gpt-4o-mini', kind: 'text', provider: 'openai', credits: 2, minTier: 'pro', async: false, pollable: true, label: 'GPT-4o mini' },
   { id: 'gpt-4.1', kind: 'text', provider: 'openai', credits: 10, minTier: 'business', async: false, pollable: true, label: 'GPT-4.1' },
 ];

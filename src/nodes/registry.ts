@@ -1,5 +1,6 @@
 // Every node type, one module each. Adding a type: write its module, add it to NodeTypeId and here;
 // the compiler then names whatever else must change (e.g. a new execution kind in the workflow).
+import { audioGeneration } from './audioGeneration';
 import { httpRequest } from './httpRequest';
 import { imageGeneration } from './imageGeneration';
 import { note } from './note';
@@ -18,6 +19,7 @@ export type NodeTypeId =
   | 'text-generation'
   | 'image-generation'
   | 'video-generation'
+  | 'audio-generation'
   | 'http-request'
   | 'template'
   | 'response-output'
@@ -30,6 +32,7 @@ export const NODE_MODULES = {
   'text-generation': textGeneration,
   'image-generation': imageGeneration,
   'video-generation': videoGeneration,
+  'audio-generation': audioGeneration,
   'http-request': httpRequest,
   template,
   'response-output': responseOutput,
