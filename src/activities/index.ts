@@ -1,6 +1,7 @@
 // The activity set of a worker, built from its dependencies so tests can pass real or fake ones.
 import type { Db } from '../db/client';
 import type { MediaLibrary } from '../media/types';
+import type { MediaUrlSigner } from '../media/urls';
 import type { ProviderRegistry } from '../providers/types';
 import { createCallbackActivities } from './callbacks';
 import { createJobActivities } from './jobs';
@@ -19,14 +20,16 @@ export interface ActivityDeps {
   callbackBaseUrl?: string;
   /** Let result callbacks reach loopback and private networks (tests, local setups). */
   allowPrivateNetworks?: boolean;
+  /** Signs media URLs in what leaves the worker (result callbacks). */
+  mediaUrls?: MediaUrlSigner;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, media, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false }: ActivityDeps) {
+export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false }: ActivityDeps) {
   const progress = new StepProgress(db, warn);
   return {
     mirror: createMirrorActivity(db),
-    ...createCallbackActivities({ db, allowPrivateNetworks }),
+    ...createCallbackActivities({ db, allowPrivateNetworks, ...(mediaUrls ? { mediaUrls } : {}) }),
     ...createStepActivities({ providers, progress, media }),
     ...createJobActivities({ providers, progress, media, ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };

@@ -38,7 +38,6 @@ export const NODE_MODULES = {
   'response-output': responseOutput,
   note,
   // Each module keeps its own config type; the registry only needs them to be node modules.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } satisfies Record<NodeTypeId, NodeModule<any>>;
 
 /** The module of a node type, or undefined for an unknown type (inherited object keys included). */
