@@ -70,6 +70,12 @@ export function StepCard({ id, data, selected, onSelect, children }: { id: strin
         <span>attempts {step?.attempts ?? 0}</span>
         <span>{formatDuration(data.durationMs)}</span>
       </div>
+      {status === 'waiting' && step?.waitingOn?.provider ? (
+        <div className="step-meta" data-role="waiting-on">
+          waiting on {step.waitingOn.provider}
+          {step.waitingOn.jobId ? ` (job ${step.waitingOn.jobId})` : ''}
+        </div>
+      ) : null}
       {step?.error ? (
         <div className="step-error" data-role="step-error">
           {step.error.type ? <b>{step.error.type}: </b> : null}

@@ -14,6 +14,8 @@ export interface StepView {
   attempts: number;
   output: Record<string, unknown> | null;
   error: { type?: string; message?: string } | null;
+  /** What a waiting step waits on (an async provider's job). */
+  waitingOn?: { provider?: string; jobId?: string } | null;
   reused: boolean;
   startedAt: string | null;
   finishedAt: string | null;
