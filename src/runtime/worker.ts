@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { silentLogger, type Logger } from '../observability/logger';
 import { stepObservability } from '../observability/worker';
@@ -67,6 +68,8 @@ export interface RunWorkerOptions {
   deps: ActivityDeps;
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
+  /** Must match the client's: the claim-check payload codec (see src/media/payloadCodec.ts). */
+  dataConverter?: DataConverter;
   /** Step attempt logs (with execution and step ids); silent when unset. Step metrics are always recorded. */
   logger?: Logger;
 }
@@ -84,6 +87,7 @@ export async function createRunWorker(options: RunWorkerOptions): Promise<Worker
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,
     maxCachedWorkflows: 1000,
     interceptors: { activity: [stepObservability(options.logger ?? silentLogger)] },
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
 
