@@ -60,6 +60,7 @@ export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl =
         success: execution.status === 'completed',
         output: execution.output ?? null,
         creditsUsed: execution.creditsUsed,
+        creditsRefunded: execution.creditsRefunded,
         durationMs: execution.durationMs,
         error: execution.error ?? null,
         finishedAt: execution.finishedAt?.toISOString() ?? null,

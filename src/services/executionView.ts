@@ -18,6 +18,7 @@ export async function loadExecutionView(db: Db, accountId: string, executionId: 
     inputs: execution.inputs,
     output: execution.output,
     creditsUsed: execution.creditsUsed,
+    creditsRefunded: execution.creditsRefunded,
     durationMs: execution.durationMs,
     error: execution.error,
     waitingOn: execution.waitingOn,
