@@ -6,7 +6,7 @@ const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1011', 'P1017', 
 
 /** Messages of the same conditions from the `pg` driver and pool, and from Postgres itself. */
 const UNAVAILABLE_MESSAGES =
-  /Can't reach database server|Unable to start a transaction in the given time|timeout exceeded when trying to connect|Connection terminated|Connection ended unexpectedly|Client has encountered a connection error|connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|too many clients|remaining connection slots|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command/i;
+  /Can't reach database server|Unable to start a transaction in the given time|cannot be executed on an expired transaction|timeout exceeded when trying to connect|Connection terminated|Connection ended unexpectedly|Client has encountered a connection error|connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|too many clients|remaining connection slots|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command/i;
 
 /** True when `err` (or an error it wraps) says the database cannot serve us right now. */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {

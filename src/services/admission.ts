@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
-import { chargeRun, type RunCharge } from './credits';
+import { chargeGrants, debitBalance, type RunCharge } from './credits';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { settleUnstarted } from './settle';
 import { parseCanvasGraph } from '../domain/canvas';
@@ -77,6 +77,12 @@ export interface AdmissionDeps {
   runTimeoutMs: number;
 }
 
+/**
+ * Admission's transaction waits at most `maxWait` for a connection (then the burst gets a 503 with
+ * Retry-After) and may take `timeout` while queued behind the account's row lock.
+ */
+const ADMISSION_TRANSACTION = { maxWait: 5_000, timeout: 15_000 };
+
 /** Plans and admits runs. */
 export class Admissions {
   constructor(private readonly deps: AdmissionDeps) {}
@@ -115,7 +121,8 @@ export class Admissions {
         if (request.executionId && (await tx.execution.findUnique({ where: { id: executionId }, select: { id: true } }))) {
           throw executionExists(executionId);
         }
-        charge = await chargeRun(tx, request.account.id, executionId, price);
+        const grants = await chargeGrants(tx, request.account.id, executionId, price);
+        charge = grants;
         await tx.execution.create({
           data: {
             id: executionId,
@@ -141,7 +148,9 @@ export class Admissions {
             },
           },
         });
-      });
+        // Last: the account row lock it takes serialises the account's admissions until the commit.
+        await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
+      }, ADMISSION_TRANSACTION);
     } catch (err) {
       if (request.executionId && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw executionExists(executionId);
       throw err;
