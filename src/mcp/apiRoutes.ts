@@ -43,7 +43,7 @@ export function mcpApiRoutes(deps: AppDeps): Router {
     const workflow = await findRunnableWorkflow(db, auth, String(ctx.params.slug));
     const body = runBodyOf((ctx.request as { body?: unknown }).body);
     const runAsync = ctx.query.async === 'true';
-    await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}) }, {
+    await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
       auth,
       workflow,
       triggerType,

@@ -89,7 +89,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
     const runAsync = query.success && query.data.async === 'true';
     const body = runBodyOf((ctx.request as { body?: unknown }).body);
     const callbackUrl = await callbackUrlOf(body, allowPrivateNetworks);
-    await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}) }, {
+    await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
       auth,
       workflow,
       triggerType: 'api',

@@ -9,6 +9,7 @@ import { isTerminalExecutionStatus } from '../../domain/statuses';
 import type { EventHub } from '../../events/hub';
 import type { Admissions, WorkflowRecord } from '../../services/admission';
 import { canRunWorkflow } from '../../services/apiKeys';
+import type { MediaUrlSigner } from '../../media/urls';
 import { loadExecutionView, type ExecutionView } from '../../services/executionView';
 import type { ExecutionAnswer } from '../../services/idempotency';
 import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../errors';
@@ -52,7 +53,11 @@ export interface RunRequest {
  * (sync), once per Idempotency-Key. A failed sync run is an answer too (it was admitted and refunded):
  * its repeats replay the 500 instead of starting another run.
  */
-export async function serveRun(ctx: Context, deps: { db: Db; temporal: Client; admissions: Admissions; events?: EventHub }, run: RunRequest): Promise<void> {
+export async function serveRun(
+  ctx: Context,
+  deps: { db: Db; temporal: Client; admissions: Admissions; events?: EventHub; media?: { signer: MediaUrlSigner } },
+  run: RunRequest,
+): Promise<void> {
   const { auth, extra = {} } = run;
   const answerFor = async (executionId: string): Promise<ExecutionAnswer> => {
     if (run.runAsync) {
@@ -138,9 +143,13 @@ export async function awaitSettledRun(deps: { db: Db; temporal: Client; events?:
 }
 
 /** Waits for a sync run to settle; returns it when completed, else throws 500 EXECUTION_FAILED naming the step and cause. */
-export async function awaitCompletedRun(deps: { db: Db; temporal: Client; events?: EventHub }, accountId: string, executionId: string): Promise<ExecutionView> {
+export async function awaitCompletedRun(
+  deps: { db: Db; temporal: Client; events?: EventHub; media?: { signer: MediaUrlSigner } },
+  accountId: string,
+  executionId: string,
+): Promise<ExecutionView> {
   await awaitSettledRun(deps, accountId, executionId);
-  const execution = await loadExecutionView(deps.db, accountId, executionId);
+  const execution = await loadExecutionView(deps.db, accountId, executionId, deps.media?.signer);
   if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
   if (execution.status !== 'completed') {
     const error = execution.error as { stepId?: string; message?: string } | null;
