@@ -9,6 +9,8 @@ const int = (fallback: number) => z.coerce.number().int().nonnegative().default(
 const schema = z.object({
   /** Postgres URL. Unset: `npm start` runs an embedded Postgres with its data under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /** Postgres connections per process (each API and worker process has its own pool). Keep the sum under Postgres's max_connections. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(25),
   /** Temporal frontend `host:port`. Unset: `npm start` runs `temporal server start-dev`. */
   TEMPORAL_ADDRESS: z.string().min(3).optional(),
   /** Temporal namespace. */

@@ -3,7 +3,7 @@
 // twice and announces nothing twice) and ordered (a run change older than the stored one, or any
 // change after a terminal status, is ignored).
 import type { Db } from '../db/client';
-import { refundExecution, type Tx } from '../db/ledger';
+import { refundExecution, withRunEndCredits, type Tx } from '../db/ledger';
 import { isTerminalExecutionStatus, TERMINAL_EXECUTION_STATUSES, TERMINAL_STEP_STATUSES } from '../domain/statuses';
 import { appendEvents, lockExecution, type LiveEvent } from '../events/store';
 import type { MirrorBatch, RunPatch, StepPatch } from './contracts';
@@ -24,7 +24,7 @@ export function createMirrorActivity(db: Db) {
       }
       if (batch.applyResults) await applyResults(tx, executionId, batch.applyResults.workflowId);
       if (batch.refund) await refundExecution(tx, executionId);
-      await appendEvents(tx, executionId, events);
+      await appendEvents(tx, executionId, await withRunEndCredits(tx, executionId, events));
     });
   };
 }

@@ -8,6 +8,7 @@ import { mediaRoutes } from './media/routes';
 import { providerRoutes } from './providers/routes';
 import { jsonBody } from './middleware/bodyParser';
 import { errorHandler } from './middleware/errorHandler';
+import { refuseUnstorablePathAndQuery } from './middleware/storableText';
 import { workflowRoutes } from './workflows/routes';
 import { executeRoutes, retiredExecuteRoutes } from './execute/routes';
 import { openApiRoutes } from './openapi/routes';
@@ -51,6 +52,7 @@ export function createApp(appDeps: AppDeps): Koa {
   app.use(requestObservability(deps.logger ?? silentLogger));
   app.use(metricsEndpoint(deps.temporalMetricsUrl));
   app.use(errorHandler((err, context) => deps.log.error({ err, ...context }, 'unhandled error')));
+  app.use(refuseUnstorablePathAndQuery());
   // Before the JSON parser: webhooks take any content type and MCP's transport reads its own body.
   for (const router of [webhookRoutes(deps), mcpRoutes(deps)]) app.use(router.routes());
   // Retired /api/execute answers 410 whatever the body or its content type.
