@@ -8,13 +8,16 @@ import { renderTemplate } from '../domain/template';
 import type { StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
 import type { MediaJobState, ProviderRegistry } from '../providers/types';
-import type { ProviderStepInput } from './contracts';
+import type { ProgressEntry, ProviderStepInput } from './contracts';
+import { carriedProgress, withProgress, type ProgressHeartbeat, type ProgressOutbox } from './progressOutbox';
 import { TokenBuffer, type StepProgress } from './stepProgress';
 
 /** What a provider step returns to the workflow. */
 export interface StepResult {
   output: StepOutput;
   attempt: number;
+  /** Progress the attempt could not write (a database outage): the workflow writes it through its mirror. */
+  progress: ProgressEntry[];
 }
 
 /** Dependencies of the step activities. */
@@ -37,17 +40,26 @@ const HEARTBEAT_EVERY_MS = 1_000;
 /** Builds the provider step activities. */
 export function createStepActivities({ providers, progress, callbackBaseUrl }: StepActivityDeps) {
   /** Wraps one attempt: progress, heartbeats, abort signal and error classification. */
-  async function attempt(input: ProviderStepInput, work: (signal: AbortSignal, attempt: number) => Promise<StepOutput>): Promise<StepResult> {
+  async function attempt(
+    input: ProviderStepInput,
+    work: (signal: AbortSignal, attempt: number, progress: ProgressOutbox) => Promise<StepOutput>,
+  ): Promise<StepResult> {
     const context = Context.current();
     const { attempt: number } = context.info;
-    await progress.attemptStarted(input.executionId, input.stepId, number);
-    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+    // The heartbeat details carry unwritten progress to the next attempt if this one dies.
+    const beat = (unwritten: ProgressEntry[]) => context.heartbeat({ progress: unwritten } satisfies ProgressHeartbeat);
+    const outbox = progress.open(input.executionId, input.stepId, number, carriedProgress(context.info.heartbeatDetails), beat);
+    outbox.attemptStarted();
+    const heartbeat = setInterval(() => beat(outbox.unwritten()), HEARTBEAT_EVERY_MS);
     try {
-      return { output: await work(context.cancellationSignal, number), attempt: number };
+      const output = await work(context.cancellationSignal, number, outbox);
+      return { output, attempt: number, progress: await outbox.handover() };
     } catch (err) {
       const failure = toFailure(err, number);
-      await progress.attemptFailed(input.executionId, input.stepId, number, { type: failure.type ?? 'Error', message: failure.message });
-      throw failure;
+      outbox.attemptFailed({ type: failure.type ?? 'Error', message: failure.message });
+      const unwritten = await outbox.handover();
+      beat(unwritten);
+      throw withProgress(failure, unwritten);
     } finally {
       clearInterval(heartbeat);
     }
@@ -56,25 +68,23 @@ export function createStepActivities({ providers, progress, callbackBaseUrl }: S
   return {
     /** Text Generation: streams tokens to live watchers while the step is `streaming`. */
     async generateText(input: ProviderStepInput): Promise<StepResult> {
-      return attempt(input, async (signal, number) => {
+      return attempt(input, async (signal, number, outbox) => {
         const model = requireModel(input);
-        let streaming: Promise<void> | undefined;
-        // Tokens are announced only after the step is announced as streaming.
-        const tokens = new TokenBuffer(async (text) => {
-          await streaming;
-          await progress.tokens(input.executionId, input.stepId, text);
-        });
+        let streaming = false;
+        // The outbox keeps order: tokens are announced after the step is announced as streaming.
+        const tokens = new TokenBuffer(async (text) => outbox.tokens(text));
         const result = await providers.text(model.provider).generateText({
           ...baseCall(input, model.id, number, signal),
           ...(typeof input.inputs.system === 'string' ? { system: input.inputs.system } : typeof input.config.system === 'string' ? { system: input.config.system } : {}),
           ...(typeof input.config.maxTokens === 'number' ? { maxTokens: input.config.maxTokens } : {}),
           ...(typeof input.config.temperature === 'number' ? { temperature: input.config.temperature } : {}),
           onToken: (token) => {
-            streaming ??= progress.streaming(input.executionId, input.stepId);
+            if (!streaming) outbox.streaming();
+            streaming = true;
             tokens.push(token);
           },
         });
-        // Every token event is written before the step can be reported completed.
+        // Every token is queued before the attempt's progress is handed over.
         await tokens.flush();
         return { text: result.text };
       });

@@ -13,12 +13,14 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult } from '../activities/contracts';
+import { runOutputOf } from '../domain/runOutput';
 import { resolveStepInputs, runInlineStep } from '../domain/stepInputs';
 import type { ExecutionStatus } from '../domain/statuses';
 import type { PlanStep, StepOutput } from '../domain/types';
 import { describeFailure, StepFailed } from './failures';
 import { mediaResultSignal } from './messages';
 import { MirrorPump } from './mirrorPump';
+import { handedOverProgress } from './progressHandover';
 import { RUN_STATUS } from './searchAttributes';
 import { Waitpoints } from './waitpoints';
 
@@ -112,7 +114,7 @@ class Execution {
       }
     }
 
-    const output = status === 'completed' ? this.outputs.get(input.plan.targetNodeId)?.value : null;
+    const output = status === 'completed' ? runOutputOf(input.plan, this.outputs) : null;
     const durationMs = Math.max(0, Date.now() - input.receivedAtMs);
     this.setStatus(status, {
       finishedAtMs: Date.now(),
@@ -164,6 +166,7 @@ class Execution {
               const output = await this.runStep(step);
               this.outputs.set(stepId, output);
             } catch (err) {
+              this.mirror.progress(handedOverProgress(err));
               if (!failure && !isCancellation(err)) {
                 failure = new StepFailed(describeFailure(step, err));
                 this.settle(step, 'error', { error: failure.info, ...(failure.info.attempt ? { attempts: failure.info.attempt } : {}) });
@@ -227,6 +230,7 @@ class Execution {
             ? await acts.httpRequest.executeWithOptions(options, [request])
             : unsupported(step);
     this.running.delete(step.id);
+    this.mirror.progress(result.progress);
     this.settle(step, 'completed', { output: result.output, attempts: result.attempt });
     return result.output;
   }
