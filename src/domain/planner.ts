@@ -2,8 +2,9 @@
 // Refuses, before anything runs, graphs with dangling edges, unknown ports, cycles or missing inputs.
 import { inputFieldsOf } from './canvas';
 import { PlanError } from './errors';
+import { retryPolicyOf } from './retryPolicy';
 import { findNodeType, modelFits, modelOf, outputPortsOf, type NodeTypeSpec } from './nodeTypes';
-import type { CanvasGraph, CanvasNode, Plan, PlanStep, RetryPolicySpec } from './types';
+import type { CanvasGraph, CanvasNode, Plan, PlanStep } from './types';
 
 /** Plans the run of `targetNodeId` (default: every Response Output node of the graph). */
 export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
@@ -58,7 +59,7 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
       inputs: edges.map((edge) => ({ port: edge.targetPort, sourceNodeId: edge.source, sourcePort: edge.sourcePort })),
       config: node.config,
       ...(model !== undefined ? { model } : {}),
-      retry: retryPolicyOf(node, spec),
+      retry: retryPolicyOf(node, spec.retry),
       timeoutMs: positiveNumber(node.config.timeoutMs) ?? spec.timeoutMs,
     });
   }
@@ -212,17 +213,6 @@ function checkRequiredInputs(node: CanvasNode, spec: NodeTypeSpec, fedPorts: str
   if (node.type === 'response-output' && fedPorts.length === 0) {
     throw new PlanError('MISSING_REQUIRED_INPUT', `Response Output node "${node.id}" has no inputs connected.`, { nodeId: node.id, port: '*' });
   }
-}
-
-function retryPolicyOf(node: CanvasNode, spec: NodeTypeSpec): RetryPolicySpec {
-  const override = node.config.retry && typeof node.config.retry === 'object' ? (node.config.retry as Record<string, unknown>) : {};
-  return {
-    initialIntervalMs: positiveNumber(override.initialIntervalMs) ?? spec.retry.initialIntervalMs,
-    backoffCoefficient: positiveNumber(override.backoffCoefficient) ?? spec.retry.backoffCoefficient,
-    maximumIntervalMs: positiveNumber(override.maximumIntervalMs) ?? spec.retry.maximumIntervalMs,
-    maximumAttempts: positiveNumber(override.maximumAttempts) ?? spec.retry.maximumAttempts,
-    nonRetryableErrorTypes: spec.retry.nonRetryableErrorTypes,
-  };
 }
 
 function positiveNumber(value: unknown): number | undefined {

@@ -41,7 +41,7 @@ describe('live events during a database outage', function () {
           {
             id: 'flaky',
             type: 'text-generation',
-            config: { prompt: 'Another answer about {{topic}}', sandbox: { ...stream, failFirstAttempts: 1 }, retry: { initialIntervalMs: 200, maximumAttempts: 3 } },
+            config: { prompt: 'Another answer about {{topic}}', sandbox: { ...stream, failFirstAttempts: 1 }, retry: { initialIntervalMs: 1_000, maximumAttempts: 3 } },
           },
           { id: 'after', type: 'text-generation', config: { prompt: 'Sum up {{plain}} and {{flaky}}', sandbox: stream }, from: ['plain', 'flaky'] },
         ],

@@ -467,18 +467,38 @@ describe('planner: what a run executes', () => {
     it('takes config.retry and config.timeoutMs as overrides', () => {
       const canvas = linearGraph();
       canvas.nodes[1] = node('writer', 'text-generation', {
-        retry: { initialIntervalMs: 250, backoffCoefficient: 3, maximumIntervalMs: 5_000, maximumAttempts: 7 },
+        retry: { initialIntervalMs: 1_500, backoffCoefficient: 3, maximumIntervalMs: 5_000, maximumAttempts: 7 },
         timeoutMs: 45_000,
       });
       const writer = stepOf(planRun(canvas), 'writer');
       assert.deepEqual(writer.retry, {
-        initialIntervalMs: 250,
+        initialIntervalMs: 1_500,
         backoffCoefficient: 3,
         maximumIntervalMs: 5_000,
         maximumAttempts: 7,
         nonRetryableErrorTypes: ['ProviderRejected', 'InvalidConfig'],
       });
       assert.equal(writer.timeoutMs, 45_000);
+    });
+
+    it('refuses retry intervals under the 1,000 ms Temporal honours, naming the node and the field', () => {
+      for (const [retry, field] of [
+        [{ initialIntervalMs: 200 }, 'config.retry.initialIntervalMs'],
+        [{ initialIntervalMs: 999.5 }, 'config.retry.initialIntervalMs'],
+        [{ maximumIntervalMs: 500 }, 'config.retry.maximumIntervalMs'],
+      ] as const) {
+        const canvas = linearGraph();
+        canvas.nodes[1] = node('writer', 'text-generation', { retry });
+        const error = expectPlanError(() => planRun(canvas), 'INVALID_RETRY_POLICY', { nodeId: 'writer', field, minimumMs: 1_000 });
+        assert.match(error.message, /writer/);
+        assert.match(error.message, /1,000 ms/);
+      }
+    });
+
+    it('refuses a retry maximum interval shorter than its initial interval', () => {
+      const canvas = linearGraph();
+      canvas.nodes[1] = node('writer', 'text-generation', { retry: { initialIntervalMs: 5_000, maximumIntervalMs: 2_000 } });
+      expectPlanError(() => planRun(canvas), 'INVALID_RETRY_POLICY', { nodeId: 'writer', field: 'config.retry.maximumIntervalMs', minimumMs: 5_000 });
     });
 
     it('keeps the defaults for overrides that are partial, zero, negative or not numbers', () => {
