@@ -28,7 +28,7 @@ describe('live events during a database outage', function () {
       namespace: 'default',
       taskQueue: engine.taskQueue,
       bundle: await sharedBundle(),
-      deps: { db: workerDb, providers: createProviderRegistry({ sandbox: new SandboxProvider() }), warn: () => undefined },
+      deps: { db: workerDb, providers: createProviderRegistry({ sandbox: new SandboxProvider() }), media: engine.media, warn: () => undefined },
     });
     const account = await buildAccount(engine.db);
     const stream = { delayMs: 100, tokenDelayMs: 25 };
