@@ -7,6 +7,7 @@ import { SandboxProvider } from '../../src/providers/sandbox';
 import { createRunWorker } from '../../src/runtime/worker';
 import { CuttableProxy } from '../support/cuttableProxy';
 import { sharedBundle, startTestEngine, type TestEngine } from '../support/engine';
+import { proxyDatabase } from '../support/cuttableProxy';
 import { buildAccount, buildWorkflow, chain } from '../support/fixtures';
 
 describe('status mirror during a database outage', function () {
@@ -17,13 +18,8 @@ describe('status mirror during a database outage', function () {
   after(async () => engine?.close());
 
   it('keeps running while Postgres is unreachable and writes every status once it is back', async () => {
-    const url = new URL(engine.databaseUrl);
-    const proxy = new CuttableProxy({ host: url.hostname, port: Number(url.port || 5432) });
-    const port = await proxy.start();
-    const proxied = new URL(engine.databaseUrl);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(port);
-    const workerDb = createPrisma(proxied.toString());
+    const { proxy, url } = await proxyDatabase(engine.databaseUrl);
+    const workerDb = createPrisma(url);
     const sandbox = new SandboxProvider();
     const worker = await createRunWorker({
       connection: engine.env.nativeConnection,
