@@ -74,7 +74,7 @@ describe('run workflow', function () {
     const { execution, steps } = await run(graph);
     assert.equal(execution.status, 'completed');
     assert.equal(steps.a!.groupIndex, steps.pic!.groupIndex, 'a and pic run in the same parallel group');
-    const image = (steps.pic!.output as { image: StoredMediaRef }).image;
+    const image = (steps.pic!.output as unknown as { image: StoredMediaRef }).image;
     assert.deepEqual(Object.keys(image).sort(), ['height', 'mediaId', 'mimeType', 'sha256', 'sizeBytes', 'width']);
     assert.equal(image.width, 32);
     const png = Buffer.concat(await (await engine.mediaStore.get(image.sha256)).toArray());
