@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { CLAIM_CHECK_ENCODING, createClaimCheckCodec } from '../../src/media/payloadCodec';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import type { CanvasGraph } from '../../src/domain/types';
@@ -58,7 +58,7 @@ describe('claim-check payload codec', function () {
     assert.equal(execution.output, topic);
 
     const history = await engine.client.workflow.getHandle(executionId).fetchHistory();
-    const historyBytes = temporal.api.history.v1.History.encode(history).finish().byteLength;
+    const historyBytes = proto.temporal.api.history.v1.History.encode(history).finish().byteLength;
     let references = 0;
     let largest = 0;
     const visit = (value: unknown): void => {
