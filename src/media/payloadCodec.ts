@@ -4,7 +4,8 @@
 // history stays small. Decoding fetches the bytes back. Media travels by explicit reference
 // (MediaLibrary); this is the safety net for everything else.
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// Default import: the package is CommonJS, whose named exports Node's ESM loader cannot see.
+import proto from '@temporalio/proto';
 import { MediaNotFound } from './errors';
 import type { BlobStore } from './types';
 
@@ -14,7 +15,7 @@ export const DEFAULT_OFFLOAD_THRESHOLD_BYTES = 256 * 1024;
 /** `encoding` metadata of a reference payload. */
 export const CLAIM_CHECK_ENCODING = 'builder/claim-check';
 
-const ProtoPayload = temporal.api.common.v1.Payload;
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
