@@ -50,6 +50,10 @@ const schema = z.object({
   STUDIO_AGENT_TOKEN: z.string().min(16).optional(),
   /** Where `npm start` keeps embedded Postgres and Temporal data. */
   DATA_DIR: z.string().default('.data'),
+  /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318) that receives one trace per run; unset: tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** `service.name` of this process's spans (default: builder-api, builder-worker or builder). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /** Concurrency of a worker process. */
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),

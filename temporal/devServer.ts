@@ -23,6 +23,8 @@ export interface DevServerOptions {
   log?: (m: string) => void;
   /** How long to wait for the frontend to answer (default 60 s). */
   readyTimeoutMs?: number;
+  /** Extra server flags replacing {@link DEV_SERVER_TUNING} (the hop probe compares settings). */
+  tuning?: readonly string[];
 }
 
 /** A running dev server. */
@@ -46,6 +48,15 @@ export class SearchAttributeRegistrationError extends Error {
 }
 
 const HOST = '127.0.0.1';
+
+/** Dynamic config of the dev server (see {@link DEV_SERVER_TUNING}). */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {};
+
+/** Flags that take the per-task delays out of the dev server; measured by `npm run bench -- hop`. */
+export const DEV_SERVER_TUNING: readonly string[] = Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => [
+  '--dynamic-config-value',
+  `${key}=${JSON.stringify(value)}`,
+]);
 /** `temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD` (stable wire value). */
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
@@ -66,6 +77,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   // "default" always exists; naming it again is harmless but noisy.
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const { name, type } of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
+  args.push(...(opts.tuning ?? DEV_SERVER_TUNING));
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
 

@@ -18,6 +18,7 @@ import { mcpRoutes } from '../mcp/http';
 import { instrumentAdmissions } from '../observability/admissions';
 import { metricsEndpoint, requestObservability } from '../observability/http';
 import { silentLogger, type Logger } from '../observability/logger';
+import { requestTracing } from '../observability/tracing';
 
 /** The API's dependencies plus the optional operator surfaces (logs, metrics, MCP). */
 export interface AppDeps extends ApiDeps {
@@ -47,6 +48,7 @@ export function createApp(appDeps: AppDeps): Koa {
     ctx.set('x-request-id', ctx.state.requestId);
     await next();
   });
+  app.use(requestTracing());
   app.use(requestObservability(deps.logger ?? silentLogger));
   app.use(metricsEndpoint(deps.temporalMetricsUrl));
   app.use(errorHandler((err, context) => deps.log.error({ err, ...context }, 'unhandled error')));

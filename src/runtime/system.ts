@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { EventHub } from '../events/hub';
 import { createLogger } from '../observability/logger';
+import { startTracing } from '../observability/tracing';
 import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
 import { locateTemporalCli } from '../../temporal/cli';
@@ -44,8 +45,14 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
   // The SDK's worker metrics need the runtime's Prometheus exporter, which is fixed at install time.
   const temporalMetricsAddress = options.worker ? (config.TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freeLoopbackPort()}`) : undefined;
   installTemporalRuntime('WARN', temporalMetricsAddress);
-  const logger = createLogger({ level: config.LOG_LEVEL, service: options.api && options.worker ? 'builder' : options.api ? 'api' : 'worker' });
+  const service = options.api && options.worker ? 'builder' : options.api ? 'api' : 'worker';
+  const logger = createLogger({ level: config.LOG_LEVEL, service });
   const stops: Array<() => Promise<void>> = [];
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? (service === 'builder' ? 'builder' : `builder-${service}`), ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
+  if (tracing) {
+    stops.push(() => tracing.shutdown());
+    options.log(`Tracing: spans go to ${config.OTEL_EXPORTER_OTLP_ENDPOINT} over OTLP/HTTP.`);
+  }
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -82,7 +89,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
 
     const db = createPrisma(databaseUrl);
     stops.push(() => db.$disconnect());
-    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config);
+    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, tracing);
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
       // A cluster we did not start may lack our search attributes; runs set them, so add them first.
@@ -100,7 +107,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        bundle: await bundleWorkflows(),
+        bundle: await bundleWorkflows({ tracing: tracing !== undefined }),
         deps: {
           db,
           providers: registry,
@@ -110,6 +117,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
         logger,
+        ...(tracing ? { tracing } : {}),
       });
       if (temporalMetricsAddress) options.log(`Temporal SDK worker metrics at http://${temporalMetricsAddress}/metrics`);
       const running = worker.run();

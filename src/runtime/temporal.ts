@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
+import type { Tracing } from '../observability/tracing';
 
 type TemporalConfig = Pick<Config, 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH' | 'TEMPORAL_API_KEY'>;
 
@@ -17,10 +18,10 @@ async function connectionOptions(address: string, config: TemporalConfig) {
   return { address, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) };
 }
 
-/** A Temporal client for starting and reading runs. */
-export async function connectClient(address: string, namespace: string, config: TemporalConfig): Promise<Client> {
+/** A Temporal client for starting and reading runs (with tracing, workflow starts carry the trace). */
+export async function connectClient(address: string, namespace: string, config: TemporalConfig, tracing?: Tracing): Promise<Client> {
   const connection = await Connection.connect(await connectionOptions(address, config));
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...(tracing ? { interceptors: tracing.clientInterceptors } : {}) });
 }
 
 /** A native connection for workers. */

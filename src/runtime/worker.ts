@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { silentLogger, type Logger } from '../observability/logger';
+import { traceProviders, WORKFLOW_TRACING_MODULE, type Tracing } from '../observability/tracing';
 import { stepObservability } from '../observability/worker';
 
 /** Path of the workflow bundle's entry point. */
@@ -27,9 +28,16 @@ export function installTemporalRuntime(level: LogLevel = 'WARN', metricsBindAddr
   }
 }
 
-/** Bundles the workflow code; do it once per process and reuse the bundle for every worker. */
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+/**
+ * Bundles the workflow code; do it once per process and reuse the bundle for every worker. With
+ * `tracing`, the bundle includes the OpenTelemetry workflow interceptors (a worker with tracing needs it).
+ */
+export async function bundleWorkflows(options: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietBundlerLogger,
+    ...(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {}),
+  });
 }
 
 /** Options of a run worker. */
@@ -43,6 +51,8 @@ export interface RunWorkerOptions {
   maxConcurrentWorkflowTasks?: number;
   /** Step attempt logs (with execution and step ids); silent when unset. Step metrics are always recorded. */
   logger?: Logger;
+  /** Spans for activities and provider calls; the bundle must be built with `tracing: true`. */
+  tracing?: Tracing;
 }
 
 /** Creates a worker that executes runs. */
@@ -52,12 +62,16 @@ export async function createRunWorker(options: RunWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.bundle,
-    activities: createActivities(options.deps),
+    activities: createActivities(options.tracing ? { ...options.deps, providers: traceProviders(options.deps.providers) } : options.deps),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,
     maxConcurrentLocalActivityExecutions: options.maxConcurrentActivities ?? 200,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,
     maxCachedWorkflows: 1000,
-    interceptors: { activity: [stepObservability(options.logger ?? silentLogger)] },
+    interceptors: {
+      // The tracing interceptor first, so the step logs and metrics run inside the activity's span.
+      activity: [...(options.tracing ? [options.tracing.activityInterceptor] : []), stepObservability(options.logger ?? silentLogger)],
+    },
+    ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
   });
 }
 
