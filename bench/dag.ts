@@ -17,6 +17,8 @@ export interface DagFigures {
   p50: number;
   p99: number;
   soloP50: number;
+  /** Runs that failed under load (left out of the latencies). */
+  errors: number;
 }
 
 /** The DAG as a canvas: `type` and `config(step, prompt)` make each of a, b, c, d. */
@@ -115,13 +117,16 @@ export async function dagBench(): Promise<DagFigures[]> {
         await loaded(Math.min(runs, 2 * concurrency), concurrency, system.run);
         const soloTimes = await solo(soloRuns, system.run);
         const load = await loaded(runs, concurrency, system.run);
-        figures.push({
+        const row: DagFigures = {
           name: system.name,
-          runsPerSecond: runs / (load.elapsedMs / 1000),
+          runsPerSecond: load.times.length / (load.elapsedMs / 1000),
           p50: percentile(load.times, 50),
           p99: percentile(load.times, 99),
           soloP50: percentile(soloTimes, 50),
-        });
+          errors: load.errors,
+        };
+        figures.push(row);
+        log(`  ${row.runsPerSecond.toFixed(1)} runs/s, p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, solo p50 ${ms(row.soloP50)}, ${row.errors} failed${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
       }
     });
   } finally {
@@ -141,14 +146,14 @@ export function printDagTable(figures: DagFigures[], info: { runs: number; concu
 DAG benchmark: a; then b and c in parallel; then d. ${info.runs} runs at ${info.concurrency} concurrent, solo p50 of ${info.soloRuns}.
 Server: ${info.server}.
 
-| system | runs/s | p50 / p99 at ${info.concurrency} | solo p50 | vs bare (runs/s, p50, solo) |
-|---|---:|---:|---:|---|`);
+| system | runs/s | p50 / p99 at ${info.concurrency} | solo p50 | failed | vs bare (runs/s, p50, solo) |
+|---|---:|---:|---:|---:|---|`);
   for (const f of figures) {
     const base = baseline(f);
     const ratio = base
       ? `${(f.runsPerSecond / base.runsPerSecond).toFixed(2)}× · ${(f.p50 / base.p50).toFixed(2)}× · ${(f.soloP50 / base.soloP50).toFixed(2)}× of "${base.name}"`
       : '—';
-    console.log(`| ${f.name} | ${f.runsPerSecond.toFixed(1)} | ${ms(f.p50)} / ${ms(f.p99)} | ${ms(f.soloP50)} | ${ratio} |`);
+    console.log(`| ${f.name} | ${f.runsPerSecond.toFixed(1)} | ${ms(f.p50)} / ${ms(f.p99)} | ${ms(f.soloP50)} | ${f.errors} | ${ratio} |`);
   }
   console.log('');
 }

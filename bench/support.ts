@@ -41,11 +41,13 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
   if (!address) {
     const executable = await locateTemporalCli(log);
     if (!executable) throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH or install Go.');
+    // BENCH_DEV_SERVER_TUNING=off measures the dev server as the CLI starts it (the "before").
+    const tuning = options.extraArgs ?? (process.env.BENCH_DEV_SERVER_TUNING === 'off' ? [] : undefined);
     server = await startDevServer({
       executable,
       headless: true,
       ...(options.dbFile ? { dbFile: options.dbFile } : {}),
-      ...(options.extraArgs ? { tuning: options.extraArgs } : {}),
+      ...(tuning ? { tuning } : {}),
       log: () => undefined,
     });
     address = server.address;
@@ -57,7 +59,9 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
   return {
     address,
     namespace,
-    label: options.label ?? (server ? 'dev server (temporal server start-dev)' : `Temporal at ${address}`),
+    label:
+      options.label ??
+      (server ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'})` : `Temporal at ${address}`),
     client,
     native,
     async close() {
@@ -154,21 +158,32 @@ export async function solo(count: number, fn: (i: number) => Promise<unknown>): 
   return times;
 }
 
-/** `count` calls, `concurrency` at a time: every call's latency and the elapsed time. */
-export async function loaded(count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<{ times: number[]; elapsedMs: number }> {
+/** `count` calls, `concurrency` at a time: the latency of each call that succeeded, the failures and the elapsed time. */
+export async function loaded(
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ times: number[]; errors: number; firstError?: string; elapsedMs: number }> {
   const times: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
   let next = 0;
   const [elapsedMs] = await timed(() =>
     Promise.all(
       Array.from({ length: Math.min(concurrency, count) }, async () => {
         while (next < count) {
           const i = next++;
-          times.push((await timed(() => fn(i)))[0]);
+          try {
+            times.push((await timed(() => fn(i)))[0]);
+          } catch (err) {
+            errors += 1;
+            firstError ??= err instanceof Error ? err.message : String(err);
+          }
         }
       }),
     ),
   );
-  return { times, elapsedMs };
+  return { times, errors, ...(firstError ? { firstError } : {}), elapsedMs };
 }
 
 /** A number of milliseconds as the table prints it. */

@@ -49,8 +49,23 @@ export class SearchAttributeRegistrationError extends Error {
 
 const HOST = '127.0.0.1';
 
-/** Dynamic config of the dev server (see {@link DEV_SERVER_TUNING}). */
-export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {};
+/**
+ * Dynamic config of the dev server (see {@link DEV_SERVER_TUNING}; figures in the README's
+ * "Performance" section, from `npm run bench -- hop`).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
+  // The worker that schedules an activity takes it in its workflow task completion: no trip
+  // through matching and no activity poll for the common case (one queue, one worker kind).
+  'system.enableActivityEagerExecution': true,
+  // One queue partition: a local server has a handful of pollers, and with four partitions a task
+  // can land on a partition nobody is polling and wait to be forwarded.
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+  // The dev server has one history shard, whose transfer queue (which hands new workflow and
+  // activity tasks to matching) reads at most 20 times a second by default: under load every
+  // dispatch waits for the next read.
+  'history.transferProcessorMaxPollRPS': 200,
+};
 
 /** Flags that take the per-task delays out of the dev server; measured by `npm run bench -- hop`. */
 export const DEV_SERVER_TUNING: readonly string[] = Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => [
