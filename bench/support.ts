@@ -82,7 +82,7 @@ export async function benchDatabase(): Promise<{ db: Db; url: string; drop(): Pr
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   await applyMigrations(url.toString());
-  const db = createPrisma(url.toString());
+  const db = createPrisma(url.toString(), { poolMax: loadConfig().DATABASE_POOL_MAX });
   return {
     db,
     url: url.toString(),

@@ -9,6 +9,8 @@ const int = (fallback: number) => z.coerce.number().int().nonnegative().default(
 const schema = z.object({
   /** Postgres URL. Unset: `npm start` runs an embedded Postgres with its data under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /** Connections of this process's Postgres pool (API and worker share it under `npm start`). */
+  DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
   /** Temporal frontend `host:port`. Unset: `npm start` runs `temporal server start-dev`. */
   TEMPORAL_ADDRESS: z.string().min(3).optional(),
   /** Temporal namespace. */

@@ -87,7 +87,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       temporalUiUrl = server.uiUrl;
     }
 
-    const db = createPrisma(databaseUrl);
+    const db = createPrisma(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
     stops.push(() => db.$disconnect());
     const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, tracing);
     stops.push(() => temporal.connection.close());
