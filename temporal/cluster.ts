@@ -23,7 +23,7 @@ export interface ClusterOptions {
   database?: string;
   /** Visibility database (default `temporal_visibility`). */
   visibilityDatabase?: string;
-  /** Frontend gRPC port; the other services listen on the next nine (default 7633). */
+  /** Frontend gRPC port; the other services listen on the next nine (default 7633). Below 32758: the SQL schema stores membership ports as smallint. */
   port?: number;
   namespace?: string;
   /** History shards, fixed when the databases are first set up (default 4). */
@@ -97,6 +97,7 @@ export async function startTemporalCluster(options: ClusterOptions = {}): Promis
   await setupClusterSchema(build, options);
   const url = new URL(options.postgresUrl ?? DEFAULT_POSTGRES);
   const port = options.port ?? DEFAULT_PORT;
+  if (port + 9 > 32_767) throw new TemporalClusterError(`Port ${port} is too high: the cluster's services use ports up to ${port + 9}, and its SQL schema stores membership ports as smallint (≤ 32767).`);
   const namespace = options.namespace ?? 'default';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
