@@ -11,7 +11,7 @@ import { PARALLEL_MEDIA } from '../src/demo/workflows';
 import { planRun } from '../src/domain/planner';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
-import { benchDatabase, benchEngine, benchTemporal, envInt, loaded, log, percentile, solo, timed } from './support';
+import { benchDatabase, benchEngine, benchMedia, benchTemporal, envInt, loaded, log, percentile, solo, timed } from './support';
 
 const fixed = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -43,7 +43,7 @@ export async function classicBench(): Promise<void> {
       workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
     }),
-    activities: createStepActivities({ providers, progress: noProgress }),
+    activities: createStepActivities({ providers, progress: noProgress, media: benchMedia(database.db) }),
   });
 
   const post = (query = '') =>

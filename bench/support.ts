@@ -10,6 +10,9 @@ import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { createPrisma, type Db } from '../src/db/client';
 import { applyMigrations } from '../src/db/migrate';
+import { createFsBlobStore } from '../src/media/fsStore';
+import { createMediaLibrary } from '../src/media/library';
+import type { MediaLibrary } from '../src/media/types';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
@@ -102,6 +105,11 @@ export interface BenchEngine {
   close(): Promise<void>;
 }
 
+/** A media library on files in a temporary folder, for workers of a benchmark. */
+export function benchMedia(db: Db): MediaLibrary {
+  return createMediaLibrary({ db, store: createFsBlobStore(`/tmp/bench-media-${randomUUID()}`), maxBytes: 500 * 1024 * 1024 });
+}
+
 /** Starts our API (HTTP on loopback) and a run worker with the sandbox provider (no delays). */
 export async function benchEngine(temporal: BenchTemporal, db: Db): Promise<BenchEngine> {
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
@@ -112,7 +120,7 @@ export async function benchEngine(temporal: BenchTemporal, db: Db): Promise<Benc
     namespace: temporal.namespace,
     taskQueue,
     bundle: await bundleWorkflows(),
-    deps: { db, providers, warn: () => undefined },
+    deps: { db, providers, media: benchMedia(db), warn: () => undefined },
   });
   const admissions = new Admissions({ db, temporal: temporal.client, taskQueue, markup: 1, runTimeoutMs: 120_000 });
   const app = createApp({

@@ -14,7 +14,7 @@ import { bundleWorkflows, createRunWorker } from '../src/runtime/worker';
 import { Admissions } from '../src/services/admission';
 import { generateApiKey } from '../src/services/apiKeys';
 import { DAG_TEXT } from './dag';
-import { benchDatabase, benchTemporal, envInt, log, solo } from './support';
+import { benchDatabase, benchMedia, benchTemporal, envInt, log, solo } from './support';
 
 const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
 
@@ -33,7 +33,7 @@ export async function traceBench(): Promise<void> {
     namespace: temporal.namespace,
     taskQueue,
     bundle: await bundleWorkflows({ tracing: true }),
-    deps: { db, providers: createProviderRegistry({ sandbox: new SandboxProvider({ tokenDelayMs: 0 }) }), warn: () => undefined },
+    deps: { db, providers: createProviderRegistry({ sandbox: new SandboxProvider({ tokenDelayMs: 0 }) }), media: benchMedia(db), warn: () => undefined },
     tracing,
   });
   const admissions = new Admissions({ db, temporal: client, taskQueue, markup: 1, runTimeoutMs: 60_000 });

@@ -34,7 +34,7 @@ describe('tracing', function () {
       namespace: engine.env.namespace ?? 'default',
       taskQueue: engine.taskQueue,
       bundle: await bundleWorkflows({ tracing: true }),
-      deps: { db: engine.db, providers, warn: () => undefined },
+      deps: { db: engine.db, providers, media: engine.media, warn: () => undefined },
       tracing,
     });
     running = worker.run();
