@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createStepActivities } from '../src/activities/steps';
+import { ProgressOutbox } from '../src/activities/progressOutbox';
 import type { StepProgress } from '../src/activities/stepProgress';
 import { seedDemo } from '../src/demo/seed';
 import { PARALLEL_MEDIA } from '../src/demo/workflows';
@@ -32,7 +33,10 @@ export async function classicBench(): Promise<void> {
   await database.db.account.update({ where: { id: demo.accountId }, data: { tier: 'enterprise', creditBalance: 1_000_000_000 } });
 
   // Baseline: same activities, no progress writes, no mirror, no API.
-  const noProgress = { attemptStarted: async () => undefined, streaming: async () => undefined, tokens: async () => undefined, attemptFailed: async () => undefined } as unknown as StepProgress;
+  const noProgress = {
+    open: (_executionId: string, stepId: string, attempt: number) => new ProgressOutbox(stepId, attempt, async () => undefined, () => undefined, () => undefined),
+    attemptStarted: async () => undefined,
+  } as unknown as StepProgress;
   const providers = createProviderRegistry({ sandbox: new SandboxProvider({ tokenDelayMs: 0 }), http: { allowPrivateNetworks: true } });
   const bareQueue = `${engine.taskQueue}-bare`;
   const bareWorker = await Worker.create({

@@ -9,8 +9,8 @@ const int = (fallback: number) => z.coerce.number().int().nonnegative().default(
 const schema = z.object({
   /** Postgres URL. Unset: `npm start` runs an embedded Postgres with its data under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
-  /** Connections of this process's Postgres pool (API and worker share it under `npm start`). */
-  DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** Postgres connections per process (each API and worker process has its own pool). Keep the sum under Postgres's max_connections. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(25),
   /** Temporal frontend `host:port`. Unset: `npm start` runs `temporal server start-dev`. */
   TEMPORAL_ADDRESS: z.string().min(3).optional(),
   /** Temporal namespace. */
@@ -46,16 +46,18 @@ const schema = z.object({
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
   /** Level of the JSON logs (pino): fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** `host:port` where a worker serves the Temporal SDK's own Prometheus metrics. Unset: a free loopback port (merged into the API's /metrics under `npm start`). */
+  /**
+   * `host:port` where this process serves `GET /metrics` (Prometheus): its own metrics (API and/or
+   * worker) plus, with a worker, the Temporal SDK's. Never on the public API port. Unset: a free
+   * loopback port, printed at start. Set it (e.g. `0.0.0.0:9464`) where a scraper must reach it.
+   */
+  METRICS_ADDRESS: z.string().regex(/^.+:\d+$/, 'host:port').optional(),
+  /** `host:port` where a worker serves the Temporal SDK's own Prometheus metrics. Unset: a free loopback port (merged into METRICS_ADDRESS's /metrics). */
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^:]+:\d+$/).optional(),
   /** Server-side token of the studio's own agent (header X-Builder-Agent-Token): its MCP runs are `mcp`, all others `user-mcp`. */
   STUDIO_AGENT_TOKEN: z.string().min(16).optional(),
   /** Where `npm start` keeps embedded Postgres and Temporal data. */
   DATA_DIR: z.string().default('.data'),
-  /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318) that receives one trace per run; unset: tracing is off. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
-  /** `service.name` of this process's spans (default: builder-api, builder-worker or builder). */
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /**
    * Where media blobs live. Unset: files under DATA_DIR/media. `s3://bucket/prefix`: any
    * S3-compatible bucket (credentials from the standard AWS variables: AWS_ACCESS_KEY_ID,
@@ -77,6 +79,17 @@ const schema = z.object({
   MEDIA_URL_SECRET: z.string().min(16).optional(),
   /** How long a signed media URL stays valid, in seconds. */
   MEDIA_URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** `npm run media:gc`: unreferenced media younger than this is kept (a save links its blob moments after writing it). */
+  MEDIA_GC_GRACE_MINUTES: z.coerce.number().int().positive().default(60),
+  /**
+   * `npm run media:gc`: offloaded Temporal payloads (the claim-check codec's blobs) older than this
+   * are removed. Keep it above the namespace's history retention plus the longest run.
+   */
+  PAYLOAD_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318) that receives one trace per run; unset: tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** `service.name` of this process's spans (default: builder-api, builder-worker or builder). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /** Concurrency of a worker process. */
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),

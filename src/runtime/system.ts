@@ -12,10 +12,12 @@ import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { EventHub } from '../events/hub';
 import { createMediaLibrary } from '../media/library';
+import { createClaimCheckCodec } from '../media/payloadCodec';
 import { mediaUrlSecret } from '../media/secret';
 import { openMediaStores, type MediaStores } from '../media/stores';
 import { createMediaUrlSigner } from '../media/urls';
 import { createLogger } from '../observability/logger';
+import { startMetricsServer } from '../observability/metricsServer';
 import { startTracing } from '../observability/tracing';
 import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
@@ -38,6 +40,8 @@ export interface System {
   temporalAddress: string;
   temporalUiUrl?: string;
   apiUrl?: string;
+  /** Where this process serves GET /metrics (METRICS_ADDRESS), never the API port. */
+  metricsUrl: string;
   db: Db;
   temporal: Client;
   /** The media and payload blob stores. */
@@ -95,7 +99,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
 
     const db = createPrisma(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
     stops.push(() => db.$disconnect());
-    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, tracing);
+    const mediaStores = await openMediaStores(config);
+    // Client and worker share the codec: either side may write a payload the other reads.
+    const dataConverter = { payloadCodecs: [createClaimCheckCodec({ store: mediaStores.payloads })] };
+    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, dataConverter, tracing);
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
       // A cluster we did not start may lack our search attributes; runs set them, so add them first.
@@ -104,7 +111,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       );
     }
 
-    const mediaStores = await openMediaStores(config);
     const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
     const mediaUrls = createMediaUrlSigner({
       secret: await mediaUrlSecret(db, config.MEDIA_URL_SECRET),
@@ -122,6 +128,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         bundle: await bundleWorkflows({ tracing: tracing !== undefined }),
+        dataConverter,
         deps: {
           db,
           providers: registry,
@@ -135,7 +142,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         logger,
         ...(tracing ? { tracing } : {}),
       });
-      if (temporalMetricsAddress) options.log(`Temporal SDK worker metrics at http://${temporalMetricsAddress}/metrics`);
       const running = worker.run();
       const connection = workerConnection;
       stops.push(async () => {
@@ -144,6 +150,14 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         await connection.close();
       });
     }
+
+    // Every process serves its metrics on their own address; with a worker, the SDK's are merged in.
+    const metricsServer = await startMetricsServer({
+      address: config.METRICS_ADDRESS ?? '127.0.0.1:0',
+      ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
+    });
+    stops.push(() => metricsServer.close());
+    options.log(`Metrics at ${metricsServer.url}`);
 
     let apiUrl: string | undefined;
     if (options.api) {
@@ -168,8 +182,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
         media: { store: mediaStores.media, signer: mediaUrls },
-        // Single-process mode: the API's /metrics also carries the in-process worker's SDK metrics.
-        ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
       });
       const server: Server = createServer(app.callback());
@@ -187,6 +199,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       temporalAddress,
       ...(temporalUiUrl ? { temporalUiUrl } : {}),
       ...(apiUrl ? { apiUrl } : {}),
+      metricsUrl: metricsServer.url,
       db,
       temporal,
       mediaStores,
