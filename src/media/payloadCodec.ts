@@ -4,7 +4,9 @@
 // history stays small. Decoding fetches the bytes back. Media travels by explicit reference
 // (MediaLibrary); this is the safety net for everything else.
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A default import: the package is CommonJS (`module.exports = require('./root')`), so Node's ESM
+// loader (`tsx src/server.ts`) finds no named exports in it.
+import proto from '@temporalio/proto';
 import { MediaNotFound } from './errors';
 import type { BlobStore } from './types';
 
@@ -14,7 +16,7 @@ export const DEFAULT_OFFLOAD_THRESHOLD_BYTES = 256 * 1024;
 /** `encoding` metadata of a reference payload. */
 export const CLAIM_CHECK_ENCODING = 'builder/claim-check';
 
-const ProtoPayload = temporal.api.common.v1.Payload;
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
