@@ -23,6 +23,7 @@ import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
 import { locateTemporalCli } from '../../temporal/cli';
 import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
+import { jobProviderLookup } from '../providers/registry';
 import { providersFromConfig } from './providers';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
@@ -182,6 +183,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
         media: { store: mediaStores.media, signer: mediaUrls },
+        // Provider adapters parse and verify their own callbacks.
+        jobProviders: jobProviderLookup(providersFromConfig(config).registry),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
       });
       const server: Server = createServer(app.callback());
