@@ -1,6 +1,6 @@
 // The benchmark's baseline: the same plan walked by a bare workflow calling the same provider
 // activities, with no status mirror and no API in front.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createStepActivities } from '../src/activities/steps';
 import { resolveStepInputs, runInlineStep } from '../src/domain/stepInputs';
 import type { Plan, StepOutput } from '../src/domain/types';
@@ -29,4 +29,25 @@ export async function bareRun(executionId: string, plan: Plan, inputs: Record<st
     );
   }
   return outputs.get(plan.targetNodeId)?.value;
+}
+
+/** The bare side of the DAG benchmark and the hop probe: activities that do nothing. */
+export interface NoopActivities {
+  noop(step: string): Promise<string>;
+}
+const remote = proxyActivities<NoopActivities>({ startToCloseTimeout: '1 minute' });
+const local = proxyLocalActivities<NoopActivities>({ startToCloseTimeout: '1 minute' });
+
+/** The benchmark DAG with no-op steps: a; then b and c in parallel; then d. */
+export async function bareDag(useLocal: boolean): Promise<string> {
+  const acts = useLocal ? local : remote;
+  const a = await acts.noop('a');
+  const [b, c] = await Promise.all([acts.noop(`${a}b`), acts.noop(`${a}c`)]);
+  return acts.noop(`${b}${c}d`);
+}
+
+/** The hop probe: `count` no-op activities in sequence (none: the cost of a workflow alone). */
+export async function hopProbe(count: number, useLocal: boolean): Promise<void> {
+  const acts = useLocal ? local : remote;
+  for (let i = 0; i < count; i++) await acts.noop(String(i));
 }

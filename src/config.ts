@@ -88,6 +88,10 @@ const schema = z.object({
    * are removed. Keep it above the namespace's history retention plus the longest run.
    */
   PAYLOAD_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318) that receives one trace per run; unset: tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** `service.name` of this process's spans (default: builder-api, builder-worker or builder). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /** Concurrency of a worker process. */
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),

@@ -23,6 +23,8 @@ export interface DevServerOptions {
   log?: (m: string) => void;
   /** How long to wait for the frontend to answer (default 60 s). */
   readyTimeoutMs?: number;
+  /** Extra server flags replacing {@link DEV_SERVER_TUNING} (the hop probe compares settings). */
+  tuning?: readonly string[];
 }
 
 /** A running dev server. */
@@ -46,6 +48,30 @@ export class SearchAttributeRegistrationError extends Error {
 }
 
 const HOST = '127.0.0.1';
+
+/**
+ * Dynamic config of the dev server (see {@link DEV_SERVER_TUNING}; figures in the README's
+ * "Performance" section, from `npm run bench -- hop`).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
+  // The worker that schedules an activity takes it in its workflow task completion: no trip
+  // through matching and no activity poll for the common case (one queue, one worker kind).
+  'system.enableActivityEagerExecution': true,
+  // One queue partition: a local server has a handful of pollers, and with four partitions a task
+  // can land on a partition nobody is polling and wait to be forwarded.
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+  // The dev server has one history shard, whose transfer queue (which hands new workflow and
+  // activity tasks to matching) reads at most 20 times a second by default: under load every
+  // dispatch waits for the next read.
+  'history.transferProcessorMaxPollRPS': 200,
+};
+
+/** Flags that take the per-task delays out of the dev server; measured by `npm run bench -- hop`. */
+export const DEV_SERVER_TUNING: readonly string[] = Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => [
+  '--dynamic-config-value',
+  `${key}=${JSON.stringify(value)}`,
+]);
 /** `temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD` (stable wire value). */
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
@@ -66,6 +92,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   // "default" always exists; naming it again is harmless but noisy.
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const { name, type } of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
+  args.push(...(opts.tuning ?? DEV_SERVER_TUNING));
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
 

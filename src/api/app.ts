@@ -23,6 +23,7 @@ import { mcpRoutes } from '../mcp/http';
 import { instrumentAdmissions } from '../observability/admissions';
 import { requestObservability } from '../observability/http';
 import { silentLogger, type Logger } from '../observability/logger';
+import { requestTracing } from '../observability/tracing';
 
 /** The API's dependencies plus the optional operator surfaces (logs, MCP). */
 export interface AppDeps extends ApiDeps {
@@ -52,6 +53,7 @@ export function createApp(appDeps: AppDeps): Koa {
     ctx.set('x-request-id', ctx.state.requestId);
     await next();
   });
+  app.use(requestTracing());
   app.use(requestObservability(deps.logger ?? silentLogger));
   app.use(errorHandler((err, context) => deps.log.error({ err, ...context }, 'unhandled error')));
   app.use(refuseUnstorablePathAndQuery());

@@ -3,19 +3,23 @@
 import { HttpError } from '../api/errors';
 import type { Admissions } from '../services/admission';
 import { metrics } from './metrics';
+import { inSpan } from './tracing';
 
 /** An Admissions whose admit() also counts admitted and refused runs by trigger type. */
 export function instrumentAdmissions(admissions: Admissions): Admissions {
   const instrumented = Object.create(admissions) as Admissions;
-  instrumented.admit = async (request) => {
-    try {
-      const admission = await admissions.admit(request);
-      metrics.admissions.inc({ trigger: request.triggerType });
-      return admission;
-    } catch (err) {
-      metrics.admissionRefusals.inc({ trigger: request.triggerType, code: err instanceof HttpError ? err.code : 'INTERNAL' });
-      throw err;
-    }
-  };
+  instrumented.admit = (request) =>
+    // The admission span: plan, checks, the debit transaction and the workflow start (its child).
+    inSpan('admission', { 'builder.trigger': request.triggerType, 'builder.workflow_slug': request.workflow.slug }, async (span) => {
+      try {
+        const admission = await admissions.admit(request);
+        span.setAttribute('builder.execution_id', admission.executionId);
+        metrics.admissions.inc({ trigger: request.triggerType });
+        return admission;
+      } catch (err) {
+        metrics.admissionRefusals.inc({ trigger: request.triggerType, code: err instanceof HttpError ? err.code : 'INTERNAL' });
+        throw err;
+      }
+    });
   return instrumented;
 }

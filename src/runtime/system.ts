@@ -18,6 +18,7 @@ import { openMediaStores, type MediaStores } from '../media/stores';
 import { createMediaUrlSigner } from '../media/urls';
 import { createLogger } from '../observability/logger';
 import { startMetricsServer } from '../observability/metricsServer';
+import { startTracing } from '../observability/tracing';
 import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
 import { locateTemporalCli } from '../../temporal/cli';
@@ -55,8 +56,14 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
   // The SDK's worker metrics need the runtime's Prometheus exporter, which is fixed at install time.
   const temporalMetricsAddress = options.worker ? (config.TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freeLoopbackPort()}`) : undefined;
   installTemporalRuntime('WARN', temporalMetricsAddress);
-  const logger = createLogger({ level: config.LOG_LEVEL, service: options.api && options.worker ? 'builder' : options.api ? 'api' : 'worker' });
+  const service = options.api && options.worker ? 'builder' : options.api ? 'api' : 'worker';
+  const logger = createLogger({ level: config.LOG_LEVEL, service });
   const stops: Array<() => Promise<void>> = [];
+  const tracing = startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? (service === 'builder' ? 'builder' : `builder-${service}`), ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
+  if (tracing) {
+    stops.push(() => tracing.shutdown());
+    options.log(`Tracing: spans go to ${config.OTEL_EXPORTER_OTLP_ENDPOINT} over OTLP/HTTP.`);
+  }
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -96,7 +103,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const mediaStores = await openMediaStores(config);
     // Client and worker share the codec: either side may write a payload the other reads.
     const dataConverter = { payloadCodecs: [createClaimCheckCodec({ store: mediaStores.payloads })] };
-    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, dataConverter);
+    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, dataConverter, tracing);
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
       // A cluster we did not start may lack our search attributes; runs set them, so add them first.
@@ -121,7 +128,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        bundle: await bundleWorkflows(),
+        bundle: await bundleWorkflows({ tracing: tracing !== undefined }),
         dataConverter,
         deps: {
           db,
@@ -134,6 +141,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
         logger,
+        ...(tracing ? { tracing } : {}),
       });
       const running = worker.run();
       const connection = workerConnection;

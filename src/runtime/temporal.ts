@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
+import type { Tracing } from '../observability/tracing';
 
 type TemporalConfig = Pick<Config, 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH' | 'TEMPORAL_API_KEY'>;
 
@@ -18,10 +19,13 @@ async function connectionOptions(address: string, config: TemporalConfig) {
   return { address, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) };
 }
 
-/** A Temporal client for starting and reading runs; give it the worker's data converter (payload codec). */
-export async function connectClient(address: string, namespace: string, config: TemporalConfig, dataConverter?: DataConverter): Promise<Client> {
+/**
+ * A Temporal client for starting and reading runs; give it the worker's data converter (payload
+ * codec), and with tracing, workflow starts carry the trace.
+ */
+export async function connectClient(address: string, namespace: string, config: TemporalConfig, dataConverter?: DataConverter, tracing?: Tracing): Promise<Client> {
   const connection = await Connection.connect(await connectionOptions(address, config));
-  return new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
+  return new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}), ...(tracing ? { interceptors: tracing.clientInterceptors } : {}) });
 }
 
 /** A native connection for workers. */

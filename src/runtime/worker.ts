@@ -10,6 +10,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { silentLogger, type Logger } from '../observability/logger';
+import { traceProviders, WORKFLOW_TRACING_MODULE, type Tracing } from '../observability/tracing';
 import { stepObservability } from '../observability/worker';
 
 const execFileAsync = promisify(execFile);
@@ -39,24 +40,29 @@ export function installTemporalRuntime(level: LogLevel = 'WARN', metricsBindAddr
 /**
  * Bundles the workflow code; do it once per process and reuse the bundle for every worker. The
  * bundler runs in a short-lived child process: webpack's heap (about 150 MB) would otherwise stay
- * in the worker's RSS for good. Falls back to bundling here when no child can be started.
+ * in the worker's RSS for good. Falls back to bundling here when no child can be started. With
+ * `tracing`, the bundle includes the OpenTelemetry workflow interceptors (a worker with tracing needs it).
  */
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(options: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   const dir = await mkdtemp(path.join(tmpdir(), 'builder-bundle-'));
   const out = path.join(dir, 'bundle.json');
   try {
-    await execFileAsync(process.execPath, [...process.execArgv, BUNDLER_PATH, out], { maxBuffer: 16 * 1024 * 1024 });
+    await execFileAsync(process.execPath, [...process.execArgv, BUNDLER_PATH, out, ...(options.tracing ? ['--tracing'] : [])], { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(await readFile(out, 'utf8')) as WorkflowBundleWithSourceMap;
   } catch {
-    return bundleWorkflowsHere();
+    return bundleWorkflowsHere(options);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** Bundles the workflow code in this process. */
-export async function bundleWorkflowsHere(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+export async function bundleWorkflowsHere(options: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietBundlerLogger,
+    ...(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {}),
+  });
 }
 
 /** Options of a run worker. */
@@ -72,6 +78,8 @@ export interface RunWorkerOptions {
   dataConverter?: DataConverter;
   /** Step attempt logs (with execution and step ids); silent when unset. Step metrics are always recorded. */
   logger?: Logger;
+  /** Spans for activities and provider calls; the bundle must be built with `tracing: true`. */
+  tracing?: Tracing;
 }
 
 /** Creates a worker that executes runs. */
@@ -81,12 +89,16 @@ export async function createRunWorker(options: RunWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.bundle,
-    activities: createActivities(options.deps),
+    activities: createActivities(options.tracing ? { ...options.deps, providers: traceProviders(options.deps.providers) } : options.deps),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,
     maxConcurrentLocalActivityExecutions: options.maxConcurrentActivities ?? 200,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,
     maxCachedWorkflows: 1000,
-    interceptors: { activity: [stepObservability(options.logger ?? silentLogger)] },
+    interceptors: {
+      // The tracing interceptor first, so the step logs and metrics run inside the activity's span.
+      activity: [...(options.tracing ? [options.tracing.activityInterceptor] : []), stepObservability(options.logger ?? silentLogger)],
+    },
+    ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

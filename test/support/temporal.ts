@@ -3,6 +3,7 @@
 // on first use; with TEMPORAL_ADDRESS set, that server is used instead.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { locateTemporalCli } from '../../temporal/cli';
+import { DEV_SERVER_TUNING } from '../../temporal/devServer';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../src/workflows/searchAttributes';
 
 // Kept on globalThis: mocha may load this file twice (through `require` for spec files and
@@ -52,7 +53,11 @@ async function start(): Promise<TestWorkflowEnvironment> {
       ...(path ? { executable: { type: 'existing-path' as const, path } } : {}),
       ip: '127.0.0.1',
       log: { format: 'pretty', level: 'warn' },
-      extraArgs: SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${type}`]),
+      extraArgs: [
+        ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${type}`]),
+        // The same tuning as `npm start`'s dev server (eager activities, one queue partition, …).
+        ...DEV_SERVER_TUNING,
+      ],
     },
   });
 }

@@ -1,0 +1,114 @@
+// Admission and demo-run figures: async admission latency (sequential and paced at a request
+// rate), sync runs of demo-parallel-media against a bare workflow with the same activities, and
+// throughput at 16 concurrent.
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { createStepActivities } from '../src/activities/steps';
+import { ProgressOutbox } from '../src/activities/progressOutbox';
+import type { StepProgress } from '../src/activities/stepProgress';
+import { seedDemo } from '../src/demo/seed';
+import { PARALLEL_MEDIA } from '../src/demo/workflows';
+import { planRun } from '../src/domain/planner';
+import { createProviderRegistry } from '../src/providers/registry';
+import { SandboxProvider } from '../src/providers/sandbox';
+import { benchDatabase, benchEngine, benchMedia, benchTemporal, envInt, loaded, log, percentile, solo, timed } from './support';
+
+const fixed = (value: number) => `${value.toFixed(1)} ms`;
+
+/** Runs the admission and demo-run benchmark and prints its figures. */
+export async function classicBench(): Promise<void> {
+  const admissionsCount = envInt('BENCH_ADMISSIONS', 200);
+  const paced = envInt('BENCH_PACED_ADMISSIONS', 300);
+  const rate = envInt('BENCH_ADMISSION_RATE', 100);
+  const syncRuns = envInt('BENCH_SYNC_RUNS', 30);
+  const concurrentRuns = envInt('BENCH_CONCURRENT_RUNS', 160);
+  const concurrency = 16;
+
+  const temporal = await benchTemporal();
+  const database = await benchDatabase();
+  const engine = await benchEngine(temporal, database.db);
+  const demo = await seedDemo(database.db, `/tmp/bench-${randomUUID()}`);
+  // The demo account is business tier (1,000 requests a minute); the benchmark is not about limits.
+  await database.db.account.update({ where: { id: demo.accountId }, data: { tier: 'enterprise', creditBalance: 1_000_000_000 } });
+
+  // Baseline: same activities, no progress writes, no mirror, no API.
+  const noProgress = {
+    open: (_executionId: string, stepId: string, attempt: number) => new ProgressOutbox(stepId, attempt, async () => undefined, () => undefined, () => undefined),
+    attemptStarted: async () => undefined,
+  } as unknown as StepProgress;
+  const providers = createProviderRegistry({ sandbox: new SandboxProvider({ tokenDelayMs: 0 }), http: { allowPrivateNetworks: true } });
+  const bareQueue = `${engine.taskQueue}-bare`;
+  const bareWorker = await Worker.create({
+    connection: temporal.native,
+    namespace: temporal.namespace,
+    taskQueue: bareQueue,
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    }),
+    activities: createStepActivities({ providers, progress: noProgress, media: benchMedia(database.db) }),
+  });
+
+  const post = (query = '') =>
+    fetch(`${engine.apiUrl}/api/workflows/demo-parallel-media/run${query}`, {
+      method: 'POST',
+      headers: { 'x-api-key': demo.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { product: `kettle ${randomUUID()}` } }),
+    }).then(async (response) => {
+      const body = await response.json();
+      if (response.status >= 300) throw new Error(`${response.status} ${JSON.stringify(body)}`);
+      return body as { executionId: string };
+    });
+  const plan = planRun(PARALLEL_MEDIA);
+  const bareRun = (i: number) =>
+    temporal.client.workflow.execute('bareRun', { taskQueue: bareQueue, workflowId: `bare-${randomUUID()}`, args: [`b${i}`, plan, { product: `kettle ${i}`, tone: 'playful' }] });
+
+  try {
+    await bareWorker.runUntil(async () => {
+      await solo(5, async (i) => Promise.all([post(), bareRun(i)]));
+
+      log(`async admission: ${admissionsCount} sequential POST ?async=true`);
+      const admitted: string[] = [];
+      const admissionTimes = await solo(admissionsCount, async () => admitted.push((await post('?async=true')).executionId));
+      await Promise.all(admitted.splice(0).map((id) => temporal.client.workflow.getHandle(id).result()));
+
+      log(`async admission: ${paced} POST ?async=true at ${rate}/s`);
+      const pacedTimes: number[] = [];
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: paced }, async (_, i) => {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i * 1000) / rate - performance.now())));
+          const [elapsed, body] = await timed(() => post('?async=true'));
+          pacedTimes.push(elapsed);
+          admitted.push(body.executionId);
+        }),
+      );
+      await Promise.all(admitted.map((id) => temporal.client.workflow.getHandle(id).result()));
+
+      log(`sync runs: ${syncRuns} sequential, API vs bare workflow`);
+      const syncTimes = await solo(syncRuns, () => post());
+      const bareTimes = await solo(syncRuns, bareRun);
+
+      log(`throughput: ${concurrentRuns} sync runs, ${concurrency} at a time`);
+      const load = await loaded(concurrentRuns, concurrency, () => post());
+
+      const syncP50 = percentile(syncTimes, 50);
+      const bareP50 = percentile(bareTimes, 50);
+      console.log(`
+Benchmark (demo-parallel-media: 3 parallel provider steps + 3 inline steps, sandbox with no token delay)
+Server: ${temporal.label}
+  async admission, sequential  p50 ${fixed(percentile(admissionTimes, 50))}   p99 ${fixed(percentile(admissionTimes, 99))}   (n=${admissionsCount})
+  async admission at ${rate}/s   p50 ${fixed(percentile(pacedTimes, 50))}   p99 ${fixed(percentile(pacedTimes, 99))}   (n=${paced})
+  sync run via API             p50 ${fixed(syncP50)}   p99 ${fixed(percentile(syncTimes, 99))}   (n=${syncRuns})
+  bare Temporal workflow       p50 ${fixed(bareP50)}   p99 ${fixed(percentile(bareTimes, 99))}   (n=${syncRuns}, same activities, no mirror, no API)
+  ratio sync / bare            ${(syncP50 / bareP50).toFixed(2)}×
+  throughput                   ${(concurrentRuns / (load.elapsedMs / 1000)).toFixed(1)} runs/s at ${concurrency} concurrent (${concurrentRuns} runs in ${fixed(load.elapsedMs)})
+`);
+    });
+  } finally {
+    await engine.close();
+    await database.drop();
+    await temporal.close();
+  }
+}

@@ -1,0 +1,159 @@
+// The DAG benchmark: one 4-step DAG (a; then b and c in parallel; then d) run by bare Temporal
+// (no-op activities, local activities) and by us over the API (text-generation steps as
+// activities, template steps inline), on the same server in one run. Prints runs/s, p50/p99 under
+// load and solo p50, with our ratios to bare Temporal.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import type { Db } from '../src/db/client';
+import type { CanvasGraph } from '../src/domain/types';
+import { generateApiKey } from '../src/services/apiKeys';
+import { benchDatabase, benchEngine, benchTemporal, envInt, loaded, log, ms, percentile, solo } from './support';
+
+/** Figures of one system. */
+export interface DagFigures {
+  name: string;
+  runsPerSecond: number;
+  p50: number;
+  p99: number;
+  soloP50: number;
+  /** Runs that failed under load (left out of the latencies). */
+  errors: number;
+}
+
+/** The DAG as a canvas: `type` and `config(step, prompt)` make each of a, b, c, d. */
+function dagCanvas(node: (id: string, template: string) => { type: string; config: Record<string, unknown> }): CanvasGraph {
+  const port = 'text';
+  const steps = [
+    { id: 'a', template: 'a({{topic}})', from: [['input', 'topic']] },
+    { id: 'b', template: 'b({{a}})', from: [['a', port]] },
+    { id: 'c', template: 'c({{a}})', from: [['a', port]] },
+    { id: 'd', template: 'd({{b}},{{c}})', from: [['b', port], ['c', port]] },
+  ];
+  return {
+    nodes: [
+      { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+      ...steps.map((step) => ({ id: step.id, ...node(step.id, step.template) })),
+      { id: 'output', type: 'response-output', config: {} },
+    ],
+    edges: [
+      ...steps.flatMap((step) =>
+        step.from.map(([source, sourcePort]) => ({ source: source!, sourcePort: sourcePort!, target: step.id, targetPort: source === 'input' ? 'topic' : source! })),
+      ),
+      { source: 'd', sourcePort: port, target: 'output', targetPort: 'result' },
+    ],
+  };
+}
+
+/** Steps as provider calls: sandbox text generation with no delay and no token delay. */
+export const DAG_TEXT = dagCanvas((_, template) => ({
+  type: 'text-generation',
+  config: { model: 'sandbox-text', prompt: template, sandbox: { delayMs: 0, tokenDelayMs: 0 } },
+}));
+/** Steps computed inside the workflow: Template nodes. */
+export const DAG_INLINE = dagCanvas((_, template) => ({ type: 'template', config: { template } }));
+
+/** An enterprise account (no rate limit) with a key and the two DAG workflows. */
+async function seedDagAccount(db: Db): Promise<{ apiKey: string }> {
+  const accountId = `acct_bench_${randomUUID()}`;
+  await db.account.create({
+    data: { id: accountId, name: 'Bench', tier: 'enterprise', approved: true, creditBalance: 1_000_000_000, webhookSecret: `whsec_${randomBytes(12).toString('hex')}` },
+  });
+  const key = generateApiKey();
+  await db.apiKey.create({ data: { id: `key_${randomUUID()}`, accountId, prefix: key.prefix, hash: key.hash, capabilities: ['workflow:run'] } });
+  for (const [slug, graph] of [['dag-text', DAG_TEXT], ['dag-inline', DAG_INLINE]] as const) {
+    await db.workflow.create({ data: { id: `wf_${randomUUID()}`, accountId, slug, name: slug, canvasId: `cnv_${randomUUID()}`, graph: graph as object } });
+  }
+  return { apiKey: key.secret };
+}
+
+/** Runs the DAG benchmark and prints its table. DAG_SYSTEMS=bare,local,text,inline picks systems. */
+export async function dagBench(): Promise<DagFigures[]> {
+  const runs = envInt('DAG_RUNS', 500);
+  const concurrency = envInt('DAG_CONCURRENCY', 32);
+  const soloRuns = envInt('DAG_SOLO_RUNS', 30);
+  const picked = new Set((process.env.DAG_SYSTEMS ?? 'bare,local,text,inline').split(','));
+
+  const temporal = await benchTemporal();
+  const database = await benchDatabase();
+  const engine = await benchEngine(temporal, database.db);
+  const { apiKey } = await seedDagAccount(database.db);
+  const bareQueue = `${engine.taskQueue}-bare`;
+  const bareWorker = await Worker.create({
+    connection: temporal.native,
+    namespace: temporal.namespace,
+    taskQueue: bareQueue,
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    }),
+    activities: { noop: async (step: string) => step },
+    maxCachedWorkflows: 1000,
+  });
+
+  const bare = (useLocal: boolean) => () =>
+    temporal.client.workflow.execute('bareDag', { taskQueue: bareQueue, workflowId: `bare-${randomUUID()}`, args: [useLocal] });
+  const api = (slug: string) => async () => {
+    const response = await fetch(`${engine.apiUrl}/api/workflows/${slug}/run`, {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: { topic: randomUUID() } }),
+    });
+    const body = (await response.json()) as { success?: boolean };
+    if (response.status !== 200 || !body.success) throw new Error(`${slug}: ${response.status} ${JSON.stringify(body)}`);
+  };
+  const systems = [
+    { id: 'bare', name: 'bare Temporal, 4 no-op activities', run: bare(false) },
+    { id: 'local', name: 'bare Temporal, local activities', run: bare(true) },
+    { id: 'text', name: 'ours over the API, steps = sandbox text-generation', run: api('dag-text') },
+    { id: 'inline', name: 'ours over the API, steps = template nodes (inline)', run: api('dag-inline') },
+  ].filter((system) => picked.has(system.id));
+
+  const figures: DagFigures[] = [];
+  try {
+    await bareWorker.runUntil(async () => {
+      for (const system of systems) {
+        log(`DAG: ${system.name}: warm-up, ${soloRuns} solo, ${runs} at ${concurrency} concurrent`);
+        await loaded(Math.min(runs, 2 * concurrency), concurrency, system.run);
+        const soloTimes = await solo(soloRuns, system.run);
+        const load = await loaded(runs, concurrency, system.run);
+        const row: DagFigures = {
+          name: system.name,
+          runsPerSecond: load.times.length / (load.elapsedMs / 1000),
+          p50: percentile(load.times, 50),
+          p99: percentile(load.times, 99),
+          soloP50: percentile(soloTimes, 50),
+          errors: load.errors,
+        };
+        figures.push(row);
+        log(`  ${row.runsPerSecond.toFixed(1)} runs/s, p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, solo p50 ${ms(row.soloP50)}, ${row.errors} failed${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
+      }
+    });
+  } finally {
+    await engine.close();
+    await database.drop();
+    await temporal.close();
+  }
+  printDagTable(figures, { runs, concurrency, soloRuns, server: temporal.label });
+  return figures;
+}
+
+/** Prints the table and our ratios to the matching bare Temporal row. */
+export function printDagTable(figures: DagFigures[], info: { runs: number; concurrency: number; soloRuns: number; server: string }): void {
+  const byName = (prefix: string) => figures.find((f) => f.name.startsWith(prefix));
+  const baseline = (f: DagFigures) => (f.name.includes('inline') ? byName('bare Temporal, local') : f.name.startsWith('ours') ? byName('bare Temporal, 4') : undefined);
+  console.log(`
+DAG benchmark: a; then b and c in parallel; then d. ${info.runs} runs at ${info.concurrency} concurrent, solo p50 of ${info.soloRuns}.
+Server: ${info.server}.
+
+| system | runs/s | p50 / p99 at ${info.concurrency} | solo p50 | failed | vs bare (runs/s, p50, solo) |
+|---|---:|---:|---:|---:|---|`);
+  for (const f of figures) {
+    const base = baseline(f);
+    const ratio = base
+      ? `${(f.runsPerSecond / base.runsPerSecond).toFixed(2)}× · ${(f.p50 / base.p50).toFixed(2)}× · ${(f.soloP50 / base.soloP50).toFixed(2)}× of "${base.name}"`
+      : '—';
+    console.log(`| ${f.name} | ${f.runsPerSecond.toFixed(1)} | ${ms(f.p50)} / ${ms(f.p99)} | ${ms(f.soloP50)} | ${f.errors} | ${ratio} |`);
+  }
+  console.log('');
+}

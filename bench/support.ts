@@ -1,0 +1,207 @@
+// What every benchmark needs: a Temporal server (our tuned dev server, or TEMPORAL_ADDRESS), a
+// fresh database, our API and worker in this process, and a few statistics helpers.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { createApp } from '../src/api/app';
+import { loadConfig } from '../src/config';
+import { createPrisma, type Db } from '../src/db/client';
+import { applyMigrations } from '../src/db/migrate';
+import { createFsBlobStore } from '../src/media/fsStore';
+import { createMediaLibrary } from '../src/media/library';
+import type { MediaLibrary } from '../src/media/types';
+import { createProviderRegistry } from '../src/providers/registry';
+import { SandboxProvider } from '../src/providers/sandbox';
+import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
+import { Admissions } from '../src/services/admission';
+import { locateTemporalCli } from '../temporal/cli';
+import { registerSearchAttributes, startDevServer, type DevServer } from '../temporal/devServer';
+
+/** Prints a bench line. */
+export const log = (message: string) => console.log(`[bench] ${message}`);
+
+/** A Temporal server for a benchmark: the configured one, or a dev server started here. */
+export interface BenchTemporal {
+  address: string;
+  namespace: string;
+  /** What the figures were measured on, for the printed table. */
+  label: string;
+  client: Client;
+  native: NativeConnection;
+  close(): Promise<void>;
+}
+
+/** Connects to TEMPORAL_ADDRESS, or starts a dev server (with our tuning, or `extraArgs` instead). */
+export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: string; label?: string } = {}): Promise<BenchTemporal> {
+  installTemporalRuntime('ERROR');
+  const config = loadConfig();
+  let server: DevServer | undefined;
+  let address = config.TEMPORAL_ADDRESS;
+  const namespace = config.TEMPORAL_NAMESPACE;
+  if (!address) {
+    const executable = await locateTemporalCli(log);
+    if (!executable) throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH or install Go.');
+    // BENCH_DEV_SERVER_TUNING=off measures the dev server as the CLI starts it (the "before").
+    const tuning = options.extraArgs ?? (process.env.BENCH_DEV_SERVER_TUNING === 'off' ? [] : undefined);
+    server = await startDevServer({
+      executable,
+      headless: true,
+      ...(options.dbFile ? { dbFile: options.dbFile } : {}),
+      ...(tuning ? { tuning } : {}),
+      log: () => undefined,
+    });
+    address = server.address;
+  }
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  if (!server) await registerSearchAttributes(connection, namespace);
+  const native = await NativeConnection.connect({ address });
+  return {
+    address,
+    namespace,
+    label:
+      options.label ??
+      (server ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'})` : `Temporal at ${address}`),
+    client,
+    native,
+    async close() {
+      await native.close();
+      await connection.close();
+      await server?.stop();
+    },
+  };
+}
+
+/** A fresh database on the configured Postgres, migrated. */
+export async function benchDatabase(): Promise<{ db: Db; url: string; drop(): Promise<void> }> {
+  const serverUrl = loadConfig().DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const name = `bench_${Date.now()}_${randomUUID().slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await applyMigrations(url.toString());
+  const db = createPrisma(url.toString(), { poolMax: loadConfig().DATABASE_POOL_MAX });
+  return {
+    db,
+    url: url.toString(),
+    async drop() {
+      await db.$disconnect();
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Our API and a run worker in this process, over one Temporal and one database. */
+export interface BenchEngine {
+  apiUrl: string;
+  taskQueue: string;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/** A media library on files in a temporary folder, for workers of a benchmark. */
+export function benchMedia(db: Db): MediaLibrary {
+  return createMediaLibrary({ db, store: createFsBlobStore(`/tmp/bench-media-${randomUUID()}`), maxBytes: 500 * 1024 * 1024 });
+}
+
+/** Starts our API (HTTP on loopback) and a run worker with the sandbox provider (no delays). */
+export async function benchEngine(temporal: BenchTemporal, db: Db): Promise<BenchEngine> {
+  const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
+  const providers = createProviderRegistry({ sandbox, http: { allowPrivateNetworks: true } });
+  const taskQueue = `bench-${randomUUID()}`;
+  const worker = await createRunWorker({
+    connection: temporal.native,
+    namespace: temporal.namespace,
+    taskQueue,
+    bundle: await bundleWorkflows(),
+    deps: { db, providers, media: benchMedia(db), warn: () => undefined },
+  });
+  const admissions = new Admissions({ db, temporal: temporal.client, taskQueue, markup: 1, runTimeoutMs: 120_000 });
+  const app = createApp({
+    db,
+    temporal: temporal.client,
+    admissions,
+    config: { ADMIN_TOKEN: undefined, TEMPORAL_TASK_QUEUE: taskQueue },
+    log: { error: console.error, info: () => undefined },
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const running = worker.run();
+  return {
+    apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    taskQueue,
+    worker,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** The p-th percentile (nearest rank) of some values. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Milliseconds a call takes, with its value. */
+export async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const start = performance.now();
+  const value = await fn();
+  return [performance.now() - start, value];
+}
+
+/** Latencies of `count` calls made one after the other. */
+export async function solo(count: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) times.push((await timed(() => fn(i)))[0]);
+  return times;
+}
+
+/** `count` calls, `concurrency` at a time: the latency of each call that succeeded, the failures and the elapsed time. */
+export async function loaded(
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ times: number[]; errors: number; firstError?: string; elapsedMs: number }> {
+  const times: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const [elapsedMs] = await timed(() =>
+    Promise.all(
+      Array.from({ length: Math.min(concurrency, count) }, async () => {
+        while (next < count) {
+          const i = next++;
+          try {
+            times.push((await timed(() => fn(i)))[0]);
+          } catch (err) {
+            errors += 1;
+            firstError ??= err instanceof Error ? err.message : String(err);
+          }
+        }
+      }),
+    ),
+  );
+  return { times, errors, ...(firstError ? { firstError } : {}), elapsedMs };
+}
+
+/** A number of milliseconds as the table prints it. */
+export const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')} ms`;
+
+/** An integer from the environment, or a default. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}".`);
+  return value;
+}

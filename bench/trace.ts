@@ -1,0 +1,91 @@
+// Where the time of a run goes: runs the DAG (text-generation steps) solo with tracing into an
+// in-memory exporter and prints the span tree of the median run, each span with its start offset
+// from the request and its duration.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Client } from '@temporalio/client';
+import { createApp } from '../src/api/app';
+import { startTracing } from '../src/observability/tracing';
+import { createProviderRegistry } from '../src/providers/registry';
+import { SandboxProvider } from '../src/providers/sandbox';
+import { bundleWorkflows, createRunWorker } from '../src/runtime/worker';
+import { Admissions } from '../src/services/admission';
+import { generateApiKey } from '../src/services/apiKeys';
+import { DAG_TEXT } from './dag';
+import { benchDatabase, benchMedia, benchTemporal, envInt, log, solo } from './support';
+
+const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
+
+/** Runs TRACE_RUNS solo DAG runs with tracing and prints the median run's span tree. */
+export async function traceBench(): Promise<void> {
+  const runs = envInt('TRACE_RUNS', 15);
+  const exporter = new InMemorySpanExporter();
+  const tracing = startTracing({ serviceName: 'bench', spanProcessor: new SimpleSpanProcessor(exporter) })!;
+  const temporal = await benchTemporal();
+  const database = await benchDatabase();
+  const { db } = database;
+  const taskQueue = `trace-${randomUUID()}`;
+  const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, interceptors: tracing.clientInterceptors });
+  const worker = await createRunWorker({
+    connection: temporal.native,
+    namespace: temporal.namespace,
+    taskQueue,
+    bundle: await bundleWorkflows({ tracing: true }),
+    deps: { db, providers: createProviderRegistry({ sandbox: new SandboxProvider({ tokenDelayMs: 0 }) }), media: benchMedia(db), warn: () => undefined },
+    tracing,
+  });
+  const admissions = new Admissions({ db, temporal: client, taskQueue, markup: 1, runTimeoutMs: 60_000 });
+  const app = createApp({ db, temporal: client, admissions, config: { ADMIN_TOKEN: undefined, TEMPORAL_TASK_QUEUE: taskQueue }, log: { error: console.error, info: () => undefined } });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const accountId = `acct_${randomUUID()}`;
+  await db.account.create({ data: { id: accountId, name: 'Trace', tier: 'enterprise', approved: true, creditBalance: 1_000_000, webhookSecret: `whsec_${randomBytes(8).toString('hex')}` } });
+  const key = generateApiKey();
+  await db.apiKey.create({ data: { id: `key_${randomUUID()}`, accountId, prefix: key.prefix, hash: key.hash, capabilities: ['workflow:run'] } });
+  await db.workflow.create({ data: { id: `wf_${randomUUID()}`, accountId, slug: 'dag-text', name: 'dag-text', canvasId: `cnv_${randomUUID()}`, graph: DAG_TEXT as object } });
+
+  const durations: number[] = [];
+  try {
+    await worker.runUntil(async () => {
+      const post = () =>
+        fetch(`${url}/api/workflows/dag-text/run`, {
+          method: 'POST',
+          headers: { 'x-api-key': key.secret, 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: { topic: randomUUID() } }),
+        }).then((response) => response.json());
+      await solo(3, post);
+      log(`trace: ${runs} solo runs of the DAG with text-generation steps`);
+      exporter.reset();
+      durations.push(...(await solo(runs, post)));
+      // Workflow spans leave the sandbox through a sink after the last activation.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    });
+  } finally {
+    server.close();
+    await database.drop();
+    await temporal.close();
+  }
+
+  const spans = exporter.getFinishedSpans();
+  await tracing.shutdown();
+  const roots = spans.filter((span) => span.name === 'POST /api/workflows/:slug/run').sort((a, b) => toMs(a.duration) - toMs(b.duration));
+  const median = roots[Math.floor(roots.length / 2)];
+  if (!median) throw new Error('no request spans recorded');
+  const inTrace = spans.filter((span) => span.spanContext().traceId === median.spanContext().traceId);
+  const children = new Map<string | undefined, ReadableSpan[]>();
+  for (const span of inTrace) children.set(span.parentSpanId, [...(children.get(span.parentSpanId) ?? []), span]);
+  const origin = toMs(median.startTime);
+  const lines: string[] = [];
+  const walk = (span: ReadableSpan, depth: number) => {
+    lines.push(`${'  '.repeat(depth)}${span.name.padEnd(44 - 2 * depth)} +${(toMs(span.startTime) - origin).toFixed(1).padStart(7)} ms  ${toMs(span.duration).toFixed(1).padStart(7)} ms`);
+    for (const child of (children.get(span.spanContext().spanId) ?? []).sort((a, b) => toMs(a.startTime) - toMs(b.startTime))) walk(child, depth + 1);
+  };
+  walk(median, 0);
+  console.log(`\nThe median traced run (${toMs(median.duration).toFixed(0)} ms of ${roots.length}; span, start offset, duration):\n`);
+  console.log(lines.join('\n'));
+  console.log('');
+}
