@@ -21,6 +21,8 @@ export interface LocateOptions {
   build?: boolean;
   /** Environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Where to look for Go when it is not on PATH (default: the official installer's /usr/local/go/bin/go). */
+  goFallbackPaths?: readonly string[];
 }
 
 /** Thrown when building the CLI with Go fails. */
@@ -37,7 +39,7 @@ export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env, versio
 /**
  * Path of a Temporal CLI, looked up in this order: `TEMPORAL_CLI_PATH`; `temporal` on PATH; the
  * per-user cache; a fresh `go install` of {@link TEMPORAL_CLI_VERSION} into that cache when Go is
- * installed. Undefined when none of these works (callers then fall back to the SDK's download).
+ * installed. Undefined when none of these works (startLocalTemporal then falls back to the SDK's download).
  */
 export async function locateTemporalCli(
   log: (msg: string) => void = () => undefined,
@@ -57,7 +59,7 @@ export async function locateTemporalCli(
   if (await isExecutable(cached)) return cached;
 
   if (options.build === false) return undefined;
-  const go = (await which('go', env)) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
+  const go = (await which('go', env)) ?? (await firstExecutable(options.goFallbackPaths ?? ['/usr/local/go/bin/go']));
   if (!go) {
     log(`No Temporal CLI found and Go is not installed, so it cannot be built (looked in TEMPORAL_CLI_PATH, PATH and ${cacheDir}).`);
     return undefined;
@@ -192,6 +194,11 @@ async function isExecutable(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+async function firstExecutable(candidates: readonly string[]): Promise<string | undefined> {
+  for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
+  return undefined;
 }
 
 /** Like `which`: the first executable of that name on PATH. */
