@@ -3,7 +3,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ApiError, TERMINAL_STATUSES, type BuilderApiClient, type ExecutionView } from '../cli/apiClient';
+import { isTerminalStepStatus, type StepStatus } from '../domain/statuses';
+import { ApiError, type BuilderApiClient, type ExecutionView } from '../client/apiClient';
 
 /** What a tool callback receives from the SDK that we use. */
 interface ToolExtra {
@@ -106,7 +107,7 @@ async function follow(api: BuilderApiClient, executionId: string, extra: ToolExt
     executionId,
     async (execution) => {
       if (token === undefined) return;
-      const done = execution.steps.filter((step) => TERMINAL_STEP.has(step.status)).length;
+      const done = execution.steps.filter((step) => isTerminalStepStatus(step.status as StepStatus)).length;
       const total = execution.steps.length;
       const running = execution.steps.filter((step) => step.status === 'running' || step.status === 'streaming' || step.status === 'waiting');
       // MCP requires progress to increase: notify when another step has finished (and once at the start).
@@ -119,8 +120,6 @@ async function follow(api: BuilderApiClient, executionId: string, extra: ToolExt
     extra.signal,
   );
 }
-
-const TERMINAL_STEP = new Set(['completed', 'error', 'skipped']);
 
 /** The answer of a waited run: like the sync API's, or the error of the failed one. */
 function settled(execution: ExecutionView): Record<string, unknown> {
