@@ -20,6 +20,7 @@ import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
 import { Admissions } from '../src/services/admission';
+import { temporalWorkflowIdOf } from '../src/domain/workflowIds';
 import { locateTemporalCli } from '../temporal/cli';
 import { startDevServer } from '../temporal/devServer';
 
@@ -113,7 +114,7 @@ await Promise.all([
         admissionTimes.push(elapsed);
         admitted.push(body.executionId);
       }
-      await Promise.all(admitted.map((id) => client.workflow.getHandle(id).result()));
+      await Promise.all(admitted.map((id) => client.workflow.getHandle(temporalWorkflowIdOf('demo-parallel-media', id)).result()));
 
       log(`sync runs: ${SYNC_RUNS} sequential, API vs bare workflow`);
       const syncTimes: number[] = [];

@@ -14,6 +14,7 @@ import { findModel, type Tier } from '../domain/models';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
 import type { Plan, StepOutput, TriggerType } from '../domain/types';
 import { planRun } from '../domain/planner';
+import { temporalWorkflowIdOf } from '../domain/workflowIds';
 import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../workflows/searchAttributes';
 import {
   asyncNotSupported,
@@ -61,6 +62,8 @@ export interface AdmissionRequest {
 /** An admitted run. */
 export interface Admission {
   executionId: string;
+  /** Its Temporal workflow's id (see temporalWorkflowIdOf). */
+  temporalWorkflowId: string;
   creditsUsed: number;
   plan: Plan;
 }
@@ -99,6 +102,7 @@ export class Admissions {
     const reused = new Set(Object.keys(request.reusedOutputs ?? {}));
     const price = pricePlan(plan, request.account.tier, markup, reused);
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
+    const temporalWorkflowId = temporalWorkflowIdOf(request.workflow.slug, executionId);
 
     let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
     try {
@@ -120,7 +124,7 @@ export class Admissions {
             plan: plan as object,
             creditsUsed: charge.fromBalance,
             paidByGrant: Object.keys(charge.fromGrants).length > 0,
-            temporalWorkflowId: executionId,
+            temporalWorkflowId,
             receivedAt: new Date(request.receivedAtMs),
             idempotencyKey: request.idempotencyKey ?? null,
             parentExecutionId: request.parentExecutionId ?? null,
@@ -139,8 +143,8 @@ export class Admissions {
       throw err;
     }
 
-    await this.start(request, plan, inputs, executionId);
-    return { executionId, creditsUsed: charge.fromBalance, plan };
+    await this.start(request, plan, inputs, executionId, temporalWorkflowId);
+    return { executionId, temporalWorkflowId, creditsUsed: charge.fromBalance, plan };
   }
 
   private validate(request: AdmissionRequest, plan: Plan): Record<string, unknown> {
@@ -157,7 +161,7 @@ export class Admissions {
     }
   }
 
-  private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string): Promise<void> {
+  private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<void> {
     const { temporal, taskQueue, runTimeoutMs, db } = this.deps;
     const { workflow, account, triggerType } = request;
     const input: RunExecutionInput = {
@@ -178,7 +182,7 @@ export class Admissions {
     try {
       await temporal.workflow.start('runExecution', {
         taskQueue,
-        workflowId: executionId,
+        workflowId,
         args: [input],
         typedSearchAttributes: [
           { key: TRIGGER_TYPE, value: triggerType },

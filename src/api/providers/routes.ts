@@ -36,7 +36,10 @@ export function providerRoutes(deps: ApiDeps): Router {
     const stepId = String(ctx.params.stepId).slice(0, 128);
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
     const body = parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
-    const step = await deps.db.step.findUnique({ where: { executionId_stepId: { executionId, stepId } } });
+    const step = await deps.db.step.findUnique({
+      where: { executionId_stepId: { executionId, stepId } },
+      include: { execution: { select: { temporalWorkflowId: true } } },
+    });
     if (!step) throw notFound(`Step "${stepId}" of execution "${executionId}"`);
     const waitingOn = step.waitingOn as { callbackToken?: string; jobId?: string } | null;
     if (!waitingOn?.callbackToken) {
@@ -46,7 +49,7 @@ export function providerRoutes(deps: ApiDeps): Router {
     }
     if (!sameSecret(token, waitingOn.callbackToken)) throw new HttpError(401, 'INVALID_CALLBACK_TOKEN', 'The callback token does not match this job.');
     try {
-      await deps.temporal.workflow.getHandle(executionId).signal(mediaResultSignal, {
+      await deps.temporal.workflow.getHandle(step.execution.temporalWorkflowId).signal(mediaResultSignal, {
         stepId,
         jobId: body.jobId,
         status: body.status,

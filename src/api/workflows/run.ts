@@ -2,6 +2,7 @@
 // MCP agents' route): finding a workflow the key may run, the `inputs` body, and a sync outcome.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
+import type { Admission } from '../../services/admission';
 import { canRunWorkflow } from '../../services/apiKeys';
 import { loadExecutionView, type ExecutionView } from '../../services/executionView';
 import { capabilityDenied, engineUnavailable, executionFailed, invalidInputs, notFound } from '../errors';
@@ -26,9 +27,13 @@ export function runBodyOf(body: unknown): Record<string, unknown> & { inputs: un
 }
 
 /** Waits for a sync run to end; returns it when completed, else throws 500 EXECUTION_FAILED naming the step and cause. */
-export async function awaitCompletedRun(deps: { db: Db; temporal: Client }, accountId: string, executionId: string): Promise<ExecutionView> {
+export async function awaitCompletedRun(
+  deps: { db: Db; temporal: Client },
+  accountId: string,
+  { executionId, temporalWorkflowId }: Pick<Admission, 'executionId' | 'temporalWorkflowId'>,
+): Promise<ExecutionView> {
   // Failed and cancelled runs end the workflow with a failure; the mirror holds the outcome.
-  await deps.temporal.workflow.getHandle(executionId).result().catch(() => undefined);
+  await deps.temporal.workflow.getHandle(temporalWorkflowId).result().catch(() => undefined);
   const execution = await loadExecutionView(deps.db, accountId, executionId);
   if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
   if (execution.status !== 'completed') {
