@@ -61,6 +61,21 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
   );
 
   server.registerTool(
+    'estimate_workflow',
+    {
+      title: 'Estimate a workflow run',
+      description:
+        'What a run with these inputs would cost at your tier (credits per step and in total, trial grants applied) and the refusals it would get ' +
+        '(INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted). Runs and charges nothing.',
+      inputSchema: {
+        slug: z.string(),
+        inputs: z.record(z.string(), z.unknown()).default({}).describe('Key/value pairs matching the Request Input fields'),
+      },
+    },
+    async ({ slug, inputs }) => guard(() => api.estimate(slug, inputs)),
+  );
+
+  server.registerTool(
     'get_execution',
     {
       title: 'Get an execution',

@@ -6,24 +6,22 @@ import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import { chargeRun, type RunCharge } from './credits';
+import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
+import { planOrRefuse, validateRunInputs } from './runChecks';
 import { settleUnstarted } from './settle';
-import { parseCanvasGraph } from '../domain/canvas';
-import { InputValidationError, PlanError } from '../domain/errors';
-import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
 import { findModel, type Tier } from '../domain/models';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
 import type { Plan, StepOutput, TriggerType } from '../domain/types';
-import { planRun } from '../domain/planner';
 import { temporalWorkflowIdOf } from '../domain/workflowIds';
 import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../workflows/searchAttributes';
 import {
   asyncNotSupported,
   engineUnavailable,
   executionExists,
-  invalidInputs,
-  invalidWorkflow,
   modelTierRequired,
 } from '../api/errors';
+
+export { planOrRefuse, validateRunInputs } from './runChecks';
 
 /** The workflow row admission needs. */
 export interface WorkflowRecord {
@@ -81,11 +79,16 @@ export interface AdmissionDeps {
 export class Admissions {
   constructor(private readonly deps: AdmissionDeps) {}
 
+  /** What `request` would cost and the refusals it would get, without running or charging anything. */
+  estimate(request: EstimateRequest): Promise<RunEstimate> {
+    return estimateRun({ db: this.deps.db, markup: this.deps.markup }, request);
+  }
+
   /** Checks the request and starts the run; throws HttpErrors with the seed's codes. */
   async admit(request: AdmissionRequest): Promise<Admission> {
     const { db, markup } = this.deps;
     const plan = request.plan ?? planOrRefuse(request.workflow.graph, request.targetNodeId);
-    const inputs = { ...this.validate(request, plan), ...request.triggerPayload };
+    const inputs = { ...validateRunInputs(request, plan), ...request.triggerPayload };
 
     if (request.async) {
       const pushOnly = plan.steps.find((step) => step.model && findModel(step.model)?.pollable === false);
@@ -147,20 +150,6 @@ export class Admissions {
     return { executionId, temporalWorkflowId, creditsUsed: charge.fromBalance, plan };
   }
 
-  private validate(request: AdmissionRequest, plan: Plan): Record<string, unknown> {
-    try {
-      // A recorded plan carries its Request Input configs, so replays validate against what they ran.
-      const graph = request.plan
-        ? { nodes: plan.steps.map((step) => ({ id: step.id, type: step.nodeType, config: step.config })), edges: [] }
-        : parseCanvasGraph(request.workflow.graph);
-      return validateInputs(inputFieldsOfPlan(graph, plan), request.inputs);
-    } catch (err) {
-      if (err instanceof InputValidationError) throw invalidInputs(err.message, err.fields);
-      if (err instanceof PlanError) throw invalidWorkflow(err.code, err.message, err.details);
-      throw err;
-    }
-  }
-
   private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<void> {
     const { temporal, taskQueue, runTimeoutMs, db } = this.deps;
     const { workflow, account, triggerType } = request;
@@ -204,15 +193,5 @@ export class Admissions {
       });
       throw engineUnavailable(`The run could not be started: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-}
-
-/** Plans the graph, turning planning errors into 422 INVALID_WORKFLOW. */
-export function planOrRefuse(graph: unknown, targetNodeId?: string): Plan {
-  try {
-    return planRun(parseCanvasGraph(graph), targetNodeId);
-  } catch (err) {
-    if (err instanceof PlanError) throw invalidWorkflow(err.code, err.message, err.details);
-    throw err;
   }
 }

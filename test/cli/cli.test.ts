@@ -117,6 +117,21 @@ describe('builder CLI', function () {
     assert.ok((JSON.parse(replays.stdout) as Array<{ id: string }>).some((e) => e.id === replayId![1]));
   });
 
+  it('estimates a run’s credits and refusals without running it', async () => {
+    const before = await api.engine.db.execution.count();
+    const text = await cli('estimate', slug, '-i', 'topic=owls');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^${slug} at tier pro: \\d+ credits from your balance`, 'm'));
+    assert.match(text.stdout, /^ {2}draft +sandbox-text +\d+ credits {2}balance$/m);
+    assert.match(text.stdout, /^The run would be admitted\.$/m);
+    const refused = await cli('estimate', slug, '--json');
+    assert.equal(refused.code, 0, refused.stderr);
+    const estimate = JSON.parse(refused.stdout) as { admissible: boolean; refusals: Array<{ code: string }> };
+    assert.equal(estimate.admissible, false);
+    assert.deepEqual(estimate.refusals.map((refusal) => refusal.code), ['INVALID_INPUTS']);
+    assert.equal(await api.engine.db.execution.count(), before, 'nothing ran');
+  });
+
   it('exits 2 with the API error code for an unknown run, also as JSON under --json', async () => {
     const missing = await cli('inspect', 'ex_missing');
     assert.equal(missing.code, 2);
