@@ -9,6 +9,8 @@ const int = (fallback: number) => z.coerce.number().int().nonnegative().default(
 const schema = z.object({
   /** Postgres URL. Unset: `npm start` runs an embedded Postgres with its data under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /** Postgres connections per process (each API and worker process has its own pool). Keep the sum under Postgres's max_connections. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(25),
   /** Temporal frontend `host:port`. Unset: `npm start` runs `temporal server start-dev`. */
   TEMPORAL_ADDRESS: z.string().min(3).optional(),
   /** Frontend port of the local dev server `npm start` runs (without TEMPORAL_ADDRESS). Unset: 7233 when free, else a free port. */
@@ -53,12 +55,46 @@ const schema = z.object({
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
   /** Level of the JSON logs (pino): fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** `host:port` where a worker serves the Temporal SDK's own Prometheus metrics. Unset: a free loopback port (merged into the API's /metrics under `npm start`). */
+  /**
+   * `host:port` where this process serves `GET /metrics` (Prometheus): its own metrics (API and/or
+   * worker) plus, with a worker, the Temporal SDK's. Never on the public API port. Unset: a free
+   * loopback port, printed at start. Set it (e.g. `0.0.0.0:9464`) where a scraper must reach it.
+   */
+  METRICS_ADDRESS: z.string().regex(/^.+:\d+$/, 'host:port').optional(),
+  /** `host:port` where a worker serves the Temporal SDK's own Prometheus metrics. Unset: a free loopback port (merged into METRICS_ADDRESS's /metrics). */
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^:]+:\d+$/).optional(),
   /** Server-side token of the studio's own agent (header X-Builder-Agent-Token): its MCP runs are `mcp`, all others `user-mcp`. */
   STUDIO_AGENT_TOKEN: z.string().min(16).optional(),
   /** Where `npm start` keeps embedded Postgres and Temporal data. */
   DATA_DIR: z.string().default('.data'),
+  /**
+   * Where media blobs live. Unset: files under DATA_DIR/media. `s3://bucket/prefix`: any
+   * S3-compatible bucket (credentials from the standard AWS variables: AWS_ACCESS_KEY_ID,
+   * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE…). `file:///path` or a plain path: that folder.
+   */
+  MEDIA_STORE_URL: z.string().min(1).optional(),
+  /** Endpoint of an S3-compatible server (MinIO, R2, …); unset: AWS S3 of S3_REGION. */
+  S3_ENDPOINT: z.string().url().optional(),
+  /** Region of the bucket (signing region for S3-compatible servers). */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Address buckets by path (`endpoint/bucket/key`) instead of by host: most self-hosted servers need it. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Largest piece of media saved or downloaded (bytes); larger bodies fail the step with MediaTooLarge. */
+  MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
+  /**
+   * HMAC key of media URLs. Set the same value on every API and worker process to control it;
+   * unset: a random key is made once and kept in the database (server_secrets), shared by all.
+   */
+  MEDIA_URL_SECRET: z.string().min(16).optional(),
+  /** How long a signed media URL stays valid, in seconds. */
+  MEDIA_URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** `npm run media:gc`: unreferenced media younger than this is kept (a save links its blob moments after writing it). */
+  MEDIA_GC_GRACE_MINUTES: z.coerce.number().int().positive().default(60),
+  /**
+   * `npm run media:gc`: offloaded Temporal payloads (the claim-check codec's blobs) older than this
+   * are removed. Keep it above the namespace's history retention plus the longest run.
+   */
+  PAYLOAD_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   /** Concurrency of a worker process. */
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),

@@ -25,6 +25,7 @@ await runEntryPoint('start', async () => {
       ...(system.temporalCliPath ? { temporalCliPath: system.temporalCliPath } : {}),
       ...(system.temporalMetricsUrl ? { temporalMetricsUrl: system.temporalMetricsUrl } : {}),
       databaseUrl: system.databaseUrl,
+      metricsUrl: system.metricsUrl,
       adminToken: config.ADMIN_TOKEN!,
       demoApiKey: demo.apiKey,
       demoSlugs: demo.slugs,

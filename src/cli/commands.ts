@@ -3,7 +3,7 @@
 import { BuilderApiClient, type ExecutionView, type RunEstimate } from '../client/apiClient';
 import { loadCliConfig, type ConfigFlags } from './config';
 import { describeExecution, formatDuration } from './describe';
-import { showJson } from './format';
+import { creditsText, showJson } from './format';
 import { readInputs } from './inputs';
 import { processOutput, type Output } from './output';
 import { watchExecution } from './watch';
@@ -100,7 +100,7 @@ export function runCommands(env: Record<string, string | undefined>) {
       });
       output(options).print(executions, () =>
         executions
-          .map((e) => `${e.id}  ${String(e.workflowSlug ?? '').padEnd(24)} ${e.status.padEnd(10)} ${String(e.triggerType).padEnd(9)} ${String(e.createdAt ?? '')}\n`)
+          .map((e) => `${e.id}  ${String(e.workflowSlug ?? '').padEnd(24)} ${e.status.padEnd(10)} ${String(e.triggerType).padEnd(9)} ${creditsText(e).padEnd(24)} ${String(e.createdAt ?? '')}\n`)
           .join(''),
       );
       return 0;

@@ -1,7 +1,7 @@
 // How the CLI shows a run to a person: its header, then one line per step with the node's name,
 // status, duration, attempts and whether its output was reused from the replayed run.
 import type { ExecutionView, StepView } from '../client/apiClient';
-import { showJson } from './format';
+import { creditsText, showJson } from './format';
 
 /** "312 ms", "4.2 s", "3 min 07 s". */
 export function formatDuration(ms: number): string {
@@ -40,7 +40,7 @@ export function describeExecution(execution: ExecutionView): string {
     ...(execution.workflowSlug ? [`  workflow: ${execution.workflowSlug}`] : []),
     `  status:   ${execution.status}`,
     `  trigger:  ${execution.triggerType}`,
-    `  credits:  ${execution.creditsUsed ?? 0}`,
+    `  credits:  ${creditsText(execution)}`,
     `  duration: ${typeof execution.durationMs === 'number' ? formatDuration(execution.durationMs) : '-'}`,
     ...(execution.parentExecutionId ? [`  replay of ${String(execution.parentExecutionId)}${execution.fromStepId ? ` from ${String(execution.fromStepId)}` : ''}`] : []),
     ...(execution.error ? [`  error:    ${JSON.stringify(execution.error)}`] : []),

@@ -4,7 +4,7 @@
 import { isSettled, type BuilderApiClient, type ExecutionView, type StepView } from '../client/apiClient';
 import { isTerminalStepStatus, type StepStatus } from '../domain/statuses';
 import { formatDuration, stepDurationMs, stepLines } from './describe';
-import { showJson } from './format';
+import { creditsText, showJson } from './format';
 import type { TextSink } from './output';
 
 /** Follows a run to its end, writing progress to `out`, and returns its final view. */
@@ -162,6 +162,6 @@ function outcome(final: ExecutionView, withSteps = true): string {
   const head =
     final.status === 'completed'
       ? `completed in ${typeof final.durationMs === 'number' ? formatDuration(final.durationMs) : '?'}, ${final.creditsUsed ?? 0} credits\noutput: ${showJson(final.output)}\n`
-      : `${final.status}: ${JSON.stringify(final.error)}\n`;
+      : `${final.status}: ${JSON.stringify(final.error)}\n${creditsText(final)}\n`;
   return withSteps ? `${head}steps:\n${stepLines(final.steps).join('\n')}\n` : head;
 }

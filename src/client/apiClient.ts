@@ -42,7 +42,10 @@ export interface ExecutionView {
   workflowSlug?: string;
   output?: unknown;
   error?: unknown;
+  /** Net of any refund. */
   creditsUsed?: number;
+  /** Credits given back when the run ended `error` or `cancelled`. */
+  creditsRefunded?: number;
   durationMs?: number | null;
   steps: StepView[];
   [key: string]: unknown;
@@ -93,9 +96,14 @@ export class BuilderApiClient {
   }
 
   /** Starts a run; sync answers carry the output, async ones the execution id. */
-  async run(slug: string, inputs: Record<string, unknown>, options: { async?: boolean; channel?: RunChannel } = {}): Promise<Record<string, unknown>> {
+  async run(
+    slug: string,
+    inputs: Record<string, unknown>,
+    options: { async?: boolean; channel?: RunChannel; idempotencyKey?: string } = {},
+  ): Promise<Record<string, unknown>> {
     const base = options.channel === 'mcp' ? '/api/mcp/workflows' : '/api/workflows';
-    return this.http.json('POST', `${base}/${encodeURIComponent(slug)}/run${options.async ? '?async=true' : ''}`, { inputs });
+    const headers: Record<string, string> = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};
+    return this.http.json('POST', `${base}/${encodeURIComponent(slug)}/run${options.async ? '?async=true' : ''}`, { inputs }, headers);
   }
 
   /** What a run with these inputs would cost, and the refusals it would get; runs and charges nothing. */
@@ -159,5 +167,17 @@ export class BuilderApiClient {
     }
     if (!response.ok || !response.body) throw errorOf(response.status, await response.json().catch(() => ({})));
     return parseEventStream(response.body);
+  }
+
+  /** The bytes behind a signed media URL (absolute, or relative to the API), refusing more than `maxBytes`. */
+  async downloadMedia(url: string, maxBytes: number): Promise<Buffer | undefined> {
+    const response = /^https?:/.test(url) ? await this.http.fetchAbsolute(url) : await this.http.send(url);
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (!response.ok || !(declared <= maxBytes)) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return bytes.byteLength <= maxBytes ? bytes : undefined;
   }
 }

@@ -46,10 +46,10 @@ export class HttpTransport {
   }
 
   /** Sends a request; answers the parsed JSON body, or throws ApiError / ApiConnectionError. */
-  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async json<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const response = await this.send(path, {
       method,
-      headers: { ...this.options.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...extraHeaders, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
@@ -61,6 +61,15 @@ export class HttpTransport {
     }
     if (!response.ok) throw errorOf(response.status, parsed);
     return parsed as T;
+  }
+
+  /** A GET of an absolute URL (a signed media URL), without our credentials; network failures name it. */
+  async fetchAbsolute(url: string): Promise<Response> {
+    try {
+      return await this.fetch(url);
+    } catch (err) {
+      throw new ApiConnectionError(new URL(url).origin, reasonOf(err));
+    }
   }
 
   /** A raw response (for streams), with the credentials; network failures name the URL. */

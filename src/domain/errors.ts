@@ -11,7 +11,9 @@ export type PlanErrorCode =
   | 'CYCLE'
   | 'MISSING_REQUIRED_INPUT'
   | 'UNKNOWN_MODEL'
-  | 'NO_TARGET';
+  | 'INVALID_CONFIG'
+  | 'NO_TARGET'
+  | 'INVALID_RETRY_POLICY';
 
 /** Thrown when a graph cannot be planned; nothing has run. */
 export class PlanError extends Error {

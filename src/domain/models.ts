@@ -1,23 +1,26 @@
 // The model catalog: which provider serves a model, what one call costs, and the tier it needs.
+import type { MediaKind } from './types';
+
+export type { MediaKind } from './types';
 
 /** Plan tiers, lowest first. */
 export const TIERS = ['pro', 'business', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** What a model produces. */
-export type ModelKind = 'text' | 'image' | 'video';
+export type ModelKind = 'text' | MediaKind;
 
 /** One model a node can be configured with. */
 export interface ModelSpec {
   id: string;
   kind: ModelKind;
-  /** Provider adapter id (`sandbox`, `openai`, `media`). */
+  /** Provider adapter id (`sandbox`, `openai`, …). */
   provider: string;
   /** Base credits per call, before tier pricing and markup. */
   credits: number;
   /** Lowest tier allowed to use the model. */
   minTier: Tier;
-  /** Async providers are submitted then polled or called back; pollable ones allow `?async=true`. */
+  /** Async models run as jobs: submitted, then called back or polled; pollable ones allow `?async=true`. */
   async: boolean;
   pollable: boolean;
   /** Shown wherever the model shows: the sandbox is a test mode, not a real model. */
@@ -32,6 +35,8 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'sandbox-image-hd', kind: 'image', provider: 'sandbox', credits: 12, minTier: 'enterprise', async: false, pollable: true, label: 'Sandbox HD image (test mode)' },
   { id: 'sandbox-video', kind: 'video', provider: 'sandbox', credits: 20, minTier: 'pro', async: true, pollable: true, label: 'Sandbox video (test mode)' },
   { id: 'sandbox-video-push', kind: 'video', provider: 'sandbox', credits: 20, minTier: 'pro', async: true, pollable: false, label: 'Sandbox callback-only video (test mode)' },
+  { id: 'sandbox-audio', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: false, pollable: true, label: 'Sandbox speech (test mode)' },
+  { id: 'sandbox-audio-async', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'Sandbox async speech (test mode)' },
   { id: 'gpt-4o-mini', kind: 'text', provider: 'openai', credits: 2, minTier: 'pro', async: false, pollable: true, label: 'GPT-4o mini' },
   { id: 'gpt-4.1', kind: 'text', provider: 'openai', credits: 10, minTier: 'business', async: false, pollable: true, label: 'GPT-4.1' },
 ];

@@ -1,24 +1,29 @@
 // The planner: target node -> upstream subgraph of connected executable nodes -> parallel groups.
 // Refuses, before anything runs, graphs with dangling edges, unknown ports, cycles or missing inputs.
+import { findNodeModule } from '../nodes/registry';
+import type { NodeModule } from '../nodes/types';
 import { inputFieldsOf } from './canvas';
 import { PlanError } from './errors';
-import { findNodeType, modelFits, modelOf, outputPortsOf, type NodeTypeSpec } from './nodeTypes';
-import type { CanvasGraph, CanvasNode, Plan, PlanStep, RetryPolicySpec } from './types';
+import { retryPolicyOf } from './retryPolicy';
+import { findModel, type ModelSpec } from './models';
+import type { CanvasGraph, CanvasNode, Plan, PlanStep } from './types';
 
-/** Plans the run of `targetNodeId` (default: the graph's Response Output node). */
+type NodeTypeSpec = NodeModule;
+
+/** Plans the run of `targetNodeId` (default: every Response Output node of the graph). */
 export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
   const nodes = new Map(graph.nodes.map((node) => [node.id, node]));
   const specs = new Map<string, NodeTypeSpec>();
   for (const node of graph.nodes) {
-    const spec = findNodeType(node.type);
+    const spec = findNodeModule(node.type);
     if (!spec) throw new PlanError('UNKNOWN_NODE_TYPE', `Node "${node.id}" has unknown type "${node.type}".`, { nodeId: node.id, type: node.type });
     specs.set(node.id, spec);
   }
   checkEdges(graph, nodes, specs);
   checkAcyclic(graph);
 
-  const target = resolveTarget(graph, nodes, specs, targetNodeId);
-  const members = upstreamOf(graph, target.id);
+  const targets = resolveTargets(graph, nodes, specs, targetNodeId);
+  const members = new Set(targets.flatMap((target) => [...upstreamOf(graph, target.id)]));
   const incoming = new Map<string, CanvasGraph['edges']>();
   for (const edge of graph.edges) {
     if (!members.has(edge.target)) continue;
@@ -43,29 +48,34 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
     const spec = specs.get(node.id)!;
     const edges = incoming.get(node.id) ?? [];
     checkRequiredInputs(node, spec, edges.map((edge) => edge.targetPort));
-    const model = modelOf(node, spec);
-    if (model !== undefined && !modelFits(model, spec)) {
-      throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" uses unknown ${spec.modelKind} model "${model}".`, { nodeId: node.id, model });
-    }
     if (node.type === 'request-input') inputFieldsOf(node.config, node.id);
-    steps.push({
+    const config = parseConfig(node, spec);
+    const model = modelOf(node, spec, config);
+    const base = {
       id: node.id,
       name: node.name ?? `${spec.label} ${node.id}`,
       nodeType: node.type,
-      kind: spec.kind,
       groupIndex: levelOf(node.id),
       dependsOn: [...new Set(edges.map((edge) => edge.source))],
       inputs: edges.map((edge) => ({ port: edge.targetPort, sourceNodeId: edge.source, sourcePort: edge.sourcePort })),
-      config: node.config,
-      ...(model !== undefined ? { model } : {}),
-      retry: retryPolicyOf(node, spec),
+      config: withoutSecrets(config, spec),
+      ...(model ? { model: model.id } : {}),
+      ...(spec.produces ? { media: spec.produces } : {}),
+      ...creditsOf(spec, config, model),
+      retry: retryPolicyOf(node, spec.retry),
       timeoutMs: positiveNumber(node.config.timeoutMs) ?? spec.timeoutMs,
-    });
+    };
+    steps.push({ ...base, ...spec.execution(config, model) });
   }
 
   const groups: string[][] = [];
   for (const step of steps) (groups[step.groupIndex] ??= []).push(step.id);
-  return { targetNodeId: target.id, steps, groups };
+  return {
+    targetNodeId: targets.map((target) => target.id).join(','),
+    steps,
+    groups,
+    ...(targets.length > 1 ? { outputs: outputKeys(targets) } : {}),
+  };
 }
 
 /** Ids of `stepId` and every step downstream of it within the plan. */
@@ -90,7 +100,7 @@ function checkEdges(graph: CanvasGraph, nodes: Map<string, CanvasNode>, specs: M
     }
     const sourceSpec = specs.get(source.id)!;
     const targetSpec = specs.get(target.id)!;
-    if (!outputPortsOf(source, sourceSpec).includes(edge.sourcePort)) {
+    if (!sourceSpec.outputs(source.config).includes(edge.sourcePort)) {
       throw new PlanError('UNKNOWN_PORT', `Node "${source.id}" (${sourceSpec.label}) has no output port "${edge.sourcePort}".`, {
         edge: edge.id ?? index,
         nodeId: source.id,
@@ -144,31 +154,38 @@ function checkAcyclic(graph: CanvasGraph): void {
   }
 }
 
-function resolveTarget(
+/** The named target, or else every Response Output node (at least one). */
+function resolveTargets(
   graph: CanvasGraph,
   nodes: Map<string, CanvasNode>,
   specs: Map<string, NodeTypeSpec>,
   targetNodeId: string | undefined,
-): CanvasNode {
+): CanvasNode[] {
   if (targetNodeId !== undefined) {
     const node = nodes.get(targetNodeId);
     if (!node) throw new PlanError('UNKNOWN_NODE', `Target node "${targetNodeId}" is not on the canvas.`, { nodeId: targetNodeId });
     if (!specs.get(node.id)!.executable) {
       throw new PlanError('NOT_EXECUTABLE', `Target node "${targetNodeId}" (${specs.get(node.id)!.label}) cannot be run.`, { nodeId: targetNodeId });
     }
-    return node;
+    return [node];
   }
   const outputs = graph.nodes.filter((node) => node.type === 'response-output');
-  if (outputs.length !== 1) {
-    throw new PlanError(
-      'NO_TARGET',
-      outputs.length === 0
-        ? 'The workflow has no Response Output node; name a target node to run.'
-        : 'The workflow has several Response Output nodes; name the target node to run.',
-      { responseOutputs: outputs.map((node) => node.id) },
-    );
+  if (outputs.length === 0) {
+    throw new PlanError('NO_TARGET', 'The workflow has no Response Output node; name a target node to run.', { responseOutputs: [] });
   }
-  return outputs[0]!;
+  return outputs;
+}
+
+/** Output keys of several Response Output nodes: each node's name, or its id where names are missing or shared. */
+function outputKeys(targets: CanvasNode[]): Array<{ nodeId: string; key: string }> {
+  const names = targets.map((target) => target.name?.trim()).filter((name): name is string => !!name);
+  const ids = new Set(targets.map((target) => target.id));
+  return targets.map((target) => {
+    const name = target.name?.trim();
+    // A name another output shares (or another output's id) would overwrite a result: use the id.
+    const unique = !!name && names.filter((other) => other === name).length === 1 && (!ids.has(name) || name === target.id);
+    return { nodeId: target.id, key: unique ? name : target.id };
+  });
 }
 
 function upstreamOf(graph: CanvasGraph, targetId: string): Set<string> {
@@ -202,15 +219,39 @@ function checkRequiredInputs(node: CanvasNode, spec: NodeTypeSpec, fedPorts: str
   }
 }
 
-function retryPolicyOf(node: CanvasNode, spec: NodeTypeSpec): RetryPolicySpec {
-  const override = node.config.retry && typeof node.config.retry === 'object' ? (node.config.retry as Record<string, unknown>) : {};
-  return {
-    initialIntervalMs: positiveNumber(override.initialIntervalMs) ?? spec.retry.initialIntervalMs,
-    backoffCoefficient: positiveNumber(override.backoffCoefficient) ?? spec.retry.backoffCoefficient,
-    maximumIntervalMs: positiveNumber(override.maximumIntervalMs) ?? spec.retry.maximumIntervalMs,
-    maximumAttempts: positiveNumber(override.maximumAttempts) ?? spec.retry.maximumAttempts,
-    nonRetryableErrorTypes: spec.retry.nonRetryableErrorTypes,
-  };
+/** The node's config parsed by its type's schema; a failure names the node and the field. */
+function parseConfig(node: CanvasNode, spec: NodeTypeSpec): Record<string, unknown> {
+  const result = spec.config.safeParse(node.config);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  throw new PlanError('INVALID_CONFIG', `Node "${node.id}" (${spec.label}) has an invalid config${field ? `.${field}` : ''}: ${issue.message}.`, {
+    nodeId: node.id,
+    field,
+    issues: result.error.issues.map((each) => ({ path: each.path.map(String).join('.'), message: each.message })),
+  });
+}
+
+/** The model a node uses (its configured `model`, else its type's default), checked against the catalog. */
+function modelOf(node: CanvasNode, spec: NodeTypeSpec, config: Record<string, unknown>): ModelSpec | undefined {
+  if (!spec.modelKind) return undefined;
+  const id = typeof config.model === 'string' ? config.model : spec.defaultModel!;
+  const model = findModel(id);
+  if (!model || model.kind !== spec.modelKind) {
+    throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" uses unknown ${spec.modelKind} model "${id}".`, { nodeId: node.id, model: id });
+  }
+  return model;
+}
+
+/** Secrets stay on the canvas (the route or activity resolves them by node id); the plan never holds them. */
+function withoutSecrets(config: Record<string, unknown>, spec: NodeTypeSpec): Record<string, unknown> {
+  if (!spec.secrets?.length) return config;
+  return Object.fromEntries(Object.entries(config).filter(([key]) => !spec.secrets!.includes(key)));
+}
+
+function creditsOf(spec: NodeTypeSpec, config: Record<string, unknown>, model: ModelSpec | undefined): { credits?: number } {
+  const credits = spec.price ? spec.price(config, model) : model?.credits;
+  return credits !== undefined && credits > 0 ? { credits } : {};
 }
 
 function positiveNumber(value: unknown): number | undefined {

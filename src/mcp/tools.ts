@@ -5,6 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { isTerminalStepStatus, type StepStatus } from '../domain/statuses';
 import { ApiError, type BuilderApiClient, type ExecutionView } from '../client/apiClient';
+import { mediaContent } from './mediaContent';
 
 /** What a tool callback receives from the SDK that we use. */
 interface ToolExtra {
@@ -43,21 +44,28 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
         slug: z.string(),
         inputs: z.record(z.string(), z.unknown()).default({}).describe('Key/value pairs matching the Request Input fields'),
         async: z.boolean().default(false).describe('Return the execution id without waiting'),
+        idempotencyKey: z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .describe('A stable key (your account, 24 h): calling again with the same key and inputs returns the same run instead of starting and paying for another'),
       },
     },
-    async ({ slug, inputs, async }, extra) =>
+    async ({ slug, inputs, async, idempotencyKey }, extra) =>
       guard(async () => {
+        const key = idempotencyKey ? { idempotencyKey } : {};
         let started: Record<string, unknown>;
         try {
-          started = await api.run(slug, inputs, { async: true, channel: 'mcp' });
+          started = await api.run(slug, inputs, { async: true, channel: 'mcp', ...key });
         } catch (err) {
           // Push-only providers cannot be polled: run those in sync mode (no progress, one answer).
-          if (!async && err instanceof ApiError && err.code === 'ASYNC_NOT_SUPPORTED') return api.run(slug, inputs, { channel: 'mcp' });
+          if (!async && err instanceof ApiError && err.code === 'ASYNC_NOT_SUPPORTED') return api.run(slug, inputs, { channel: 'mcp', ...key });
           throw err;
         }
         if (async) return started;
         return settled(await follow(api, String(started.executionId), extra as unknown as ToolExtra));
-      }),
+      }, api),
   );
 
   server.registerTool(
@@ -82,7 +90,7 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
       description: 'A run: status, trigger type, output, error, credits, duration and every step (status, attempts, output, error).',
       inputSchema: { executionId: z.string() },
     },
-    async ({ executionId }) => guard(async () => ({ execution: await api.getExecution(executionId) })),
+    async ({ executionId }) => guard(async () => ({ execution: await api.getExecution(executionId) }), api),
   );
 
   server.registerTool(
@@ -108,7 +116,7 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
         const replay = await api.replay(executionId, fromStepId);
         if (!wait) return replay;
         return { ...replay, ...settled(await follow(api, replay.executionId, extra as unknown as ToolExtra)) };
-      }),
+      }, api),
   );
 
   return server;
@@ -145,10 +153,11 @@ function settled(execution: ExecutionView): Record<string, unknown> {
 }
 
 /** Runs a tool body; API errors become tool errors (isError) carrying the API's code and details. */
-async function guard(body: () => Promise<unknown>): Promise<CallToolResult> {
+async function guard(body: () => Promise<unknown>, api?: BuilderApiClient): Promise<CallToolResult> {
   try {
     const result = await body();
-    return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result as Record<string, unknown> };
+    const media = api ? await mediaContent(result, api) : [];
+    return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }, ...media], structuredContent: result as Record<string, unknown> };
   } catch (err) {
     if (err instanceof ApiError) {
       const error = { code: err.code, status: err.status, message: err.message, ...err.details };

@@ -12,6 +12,8 @@ export interface BannerInfo {
   /** Worker's Temporal SDK metrics endpoint. */
   temporalMetricsUrl?: string;
   databaseUrl: string;
+  /** Where the process serves GET /metrics. */
+  metricsUrl: string;
   adminToken: string;
   demoApiKey: string;
   demoSlugs: string[];
@@ -34,7 +36,7 @@ export function startBanner(info: BannerInfo): string {
     ['API', info.apiUrl],
     ['API docs', `${info.apiUrl}/docs  (OpenAPI: ${info.apiUrl}/openapi.json)`],
     ['MCP', `${info.apiUrl}/mcp`],
-    ['Metrics', `${info.apiUrl}/metrics`],
+    ['Metrics', info.metricsUrl],
     ['Temporal', `${info.temporalAddress}  (namespace ${info.namespace})`],
     ['Temporal UI', info.temporalUiUrl],
     ['SDK metrics', info.temporalMetricsUrl],

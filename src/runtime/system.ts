@@ -11,7 +11,13 @@ import { createPrisma, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { EventHub } from '../events/hub';
+import { createMediaLibrary } from '../media/library';
+import { createClaimCheckCodec } from '../media/payloadCodec';
+import { mediaUrlSecret } from '../media/secret';
+import { openMediaStores, type MediaStores } from '../media/stores';
+import { createMediaUrlSigner } from '../media/urls';
 import { createLogger } from '../observability/logger';
+import { startMetricsServer } from '../observability/metricsServer';
 import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
 import { registerSearchAttributes } from '../../temporal/devServer';
@@ -39,8 +45,12 @@ export interface System {
   /** Where the worker serves the Temporal SDK's Prometheus metrics (worker processes only). */
   temporalMetricsUrl?: string;
   apiUrl?: string;
+  /** Where this process serves GET /metrics (METRICS_ADDRESS), never the API port. */
+  metricsUrl: string;
   db: Db;
   temporal: Client;
+  /** The media and payload blob stores. */
+  mediaStores: MediaStores;
   worker?: Worker;
   stop(): Promise<void>;
 }
@@ -91,9 +101,12 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       temporalCliPath = server.cliPath;
     }
 
-    const db = createPrisma(databaseUrl);
+    const db = createPrisma(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
     stops.push(() => db.$disconnect());
-    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config);
+    const mediaStores = await openMediaStores(config);
+    // Client and worker share the codec: either side may write a payload the other reads.
+    const dataConverter = { payloadCodecs: [createClaimCheckCodec({ store: mediaStores.payloads })] };
+    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, dataConverter);
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
       // A cluster we did not start may lack our search attributes; runs set them, so add them first.
@@ -101,6 +114,13 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         options.log(`Could not register search attributes (run \`npm run temporal:setup\` with operator rights): ${String(err)}`),
       );
     }
+
+    const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+    const mediaUrls = createMediaUrlSigner({
+      secret: await mediaUrlSecret(db, config.MEDIA_URL_SECRET),
+      baseUrl: publicUrl,
+      ttlSeconds: config.MEDIA_URL_TTL_SECONDS,
+    });
 
     let worker: Worker | undefined;
     let workerConnection: NativeConnection | undefined;
@@ -111,17 +131,19 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         bundle: await bundleWorkflows(),
+        dataConverter,
         deps: {
           db,
           providers: registry,
-          ...(callbackBase ? { callbackBaseUrl: callbackBase } : {}),
+          callbackBaseUrl: callbackBase ?? publicUrl,
           allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
+          media: createMediaLibrary({ db, store: mediaStores.media, maxBytes: config.MEDIA_MAX_BYTES }),
+          mediaUrls,
         },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
         logger,
       });
-      if (temporalMetricsAddress) options.log(`Temporal SDK worker metrics at http://${temporalMetricsAddress}/metrics`);
       const running = worker.run();
       const connection = workerConnection;
       stops.push(async () => {
@@ -130,6 +152,14 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         await connection.close();
       });
     }
+
+    // Every process serves its metrics on their own address; with a worker, the SDK's are merged in.
+    const metricsServer = await startMetricsServer({
+      address: config.METRICS_ADDRESS ?? '127.0.0.1:0',
+      ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
+    });
+    stops.push(() => metricsServer.close());
+    options.log(`Metrics at ${metricsServer.url}`);
 
     let apiUrl: string | undefined;
     if (options.api) {
@@ -153,8 +183,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         config,
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
-        // Single-process mode: the API's /metrics also carries the in-process worker's SDK metrics.
-        ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
+        media: { store: mediaStores.media, signer: mediaUrls },
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
       });
       const server: Server = createServer(app.callback());
@@ -174,8 +203,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       ...(temporalCliPath ? { temporalCliPath } : {}),
       ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
       ...(apiUrl ? { apiUrl } : {}),
+      metricsUrl: metricsServer.url,
       db,
       temporal,
+      mediaStores,
       ...(worker ? { worker } : {}),
       stop: stopAll,
     };

@@ -1,6 +1,11 @@
 // A real engine for tests: the shared local Temporal dev server, a fresh database, the real
 // admission path and a real worker on a unique task queue with the sandbox provider.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createProviderRegistry } from '../../src/providers/registry';
@@ -9,7 +14,13 @@ import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
 import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
 import { Admissions } from '../../src/services/admission';
 import type { Db } from '../../src/db/client';
+import { createFsBlobStore } from '../../src/media/fsStore';
+import { createMediaLibrary } from '../../src/media/library';
+import { createClaimCheckCodec } from '../../src/media/payloadCodec';
+import type { BlobStore, MediaLibrary } from '../../src/media/types';
+import { createMediaUrlSigner, type MediaUrlSigner } from '../../src/media/urls';
 import { testDatabase } from './db';
+import { testS3Store } from './s3';
 import { testTemporal } from './temporal';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -21,6 +32,12 @@ export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
 /** Everything a workflow or API test needs. */
 export interface TestEngine {
   env: TestWorkflowEnvironment;
+  /** A client with the engine's payload codec (admissions use it); env.client has none, so it cannot read offloaded payloads. */
+  client: Client;
+  /** The claim-check codec of this engine's client and workers. */
+  dataConverter: DataConverter;
+  /** Where payloads over 256 KB are offloaded. */
+  payloadStore: BlobStore;
   db: Db;
   databaseUrl: string;
   taskQueue: string;
@@ -28,17 +45,40 @@ export interface TestEngine {
   /** The sandbox's async media jobs (counts jobs, polls and callbacks). */
   sandboxMedia: SandboxMediaProvider;
   admissions: Admissions;
+  /** The media store of this engine (files in a temporary folder) and the library activities get. */
+  mediaStore: BlobStore;
+  media: MediaLibrary;
+  /** Signs media URLs; its base URL is the test API's once one is started over this engine. */
+  mediaUrls: MediaUrlSigner;
   /** Creates a worker on this engine's task queue (not started); with a callback URL, async providers call back. */
   createWorker(options?: { callbackBaseUrl?: string }): Promise<Worker>;
   close(): Promise<void>;
 }
 
 /** Starts a test engine; call close() in after(). */
-export async function startTestEngine(options: { runTimeoutMs?: number; markup?: number; allowPrivateNetworks?: boolean; openaiBaseUrl?: string } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  options: {
+    runTimeoutMs?: number;
+    markup?: number;
+    allowPrivateNetworks?: boolean;
+    openaiBaseUrl?: string;
+    mediaMaxBytes?: number;
+    mediaBaseUrl?: string;
+    /** Where media goes: files in a temp folder (default) or the tests' S3 server (s3rver). */
+    mediaBackend?: 'fs' | 's3';
+  } = {},
+): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
+  const mediaDir = await mkdtemp(path.join(tmpdir(), 'builder-test-media-'));
+  const mediaStore = options.mediaBackend === 's3' ? await testS3Store('blobs/') : createFsBlobStore(path.join(mediaDir, 'blobs'));
+  const payloadStore = options.mediaBackend === 's3' ? await testS3Store('payloads/') : createFsBlobStore(path.join(mediaDir, 'payloads'));
+  const dataConverter: DataConverter = { payloadCodecs: [createClaimCheckCodec({ store: payloadStore })] };
+  const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
+  const media = createMediaLibrary({ db: database.prisma, store: mediaStore, maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024 });
+  const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
-  const sandboxMedia = new SandboxMediaProvider(sandbox);
+  const sandboxMedia = new SandboxMediaProvider();
   const providers = createProviderRegistry({
     sandbox,
     sandboxMedia,
@@ -47,27 +87,37 @@ export async function startTestEngine(options: { runTimeoutMs?: number; markup?:
   });
   const admissions = new Admissions({
     db: database.prisma,
-    temporal: env.client,
+    temporal: client,
     taskQueue,
     markup: options.markup ?? 1,
     runTimeoutMs: options.runTimeoutMs ?? 60_000,
   });
   return {
     env,
+    client,
+    dataConverter,
+    payloadStore,
     db: database.prisma,
     databaseUrl: database.url,
     taskQueue,
     sandbox,
     sandboxMedia,
     admissions,
+    mediaStore,
+    media,
+    mediaUrls,
     createWorker: async (workerOptions = {}) =>
       createRunWorker({
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
         bundle: await sharedBundle(),
-        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, ...workerOptions },
+        dataConverter,
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, media, mediaUrls, ...workerOptions },
       }),
-    close: () => database.drop(),
+    close: async () => {
+      await database.drop();
+      await rm(mediaDir, { recursive: true, force: true });
+    },
   };
 }

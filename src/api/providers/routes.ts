@@ -3,7 +3,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { mediaResultSignal } from '../../workflows/messages';
+import type { Context } from 'koa';
+import { ProviderError } from '../../providers/errors';
+import { mediaResultSignal, type MediaResultSignal } from '../../workflows/messages';
 import type { ApiDeps } from '../context';
 import { HttpError, notFound } from '../errors';
 import { parseRequest } from '../middleware/validate';
@@ -22,7 +24,7 @@ describeRoute({
     202: { description: 'Delivered to the waiting step.' },
     200: { description: 'Acknowledged but ignored: the step no longer waits (a late or repeated callback).' },
     400: errorResponse('INVALID_REQUEST.'),
-    401: errorResponse('INVALID_CALLBACK_TOKEN.'),
+    401: errorResponse('INVALID_CALLBACK_TOKEN, or INVALID_CALLBACK_SIGNATURE when the provider\'s signature does not verify.'),
     404: errorResponse('No such step.'),
   },
 });
@@ -35,19 +37,20 @@ export function providerRoutes(deps: ApiDeps): Router {
     const executionId = String(ctx.params.executionId).slice(0, 100);
     const stepId = String(ctx.params.stepId).slice(0, 128);
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    const body = parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
     const step = await deps.db.step.findUnique({
       where: { executionId_stepId: { executionId, stepId } },
       include: { execution: { select: { temporalWorkflowId: true } } },
     });
     if (!step) throw notFound(`Step "${stepId}" of execution "${executionId}"`);
-    const waitingOn = step.waitingOn as { callbackToken?: string; jobId?: string } | null;
+    const waitingOn = step.waitingOn as { callbackToken?: string; provider?: string } | null;
     if (!waitingOn?.callbackToken) {
       // Late or repeated: the step is no longer waiting. Acknowledge so the provider stops retrying.
       ctx.body = { success: true, accepted: false, reason: `Step "${stepId}" is not waiting (status ${step.status}).` };
       return;
     }
     if (!sameSecret(token, waitingOn.callbackToken)) throw new HttpError(401, 'INVALID_CALLBACK_TOKEN', 'The callback token does not match this job.');
+    const body = await readCallback(deps, waitingOn.provider, ctx);
+    if (body.status === 'succeeded' && !body.result) throw new HttpError(400, 'INVALID_REQUEST', 'A succeeded job must carry its result.');
     try {
       await deps.temporal.workflow.getHandle(step.execution.temporalWorkflowId).signal(mediaResultSignal, {
         stepId,
@@ -67,6 +70,25 @@ export function providerRoutes(deps: ApiDeps): Router {
 
   return router;
 }
+
+/** The job's result: parsed and verified by its provider's adapter when the API has one, else our own body format. */
+async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: Context): Promise<MediaResultSignalBody> {
+  const provider = providerId ? deps.jobProviders?.(providerId) : undefined;
+  if (!provider) return parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
+  try {
+    const { jobId, state } = await provider.parseCallback({
+      headers: Object.fromEntries(Object.entries(ctx.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value ?? '')])),
+      query: Object.fromEntries(Object.entries(ctx.query).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')])),
+      rawBody: Buffer.from(typeof ctx.state.rawBody === 'string' ? ctx.state.rawBody : ''),
+    });
+    return state.status === 'succeeded' ? { jobId, status: 'succeeded', result: state.result } : { jobId, status: 'failed', error: state.error };
+  } catch (err) {
+    if (err instanceof ProviderError) throw new HttpError(401, 'INVALID_CALLBACK_SIGNATURE', err.message);
+    throw err;
+  }
+}
+
+type MediaResultSignalBody = Omit<MediaResultSignal, 'stepId'>;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { downstreamOf, planRun } from '../../../src/domain/planner';
-import { NODE_TYPES } from '../../../src/domain/nodeTypes';
+import { NODE_MODULES, type NodeTypeId } from '../../../src/nodes/registry';
 import { edge, expectPlanError, graph, linearGraph, node, requestInput } from './builders';
 
 /** input -> two parallel text nodes -> template -> output. */
@@ -48,12 +48,32 @@ describe('planner: what a run executes', () => {
       expectPlanError(() => planRun(canvas), 'NO_TARGET', { responseOutputs: [] });
     });
 
-    it('refuses a workflow with several Response Output nodes when no target is named, listing them', () => {
+    it('runs every Response Output node when no target is named, each keyed by its name or id', () => {
       const canvas = graph(
-        [node('writer', 'text-generation', { prompt: 'hi' }), node('out1', 'response-output'), node('out2', 'response-output')],
-        [edge('writer.text', 'out1.value'), edge('writer.text', 'out2.value')],
+        [
+          requestInput('input', [{ name: 'topic', type: 'string' }]),
+          node('writer', 'text-generation', { prompt: 'hi' }),
+          node('painter', 'image-generation', { prompt: 'a picture' }),
+          { ...node('out1', 'response-output'), name: 'story' },
+          node('out2', 'response-output'),
+        ],
+        [edge('input.topic', 'writer.topic'), edge('writer.text', 'out1.value'), edge('painter.image', 'out2.value')],
       );
-      expectPlanError(() => planRun(canvas), 'NO_TARGET', { responseOutputs: ['out1', 'out2'] });
+      const plan = planRun(canvas);
+      assert.deepEqual(plan.outputs, [
+        { nodeId: 'out1', key: 'story' },
+        { nodeId: 'out2', key: 'out2' },
+      ]);
+      assert.deepEqual(plan.groups, [['input', 'painter'], ['writer', 'out2'], ['out1']]);
+      assert.equal(plan.targetNodeId, 'out1,out2');
+    });
+
+    it('keys outputs by id when two Response Output nodes share a name', () => {
+      const canvas = graph(
+        [node('writer', 'text-generation', { prompt: 'hi' }), { ...node('a', 'response-output'), name: 'same' }, { ...node('b', 'response-output'), name: 'same' }],
+        [edge('writer.text', 'a.value'), edge('writer.text', 'b.value')],
+      );
+      assert.deepEqual(planRun(canvas).outputs?.map((output) => output.key), ['a', 'b']);
     });
 
     it('runs one of several Response Output nodes when it is named', () => {
@@ -63,6 +83,8 @@ describe('planner: what a run executes', () => {
       );
       const plan = planRun(canvas, 'out2');
       assert.deepEqual(plan.groups, [['writer'], ['out2']]);
+      assert.equal(plan.targetNodeId, 'out2');
+      assert.equal(plan.outputs, undefined, 'a named target gives its own output, unkeyed');
     });
 
     it('refuses a target that is not on the canvas', () => {
@@ -175,7 +197,8 @@ describe('planner: what a run executes', () => {
       const writer = stepOf(plan, 'writer');
       assert.equal(writer.name, 'Headline writer');
       assert.equal(writer.nodeType, 'text-generation');
-      assert.equal(writer.kind, 'text');
+      assert.equal(writer.kind, 'activity');
+      assert.equal(writer.kind === 'activity' && writer.activity, 'generateText');
       assert.deepEqual(writer.config, { temperature: 0.2 });
       assert.equal(stepOf(plan, 'output').name, 'Response Output output');
       assert.equal(stepOf(plan, 'output').kind, 'inline');
@@ -438,19 +461,19 @@ describe('planner: what a run executes', () => {
       for (const [id, timeoutMs] of Object.entries(expected)) {
         const only = planRun(canvas, id);
         assert.equal(stepOf(only, id).timeoutMs, timeoutMs, id);
-        assert.equal(stepOf(only, id).timeoutMs, NODE_TYPES[canvas.nodes.find((n) => n.id === id)!.type]!.timeoutMs, id);
+        assert.equal(stepOf(only, id).timeoutMs, NODE_MODULES[canvas.nodes.find((n) => n.id === id)!.type as NodeTypeId].timeoutMs, id);
       }
     });
 
     it('takes config.retry and config.timeoutMs as overrides', () => {
       const canvas = linearGraph();
       canvas.nodes[1] = node('writer', 'text-generation', {
-        retry: { initialIntervalMs: 250, backoffCoefficient: 3, maximumIntervalMs: 5_000, maximumAttempts: 7 },
+        retry: { initialIntervalMs: 1_500, backoffCoefficient: 3, maximumIntervalMs: 5_000, maximumAttempts: 7 },
         timeoutMs: 45_000,
       });
       const writer = stepOf(planRun(canvas), 'writer');
       assert.deepEqual(writer.retry, {
-        initialIntervalMs: 250,
+        initialIntervalMs: 1_500,
         backoffCoefficient: 3,
         maximumIntervalMs: 5_000,
         maximumAttempts: 7,
@@ -459,12 +482,29 @@ describe('planner: what a run executes', () => {
       assert.equal(writer.timeoutMs, 45_000);
     });
 
-    it('keeps the defaults for overrides that are partial, zero, negative or not numbers', () => {
+    it('refuses retry intervals under the 1,000 ms Temporal honours, naming the node and the field', () => {
+      for (const [retry, field] of [
+        [{ initialIntervalMs: 200 }, 'config.retry.initialIntervalMs'],
+        [{ initialIntervalMs: 999.5 }, 'config.retry.initialIntervalMs'],
+        [{ maximumIntervalMs: 500 }, 'config.retry.maximumIntervalMs'],
+      ] as const) {
+        const canvas = linearGraph();
+        canvas.nodes[1] = node('writer', 'text-generation', { retry });
+        const error = expectPlanError(() => planRun(canvas), 'INVALID_RETRY_POLICY', { nodeId: 'writer', field, minimumMs: 1_000 });
+        assert.match(error.message, /writer/);
+        assert.match(error.message, /1,000 ms/);
+      }
+    });
+
+    it('refuses a retry maximum interval shorter than its initial interval', () => {
       const canvas = linearGraph();
-      canvas.nodes[1] = node('writer', 'text-generation', {
-        retry: { maximumAttempts: 5, initialIntervalMs: 0, backoffCoefficient: -1, maximumIntervalMs: '9000' },
-        timeoutMs: 'soon',
-      });
+      canvas.nodes[1] = node('writer', 'text-generation', { retry: { initialIntervalMs: 5_000, maximumIntervalMs: 2_000 } });
+      expectPlanError(() => planRun(canvas), 'INVALID_RETRY_POLICY', { nodeId: 'writer', field: 'config.retry.maximumIntervalMs', minimumMs: 5_000 });
+    });
+
+    it('keeps the defaults for overrides that are partial', () => {
+      const canvas = linearGraph();
+      canvas.nodes[1] = node('writer', 'text-generation', { retry: { maximumAttempts: 5 } });
       const writer = stepOf(planRun(canvas), 'writer');
       assert.equal(writer.retry.maximumAttempts, 5);
       assert.equal(writer.retry.initialIntervalMs, 1_000);
@@ -473,10 +513,60 @@ describe('planner: what a run executes', () => {
       assert.equal(writer.timeoutMs, 120_000);
     });
 
-    it('ignores a config.retry that is not an object', () => {
-      const canvas = linearGraph();
-      canvas.nodes[1] = node('writer', 'text-generation', { retry: 5 });
-      assert.equal(stepOf(planRun(canvas), 'writer').retry.maximumAttempts, 3);
+    it('refuses overrides that are zero, negative, not numbers or not objects, naming the node and the field', () => {
+      for (const [config, field] of [
+        [{ retry: { initialIntervalMs: 0 } }, 'retry.initialIntervalMs'],
+        [{ retry: { backoffCoefficient: -1 } }, 'retry.backoffCoefficient'],
+        [{ retry: { maximumIntervalMs: '9000' } }, 'retry.maximumIntervalMs'],
+        [{ timeoutMs: 'soon' }, 'timeoutMs'],
+        [{ retry: 5 }, 'retry'],
+      ] as const) {
+        const canvas = linearGraph();
+        canvas.nodes[1] = node('writer', 'text-generation', config);
+        const error = expectPlanError(() => planRun(canvas), 'INVALID_CONFIG');
+        assert.equal(error.details.nodeId, 'writer');
+        assert.equal(error.details.field, field);
+        assert.match(error.message, new RegExp(`Node "writer" \\(Text Generation\\) has an invalid config\\.${field.replace('.', '\\.')}`));
+      }
+    });
+  });
+
+  describe('node config', () => {
+    it('refuses an image side over 8192 instead of clamping it, naming the node and the field', () => {
+      const canvas = graph([node('pic', 'image-generation', { prompt: 'x', width: 2048, height: 9000 }), node('output', 'response-output')], [edge('pic.image', 'output.value')]);
+      const error = expectPlanError(() => planRun(canvas), 'INVALID_CONFIG');
+      assert.equal(error.details.nodeId, 'pic');
+      assert.equal(error.details.field, 'height');
+      assert.match(error.message, /at most 8192 pixels/);
+    });
+
+    it('keeps image sizes up to 8192 as asked', () => {
+      const canvas = graph([node('pic', 'image-generation', { prompt: 'x', width: 8192, height: 2048 }), node('output', 'response-output')], [edge('pic.image', 'output.value')]);
+      const pic = stepOf(planRun(canvas), 'pic');
+      assert.equal(pic.config.width, 8192);
+      assert.deepEqual(pic.media, { kind: 'image', port: 'image' });
+      assert.equal(pic.kind, 'activity');
+    });
+
+    it('refuses a sandbox size over 200 MB', () => {
+      const canvas = graph([node('pic', 'image-generation', { prompt: 'x', sandbox: { sizeBytes: 300 * 1024 * 1024 } }), node('output', 'response-output')], [edge('pic.image', 'output.value')]);
+      assert.equal(expectPlanError(() => planRun(canvas), 'INVALID_CONFIG').details.field, 'sandbox.sizeBytes');
+    });
+
+    it('plans an async video model as a job with its polling settings', () => {
+      const canvas = graph([node('clip', 'video-generation', { prompt: 'x', pollAfterMs: 100 }), node('output', 'response-output')], [edge('clip.video', 'output.value')]);
+      const clip = stepOf(planRun(canvas), 'clip');
+      assert.equal(clip.kind, 'job');
+      assert.deepEqual(clip.kind === 'job' && clip.job, { provider: 'sandbox', pollable: true, pollAfterMs: 100 });
+    });
+
+    it('never copies a Webhook Trigger secret into the plan', () => {
+      const canvas = graph(
+        [node('hook', 'webhook-trigger', { secret: 'shh-very-secret' }), node('output', 'response-output')],
+        [edge('hook.body', 'output.value')],
+      );
+      const plan = planRun(canvas);
+      assert.equal(JSON.stringify(plan).includes('shh-very-secret'), false);
     });
   });
 });

@@ -1,0 +1,83 @@
+// What every provider step activity shares: one attempt's progress, heartbeats, abort signal and
+// error classification (provider errors keep their type; anything else is retryable).
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { findModel, type ModelSpec } from '../domain/models';
+import { promptOf } from '../domain/stepInputs';
+import type { StepOutput } from '../domain/types';
+import { ProviderError } from '../providers/errors';
+import type { ProgressEntry, ProviderStepInput } from './contracts';
+import { carriedProgress, withProgress, type ProgressHeartbeat, type ProgressOutbox } from './progressOutbox';
+import type { StepProgress } from './stepProgress';
+
+/** What a provider step returns to the workflow. */
+export interface StepResult {
+  output: StepOutput;
+  attempt: number;
+  /** Progress the attempt could not write (a database outage): the workflow writes it through its mirror. */
+  progress: ProgressEntry[];
+}
+
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/** Media store failures that retrying cannot fix (names of the media layer's errors). */
+const NON_RETRYABLE_ERRORS = new Set(['MediaTooLarge', 'MediaNotFound']);
+
+/**
+ * Runs one attempt of a step: records it, heartbeats so cancellation reaches it, records its
+ * failure. Progress goes through the attempt's outbox (ordered, retried); what it could not write
+ * is handed over with the result or the failure, and through the heartbeat details to a retry.
+ */
+export async function runAttempt(
+  progress: StepProgress,
+  input: ProviderStepInput,
+  work: (signal: AbortSignal, attempt: number, outbox: ProgressOutbox) => Promise<StepOutput>,
+): Promise<StepResult> {
+  const context = Context.current();
+  const { attempt: number } = context.info;
+  const beat = (unwritten: ProgressEntry[]) => context.heartbeat({ progress: unwritten } satisfies ProgressHeartbeat);
+  const outbox = progress.open(input.executionId, input.stepId, number, carriedProgress(context.info.heartbeatDetails), beat);
+  outbox.attemptStarted();
+  const heartbeat = setInterval(() => beat(outbox.unwritten()), HEARTBEAT_EVERY_MS);
+  try {
+    const output = await work(context.cancellationSignal, number, outbox);
+    return { output, attempt: number, progress: await outbox.handover() };
+  } catch (err) {
+    const failure = toFailure(err, number);
+    outbox.attemptFailed({ type: failure.type ?? 'Error', message: failure.message });
+    const unwritten = await outbox.handover();
+    beat(unwritten);
+    throw withProgress(failure, unwritten);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** The step's model from the catalog (the planner checked it; a stale plan may name a removed one). */
+export function requireModel(input: ProviderStepInput): ModelSpec {
+  const model = input.model ? findModel(input.model) : undefined;
+  if (!model) throw new ProviderError('InvalidConfig', `Step "${input.stepId}" has no known model.`);
+  return model;
+}
+
+/** What every generation call carries: model, node config, attempt, abort signal and the prompt. */
+export function baseCall(input: ProviderStepInput, model: string, attempt: number, signal: AbortSignal) {
+  return { model, config: input.config, attempt, signal, prompt: promptOf(input, input.inputs) };
+}
+
+/** Provider errors keep their type; anything else is retryable. Cancellation passes through untouched. */
+export function toFailure(err: unknown, attempt: number): ApplicationFailure {
+  if (err instanceof ProviderError) {
+    return ApplicationFailure.create({
+      type: err.type,
+      message: err.message,
+      nonRetryable: err.nonRetryable,
+      details: [{ attempt, status: err.details.status }],
+      ...(err.details.retryAfterMs ? { nextRetryDelay: err.details.retryAfterMs } : {}),
+    });
+  }
+  if (err instanceof ApplicationFailure) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const name = err instanceof Error ? err.name : '';
+  if (NON_RETRYABLE_ERRORS.has(name)) return ApplicationFailure.create({ type: name, message, nonRetryable: true, details: [{ attempt }] });
+  return ApplicationFailure.create({ type: 'ProviderUnavailable', message, details: [{ attempt }] });
+}
