@@ -4,9 +4,13 @@
 // history stays small. Decoding fetches the bytes back. Media travels by explicit reference
 // (MediaLibrary); this is the safety net for everything else.
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import * as proto from '@temporalio/proto';
 import { MediaNotFound } from './errors';
 import type { BlobStore } from './types';
+
+// @temporalio/proto is CommonJS whose exports Node's ESM loader cannot detect: under `tsx src/start.ts`
+// (ESM) the namespace holds only `default`; under mocha's CommonJS transform it holds `temporal`.
+const { temporal } = (proto as { temporal?: typeof proto.temporal }).temporal ? proto : (proto as unknown as { default: typeof proto }).default;
 
 /** The threshold the issue sets: payloads larger than 256 KB are offloaded. */
 export const DEFAULT_OFFLOAD_THRESHOLD_BYTES = 256 * 1024;
