@@ -25,6 +25,7 @@ import { startLocalTemporal } from '../../temporal/localServer';
 import { callbackBaseUrl } from './callbackBase';
 import { choosePort, freeLoopbackPort } from './ports';
 import { asyncProviderIds, providersFromConfig } from './providers';
+import { jobProviderLookup } from '../providers/registry';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
 
@@ -184,6 +185,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
         media: { store: mediaStores.media, signer: mediaUrls },
+        // Provider adapters parse and verify their own callbacks.
+        jobProviders: jobProviderLookup(providersFromConfig(config).registry),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
       });
       const server: Server = createServer(app.callback());

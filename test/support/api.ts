@@ -5,6 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import type Koa from 'koa';
 import { createApp, type AppDeps } from '../../src/api/app';
 import { EventHub } from '../../src/events/hub';
+import { jobProviderLookup } from '../../src/providers/registry';
 import { startTestEngine, type TestEngine } from './engine';
 
 /** A running API with its engine. */
@@ -40,6 +41,7 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
       config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
       log: { error: (obj) => console.error('API error', obj), info: () => undefined },
       media: { store: engine.mediaStore, signer: engine.mediaUrls },
+      jobProviders: jobProviderLookup(engine.providers),
       ...extra,
     });
   const app = appWith({ events });

@@ -9,6 +9,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createProviderRegistry } from '../../src/providers/registry';
+import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
 import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
@@ -45,6 +46,8 @@ export interface TestEngine {
   /** The sandbox's async media jobs (counts jobs, polls and callbacks). */
   sandboxMedia: SandboxMediaProvider;
   admissions: Admissions;
+  /** The providers the worker uses (the API's callback route reads job adapters from it). */
+  providers: ProviderRegistry;
   /** The media store of this engine (files in a temporary folder) and the library activities get. */
   mediaStore: BlobStore;
   media: MediaLibrary;
@@ -102,6 +105,7 @@ export async function startTestEngine(
     taskQueue,
     sandbox,
     sandboxMedia,
+    providers,
     admissions,
     mediaStore,
     media,
