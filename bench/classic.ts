@@ -13,6 +13,7 @@ import { planRun } from '../src/domain/planner';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
 import { benchDatabase, benchEngine, benchMedia, benchTemporal, envInt, loaded, log, percentile, solo, timed } from './support';
+import { temporalWorkflowIdOf } from '../src/domain/workflowIds';
 
 const fixed = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -71,7 +72,7 @@ export async function classicBench(): Promise<void> {
       log(`async admission: ${admissionsCount} sequential POST ?async=true`);
       const admitted: string[] = [];
       const admissionTimes = await solo(admissionsCount, async () => admitted.push((await post('?async=true')).executionId));
-      await Promise.all(admitted.splice(0).map((id) => temporal.client.workflow.getHandle(id).result()));
+      await Promise.all(admitted.splice(0).map((id) => temporal.client.workflow.getHandle(temporalWorkflowIdOf('demo-parallel-media', id)).result()));
 
       log(`async admission: ${paced} POST ?async=true at ${rate}/s`);
       const pacedTimes: number[] = [];
@@ -84,7 +85,7 @@ export async function classicBench(): Promise<void> {
           admitted.push(body.executionId);
         }),
       );
-      await Promise.all(admitted.map((id) => temporal.client.workflow.getHandle(id).result()));
+      await Promise.all(admitted.map((id) => temporal.client.workflow.getHandle(temporalWorkflowIdOf('demo-parallel-media', id)).result()));
 
       log(`sync runs: ${syncRuns} sequential, API vs bare workflow`);
       const syncTimes = await solo(syncRuns, () => post());

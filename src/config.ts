@@ -13,6 +13,12 @@ const schema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(25),
   /** Temporal frontend `host:port`. Unset: `npm start` runs `temporal server start-dev`. */
   TEMPORAL_ADDRESS: z.string().min(3).optional(),
+  /** Frontend port of the local dev server `npm start` runs (without TEMPORAL_ADDRESS). Unset: 7233 when free, else a free port. */
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Web UI port of that dev server. Unset: 8233 when free, else a free port. */
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Port of the embedded Postgres `npm start` runs (without DATABASE_URL). Unset: a free port. */
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Temporal namespace. */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   /** Task queue shared by API (starts runs) and workers (execute them). */
@@ -29,7 +35,10 @@ const schema = z.object({
   /** HTTP listen address of the API. */
   HOST: z.string().default('127.0.0.1'),
   PORT: int(3000),
-  /** Public base URL of the API, given to async providers for callbacks. Default: http://HOST:PORT. */
+  /**
+   * Public base URL of the API, given to async providers for callbacks. Default: http://HOST:PORT
+   * when the API runs in the same process; a worker-only process must set it (it refuses to start without).
+   */
   PUBLIC_URL: z.string().url().optional(),
   /** Bearer token of the admin API (/admin/*). Unset: admin API is disabled (npm start makes one). */
   ADMIN_TOKEN: z.string().min(16).optional(),

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from './config';
 import { seedDemo } from './demo/seed';
+import { startBanner } from './runtime/banner';
 import { runEntryPoint } from './runtime/startup';
 import { demoViewerPath } from './demo/viewerLink';
 import { startSystem } from './runtime/system';
@@ -16,25 +17,22 @@ await runEntryPoint('start', async () => {
 
   const system = await startSystem(config, { api: true, worker: true, log });
   const demo = await seedDemo(system.db, config.DATA_DIR);
-  const curl = [
-    `curl -s -X POST '${system.apiUrl}/api/workflows/demo-parallel-media/run'`,
-    `-H 'x-api-key: ${demo.apiKey}' -H 'content-type: application/json'`,
-    `-d '{"inputs":{"product":"a solar kettle"}}'`,
-  ].join(' ');
-  console.log(`
-  Builder Studio run engine is up.
-    API:          ${system.apiUrl}
-    Temporal:     ${system.temporalAddress}${system.temporalUiUrl ? `\n  Temporal UI:  ${system.temporalUiUrl}` : ''}
-    Postgres:     ${system.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
-    Metrics:      ${system.metricsUrl}
-    Admin token:  ${config.ADMIN_TOKEN}
-    Demo API key: ${demo.apiKey}   (sandbox provider: test mode)
-    Workflows:    ${demo.slugs.join(', ')}
-    Run viewer:   ${system.apiUrl}${await demoViewerPath(system.db, demo.apiKey)}   (12 h link for the demo account)
-
-  Run the parallel demo workflow:
-    ${curl}
-  `);
+  console.log(
+    startBanner({
+      apiUrl: system.apiUrl!,
+      temporalAddress: system.temporalAddress,
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...(system.temporalUiUrl ? { temporalUiUrl: system.temporalUiUrl } : {}),
+      ...(system.temporalCliPath ? { temporalCliPath: system.temporalCliPath } : {}),
+      ...(system.temporalMetricsUrl ? { temporalMetricsUrl: system.temporalMetricsUrl } : {}),
+      databaseUrl: system.databaseUrl,
+      metricsUrl: system.metricsUrl,
+      adminToken: config.ADMIN_TOKEN!,
+      demoApiKey: demo.apiKey,
+      demoSlugs: demo.slugs,
+      runViewerUrl: `${system.apiUrl}${await demoViewerPath(system.db, demo.apiKey)}`,
+    }),
+  );
 
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

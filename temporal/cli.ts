@@ -16,6 +16,8 @@ export interface LocateOptions {
   build?: boolean;
   /** Environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Where to look for Go when it is not on PATH (default: the official installer's /usr/local/go/bin/go). */
+  goFallbackPaths?: readonly string[];
 }
 
 /** Folder of the cached build for a version: `${XDG_CACHE_HOME:-~/.cache}/builder-studio/temporal-cli/<version>`. */
@@ -26,7 +28,7 @@ export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env, versio
 /**
  * Path of a Temporal CLI, looked up in this order: `TEMPORAL_CLI_PATH`; `temporal` on PATH; the
  * per-user cache; a fresh `go install` of {@link TEMPORAL_CLI_VERSION} into that cache when Go is
- * installed. Undefined when none of these works (callers then fall back to the SDK's download).
+ * installed. Undefined when none of these works (startLocalTemporal then falls back to the SDK's download).
  */
 export async function locateTemporalCli(
   log: (msg: string) => void = () => undefined,
@@ -46,7 +48,7 @@ export async function locateTemporalCli(
   if (await isExecutable(cached)) return cached;
 
   if (options.build === false) return undefined;
-  const go = await findGo(env);
+  const go = await findGo(env, options.goFallbackPaths);
   if (!go) {
     log(`No Temporal CLI found and Go is not installed, so it cannot be built (looked in TEMPORAL_CLI_PATH, PATH and ${cacheDir}).`);
     return undefined;

@@ -22,8 +22,11 @@ export function builderCacheDir(env: NodeJS.ProcessEnv, ...parts: string[]): str
 }
 
 /** The `go` executable: on PATH, or the usual install location; undefined without Go. */
-export async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  return (await which('go', env)) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
+export async function findGo(env: NodeJS.ProcessEnv, fallbackPaths: readonly string[] = ['/usr/local/go/bin/go']): Promise<string | undefined> {
+  const onPath = await which('go', env);
+  if (onPath) return onPath;
+  for (const candidate of fallbackPaths) if (await isExecutable(candidate)) return candidate;
+  return undefined;
 }
 
 /** One program to build: `go install <pkg>@<version>` yields `installedName`, kept as `name`. */

@@ -51,3 +51,43 @@ export function modelAboveTier(plan: Plan, tier: Tier): { stepId: string; model:
   }
   return undefined;
 }
+
+/** How one billable step is paid. */
+export interface StepPayment extends StepCharge {
+  fromGrant: number;
+  fromBalance: number;
+}
+
+/** How a plan's price is paid: trial grants per model first, the balance the rest. */
+export interface ChargeSplit {
+  /** What the run reports as `creditsUsed` (0 when grants pay it all). */
+  fromBalance: number;
+  /** Credits taken from each model's grant. */
+  fromGrants: Record<string, number>;
+  /** Models whose grant exists but cannot pay their whole share (the balance must cover the rest). */
+  exhausted: string[];
+  /** Each billable step's share, grants applied in step order. */
+  steps: StepPayment[];
+}
+
+/**
+ * Splits `price` between trial grants (`grantsRemaining`, credits left per model) and the balance.
+ * Admission charges with it (grants locked) and the estimate reports it (grants read).
+ */
+export function splitCharge(price: PlanPrice, grantsRemaining: ReadonlyMap<string, number>): ChargeSplit {
+  const left = new Map(grantsRemaining);
+  const fromGrants: Record<string, number> = {};
+  const exhausted = new Set<string>();
+  const steps = price.charges.map((charge) => {
+    const grant = left.get(charge.model);
+    const fromGrant = grant === undefined ? 0 : Math.min(grant, charge.credits);
+    if (grant !== undefined) {
+      left.set(charge.model, grant - fromGrant);
+      if (fromGrant < charge.credits) exhausted.add(charge.model);
+    }
+    if (fromGrant > 0) fromGrants[charge.model] = (fromGrants[charge.model] ?? 0) + fromGrant;
+    return { ...charge, fromGrant, fromBalance: charge.credits - fromGrant };
+  });
+  const fromBalance = steps.reduce((sum, step) => sum + step.fromBalance, 0);
+  return { fromBalance, fromGrants, exhausted: [...exhausted], steps };
+}

@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppDeps } from '../api/app';
 import { requireApiKey } from '../api/middleware/apiKey';
-import { BuilderApiClient } from '../cli/apiClient';
+import { BuilderApiClient } from '../client/apiClient';
 import { checkAgentToken } from './agent';
 import { createMcpServer } from './tools';
 

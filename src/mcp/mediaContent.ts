@@ -1,7 +1,7 @@
 // Media in MCP results: the JSON text carries references with signed URLs (never bytes); each
 // piece of media is also offered as a `resource_link`, and small images as `image` content.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { BuilderApiClient } from '../cli/apiClient';
+import type { BuilderApiClient } from '../client/apiClient';
 
 /** Images smaller than this are also sent as `image` content, which clients show inline. */
 export const INLINE_IMAGE_MAX_BYTES = 1024 * 1024;

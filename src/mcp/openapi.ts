@@ -12,6 +12,8 @@ const ok = (description: string) => ({
 describeRoute({
   method: 'all', path: '/mcp', summary: 'MCP server (Streamable HTTP) for agents', tags: ['MCP'],
   auth: { description: 'x-api-key or Authorization: Bearer <API key>.' },
+  // Streamable HTTP: POST carries JSON-RPC messages; GET (an event stream) and DELETE (end a session) answer 405 in stateless mode.
+  methods: ['post'],
   responses: { 200: { description: 'MCP JSON-RPC / event stream.' }, ...API_KEY_ERRORS },
 });
 describeRoute({

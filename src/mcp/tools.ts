@@ -3,7 +3,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ApiError, TERMINAL_STATUSES, type BuilderApiClient, type ExecutionView } from '../cli/apiClient';
+import { isTerminalStepStatus, type StepStatus } from '../domain/statuses';
+import { ApiError, type BuilderApiClient, type ExecutionView } from '../client/apiClient';
 import { mediaContent } from './mediaContent';
 
 /** What a tool callback receives from the SDK that we use. */
@@ -68,6 +69,21 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
   );
 
   server.registerTool(
+    'estimate_workflow',
+    {
+      title: 'Estimate a workflow run',
+      description:
+        'What a run with these inputs would cost at your tier (credits per step and in total, trial grants applied) and the refusals it would get ' +
+        '(INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted). Runs and charges nothing.',
+      inputSchema: {
+        slug: z.string(),
+        inputs: z.record(z.string(), z.unknown()).default({}).describe('Key/value pairs matching the Request Input fields'),
+      },
+    },
+    async ({ slug, inputs }) => guard(() => api.estimate(slug, inputs)),
+  );
+
+  server.registerTool(
     'get_execution',
     {
       title: 'Get an execution',
@@ -114,7 +130,7 @@ async function follow(api: BuilderApiClient, executionId: string, extra: ToolExt
     executionId,
     async (execution) => {
       if (token === undefined) return;
-      const done = execution.steps.filter((step) => TERMINAL_STEP.has(step.status)).length;
+      const done = execution.steps.filter((step) => isTerminalStepStatus(step.status as StepStatus)).length;
       const total = execution.steps.length;
       const running = execution.steps.filter((step) => step.status === 'running' || step.status === 'streaming' || step.status === 'waiting');
       // MCP requires progress to increase: notify when another step has finished (and once at the start).
@@ -131,8 +147,6 @@ async function follow(api: BuilderApiClient, executionId: string, extra: ToolExt
     extra.signal,
   );
 }
-
-const TERMINAL_STEP = new Set(['completed', 'error', 'skipped']);
 
 /** Pause after the last progress notification, before the result (see follow). */
 const FINAL_PROGRESS_GAP_MS = 50;

@@ -1,5 +1,6 @@
 // The provider registry a worker uses, from the configuration.
 import type { Config } from '../config';
+import { MODELS } from '../domain/models';
 import { createProviderRegistry } from '../providers/registry';
 import { SandboxProvider } from '../providers/sandbox';
 import type { ProviderRegistry } from '../providers/types';
@@ -20,4 +21,18 @@ export function providersFromConfig(config: Config): { registry: ProviderRegistr
     http: { allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS },
   });
   return { registry, sandbox };
+}
+
+/** Ids of the configured providers whose jobs report back by callback (async models' providers). */
+export function asyncProviderIds(registry: ProviderRegistry): string[] {
+  const ids = new Set(MODELS.filter((model) => model.async).map((model) => model.provider));
+  return [...ids].filter((id) => {
+    try {
+      registry.media(id);
+      return true;
+    } catch {
+      // Not configured in this process.
+      return false;
+    }
+  });
 }

@@ -2,7 +2,7 @@
 // local dev server), migrations, then an API and/or a worker. Used by every entry point.
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
@@ -21,10 +21,12 @@ import { startMetricsServer } from '../observability/metricsServer';
 import { startTracing } from '../observability/tracing';
 import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
-import { locateTemporalCli } from '../../temporal/cli';
-import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
+import { registerSearchAttributes } from '../../temporal/devServer';
+import { startLocalTemporal } from '../../temporal/localServer';
+import { callbackBaseUrl } from './callbackBase';
+import { choosePort, freeLoopbackPort } from './ports';
+import { asyncProviderIds, providersFromConfig } from './providers';
 import { jobProviderLookup } from '../providers/registry';
-import { providersFromConfig } from './providers';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
 
@@ -40,6 +42,10 @@ export interface System {
   databaseUrl: string;
   temporalAddress: string;
   temporalUiUrl?: string;
+  /** A `temporal` executable that talks to this system's server, when one is known (local dev server). */
+  temporalCliPath?: string;
+  /** Where the worker serves the Temporal SDK's Prometheus metrics (worker processes only). */
+  temporalMetricsUrl?: string;
   apiUrl?: string;
   /** Where this process serves GET /metrics (METRICS_ADDRESS), never the API port. */
   metricsUrl: string;
@@ -53,6 +59,9 @@ export interface System {
 
 /** Starts what the configuration asks for; anything unconfigured is started locally. */
 export async function startSystem(config: Config, options: SystemOptions): Promise<System> {
+  // Checked before anything starts: a worker that cannot be called back fails fast, not hours later.
+  const { registry } = providersFromConfig(config);
+  const callbackBase = options.worker ? callbackBaseUrl(config, options, asyncProviderIds(registry)) : undefined;
   // The SDK's worker metrics need the runtime's Prometheus exporter, which is fixed at install time.
   const temporalMetricsAddress = options.worker ? (config.TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freeLoopbackPort()}`) : undefined;
   installTemporalRuntime('WARN', temporalMetricsAddress);
@@ -71,7 +80,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       options.log('DATABASE_URL is not set: starting an embedded Postgres…');
-      const pg = await startEmbeddedPostgres({ dataDir: path.resolve(config.DATA_DIR, 'postgres') });
+      const port = await choosePort('EMBEDDED_POSTGRES_PORT', config.EMBEDDED_POSTGRES_PORT);
+      const pg = await startEmbeddedPostgres({ dataDir: path.resolve(config.DATA_DIR, 'postgres'), ...(port ? { port } : {}) });
       stops.push(pg.stop);
       databaseUrl = pg.url;
     }
@@ -80,22 +90,23 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
 
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
+    let temporalCliPath: string | undefined;
     if (!temporalAddress) {
       options.log('TEMPORAL_ADDRESS is not set: starting a local Temporal dev server…');
-      const executable = await locateTemporalCli(options.log);
-      if (!executable) throw new Error('No Temporal CLI found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go to build it.');
-      const server = await startDevServer({
-        executable,
+      // The CLI's own defaults when free, so `temporal workflow list` works without --address.
+      const port = await choosePort('TEMPORAL_PORT', config.TEMPORAL_PORT, 7233);
+      const uiPort = await choosePort('TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT, 8233);
+      const server = await startLocalTemporal({
         dbFile: path.resolve(config.DATA_DIR, 'temporal', 'dev.sqlite'),
-        // The CLI's own defaults when free, so `temporal workflow list` works without --address.
-        ...((await portIsFree(7233)) ? { port: 7233 } : {}),
-        ...((await portIsFree(8233)) ? { uiPort: 8233 } : {}),
+        ...(port ? { port } : {}),
+        ...(uiPort ? { uiPort } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
         log: options.log,
       });
       stops.push(server.stop);
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl;
+      temporalCliPath = server.cliPath;
     }
 
     const db = createPrisma(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
@@ -123,7 +134,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let workerConnection: NativeConnection | undefined;
     if (options.worker) {
       workerConnection = await connectWorker(temporalAddress, config);
-      const { registry } = providersFromConfig(config);
       worker = await createRunWorker({
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -133,7 +143,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         deps: {
           db,
           providers: registry,
-          callbackBaseUrl: publicUrl,
+          callbackBaseUrl: callbackBase ?? publicUrl,
           allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
           media: createMediaLibrary({ db, store: mediaStores.media, maxBytes: config.MEDIA_MAX_BYTES }),
           mediaUrls,
@@ -202,6 +212,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       databaseUrl,
       temporalAddress,
       ...(temporalUiUrl ? { temporalUiUrl } : {}),
+      ...(temporalCliPath ? { temporalCliPath } : {}),
+      ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
       ...(apiUrl ? { apiUrl } : {}),
       metricsUrl: metricsServer.url,
       db,
@@ -214,24 +226,4 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     await stopAll();
     throw err;
   }
-}
-
-/** A free port on loopback, for the SDK's metrics exporter. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createNetServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
 }

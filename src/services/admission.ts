@@ -6,25 +6,25 @@ import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import { chargeGrants, debitBalance, type RunCharge } from './credits';
+import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
+import { planOrRefuse, validateRunInputs } from './runChecks';
 import { settleUnstarted } from './settle';
-import { parseCanvasGraph } from '../domain/canvas';
-import { InputValidationError, PlanError } from '../domain/errors';
-import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
 import { findModel, type Tier } from '../domain/models';
 import { findUnstorableText } from '../domain/storableText';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
 import type { Plan, StepOutput, TriggerType } from '../domain/types';
-import { planRun } from '../domain/planner';
+import { temporalWorkflowIdOf } from '../domain/workflowIds';
 import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../workflows/searchAttributes';
 import {
   asyncNotSupported,
   engineUnavailable,
   executionExists,
   invalidInputs,
-  invalidWorkflow,
   modelTierRequired,
 } from '../api/errors';
+
+export { planOrRefuse, validateRunInputs } from './runChecks';
 
 /** The workflow row admission needs. */
 export interface WorkflowRecord {
@@ -64,6 +64,8 @@ export interface AdmissionRequest {
 /** An admitted run. */
 export interface Admission {
   executionId: string;
+  /** Its Temporal workflow's id (see temporalWorkflowIdOf). */
+  temporalWorkflowId: string;
   creditsUsed: number;
   plan: Plan;
 }
@@ -87,11 +89,16 @@ const ADMISSION_TRANSACTION = { maxWait: 5_000, timeout: 15_000 };
 export class Admissions {
   constructor(private readonly deps: AdmissionDeps) {}
 
+  /** What `request` would cost and the refusals it would get, without running or charging anything. */
+  estimate(request: EstimateRequest): Promise<RunEstimate> {
+    return estimateRun({ db: this.deps.db, markup: this.deps.markup }, request);
+  }
+
   /** Checks the request and starts the run; throws HttpErrors with the seed's codes. */
   async admit(request: AdmissionRequest): Promise<Admission> {
     const { db, markup } = this.deps;
     const plan = request.plan ?? planOrRefuse(request.workflow.graph, request.targetNodeId);
-    const inputs = { ...this.validate(request, plan), ...request.triggerPayload };
+    const inputs = { ...validateRunInputs(request, plan), ...request.triggerPayload };
     // Every trigger's data ends up in jsonb: refuse what Postgres cannot store (webhook bodies included).
     const unstorable = findUnstorableText(inputs, ['inputs']);
     if (unstorable) throw invalidInputs(`Input "${unstorable.path.slice(1).join('.')}" ${unstorable.reason}.`, [{ field: unstorable.path.join('.'), message: unstorable.reason }]);
@@ -111,6 +118,7 @@ export class Admissions {
     const reused = new Set(Object.keys(request.reusedOutputs ?? {}));
     const price = pricePlan(plan, request.account.tier, markup, reused);
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
+    const temporalWorkflowId = temporalWorkflowIdOf(request.workflow.slug, executionId);
 
     let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
     try {
@@ -135,7 +143,7 @@ export class Admissions {
             plan: plan as object,
             creditsUsed: charge.fromBalance,
             paidByGrant: Object.keys(charge.fromGrants).length > 0,
-            temporalWorkflowId: executionId,
+            temporalWorkflowId,
             receivedAt: new Date(request.receivedAtMs),
             idempotencyKey: request.idempotencyClaim?.key ?? null,
             parentExecutionId: request.parentExecutionId ?? null,
@@ -156,25 +164,11 @@ export class Admissions {
       throw err;
     }
 
-    await this.start(request, plan, inputs, executionId);
-    return { executionId, creditsUsed: charge.fromBalance, plan };
+    await this.start(request, plan, inputs, executionId, temporalWorkflowId);
+    return { executionId, temporalWorkflowId, creditsUsed: charge.fromBalance, plan };
   }
 
-  private validate(request: AdmissionRequest, plan: Plan): Record<string, unknown> {
-    try {
-      // A recorded plan carries its Request Input configs, so replays validate against what they ran.
-      const graph = request.plan
-        ? { nodes: plan.steps.map((step) => ({ id: step.id, type: step.nodeType, config: step.config })), edges: [] }
-        : parseCanvasGraph(request.workflow.graph);
-      return validateInputs(inputFieldsOfPlan(graph, plan), request.inputs);
-    } catch (err) {
-      if (err instanceof InputValidationError) throw invalidInputs(err.message, err.fields);
-      if (err instanceof PlanError) throw invalidWorkflow(err.code, err.message, err.details);
-      throw err;
-    }
-  }
-
-  private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string): Promise<void> {
+  private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<void> {
     const { temporal, taskQueue, runTimeoutMs, db } = this.deps;
     const { workflow, account, triggerType } = request;
     const input: RunExecutionInput = {
@@ -195,7 +189,7 @@ export class Admissions {
     try {
       await temporal.workflow.start('runExecution', {
         taskQueue,
-        workflowId: executionId,
+        workflowId,
         args: [input],
         typedSearchAttributes: [
           { key: TRIGGER_TYPE, value: triggerType },
@@ -217,15 +211,5 @@ export class Admissions {
       });
       throw engineUnavailable(`The run could not be started: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-}
-
-/** Plans the graph, turning planning errors into 422 INVALID_WORKFLOW. */
-export function planOrRefuse(graph: unknown, targetNodeId?: string): Plan {
-  try {
-    return planRun(parseCanvasGraph(graph), targetNodeId);
-  } catch (err) {
-    if (err instanceof PlanError) throw invalidWorkflow(err.code, err.message, err.details);
-    throw err;
   }
 }

@@ -1,8 +1,8 @@
 // Charging a run: trial grants per model pay first, the balance pays the rest, all inside the
 // admission transaction so a refused run leaves nothing behind.
 import type { Tx } from '../db/ledger';
-import type { PlanPrice } from '../domain/pricing';
-import { grantExhausted, insufficientCredits } from '../api/errors';
+import { splitCharge, type ChargeSplit, type PlanPrice } from '../domain/pricing';
+import { grantExhausted, insufficientCredits, type HttpError } from '../api/errors';
 
 /** What a run was charged. */
 export interface RunCharge {
@@ -10,6 +10,16 @@ export interface RunCharge {
   fromBalance: number;
   /** Credits taken from trial grants, by model. */
   fromGrants: Record<string, number>;
+}
+
+/**
+ * The 402 a run gets when `balance` cannot pay what grants leave over: grant_exhausted when a
+ * model's grant ran out, else INSUFFICIENT_CREDITS. Undefined when the balance suffices.
+ */
+export function creditRefusal(split: Pick<ChargeSplit, 'fromBalance' | 'exhausted'>, balance: number): HttpError | undefined {
+  if (split.fromBalance <= balance) return undefined;
+  if (split.exhausted.length > 0) return grantExhausted(split.exhausted[0]!, split.fromBalance, balance);
+  return insufficientCredits(split.fromBalance, balance);
 }
 
 /** The credits a price needs from each model. */
@@ -27,24 +37,16 @@ export function creditsByModel(price: PlanPrice): Map<string, number> {
  */
 export async function chargeGrants(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & { exhausted: string[] }> {
   const byModel = creditsByModel(price);
-  const fromGrants: Record<string, number> = {};
-  const exhausted: string[] = [];
-  let fromBalance = 0;
+  let grants: Array<{ model: string; credits_remaining: number }> = [];
   if (byModel.size > 0) {
-    const grants = await tx.$queryRaw<Array<{ model: string; credits_remaining: number }>>`
+    grants = await tx.$queryRaw<Array<{ model: string; credits_remaining: number }>>`
       SELECT model, credits_remaining FROM trial_grants
       WHERE account_id = ${accountId} AND model = ANY(${[...byModel.keys()]}::text[])
       ORDER BY model
       FOR UPDATE`;
-    const remaining = new Map(grants.map((grant) => [grant.model, Number(grant.credits_remaining)]));
-    for (const [model, credits] of byModel) {
-      const grant = remaining.get(model);
-      const fromGrant = grant === undefined ? 0 : Math.min(grant, credits);
-      if (fromGrant > 0) fromGrants[model] = fromGrant;
-      if (grant !== undefined && fromGrant < credits) exhausted.push(model);
-      fromBalance += credits - fromGrant;
-    }
   }
+  // The same split the cost estimate reports (src/services/estimate.ts).
+  const { fromBalance, fromGrants, exhausted } = splitCharge(price, new Map(grants.map((grant) => [grant.model, Number(grant.credits_remaining)])));
   for (const [model, credits] of Object.entries(fromGrants)) {
     await tx.$executeRaw`
       UPDATE trial_grants SET credits_remaining = credits_remaining - ${credits}
@@ -74,7 +76,7 @@ export async function debitBalance(tx: Tx, accountId: string, executionId: strin
     SELECT ${`debit-${executionId}`}, id, ${executionId}, 'debit'::"LedgerKind", ${amount}, '' FROM debited`;
   if (debited === 0) {
     const account = await tx.account.findUniqueOrThrow({ where: { id: accountId }, select: { creditBalance: true } });
-    if (exhausted.length > 0) throw grantExhausted(exhausted[0]!, amount, account.creditBalance);
-    throw insufficientCredits(amount, account.creditBalance);
+    // The balance may have grown since the update; refuse as it stood then.
+    throw creditRefusal({ fromBalance: amount, exhausted }, account.creditBalance) ?? insufficientCredits(amount, account.creditBalance);
   }
 }

@@ -17,6 +17,7 @@ async function readExecutionView(db: Db, accountId: string, executionId: string)
     include: { steps: { orderBy: [{ groupIndex: 'asc' }, { stepId: 'asc' }] }, workflow: { select: { slug: true, canvasId: true } } },
   });
   if (!execution) return null;
+  const names = stepNames(execution.plan);
   return {
     id: execution.id,
     workflowSlug: execution.workflow.slug,
@@ -39,6 +40,7 @@ async function readExecutionView(db: Db, accountId: string, executionId: string)
     finishedAt: execution.finishedAt?.toISOString() ?? null,
     steps: execution.steps.map((step) => ({
       id: step.stepId,
+      name: names.get(step.stepId) ?? step.stepId,
       nodeType: step.nodeType,
       groupIndex: step.groupIndex,
       status: step.status,
@@ -56,6 +58,12 @@ async function readExecutionView(db: Db, accountId: string, executionId: string)
 
 /** The execution view type. */
 export type ExecutionView = NonNullable<Awaited<ReturnType<typeof loadExecutionView>>>;
+
+/** The canvas names of a recorded plan's steps (the plan is stored as JSON). */
+function stepNames(plan: unknown): Map<string, string> {
+  const steps = (plan as { steps?: Array<{ id?: unknown; name?: unknown }> } | null)?.steps ?? [];
+  return new Map(steps.flatMap((step) => (typeof step.id === 'string' && typeof step.name === 'string' ? [[step.id, step.name] as const] : [])));
+}
 
 /** A step's waitpoint without its callback token (a per-job secret). */
 function publicWaitingOn(value: unknown): unknown {

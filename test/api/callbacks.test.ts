@@ -69,7 +69,7 @@ describe('result callbacks', function () {
       receivedAtMs: Date.now(),
       callbackUrl: receiverUrl,
     });
-    await api.engine.env.client.workflow.getHandle(admission.executionId).result();
+    await api.engine.env.client.workflow.getHandle(admission.temporalWorkflowId).result();
     for (let i = 0; i < 100; i++) {
       const row = await api.engine.db.execution.findUniqueOrThrow({ where: { id: admission.executionId } });
       if (row.status === 'completed') break;

@@ -110,7 +110,7 @@ describe('durable run semantics', function () {
       const balanceAfter = (await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance;
       assert.equal(balanceAfter, balanceBefore, 'credits refunded');
       // The mirror settles just before the workflow's last task completes: wait for the workflow to end.
-      const handle = api.engine.env.client.workflow.getHandle(id);
+      const handle = api.engine.env.client.workflow.getHandle(execution.temporalWorkflowId);
       await handle.result().catch(() => undefined);
       const description = await handle.describe();
       assert.equal(description.status.name, 'CANCELLED');

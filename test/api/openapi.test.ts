@@ -1,7 +1,11 @@
 // The OpenAPI document covers every route the app serves, and the docs page renders it.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type Koa from 'koa';
-import { isDescribed } from '../../src/api/openapi/registry';
+import { isDescribed, routeSpecOf } from '../../src/api/openapi/registry';
 import { openApiPath } from '../../src/api/openapi/document';
 import { startTestApi, type TestApi } from '../support/api';
 
@@ -36,6 +40,10 @@ describe('OpenAPI document', function () {
     const doc = (await api.request('GET', '/openapi.json')).body;
     assert.equal(doc.openapi, '3.1.0');
     for (const route of routes) {
+      if (routeSpecOf(route.method, route.path)?.notAnOperation) {
+        assert.equal(doc.paths[openApiPath(route.path)], undefined, `${route.path} is no operation`);
+        continue;
+      }
       const methods = doc.paths[openApiPath(route.path)];
       assert.ok(methods, `path ${route.path} in /openapi.json`);
       if (route.method !== 'ALL' && !methods[route.method.toLowerCase()]) {
@@ -57,6 +65,33 @@ describe('OpenAPI document', function () {
     const start = doc.paths['/api/execute/start'].post;
     assert.ok(start.parameters.some((p: any) => p.in === 'header' && p.name === 'x-trigger-type' && p.required));
     assert.ok(start.parameters.some((p: any) => p.in === 'header' && p.name === 'idempotency-key' && !p.required));
+  });
+
+  it('passes Redocly’s linter with its recommended rules: no errors (unique operationIds, no retired 410 route)', async function () {
+    this.timeout(120_000);
+    const doc = (await api.request('GET', '/openapi.json')).body;
+    const dir = await mkdtemp(path.join(tmpdir(), 'builder-openapi-'));
+    try {
+      const file = path.join(dir, 'openapi.json');
+      await writeFile(file, JSON.stringify(doc));
+      const report = await new Promise<string>((resolve) =>
+        execFile(
+          path.resolve('node_modules/.bin/redocly'),
+          ['lint', file, '--format', 'json'],
+          { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }, maxBuffer: 20 * 1024 * 1024, timeout: 110_000 },
+          (_err, stdout) => resolve(stdout),
+        ),
+      );
+      const { totals, problems } = JSON.parse(report) as { totals: { errors: number }; problems: Array<{ ruleId: string; severity: string; message: string }> };
+      const errors = problems.filter((problem) => problem.severity === 'error').map((problem) => `${problem.ruleId}: ${problem.message}`);
+      assert.deepEqual(errors, []);
+      assert.equal(totals.errors, 0);
+      const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
+      assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+      assert.equal(doc.paths['/api/execute'], undefined, 'the retired 410 route is not an operation');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves a self-contained, readable docs page', async () => {

@@ -54,7 +54,8 @@ describe('sync runs with a callbackUrl', function () {
       h.res.end();
       answered.push(h.executionId);
     }
-    const handle = api.engine.env.client.workflow.getHandle(executionId);
+    const { temporalWorkflowId } = await api.engine.db.execution.findUniqueOrThrow({ where: { id: executionId } });
+    const handle = api.engine.env.client.workflow.getHandle(temporalWorkflowId);
     const result = await handle.result();
     assert.equal(result.status, 'completed');
     const events = (await handle.fetchHistory()).events!;

@@ -13,6 +13,7 @@ import { startTemporalCluster, type TemporalCluster } from '../../temporal/clust
 import { DAG_TEXT } from '../../bench/dag';
 import { testDatabase, type TestDatabase } from '../support/db';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
+import { temporalWorkflowIdOf } from '../../src/domain/workflowIds';
 
 const RUNS = 200;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -154,7 +155,7 @@ const enabled = ['1', 'true', 'yes'].includes(process.env.TEST_TEMPORAL_CLUSTER 
     );
     // Temporal's own record of each run agrees with what the API answered.
     for (const id of ids) {
-      const result = (await temporal.workflow.getHandle(id).result()) as { status: string; output: unknown };
+      const result = (await temporal.workflow.getHandle(temporalWorkflowIdOf(slug, id)).result()) as { status: string; output: unknown };
       assert.equal(result.status, 'completed');
       assert.deepEqual(result.output, results.get(id)!.output);
     }
@@ -179,7 +180,7 @@ const enabled = ['1', 'true', 'yes'].includes(process.env.TEST_TEMPORAL_CLUSTER 
     // Both worker processes took part: activity tasks were started by two worker identities.
     const identities = new Set<string>();
     for (const id of ids.slice(0, 40)) {
-      const history = await temporal.workflow.getHandle(id).fetchHistory();
+      const history = await temporal.workflow.getHandle(temporalWorkflowIdOf(slug, id)).fetchHistory();
       for (const event of history.events ?? []) {
         if (event.activityTaskStartedEventAttributes?.identity) identities.add(event.activityTaskStartedEventAttributes.identity);
       }

@@ -83,7 +83,7 @@ describe('MCP server', function () {
   /** The whole tool set, as an agent would use it; runs must carry `trigger`. */
   async function exerciseEveryTool(client: Client, trigger: 'mcp' | 'user-mcp') {
     const tools = (await client.listTools()).tools.map((tool) => tool.name).sort();
-    assert.deepEqual(tools, ['cancel_execution', 'get_execution', 'get_workflow_schema', 'list_workflows', 'replay_execution', 'run_workflow']);
+    assert.deepEqual(tools, ['cancel_execution', 'estimate_workflow', 'get_execution', 'get_workflow_schema', 'list_workflows', 'replay_execution', 'run_workflow']);
 
     const listed = await call(client, 'list_workflows', {});
     const workflow = listed.workflows.find((candidate: any) => candidate.slug === slug);
@@ -91,6 +91,13 @@ describe('MCP server', function () {
 
     const schema = await call(client, 'get_workflow_schema', { slug });
     assert.deepEqual(schema.inputSchema.required, ['topic']);
+
+    const estimate = await call(client, 'estimate_workflow', { slug, inputs: { topic: 'tides' } });
+    assert.equal(estimate.admissible, true);
+    assert.ok(estimate.creditsTotal > 0);
+    assert.deepEqual(estimate.refusals, []);
+    const refused = await call(client, 'estimate_workflow', { slug, inputs: {} });
+    assert.deepEqual(refused.refusals.map((refusal: any) => refusal.code), ['INVALID_INPUTS']);
 
     const progress: Array<{ progress: number; total?: number; message?: string }> = [];
     const run = await call(client, 'run_workflow', { slug, inputs: { topic: 'tides' } }, { onprogress: (p) => progress.push(p) });

@@ -59,7 +59,8 @@ export function mediaAtSizeSuite(title: string, start: () => Promise<TestApi>, {
 
     /** The run's Temporal history, encoded as the server stores it. */
     async function historyBytes(executionId: string): Promise<number> {
-      const history = await api.engine.env.client.workflow.getHandle(executionId).fetchHistory();
+      const { temporalWorkflowId } = await api.engine.db.execution.findUniqueOrThrow({ where: { id: executionId } });
+      const history = await api.engine.env.client.workflow.getHandle(temporalWorkflowId).fetchHistory();
       return temporal.api.history.v1.History.encode(history).finish().length;
     }
 

@@ -50,14 +50,14 @@ describe('claim-check payload codec', function () {
     const worker = await engine.createWorker();
     const { executionId, result } = await worker.runUntil(async () => {
       const admission = await engine.admissions.admit({ account, workflow, triggerType: 'api', inputs: { topic }, async: true, receivedAtMs: Date.now() });
-      return { executionId: admission.executionId, result: await engine.client.workflow.getHandle(admission.executionId).result() };
+      return { executionId: admission.executionId, result: await engine.client.workflow.getHandle(admission.temporalWorkflowId).result() };
     });
     assert.equal((result as { status: string }).status, 'completed');
     const execution = await engine.db.execution.findUniqueOrThrow({ where: { id: executionId } });
     assert.equal(execution.status, 'completed');
     assert.equal(execution.output, topic);
 
-    const history = await engine.client.workflow.getHandle(executionId).fetchHistory();
+    const history = await engine.client.workflow.getHandle(execution.temporalWorkflowId).fetchHistory();
     const historyBytes = proto.temporal.api.history.v1.History.encode(history).finish().byteLength;
     let references = 0;
     let largest = 0;

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TEXT_CHAIN } from '../../src/demo/workflows';
+import { temporalWorkflowIdOf } from '../../src/domain/workflowIds';
 import { RUN_STATUS, TRIGGER_TYPE } from '../../src/workflows/searchAttributes';
 import { startTestApi, type TestApi } from '../support/api';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
@@ -40,7 +41,8 @@ describe('Temporal search attributes and summaries', function () {
     for (const topic of ['tides', 'dunes']) {
       const response = await api.request('POST', `/api/workflows/${slug}/run`, { body: { inputs: { topic } }, headers: { 'x-api-key': key } });
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      runs.push(response.body.executionId);
+      // Temporal knows each run by its workflow id: the slug, then the execution id.
+      runs.push(temporalWorkflowIdOf(slug, response.body.executionId));
     }
     runs.sort();
   });

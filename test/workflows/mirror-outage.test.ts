@@ -46,7 +46,7 @@ describe('status mirror during a database outage', function () {
         await sleep(150);
         proxy.cut();
         // Both provider steps finish during the outage: the run does not wait for the database.
-        const handle = engine.env.client.workflow.getHandle(admission.executionId);
+        const handle = engine.env.client.workflow.getHandle(admission.temporalWorkflowId);
         let completedActivities = 0;
         for (let i = 0; i < 100 && completedActivities < 2; i++) {
           await sleep(200);

@@ -49,6 +49,7 @@ describe('live events during a database outage', function () {
       ),
     );
     const ids: string[] = [];
+    const workflowIds: string[] = [];
     try {
       await worker.runUntil(async () => {
         // The worker's database is down before the runs start: the first steps start, stream and
@@ -57,10 +58,11 @@ describe('live events during a database outage', function () {
         for (let i = 0; i < RUNS; i++) {
           const admission = await engine.admissions.admit({ account, workflow, triggerType: 'api', inputs: { topic: `tides ${i}` }, async: true, receivedAtMs: Date.now() });
           ids.push(admission.executionId);
+          workflowIds.push(admission.temporalWorkflowId);
         }
         // Back once the first two steps of every run have finished (one of them after a failed
         // attempt): all of their progress happened while the database was down.
-        for (const id of ids) {
+        for (const id of workflowIds) {
           const handle = engine.env.client.workflow.getHandle(id);
           for (let completed = 0; completed < 2; ) {
             await sleep(100);
@@ -69,7 +71,7 @@ describe('live events during a database outage', function () {
           }
         }
         proxy.restore();
-        await Promise.all(ids.map((id) => engine.env.client.workflow.getHandle(id).result()));
+        await Promise.all(workflowIds.map((id) => engine.env.client.workflow.getHandle(id).result()));
       });
 
       let steps = 0;

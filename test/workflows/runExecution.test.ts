@@ -29,7 +29,7 @@ describe('run workflow', function () {
         receivedAtMs: Date.now(),
       });
       const result = await engine.env.client.workflow
-        .getHandle(admission.executionId)
+        .getHandle(admission.temporalWorkflowId)
         .result()
         .catch((err: unknown) => (err instanceof WorkflowFailedError ? null : Promise.reject(err)));
       const execution = await engine.db.execution.findUniqueOrThrow({ where: { id: admission.executionId }, include: { steps: true } });
@@ -134,7 +134,7 @@ describe('run workflow', function () {
     assert.equal(flaky.attempts, 3);
     const errors = flaky.attemptErrors as Array<{ attempt: number; type: string; at: string }>;
     assert.deepEqual(errors.map((e) => [e.attempt, e.type]), [[1, 'ProviderUnavailable'], [2, 'ProviderUnavailable']]);
-    const history = await engine.env.client.workflow.getHandle(execution.id).fetchHistory();
+    const history = await engine.env.client.workflow.getHandle(execution.temporalWorkflowId).fetchHistory();
     const attempts = history.events!.filter((event) => event.activityTaskStartedEventAttributes).map((event) => event.activityTaskStartedEventAttributes!.attempt);
     assert.deepEqual(attempts, [3], 'Temporal ran three attempts of the activity (retries are recorded on the final start)');
     const gap = Date.parse(flaky.finishedAt!.toISOString()) - Date.parse(errors[1]!.at);

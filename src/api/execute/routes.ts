@@ -45,6 +45,7 @@ describeRoute({
   tags: ['Studio'],
   auth: 'none',
   deprecated: true,
+  notAnOperation: 'Retired: answers 410 GONE for every method; see POST /api/execute/start and POST /api/workflows/{slug}/run.',
   responses: { 410: errorResponse('GONE.') },
 });
 

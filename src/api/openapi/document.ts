@@ -41,7 +41,12 @@ function parameters(route: RouteSpec): JsonSchema[] {
   return out;
 }
 
-function operation(route: RouteSpec): JsonSchema {
+/** A unique operationId: the method, then the path in camel case (`postApiWorkflowsSlugRun`). */
+function operationId(method: string, path: string): string {
+  return `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
+}
+
+function operation(route: RouteSpec, method: string): JsonSchema {
   const security =
     route.auth === 'apiKey' ? [{ apiKey: [] }] : route.auth === 'admin' ? [{ adminToken: [] }] : [];
   const authNote = typeof route.auth === 'object' ? `\n\nAuthentication: ${route.auth.description}` : '';
@@ -60,7 +65,7 @@ function operation(route: RouteSpec): JsonSchema {
     };
   }
   return {
-    operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    operationId: operationId(method, route.path),
     summary: route.summary,
     ...(route.description || authNote ? { description: `${route.description ?? ''}${authNote}`.trim() } : {}),
     tags: route.tags,
@@ -76,9 +81,10 @@ function operation(route: RouteSpec): JsonSchema {
 export function buildOpenApiDocument(): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of describedRoutes()) {
+    if (route.notAnOperation) continue;
     const path = (paths[openApiPath(route.path)] ??= {});
-    const methods = route.method === 'all' ? ['get', 'post', 'put', 'patch', 'delete'] : [route.method];
-    for (const method of methods) path[method] = operation(route);
+    const methods = route.method === 'all' ? (route.methods ?? ['get', 'post']) : [route.method];
+    for (const method of methods) path[method] = operation(route, method);
   }
   return {
     openapi: '3.1.0',

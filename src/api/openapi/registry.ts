@@ -49,6 +49,13 @@ export interface RouteSpec {
   responses: Record<number, ResponseSpec>;
   /** Hidden from the docs page (still in the document); e.g. internal routes. */
   deprecated?: boolean;
+  /**
+   * Known to the registry (so the route-coverage test passes) but not an operation of the document,
+   * with the reason: a retired route that only answers 410 is no operation a client may call.
+   */
+  notAnOperation?: string;
+  /** For `all` routes: the methods the route really serves, each documented as its own operation (default get and post). */
+  methods?: HttpMethod[];
 }
 
 const routes = new Map<string, RouteSpec>();
@@ -61,6 +68,11 @@ export function describeRoute(spec: RouteSpec): void {
 /** Every described route, sorted by path then method. */
 export function describedRoutes(): RouteSpec[] {
   return [...routes.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+}
+
+/** The description of `method path` (Koa-style path), or of `all` on that path. */
+export function routeSpecOf(method: string, path: string): RouteSpec | undefined {
+  return routes.get(`${method.toUpperCase()} ${path}`) ?? routes.get(`ALL ${path}`);
 }
 
 /** True when `method path` (Koa-style path) is described; `all` covers every method. */

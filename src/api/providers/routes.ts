@@ -37,7 +37,10 @@ export function providerRoutes(deps: ApiDeps): Router {
     const executionId = String(ctx.params.executionId).slice(0, 100);
     const stepId = String(ctx.params.stepId).slice(0, 128);
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    const step = await deps.db.step.findUnique({ where: { executionId_stepId: { executionId, stepId } } });
+    const step = await deps.db.step.findUnique({
+      where: { executionId_stepId: { executionId, stepId } },
+      include: { execution: { select: { temporalWorkflowId: true } } },
+    });
     if (!step) throw notFound(`Step "${stepId}" of execution "${executionId}"`);
     const waitingOn = step.waitingOn as { callbackToken?: string; provider?: string } | null;
     if (!waitingOn?.callbackToken) {
@@ -49,7 +52,7 @@ export function providerRoutes(deps: ApiDeps): Router {
     const body = await readCallback(deps, waitingOn.provider, ctx);
     if (body.status === 'succeeded' && !body.result) throw new HttpError(400, 'INVALID_REQUEST', 'A succeeded job must carry its result.');
     try {
-      await deps.temporal.workflow.getHandle(executionId).signal(mediaResultSignal, {
+      await deps.temporal.workflow.getHandle(step.execution.temporalWorkflowId).signal(mediaResultSignal, {
         stepId,
         jobId: body.jobId,
         status: body.status,

@@ -8,11 +8,13 @@ import { planOrRefuse } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../services/callbackUrl';
 import type { ApiDeps } from '../context';
 import { idempotencyKeyHeaderSchema } from '../idempotency';
-import { invalidCallbackUrl } from '../errors';
+import { HttpError, invalidCallbackUrl } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 import {
+  estimateBodySchema,
+  estimateResponseSchema,
   runAcceptedSchema,
   runBodySchema,
   runQuerySchema,
@@ -50,6 +52,28 @@ describeRoute({
     422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…), or IDEMPOTENCY_KEY_REUSED.'),
     500: errorResponse('EXECUTION_FAILED: a step failed; `error` names the step and cause.'),
     503: errorResponse('ENGINE_UNAVAILABLE: the run could not be handed to the engine.', { 'Retry-After': 'Seconds to wait.' }),
+    ...API_KEY_ERRORS,
+  },
+});
+
+describeRoute({
+  method: 'post',
+  path: '/api/workflows/:slug/estimate',
+  summary: 'Estimate a run’s cost and refusals without running it',
+  description:
+    'Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) ' +
+    'and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted). Nothing runs and nothing is charged. ' +
+    'Requires workflow:run or workflow:<slug>:run.',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  params: slugParamsSchema,
+  body: estimateBodySchema,
+  responses: {
+    200: { description: 'The estimate (also when the run would be refused: see `refusals`).', body: estimateResponseSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_JSON: the body is not JSON.'),
+    403: CAPABILITY,
+    404: NOT_FOUND,
+    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned, so it cannot be priced.'),
     ...API_KEY_ERRORS,
   },
 });
@@ -98,6 +122,20 @@ export function workflowRoutes(deps: ApiDeps): Router {
       receivedAtMs,
       ...(callbackUrl ? { callbackUrl } : {}),
     });
+  });
+
+  router.post('/:slug/estimate', async (ctx) => {
+    const { auth, workflow } = await findWorkflow(ctx);
+    let inputs: unknown;
+    let bodyRefusal: HttpError | undefined;
+    try {
+      inputs = runBodyOf((ctx.request as { body?: unknown }).body).inputs;
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      // A missing `inputs` is one of the refusals to report, not a reason not to price the run.
+      bodyRefusal = err;
+    }
+    ctx.body = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}) });
   });
 
   router.get('/:slug/schema', async (ctx) => {

@@ -112,8 +112,10 @@ export async function awaitSettledRun(deps: { db: Db; temporal: Client; events?:
     wake();
   };
   let closed = false;
+  // The workflow is addressed by the id admission stored (see src/domain/workflowIds.ts).
+  const stored = await deps.db.execution.findFirst({ where: { id: executionId, accountId }, select: { temporalWorkflowId: true } }).catch(() => null);
   void deps.temporal.workflow
-    .getHandle(executionId)
+    .getHandle(stored?.temporalWorkflowId ?? executionId)
     .result()
     .catch(() => undefined)
     .finally(() => {

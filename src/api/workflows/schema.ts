@@ -56,3 +56,40 @@ export const workflowSchemaResponseSchema = z.object({
   ),
   inputSchema: z.record(z.string(), z.unknown()).describe('A JSON Schema of `inputs`.'),
 });
+
+/** Body of `POST /api/workflows/:slug/estimate`: the run body (only `inputs` matters). */
+export const estimateBodySchema = runBodySchema.partial({ inputs: true }).describe('The same body as the run; nothing runs.');
+
+const refusalSchema = z
+  .object({
+    status: z.number().int().describe('The HTTP status the run would get.'),
+    code: z.enum(['INVALID_INPUTS', 'MODEL_TIER_REQUIRED', 'INSUFFICIENT_CREDITS', 'grant_exhausted']),
+    message: z.string(),
+  })
+  .catchall(z.unknown())
+  .describe('A refusal the run would get, with the details the run route would send (`fields`, `model`, `required`, `balance`…).');
+
+/** 200 answer of the estimate. */
+export const estimateResponseSchema = z.object({
+  success: z.literal(true),
+  slug: z.string(),
+  tier: z.enum(['pro', 'business', 'enterprise']).describe('The account’s tier, whose prices apply.'),
+  admissible: z.boolean().describe('True when the run would be admitted now (no refusals).'),
+  creditsTotal: z.number().int().describe('Price of every billable step at the tier, with markup, before trial grants.'),
+  creditsFromBalance: z.number().int().describe('What the run would take from the balance and report as creditsUsed (0 when grants pay it all).'),
+  creditsFromGrants: z.number().int().describe('What trial grants would pay.'),
+  creditBalance: z.number().int().describe('The account’s balance now.'),
+  steps: z.array(
+    z.object({
+      stepId: z.string(),
+      name: z.string().describe('The node’s name on the canvas.'),
+      nodeType: z.string(),
+      model: z.string().optional(),
+      credits: z.number().int().describe('This step’s price (0 for steps without a model).'),
+      fromGrant: z.number().int(),
+      fromBalance: z.number().int(),
+      paidBy: z.enum(['free', 'balance', 'grant', 'grant+balance']),
+    }),
+  ),
+  refusals: z.array(refusalSchema).describe('Every refusal the run would get, in the order admission checks them; empty when admissible.'),
+});

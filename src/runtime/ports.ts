@@ -1,0 +1,40 @@
+// Loopback ports for the services `npm start` runs itself: a configured port must be free (else a
+// clear error naming the variable), an unconfigured one takes the usual default when free.
+import { createServer, type AddressInfo } from 'node:net';
+import { ConfigError } from '../config';
+
+/** A free port on loopback, as the OS hands them out. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether nothing listens on `port` of 127.0.0.1. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The port to use for a local service: `configured` (variable `name`) when set, failing when it is
+ * taken; otherwise `preferred` when free; otherwise undefined (the service picks a free one).
+ */
+export async function choosePort(name: string, configured: number | undefined, preferred?: number): Promise<number | undefined> {
+  if (configured !== undefined) {
+    if (!(await portIsFree(configured))) {
+      throw new ConfigError(`${name}=${configured}: port ${configured} on 127.0.0.1 is already in use. Stop what uses it, or choose another: ${name}=${configured + 1} npm start`);
+    }
+    return configured;
+  }
+  if (preferred !== undefined && (await portIsFree(preferred))) return preferred;
+  return undefined;
+}

@@ -1,0 +1,110 @@
+// The cost estimate: what a run would cost at the account's tier (each step and in total, trial
+// grants applied) and every refusal admission would give it, computed with admission's own
+// checks and pricing, reading (never locking or changing) the balance and grants.
+import type { Db } from '../db/client';
+import { HttpError } from '../api/errors';
+import type { Tier } from '../domain/models';
+import { modelAboveTier, pricePlan, splitCharge } from '../domain/pricing';
+import { modelTierRequired } from '../api/errors';
+import { creditRefusal, creditsByModel } from './credits';
+import { planOrRefuse, validateRunInputs } from './runChecks';
+
+/** What to estimate: a run of `workflow` with `inputs` by `account`. */
+export interface EstimateRequest {
+  account: { id: string; tier: Tier };
+  workflow: { slug: string; graph: unknown };
+  inputs: unknown;
+  /** A refusal already found in the request body (e.g. no `inputs` object). */
+  bodyRefusal?: HttpError;
+}
+
+/** One refusal the run would get, as the run route would answer it. */
+export interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+  [detail: string]: unknown;
+}
+
+/** The estimate. */
+export interface RunEstimate {
+  success: true;
+  slug: string;
+  tier: Tier;
+  /** True when the run would be admitted now. */
+  admissible: boolean;
+  /** Price of every billable step at the tier, with markup, before grants. */
+  creditsTotal: number;
+  /** What the run would take from the balance (its `creditsUsed`; 0 when grants pay it all). */
+  creditsFromBalance: number;
+  creditsFromGrants: number;
+  creditBalance: number;
+  steps: Array<{
+    stepId: string;
+    name: string;
+    nodeType: string;
+    model?: string;
+    credits: number;
+    fromGrant: number;
+    fromBalance: number;
+    paidBy: 'free' | 'balance' | 'grant' | 'grant+balance';
+  }>;
+  refusals: Refusal[];
+}
+
+/** Estimates a run; throws only when the canvas cannot be planned (422 INVALID_WORKFLOW). */
+export async function estimateRun(deps: { db: Db; markup: number }, request: EstimateRequest): Promise<RunEstimate> {
+  const plan = planOrRefuse(request.workflow.graph);
+  const refusals: Refusal[] = [];
+  const refuse = (err: HttpError) => refusals.push({ status: err.status, code: err.code, message: err.message, ...err.details });
+
+  if (request.bodyRefusal) refuse(request.bodyRefusal);
+  else {
+    try {
+      validateRunInputs(request, plan);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      refuse(err);
+    }
+  }
+  const aboveTier = modelAboveTier(plan, request.account.tier);
+  if (aboveTier) refuse(modelTierRequired(aboveTier.model, aboveTier.requiredTier, request.account.tier));
+
+  const price = pricePlan(plan, request.account.tier, deps.markup);
+  const [account, grants] = await Promise.all([
+    deps.db.account.findUniqueOrThrow({ where: { id: request.account.id }, select: { creditBalance: true } }),
+    deps.db.trialGrant.findMany({ where: { accountId: request.account.id, model: { in: [...creditsByModel(price).keys()] } } }),
+  ]);
+  const split = splitCharge(price, new Map(grants.map((grant) => [grant.model, grant.creditsRemaining])));
+  const credits = creditRefusal(split, account.creditBalance);
+  if (credits) refuse(credits);
+
+  const payments = new Map(split.steps.map((payment) => [payment.stepId, payment]));
+  return {
+    success: true,
+    slug: request.workflow.slug,
+    tier: request.account.tier,
+    admissible: refusals.length === 0,
+    creditsTotal: price.total,
+    creditsFromBalance: split.fromBalance,
+    creditsFromGrants: price.total - split.fromBalance,
+    creditBalance: account.creditBalance,
+    steps: plan.steps.map((step) => {
+      const payment = payments.get(step.id);
+      const credits = payment?.credits ?? 0;
+      const fromGrant = payment?.fromGrant ?? 0;
+      const fromBalance = payment?.fromBalance ?? 0;
+      return {
+        stepId: step.id,
+        name: step.name,
+        nodeType: step.nodeType,
+        ...(step.model ? { model: step.model } : {}),
+        credits,
+        fromGrant,
+        fromBalance,
+        paidBy: credits === 0 ? 'free' : fromGrant === 0 ? 'balance' : fromBalance === 0 ? 'grant' : 'grant+balance',
+      };
+    }),
+    refusals,
+  };
+}
