@@ -5,13 +5,14 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { temporal } from '@temporalio/proto';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CanvasGraph } from '../../src/domain/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
 import { readSse } from '../support/sse';
 
-const BIG_TEXT = 'x'.repeat(3 * 1024 * 1024);
+const BIG_TEXT = 'x'.repeat(5 * 1024 * 1024);
 const PNG_BYTES = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), Buffer.alloc(10_000, 7)]);
 
 describe('media from nodes, by reference', function () {
@@ -51,12 +52,16 @@ describe('media from nodes, by reference', function () {
   const bytesOf = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
   const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-  it('stores a 3 MB HTTP response body as media and passes it on by reference; a small JSON body stays inline', async () => {
+  it('runs a 5 MB HTTP response to completion: the body is stored as media, passed on by reference, and the history stays small', async () => {
     const big = await run(single({ id: 'call', type: 'http-request', config: { url: `${originUrl}/big` } }, 'body'));
     assert.equal(big.status, 200, JSON.stringify(big.body).slice(0, 500));
     assert.equal(big.body.output.sizeBytes, BIG_TEXT.length);
     assert.equal(big.body.output.mimeType, 'text/plain');
     assert.equal(sha(await bytesOf(big.body.output.url)), sha(Buffer.from(BIG_TEXT)));
+    const { temporalWorkflowId } = await api.engine.db.execution.findUniqueOrThrow({ where: { id: big.body.executionId } });
+    const history = await api.engine.env.client.workflow.getHandle(temporalWorkflowId).fetchHistory();
+    const historyBytes = temporal.api.history.v1.History.encode(history).finish().length;
+    assert.ok(historyBytes < 64 * 1024, `history is ${historyBytes} bytes`);
     const small = await run(single({ id: 'call', type: 'http-request', config: { url: `${originUrl}/json` } }, 'body'));
     assert.deepEqual(small.body.output, { small: true });
   });
