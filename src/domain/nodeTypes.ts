@@ -116,8 +116,9 @@ export function modelOf(node: CanvasNode, spec: NodeTypeSpec): string | undefine
   return typeof node.config.model === 'string' ? node.config.model : spec.defaultModel;
 }
 
-/** True when a configured model exists and is of the kind the node type produces. */
+/** True when a configured model exists and is of the kind the node type produces (uncatalogued vendor models fit any media node). */
 export function modelFits(modelId: string, spec: NodeTypeSpec): boolean {
   const model = findModel(modelId);
-  return model !== undefined && model.kind === spec.modelKind;
+  if (!model || !spec.modelKind) return false;
+  return model.kind === spec.modelKind || (model.kind === 'media' && spec.modelKind !== 'text');
 }

@@ -2,6 +2,7 @@
 // Refuses, before anything runs, graphs with dangling edges, unknown ports, cycles or missing inputs.
 import { inputFieldsOf } from './canvas';
 import { PlanError } from './errors';
+import { findModel, modelProblem } from './models';
 import { findNodeType, modelFits, modelOf, outputPortsOf, type NodeTypeSpec } from './nodeTypes';
 import type { CanvasGraph, CanvasNode, Plan, PlanStep, RetryPolicySpec } from './types';
 
@@ -45,7 +46,9 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
     checkRequiredInputs(node, spec, edges.map((edge) => edge.targetPort));
     const model = modelOf(node, spec);
     if (model !== undefined && !modelFits(model, spec)) {
-      throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" uses unknown ${spec.modelKind} model "${model}".`, { nodeId: node.id, model });
+      const known = findModel(model);
+      const why = known ? `"${model}" is a ${known.kind} model, not a ${spec.modelKind} model.` : modelProblem(model);
+      throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" cannot use model "${model}": ${why}`, { nodeId: node.id, model });
     }
     if (node.type === 'request-input') inputFieldsOf(node.config, node.id);
     steps.push({

@@ -6,7 +6,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import type { Config } from '../config';
+import { vendorDefaultsOf, type Config } from '../config';
 import { createPrisma, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
@@ -129,6 +129,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         markup: config.CREDIT_MARKUP,
         runTimeoutMs: config.RUN_TIMEOUT_MS,
+        vendorDefaults: vendorDefaultsOf(config),
       });
       const events = new EventHub(databaseUrl, options.log);
       stops.push(() => events.close());

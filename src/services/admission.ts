@@ -10,7 +10,7 @@ import { settleUnstarted } from './settle';
 import { parseCanvasGraph } from '../domain/canvas';
 import { InputValidationError, PlanError } from '../domain/errors';
 import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
-import { findModel, type Tier } from '../domain/models';
+import { findModel, type Tier, type VendorDefaults } from '../domain/models';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
 import type { Plan, StepOutput, TriggerType } from '../domain/types';
 import { planRun } from '../domain/planner';
@@ -72,6 +72,8 @@ export interface AdmissionDeps {
   taskQueue: string;
   markup: number;
   runTimeoutMs: number;
+  /** Price and tier of vendor models the catalog does not list (REPLICATE_/FAL_DEFAULT_CREDITS). */
+  vendorDefaults?: VendorDefaults;
 }
 
 /** Plans and admits runs. */
@@ -93,11 +95,11 @@ export class Admissions {
         });
       }
     }
-    const aboveTier = modelAboveTier(plan, request.account.tier);
+    const aboveTier = modelAboveTier(plan, request.account.tier, this.deps.vendorDefaults);
     if (aboveTier) throw modelTierRequired(aboveTier.model, aboveTier.requiredTier, request.account.tier);
 
     const reused = new Set(Object.keys(request.reusedOutputs ?? {}));
-    const price = pricePlan(plan, request.account.tier, markup, reused);
+    const price = pricePlan(plan, request.account.tier, markup, reused, this.deps.vendorDefaults);
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
 
     let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
