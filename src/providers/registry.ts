@@ -4,7 +4,7 @@ import { FetchHttpProvider } from './http';
 import { OpenAIChatProvider } from './openai';
 import type { SandboxProvider } from './sandbox';
 import { SandboxMediaProvider } from './sandboxMedia';
-import type { ImageProvider, MediaProvider, ProviderRegistry, TextProvider } from './types';
+import type { ImageProvider, LegacyVideoJobProvider, ProviderRegistry, TextProvider } from './types';
 
 /** What the registry is built from; the sandbox is passed in so tests can read its counters. */
 export interface ProviderRegistryOptions {
@@ -27,7 +27,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
   ]);
   const images = new Map<string, ImageProvider>([[options.sandbox.id, options.sandbox]]);
   const sandboxMedia = options.sandboxMedia ?? new SandboxMediaProvider(options.sandbox);
-  const media = new Map<string, MediaProvider>([[sandboxMedia.id, sandboxMedia]]);
+  const media = new Map<string, LegacyVideoJobProvider>([[sandboxMedia.id, sandboxMedia]]);
   return {
     text: (providerId) => texts.get(providerId) ?? unknown('text', providerId),
     image: (providerId) => images.get(providerId) ?? unknown('image', providerId),

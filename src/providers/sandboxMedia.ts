@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ProviderError } from './errors';
 import type { SandboxProvider } from './sandbox';
-import type { MediaJobRequest, MediaJobState, MediaProvider } from './types';
+import type { MediaJobRequest, MediaJobState, LegacyVideoJobProvider } from './types';
 
 const FRAMES = 4;
 
@@ -28,7 +28,7 @@ interface Job {
 }
 
 /** Async "video" jobs whose results are real PNG storyboards from the sandbox image generator. */
-export class SandboxMediaProvider implements MediaProvider {
+export class SandboxMediaProvider implements LegacyVideoJobProvider {
   readonly id = 'sandbox';
   /** Jobs started (not submits: a repeated key starts none). */
   jobsStarted = 0;
