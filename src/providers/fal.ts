@@ -5,7 +5,7 @@ import { ApiError, createFalClient, type FalClient, type RequestMiddleware } fro
 import { parseVendorModel } from '../domain/vendorModels';
 import { FalWebhookVerifier } from './falWebhooks';
 import { CallbackRejected, ProviderError, abortError, fromHttpStatus } from './errors';
-import type { JobHandle, JobProvider, JobState, JobSubmitRequest, ProviderCallback } from './jobTypes';
+import type { JobHandle, JobProvider, JobState, JobSubmitRequest, ProviderCallback } from './types';
 import { firstMediaUrl, metaFromUrl, vendorInput } from './vendorPayloads';
 
 /** Key and URLs; without a key every call fails as InvalidConfig. */

@@ -3,7 +3,7 @@
 // store at once and only the stored reference leaves this module.
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { ProviderError, abortError, fromHttpStatus, parseRetryAfter } from './errors';
-import type { MediaProvider, MediaRequest, MediaResult } from './jobTypes';
+import type { MediaProvider, MediaRequest, MediaResult } from './types';
 
 /** Where the endpoint is and how to authenticate; without an API key every call fails as InvalidConfig. */
 export interface OpenAIImagesOptions {

@@ -4,7 +4,7 @@
 // (provider_jobs, by the engine's idempotency key) the moment the vendor accepts the submit, and
 // a retried submit with the same key resumes the recorded job instead of submitting again.
 import type { Db } from '../db/client';
-import type { JobHandle, JobProvider, JobSubmitRequest } from './jobTypes';
+import type { JobHandle, JobProvider, JobSubmitRequest } from './types';
 
 /** Where submitted jobs are recorded. */
 export interface JobRecords {

@@ -6,7 +6,7 @@ import Replicate from 'replicate';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { parseVendorModel } from '../domain/vendorModels';
 import { CallbackRejected, ProviderError, abortError, fromHttpStatus, parseRetryAfter } from './errors';
-import type { JobHandle, JobProvider, JobState, JobSubmitRequest, ProviderCallback } from './jobTypes';
+import type { JobHandle, JobProvider, JobState, JobSubmitRequest, ProviderCallback } from './types';
 import { firstMediaUrl, metaFromUrl, vendorInput } from './vendorPayloads';
 
 /** Token, webhook secret and base URL; without a token every call fails as InvalidConfig. */
