@@ -68,6 +68,27 @@ const schema = z.object({
   STUDIO_AGENT_TOKEN: z.string().min(16).optional(),
   /** Where `npm start` keeps embedded Postgres and Temporal data. */
   DATA_DIR: z.string().default('.data'),
+  /**
+   * Where media blobs live. Unset: files under DATA_DIR/media. `s3://bucket/prefix`: any
+   * S3-compatible bucket (credentials from the standard AWS variables: AWS_ACCESS_KEY_ID,
+   * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE…). `file:///path` or a plain path: that folder.
+   */
+  MEDIA_STORE_URL: z.string().min(1).optional(),
+  /** Endpoint of an S3-compatible server (MinIO, R2, …); unset: AWS S3 of S3_REGION. */
+  S3_ENDPOINT: z.string().url().optional(),
+  /** Region of the bucket (signing region for S3-compatible servers). */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Address buckets by path (`endpoint/bucket/key`) instead of by host: most self-hosted servers need it. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Largest piece of media saved or downloaded (bytes); larger bodies fail the step with MediaTooLarge. */
+  MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
+  /**
+   * HMAC key of media URLs. Set the same value on every API and worker process to control it;
+   * unset: a random key is made once and kept in the database (server_secrets), shared by all.
+   */
+  MEDIA_URL_SECRET: z.string().min(16).optional(),
+  /** How long a signed media URL stays valid, in seconds. */
+  MEDIA_URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   /** Concurrency of a worker process. */
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),

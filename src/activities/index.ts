@@ -1,5 +1,7 @@
 // The activity set of a worker, built from its dependencies so tests can pass real or fake ones.
 import type { Db } from '../db/client';
+import type { MediaLibrary } from '../media/types';
+import type { MediaUrlSigner } from '../media/urls';
 import type { ProviderRegistry } from '../providers/types';
 import { createCallbackActivities } from './callbacks';
 import { createMirrorActivity } from './mirror';
@@ -15,6 +17,10 @@ export interface ActivityDeps {
   callbackBaseUrl?: string;
   /** Let result callbacks reach loopback and private networks (tests, local setups). */
   allowPrivateNetworks?: boolean;
+  /** The media store: step activities save bytes here and pass on references (optional until every caller passes it). */
+  media?: MediaLibrary;
+  /** Signs media URLs in what leaves the worker (result callbacks). */
+  mediaUrls?: MediaUrlSigner;
 }
 
 /** Every activity the run workflow calls. */

@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { adminRoutes } from './admin/routes';
 import type { ApiDeps } from './context';
 import { executionRoutes } from './executions/routes';
+import { mediaRoutes } from './media/routes';
 import { providerRoutes } from './providers/routes';
 import { jsonBody } from './middleware/bodyParser';
 import { errorHandler } from './middleware/errorHandler';
@@ -62,7 +63,7 @@ export function createApp(appDeps: AppDeps): Koa {
     }
     await next();
   });
-  for (const router of [workflowRoutes(deps), executionRoutes(deps), providerRoutes(deps), adminRoutes(deps), mcpApiRoutes(deps), executeRoutes(deps), openApiRoutes()]) {
+  for (const router of [workflowRoutes(deps), executionRoutes(deps), providerRoutes(deps), adminRoutes(deps), mcpApiRoutes(deps), executeRoutes(deps), mediaRoutes(deps), openApiRoutes()]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { EventHub } from '../events/hub';
+import type { MediaUrlSigner } from '../media/urls';
+import type { BlobStore } from '../media/types';
 import type { Admissions } from '../services/admission';
 
 /** Shared dependencies of the API routes. */
@@ -13,5 +15,7 @@ export interface ApiDeps {
   /** Wakes live event streams; without it, /events answers 503. */
   events?: EventHub;
   config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'ALLOW_PRIVATE_NETWORKS'>>;
+  /** The media store and URL signer: serves /api/media and signs media URLs in views; without it, /api/media answers 503. */
+  media?: { store: BlobStore; signer: MediaUrlSigner };
   log: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }

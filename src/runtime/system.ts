@@ -11,6 +11,10 @@ import { createPrisma, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { EventHub } from '../events/hub';
+import { createMediaLibrary } from '../media/library';
+import { mediaUrlSecret } from '../media/secret';
+import { openMediaStores, type MediaStores } from '../media/stores';
+import { createMediaUrlSigner } from '../media/urls';
 import { createLogger } from '../observability/logger';
 import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
@@ -35,6 +39,8 @@ export interface System {
   apiUrl?: string;
   db: Db;
   temporal: Client;
+  /** The media and payload blob stores. */
+  mediaStores: MediaStores;
   worker?: Worker;
   stop(): Promise<void>;
 }
@@ -91,6 +97,14 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       );
     }
 
+    const mediaStores = await openMediaStores(config);
+    const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+    const mediaUrls = createMediaUrlSigner({
+      secret: await mediaUrlSecret(db, config.MEDIA_URL_SECRET),
+      baseUrl: publicUrl,
+      ttlSeconds: config.MEDIA_URL_TTL_SECONDS,
+    });
+
     let worker: Worker | undefined;
     let workerConnection: NativeConnection | undefined;
     if (options.worker) {
@@ -104,8 +118,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         deps: {
           db,
           providers: registry,
-          callbackBaseUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+          callbackBaseUrl: publicUrl,
           allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
+          media: createMediaLibrary({ db, store: mediaStores.media, maxBytes: config.MEDIA_MAX_BYTES }),
+          mediaUrls,
         },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
@@ -144,6 +160,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         config,
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
+        media: { store: mediaStores.media, signer: mediaUrls },
         // Single-process mode: the API's /metrics also carries the in-process worker's SDK metrics.
         ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
@@ -165,6 +182,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       ...(apiUrl ? { apiUrl } : {}),
       db,
       temporal,
+      mediaStores,
       ...(worker ? { worker } : {}),
       stop: stopAll,
     };

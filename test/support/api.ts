@@ -25,7 +25,11 @@ export interface TestApi {
 
 /** Starts the API and a worker. */
 export async function startTestApi(options: Parameters<typeof startTestEngine>[0] = {}): Promise<TestApi> {
-  const engine = await startTestEngine(options);
+  // Listening first: media URLs are signed with the API's real address.
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const engine = await startTestEngine({ mediaBaseUrl: url, ...options });
   const adminToken = 'test-admin-token-0123456789';
   const events = new EventHub(engine.databaseUrl);
   const appWith = (extra: Partial<AppDeps> = {}) =>
@@ -35,12 +39,11 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
       admissions: engine.admissions,
       config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
       log: { error: (obj) => console.error('API error', obj), info: () => undefined },
+      media: { store: engine.mediaStore, signer: engine.mediaUrls },
       ...extra,
     });
   const app = appWith({ events });
-  const server: Server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', app.callback());
   const worker: Worker = await engine.createWorker({ callbackBaseUrl: url });
   const running = worker.run();
 

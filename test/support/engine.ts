@@ -1,6 +1,9 @@
 // A real engine for tests: the shared local Temporal dev server, a fresh database, the real
 // admission path and a real worker on a unique task queue with the sandbox provider.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createProviderRegistry } from '../../src/providers/registry';
@@ -9,6 +12,10 @@ import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
 import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
 import { Admissions } from '../../src/services/admission';
 import type { Db } from '../../src/db/client';
+import { createFsBlobStore } from '../../src/media/fsStore';
+import { createMediaLibrary } from '../../src/media/library';
+import type { BlobStore, MediaLibrary } from '../../src/media/types';
+import { createMediaUrlSigner, type MediaUrlSigner } from '../../src/media/urls';
 import { testDatabase } from './db';
 import { testTemporal } from './temporal';
 
@@ -28,14 +35,25 @@ export interface TestEngine {
   /** The sandbox's async media jobs (counts jobs, polls and callbacks). */
   sandboxMedia: SandboxMediaProvider;
   admissions: Admissions;
+  /** The media store of this engine (files in a temporary folder) and the library activities get. */
+  mediaStore: BlobStore;
+  media: MediaLibrary;
+  /** Signs media URLs; its base URL is the test API's once one is started over this engine. */
+  mediaUrls: MediaUrlSigner;
   /** Creates a worker on this engine's task queue (not started); with a callback URL, async providers call back. */
   createWorker(options?: { callbackBaseUrl?: string }): Promise<Worker>;
   close(): Promise<void>;
 }
 
 /** Starts a test engine; call close() in after(). */
-export async function startTestEngine(options: { runTimeoutMs?: number; markup?: number; allowPrivateNetworks?: boolean; openaiBaseUrl?: string } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  options: { runTimeoutMs?: number; markup?: number; allowPrivateNetworks?: boolean; openaiBaseUrl?: string; mediaMaxBytes?: number; mediaBaseUrl?: string } = {},
+): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
+  const mediaDir = await mkdtemp(path.join(tmpdir(), 'builder-test-media-'));
+  const mediaStore = createFsBlobStore(path.join(mediaDir, 'blobs'));
+  const media = createMediaLibrary({ db: database.prisma, store: mediaStore, maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024 });
+  const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
   const sandboxMedia = new SandboxMediaProvider(sandbox);
@@ -60,14 +78,20 @@ export async function startTestEngine(options: { runTimeoutMs?: number; markup?:
     sandbox,
     sandboxMedia,
     admissions,
+    mediaStore,
+    media,
+    mediaUrls,
     createWorker: async (workerOptions = {}) =>
       createRunWorker({
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
         bundle: await sharedBundle(),
-        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, ...workerOptions },
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, media, mediaUrls, ...workerOptions },
       }),
-    close: () => database.drop(),
+    close: async () => {
+      await database.drop();
+      await rm(mediaDir, { recursive: true, force: true });
+    },
   };
 }

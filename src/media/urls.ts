@@ -1,0 +1,69 @@
+// Signed, expiring media URLs: `GET /api/media/<mediaId>?exp=<unix s>&sig=<hex>`, where sig is
+// HMAC-SHA256(secret, "<mediaId>.<exp>"). Refs are stored without URLs (they would expire inside
+// rows and history); presentMedia adds fresh ones when a view is built.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isStoredMediaRef } from './refs';
+import type { MediaRef } from './types';
+
+/** Signs and checks media URLs. */
+export interface MediaUrlSigner {
+  readonly ttlSeconds: number;
+  /** An absolute URL (relative when no base URL is known) valid for ttlSeconds from now. */
+  sign(mediaId: string): string;
+  /** Whether `exp`/`sig` from a request are a valid signature of mediaId, and not past expiry. */
+  verify(mediaId: string, exp: string | undefined, sig: string | undefined): 'valid' | 'expired' | 'invalid';
+}
+
+/** Options of {@link createMediaUrlSigner}. */
+export interface MediaUrlSignerOptions {
+  /** MEDIA_URL_SECRET, or the deployment's stored secret (see mediaUrlSecret in secret.ts). */
+  secret: string;
+  /** The API's public base URL (PUBLIC_URL), without a trailing slash. */
+  baseUrl?: string;
+  /** MEDIA_URL_TTL_SECONDS. */
+  ttlSeconds: number;
+  /** Clock in ms (tests). */
+  now?: () => number;
+}
+
+/** The path of a media id's route. */
+export function mediaPath(mediaId: string): string {
+  return `/api/media/${encodeURIComponent(mediaId)}`;
+}
+
+/** A signer over one secret. */
+export function createMediaUrlSigner({ secret, baseUrl = '', ttlSeconds, now = Date.now }: MediaUrlSignerOptions): MediaUrlSigner {
+  const base = baseUrl.replace(/\/+$/, '');
+  const mac = (mediaId: string, exp: string) => createHmac('sha256', secret).update(`${mediaId}.${exp}`).digest();
+  return {
+    ttlSeconds,
+    sign(mediaId) {
+      const exp = String(Math.floor(now() / 1000) + ttlSeconds);
+      return `${base}${mediaPath(mediaId)}?exp=${exp}&sig=${mac(mediaId, exp).toString('hex')}`;
+    },
+    verify(mediaId, exp, sig) {
+      if (!exp || !sig || !/^\d{1,12}$/.test(exp) || !/^[0-9a-f]{64}$/.test(sig)) return 'invalid';
+      // The signature is checked before the expiry, so an edited `exp` is a bad signature.
+      if (!timingSafeEqual(mac(mediaId, exp), Buffer.from(sig, 'hex'))) return 'invalid';
+      return Number(exp) * 1000 <= now() ? 'expired' : 'valid';
+    },
+  };
+}
+
+/**
+ * A copy of any JSON value in which every stored media reference (an object with a string
+ * `mediaId` starting `med_` and a `sha256`) gains a freshly signed `url`. Other values are kept.
+ */
+export function presentMedia<T>(value: T, signer: MediaUrlSigner): T {
+  return walk(value, signer) as T;
+}
+
+function walk(value: unknown, signer: MediaUrlSigner): unknown {
+  if (Array.isArray(value)) return value.map((item) => walk(item, signer));
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = walk(item, signer);
+  if (isStoredMediaRef(value)) (out as unknown as MediaRef).url = signer.sign(value.mediaId);
+  return out;
+}
