@@ -22,7 +22,8 @@ export async function bareRun(executionId: string, plan: Plan, inputs: Record<st
           return;
         }
         const request = { executionId, stepId: id, nodeType: step.nodeType, config: step.config, inputs: stepInputs, ...(step.model ? { model: step.model } : {}) };
-        const result = step.kind === 'image' ? await acts.generateImage(request) : await acts.generateText(request);
+        if (step.kind !== 'activity') throw new Error(`bare run: ${step.kind} steps are not benchmarked`);
+        const result = await acts[step.activity]({ ...request, ...(step.media ? { media: step.media } : {}) });
         outputs.set(id, result.output);
       }),
     );

@@ -12,6 +12,8 @@ import type { StepProgress } from '../src/activities/stepProgress';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/client';
+import { createFsBlobStore } from '../src/media/fsStore';
+import { createMediaLibrary } from '../src/media/library';
 import { applyMigrations } from '../src/db/migrate';
 import { seedDemo } from '../src/demo/seed';
 import { planRun } from '../src/domain/planner';
@@ -52,9 +54,10 @@ const client = new Client({ connection });
 const native = await NativeConnection.connect({ address: temporalServer.address });
 
 const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
+const media = createMediaLibrary({ db, store: createFsBlobStore(`/tmp/${dbName}-media`), maxBytes: 500 * 1024 * 1024 });
 const providers = createProviderRegistry({ sandbox, http: { allowPrivateNetworks: true } });
 const taskQueue = `bench-${randomUUID()}`;
-const worker = await createRunWorker({ connection: native, namespace: 'default', taskQueue, bundle: await bundleWorkflows(), deps: { db, providers, warn: () => undefined } });
+const worker = await createRunWorker({ connection: native, namespace: 'default', taskQueue, bundle: await bundleWorkflows(), deps: { db, providers, media, warn: () => undefined } });
 
 // Baseline: same activities, no progress writes, no mirror, no API.
 const noProgress = { attemptStarted: async () => undefined, streaming: async () => undefined, tokens: async () => undefined, attemptFailed: async () => undefined } as unknown as StepProgress;
@@ -63,7 +66,7 @@ const bareWorker = await Worker.create({
   connection: native,
   taskQueue: bareQueue,
   workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
-  activities: createStepActivities({ providers, progress: noProgress }),
+  activities: createStepActivities({ providers, progress: noProgress, media }),
 });
 
 const admissions = new Admissions({ db, temporal: client, taskQueue, markup: 1, runTimeoutMs: 60_000 });

@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client';
+import { presentMedia, type MediaUrlSigner } from '../media/urls';
 import { isTerminalExecutionStatus } from '../domain/statuses';
 import { CallbackUrlError, checkCallbackUrl } from '../services/callbackUrl';
 
@@ -25,10 +26,12 @@ export interface CallbackDeps {
   fetchImpl?: typeof fetch;
   /** Per-attempt timeout of the POST (default 10 s). */
   timeoutMs?: number;
+  /** Signs media URLs in the result (references alone are useless to a receiver). */
+  mediaUrls?: MediaUrlSigner;
 }
 
 /** The callback delivery activity. */
-export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl = fetch, timeoutMs = 10_000 }: CallbackDeps) {
+export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl = fetch, timeoutMs = 10_000, mediaUrls }: CallbackDeps) {
   return {
     /**
      * Delivers the final result of `executionId` to its callbackUrl. Returns the receiver's status
@@ -58,7 +61,7 @@ export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl =
         canvasId: execution.workflow.canvasId,
         status: execution.status,
         success: execution.status === 'completed',
-        output: execution.output ?? null,
+        output: mediaUrls ? presentMedia(execution.output ?? null, mediaUrls) : (execution.output ?? null),
         creditsUsed: execution.creditsUsed,
         durationMs: execution.durationMs,
         error: execution.error ?? null,

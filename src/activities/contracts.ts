@@ -1,6 +1,6 @@
 // Types exchanged between the workflow and its activities. Types only: workflow code imports them.
 import type { ExecutionStatus, StepStatus } from '../domain/statuses';
-import type { StepOutput, TriggerType } from '../domain/types';
+import type { MediaKind, StepOutput, TriggerType } from '../domain/types';
 
 /** Why a run or step failed, as stored and shown to users. */
 export interface RunErrorInfo {
@@ -69,6 +69,8 @@ export interface ProviderStepInput {
   model?: string;
   config: Record<string, unknown>;
   inputs: Record<string, unknown>;
+  /** Generation steps: the media kind and the output port carrying its reference. */
+  media?: { kind: MediaKind; port: string };
 }
 
 /** The input of the run workflow. */

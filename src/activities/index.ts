@@ -4,6 +4,7 @@ import type { MediaLibrary } from '../media/types';
 import type { MediaUrlSigner } from '../media/urls';
 import type { ProviderRegistry } from '../providers/types';
 import { createCallbackActivities } from './callbacks';
+import { createJobActivities } from './jobs';
 import { createMirrorActivity } from './mirror';
 import { createStepActivities } from './steps';
 import { StepProgress } from './stepProgress';
@@ -12,23 +13,25 @@ import { StepProgress } from './stepProgress';
 export interface ActivityDeps {
   db: Db;
   providers: ProviderRegistry;
+  /** Where generated media goes; steps output references to it. */
+  media: MediaLibrary;
   warn?: (message: string, err: unknown) => void;
   /** Public base URL of the API, for async provider callbacks. */
   callbackBaseUrl?: string;
   /** Let result callbacks reach loopback and private networks (tests, local setups). */
   allowPrivateNetworks?: boolean;
-  /** The media store: step activities save bytes here and pass on references (optional until every caller passes it). */
-  media?: MediaLibrary;
   /** Signs media URLs in what leaves the worker (result callbacks). */
   mediaUrls?: MediaUrlSigner;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false }: ActivityDeps) {
+export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false }: ActivityDeps) {
+  const progress = new StepProgress(db, warn);
   return {
     mirror: createMirrorActivity(db),
-    ...createCallbackActivities({ db, allowPrivateNetworks }),
-    ...createStepActivities({ providers, progress: new StepProgress(db, warn), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
+    ...createCallbackActivities({ db, allowPrivateNetworks, ...(mediaUrls ? { mediaUrls } : {}) }),
+    ...createStepActivities({ providers, progress, media }),
+    ...createJobActivities({ providers, progress, media, ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }
 

@@ -141,6 +141,18 @@ export class BuilderApiClient {
     return parseEventStream(response.body!);
   }
 
+  /** The bytes behind a signed media URL (absolute, or relative to the API), refusing more than `maxBytes`. */
+  async downloadMedia(url: string, maxBytes: number): Promise<Buffer | undefined> {
+    const response = await this.fetch(/^https?:/.test(url) ? url : this.url(url));
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (!response.ok || !(declared <= maxBytes)) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return bytes.byteLength <= maxBytes ? bytes : undefined;
+  }
+
   private url(path: string): string {
     return this.options.baseUrl.replace(/\/+$/, '') + path;
   }

@@ -11,6 +11,7 @@ export type PlanErrorCode =
   | 'CYCLE'
   | 'MISSING_REQUIRED_INPUT'
   | 'UNKNOWN_MODEL'
+  | 'INVALID_CONFIG'
   | 'NO_TARGET';
 
 /** Thrown when a graph cannot be planned; nothing has run. */

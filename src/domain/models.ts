@@ -1,13 +1,16 @@
 // The model catalog: which provider serves a model, what one call costs, and the tier it needs.
 // Vendor models (`replicate:…`, `fal:…`) outside the catalog run at their provider's default price and tier.
+import type { MediaKind } from './types';
 import { parseVendorModel, type VendorProvider } from './vendorModels';
+
+export type { MediaKind } from './types';
 
 /** Plan tiers, lowest first. */
 export const TIERS = ['pro', 'business', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** What a model produces. */
-export type ModelKind = 'text' | 'image' | 'video';
+export type ModelKind = 'text' | MediaKind;
 
 /** What a model fits: its kind, or `media` for a vendor model the catalog does not know (any media node). */
 export type ModelFit = ModelKind | 'media';
@@ -22,11 +25,13 @@ export interface ModelSpec {
   credits: number;
   /** Lowest tier allowed to use the model. */
   minTier: Tier;
-  /** Async providers are submitted then polled or called back; pollable ones allow `?async=true`. */
+  /** Async models run as jobs: submitted, then called back or polled; pollable ones allow `?async=true`. */
   async: boolean;
   pollable: boolean;
   /** Shown wherever the model shows: the sandbox is a test mode, not a real model. */
   label: string;
+  /** A vendor model outside the catalog: priced and tiered by its provider's defaults (config). */
+  defaultPriced?: true;
 }
 
 /** Every model the engine knows. */
@@ -37,6 +42,8 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'sandbox-image-hd', kind: 'image', provider: 'sandbox', credits: 12, minTier: 'enterprise', async: false, pollable: true, label: 'Sandbox HD image (test mode)' },
   { id: 'sandbox-video', kind: 'video', provider: 'sandbox', credits: 20, minTier: 'pro', async: true, pollable: true, label: 'Sandbox video (test mode)' },
   { id: 'sandbox-video-push', kind: 'video', provider: 'sandbox', credits: 20, minTier: 'pro', async: true, pollable: false, label: 'Sandbox callback-only video (test mode)' },
+  { id: 'sandbox-audio', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: false, pollable: true, label: 'Sandbox speech (test mode)' },
+  { id: 'sandbox-audio-async', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'Sandbox async speech (test mode)' },
   { id: 'gpt-4o-mini', kind: 'text', provider: 'openai', credits: 2, minTier: 'pro', async: false, pollable: true, label: 'GPT-4o mini' },
   { id: 'gpt-4.1', kind: 'text', provider: 'openai', credits: 10, minTier: 'business', async: false, pollable: true, label: 'GPT-4.1' },
   { id: 'gpt-image-1', kind: 'image', provider: 'openai-images', credits: 8, minTier: 'pro', async: false, pollable: true, label: 'OpenAI gpt-image-1' },
@@ -69,7 +76,7 @@ export function findModel(id: string, vendorDefaults: VendorDefaults = DEFAULT_V
   const parsed = parseVendorModel(id);
   if (!parsed || 'problem' in parsed) return undefined;
   const provider = parsed.model.provider;
-  return { id, kind: 'media', provider, ...vendorDefaults[provider], async: true, pollable: true, label: `${id.slice(provider.length + 1)} on ${LABELS[provider]}` };
+  return { id, kind: 'media', provider, ...vendorDefaults[provider], async: true, pollable: true, label: `${id.slice(provider.length + 1)} on ${LABELS[provider]}`, defaultPriced: true };
 }
 
 /** Why `id` names no model: a malformed vendor name, an unknown provider prefix, or simply unknown. */

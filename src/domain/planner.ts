@@ -1,17 +1,20 @@
 // The planner: target node -> upstream subgraph of connected executable nodes -> parallel groups.
 // Refuses, before anything runs, graphs with dangling edges, unknown ports, cycles or missing inputs.
+import { findNodeModule } from '../nodes/registry';
+import type { NodeModule } from '../nodes/types';
 import { inputFieldsOf } from './canvas';
 import { PlanError } from './errors';
-import { findModel, modelProblem } from './models';
-import { findNodeType, modelFits, modelOf, outputPortsOf, type NodeTypeSpec } from './nodeTypes';
+import { findModel, modelProblem, type ModelSpec } from './models';
 import type { CanvasGraph, CanvasNode, Plan, PlanStep, RetryPolicySpec } from './types';
+
+type NodeTypeSpec = NodeModule;
 
 /** Plans the run of `targetNodeId` (default: the graph's Response Output node). */
 export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
   const nodes = new Map(graph.nodes.map((node) => [node.id, node]));
   const specs = new Map<string, NodeTypeSpec>();
   for (const node of graph.nodes) {
-    const spec = findNodeType(node.type);
+    const spec = findNodeModule(node.type);
     if (!spec) throw new PlanError('UNKNOWN_NODE_TYPE', `Node "${node.id}" has unknown type "${node.type}".`, { nodeId: node.id, type: node.type });
     specs.set(node.id, spec);
   }
@@ -44,26 +47,24 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
     const spec = specs.get(node.id)!;
     const edges = incoming.get(node.id) ?? [];
     checkRequiredInputs(node, spec, edges.map((edge) => edge.targetPort));
-    const model = modelOf(node, spec);
-    if (model !== undefined && !modelFits(model, spec)) {
-      const known = findModel(model);
-      const why = known ? `"${model}" is a ${known.kind} model, not a ${spec.modelKind} model.` : modelProblem(model);
-      throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" cannot use model "${model}": ${why}`, { nodeId: node.id, model });
-    }
     if (node.type === 'request-input') inputFieldsOf(node.config, node.id);
-    steps.push({
+    const config = parseConfig(node, spec);
+    const model = modelOf(node, spec, config);
+    const base = {
       id: node.id,
       name: node.name ?? `${spec.label} ${node.id}`,
       nodeType: node.type,
-      kind: spec.kind,
       groupIndex: levelOf(node.id),
       dependsOn: [...new Set(edges.map((edge) => edge.source))],
       inputs: edges.map((edge) => ({ port: edge.targetPort, sourceNodeId: edge.source, sourcePort: edge.sourcePort })),
-      config: node.config,
-      ...(model !== undefined ? { model } : {}),
+      config: withoutSecrets(config, spec),
+      ...(model ? { model: model.id } : {}),
+      ...(spec.produces ? { media: spec.produces } : {}),
+      ...creditsOf(spec, config, model),
       retry: retryPolicyOf(node, spec),
       timeoutMs: positiveNumber(node.config.timeoutMs) ?? spec.timeoutMs,
-    });
+    };
+    steps.push({ ...base, ...spec.execution(config, model) });
   }
 
   const groups: string[][] = [];
@@ -93,7 +94,7 @@ function checkEdges(graph: CanvasGraph, nodes: Map<string, CanvasNode>, specs: M
     }
     const sourceSpec = specs.get(source.id)!;
     const targetSpec = specs.get(target.id)!;
-    if (!outputPortsOf(source, sourceSpec).includes(edge.sourcePort)) {
+    if (!sourceSpec.outputs(source.config).includes(edge.sourcePort)) {
       throw new PlanError('UNKNOWN_PORT', `Node "${source.id}" (${sourceSpec.label}) has no output port "${edge.sourcePort}".`, {
         edge: edge.id ?? index,
         nodeId: source.id,
@@ -203,6 +204,46 @@ function checkRequiredInputs(node: CanvasNode, spec: NodeTypeSpec, fedPorts: str
   if (node.type === 'response-output' && fedPorts.length === 0) {
     throw new PlanError('MISSING_REQUIRED_INPUT', `Response Output node "${node.id}" has no inputs connected.`, { nodeId: node.id, port: '*' });
   }
+}
+
+/** The node's config parsed by its type's schema; a failure names the node and the field. */
+function parseConfig(node: CanvasNode, spec: NodeTypeSpec): Record<string, unknown> {
+  const result = spec.config.safeParse(node.config);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  throw new PlanError('INVALID_CONFIG', `Node "${node.id}" (${spec.label}) has an invalid config${field ? `.${field}` : ''}: ${issue.message}.`, {
+    nodeId: node.id,
+    field,
+    issues: result.error.issues.map((each) => ({ path: each.path.map(String).join('.'), message: each.message })),
+  });
+}
+
+/** The model a node uses (its configured `model`, else its type's default), checked against the catalog. */
+function modelOf(node: CanvasNode, spec: NodeTypeSpec, config: Record<string, unknown>): ModelSpec | undefined {
+  if (!spec.modelKind) return undefined;
+  const id = typeof config.model === 'string' ? config.model : spec.defaultModel!;
+  const model = findModel(id);
+  // Vendor models the catalog does not list (`media`) fit any media node; never a text node.
+  const fits = model && (model.kind === spec.modelKind || (model.kind === 'media' && spec.modelKind !== 'text'));
+  if (!fits) {
+    const why = model ? `"${id}" is a ${model.kind} model, not a ${spec.modelKind} model.` : modelProblem(id);
+    throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" cannot use model "${id}": ${why}`, { nodeId: node.id, model: id });
+  }
+  return model;
+}
+
+/** Secrets stay on the canvas (the route or activity resolves them by node id); the plan never holds them. */
+function withoutSecrets(config: Record<string, unknown>, spec: NodeTypeSpec): Record<string, unknown> {
+  if (!spec.secrets?.length) return config;
+  return Object.fromEntries(Object.entries(config).filter(([key]) => !spec.secrets!.includes(key)));
+}
+
+function creditsOf(spec: NodeTypeSpec, config: Record<string, unknown>, model: ModelSpec | undefined): { credits?: number } {
+  // An uncatalogued vendor model is priced at admission, from the provider's default in config.
+  if (!spec.price && model?.defaultPriced) return {};
+  const credits = spec.price ? spec.price(config, model) : model?.credits;
+  return credits !== undefined && credits > 0 ? { credits } : {};
 }
 
 function retryPolicyOf(node: CanvasNode, spec: NodeTypeSpec): RetryPolicySpec {

@@ -22,7 +22,12 @@ export interface PlanPrice {
 export function priceOfModel(modelId: string, tier: Tier, markup: number, vendorDefaults: VendorDefaults = DEFAULT_VENDOR_DEFAULTS): number {
   const model = findModel(modelId, vendorDefaults);
   if (!model) return 0;
-  return Math.ceil(model.credits * TIER_PRICE_FACTOR[tier] * markup - 1e-9);
+  return priceOfCredits(model.credits, tier, markup);
+}
+
+/** Base credits (a node module's price hook, or its model's price) at `tier` with `markup`, rounded up. */
+export function priceOfCredits(credits: number, tier: Tier, markup: number): number {
+  return Math.ceil(credits * TIER_PRICE_FACTOR[tier] * markup - 1e-9);
 }
 
 /** Prices every billable step of the plan (steps in `skip` are reused and not billed). */
@@ -35,7 +40,12 @@ export function pricePlan(
 ): PlanPrice {
   const charges = plan.steps
     .filter((step) => step.model !== undefined && !skip.has(step.id))
-    .map((step) => ({ stepId: step.id, model: step.model!, credits: priceOfModel(step.model!, tier, markup, vendorDefaults) }));
+    .map((step) => ({
+      stepId: step.id,
+      model: step.model!,
+      // Plans record each step's base credits (the node module's price hook); older plans only their model.
+      credits: step.credits !== undefined ? priceOfCredits(step.credits, tier, markup) : priceOfModel(step.model!, tier, markup, vendorDefaults),
+    }));
   return { total: charges.reduce((sum, charge) => sum + charge.credits, 0), charges };
 }
 

@@ -1,5 +1,6 @@
 // Resolving a step's inputs from upstream outputs, and the pure steps computed inside the workflow.
 // Deterministic: imported by workflow code.
+import { findNodeModule } from '../nodes/registry';
 import { renderTemplate } from './template';
 import type { PlanStep, StepOutput } from './types';
 
@@ -16,33 +17,11 @@ export function resolveStepInputs(step: PlanStep, outputs: ReadonlyMap<string, S
   return values;
 }
 
-/** Computes the output of an inline step (Request Input, Webhook Trigger, Template, Response Output). */
+/** Computes the output of an inline step with its node module's pure `run`. */
 export function runInlineStep(step: PlanStep, inputs: Record<string, unknown>, runInputs: Record<string, unknown>): StepOutput {
-  switch (step.nodeType) {
-    case 'request-input':
-    case 'webhook-trigger':
-      return { ...runInputs };
-    case 'template': {
-      const template = typeof step.config.template === 'string' ? step.config.template : '';
-      const text = renderTemplate(template, inputs);
-      let json: unknown = null;
-      if (step.config.format === 'json') {
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new Error(`Template "${step.id}" did not render valid JSON.`);
-        }
-      }
-      return { text, json };
-    }
-    case 'response-output': {
-      const ports = Object.keys(inputs);
-      if (ports.length === 1 && step.config.wrap !== true) return { value: inputs[ports[0]!] };
-      return { value: inputs };
-    }
-    default:
-      throw new Error(`Step "${step.id}" of type ${step.nodeType} is not an inline step.`);
-  }
+  const run = findNodeModule(step.nodeType)?.run;
+  if (!run) throw new Error(`Step "${step.id}" of type ${step.nodeType} is not an inline step.`);
+  return run({ stepId: step.id, config: step.config, inputs, runInputs });
 }
 
 /** The prompt of a generation step: `config.prompt` rendered with the inputs, else the `prompt` input. */

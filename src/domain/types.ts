@@ -36,8 +36,30 @@ export interface RetryPolicySpec {
   nonRetryableErrorTypes: string[];
 }
 
-/** Which activity carries out a step, or `inline` for pure steps computed inside the workflow. */
-export type StepKind = 'inline' | 'text' | 'image' | 'video' | 'http';
+/** What a media model produces. */
+export type MediaKind = 'image' | 'video' | 'audio';
+
+/** The activities a step of kind `activity` can run; each takes a ProviderStepInput. */
+export type StepActivityName = 'generateText' | 'generateMedia' | 'httpRequest';
+
+/** An async provider job: who runs it and how the workflow waits for it. */
+export interface JobSpec {
+  provider: string;
+  /** Callback-only providers cannot be polled (and cannot serve `?async=true` runs). */
+  pollable: boolean;
+  /** Wait this long for a callback before polling, then poll at this interval. */
+  pollAfterMs?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * How a step executes: computed `inline` in the workflow (pure), one `activity` call, or a `job`
+ * submitted to an async provider whose result arrives by callback signal (polling as fallback).
+ */
+export type StepExecution = { kind: 'inline' } | { kind: 'activity'; activity: StepActivityName } | { kind: 'job'; job: JobSpec };
+
+/** Which kind of execution carries out a step. */
+export type StepKind = StepExecution['kind'];
 
 /** One input port's value source: an upstream node's output port. */
 export interface StepInputBinding {
@@ -46,20 +68,27 @@ export interface StepInputBinding {
   sourcePort: string;
 }
 
-/** A step of a plan. Its id is the node id, the activity id and the database key. */
-export interface PlanStep {
+/** What every step of a plan has. Its id is the node id, the activity id and the database key. */
+export interface PlanStepBase {
   id: string;
   name: string;
   nodeType: string;
-  kind: StepKind;
   groupIndex: number;
   dependsOn: string[];
   inputs: StepInputBinding[];
+  /** The node's config as parsed at planning time (defaults applied), without its secrets. */
   config: Record<string, unknown>;
   model?: string;
+  /** The media a generation step makes, and the output port carrying its reference. */
+  media?: { kind: MediaKind; port: string };
+  /** Base credits of the step (before tier pricing and markup), when billable. */
+  credits?: number;
   retry: RetryPolicySpec;
   timeoutMs: number;
 }
+
+/** A step of a plan, typed by how it executes. */
+export type PlanStep = PlanStepBase & StepExecution;
 
 /** The ordered subgraph a run executes: steps in parallel groups, each group after the last. */
 export interface Plan {

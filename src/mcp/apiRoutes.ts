@@ -50,7 +50,7 @@ export function mcpApiRoutes(deps: AppDeps): Router {
       ctx.body = { success: true, executionId: admission.executionId, status: 'planning', triggerType, statusUrl: `/api/executions/${admission.executionId}` };
       return;
     }
-    const execution = await awaitCompletedRun({ db, temporal }, auth.account.id, admission.executionId);
+    const execution = await awaitCompletedRun({ db, temporal, ...(deps.media ? { media: deps.media } : {}) }, auth.account.id, admission.executionId);
     ctx.body = { success: true, executionId: execution.id, triggerType, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs };
   });
 

@@ -4,6 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ApiError, TERMINAL_STATUSES, type BuilderApiClient, type ExecutionView } from '../cli/apiClient';
+import { mediaContent } from './mediaContent';
 
 /** What a tool callback receives from the SDK that we use. */
 interface ToolExtra {
@@ -56,7 +57,7 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
         }
         if (async) return started;
         return settled(await follow(api, String(started.executionId), extra as unknown as ToolExtra));
-      }),
+      }, api),
   );
 
   server.registerTool(
@@ -66,7 +67,7 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
       description: 'A run: status, trigger type, output, error, credits, duration and every step (status, attempts, output, error).',
       inputSchema: { executionId: z.string() },
     },
-    async ({ executionId }) => guard(async () => ({ execution: await api.getExecution(executionId) })),
+    async ({ executionId }) => guard(async () => ({ execution: await api.getExecution(executionId) }), api),
   );
 
   server.registerTool(
@@ -92,7 +93,7 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
         const replay = await api.replay(executionId, fromStepId);
         if (!wait) return replay;
         return { ...replay, ...settled(await follow(api, replay.executionId, extra as unknown as ToolExtra)) };
-      }),
+      }, api),
   );
 
   return server;
@@ -131,10 +132,11 @@ function settled(execution: ExecutionView): Record<string, unknown> {
 }
 
 /** Runs a tool body; API errors become tool errors (isError) carrying the API's code and details. */
-async function guard(body: () => Promise<unknown>): Promise<CallToolResult> {
+async function guard(body: () => Promise<unknown>, api?: BuilderApiClient): Promise<CallToolResult> {
   try {
     const result = await body();
-    return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result as Record<string, unknown> };
+    const media = api ? await mediaContent(result, api) : [];
+    return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }, ...media], structuredContent: result as Record<string, unknown> };
   } catch (err) {
     if (err instanceof ApiError) {
       const error = { code: err.code, status: err.status, message: err.message, ...err.details };

@@ -8,8 +8,10 @@ import type { HttpCall, HttpProvider, HttpResponse } from './types';
 export interface FetchHttpOptions {
   /** When false, URLs whose host resolves to loopback, private or link-local addresses are refused. */
   allowPrivateNetworks: boolean;
-  /** Largest response body accepted, in bytes (default 1 MiB). */
+  /** Largest response body accepted without a media sink, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** With a media sink: bodies larger than this (or binary) are stored as media (default 256 KiB). */
+  inlineBodyBytes?: number;
   /** Redirects followed before giving up (default 5). */
   maxRedirects?: number;
 }
@@ -47,10 +49,12 @@ export function isPrivateAddress(ip: string): boolean {
 export class FetchHttpProvider implements HttpProvider {
   readonly id = PROVIDER;
   private readonly maxBodyBytes: number;
+  private readonly inlineBodyBytes: number;
   private readonly maxRedirects: number;
 
   constructor(private readonly options: FetchHttpOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    this.inlineBodyBytes = options.inlineBodyBytes ?? 256 * 1024;
     this.maxRedirects = options.maxRedirects ?? 5;
   }
 
@@ -73,7 +77,7 @@ export class FetchHttpProvider implements HttpProvider {
       await this.checkHost(url);
       const response = await send(url, { method, headers, body, signal: call.signal });
       const location = response.headers.get('location');
-      if (!isRedirect(response.status) || !location) return this.finish(response, call.signal);
+      if (!isRedirect(response.status) || !location) return this.finish(response, call);
       await response.body?.cancel();
       if (hop >= this.maxRedirects) throw rejected(`too many redirects (more than ${this.maxRedirects})`, response.status);
       const next = parseUrl(new URL(location, url).href);
@@ -112,11 +116,32 @@ export class FetchHttpProvider implements HttpProvider {
     if (blocked) throw invalid(`"${host}" resolves to a private address (${blocked}); private networks are not allowed`);
   }
 
-  private async finish(response: Response, signal: AbortSignal): Promise<HttpResponse> {
-    const text = await readCapped(response, this.maxBodyBytes, signal);
+  private async finish(response: Response, call: HttpCall): Promise<HttpResponse> {
     const headers = Object.fromEntries(response.headers);
-    if (response.status >= 400) throw statusError(response, text);
-    return { status: response.status, headers, body: decodeBody(text, response.headers.get('content-type')) };
+    const contentType = response.headers.get('content-type');
+    if (response.status >= 400 || !call.media) {
+      const text = await readCapped(response, this.maxBodyBytes, call.signal);
+      if (response.status >= 400) throw statusError(response, text);
+      return { status: response.status, headers, body: decodeBody(text, contentType) };
+    }
+    // Binary bodies go straight to the media store; text is read inline up to a threshold and
+    // handed over to the store, already-read part first, when it turns out larger.
+    const mimeType = contentType?.split(';')[0]?.trim() || 'application/octet-stream';
+    if (!response.body) return { status: response.status, headers, body: '' };
+    const reader = response.body.getReader();
+    const head: Uint8Array[] = [];
+    let size = 0;
+    if (isTextual(contentType)) {
+      for (;;) {
+        const { done, value } = await readChunk(reader, call.signal, response.status);
+        if (done) return { status: response.status, headers, body: decodeBody(Buffer.concat(head).toString('utf8'), contentType) };
+        head.push(value);
+        size += value.byteLength;
+        if (size > this.inlineBodyBytes) break;
+      }
+    }
+    const body = await call.media.save(concatStreams(head, reader, call.signal, response.status), { mimeType });
+    return { status: response.status, headers, body };
   }
 }
 
@@ -193,6 +218,36 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
     throw new ProviderError('ProviderUnavailable', `http: reading the response failed (${(err as Error).message})`, { provider: PROVIDER, status: response.status });
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** JSON, XML, forms and text/*: bodies a downstream node can read inline when small. */
+function isTextual(contentType: string | null): boolean {
+  if (!contentType) return true;
+  return /^text\/|[/+](json|xml)\b|x-www-form-urlencoded|javascript/i.test(contentType);
+}
+
+async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>, signal: AbortSignal, status: number): ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']> {
+  try {
+    return await reader.read();
+  } catch (err) {
+    if (signal.aborted) throw abortError(signal);
+    throw new ProviderError('ProviderUnavailable', `http: reading the response failed (${(err as Error).message})`, { provider: PROVIDER, status });
+  }
+}
+
+/** The chunks already read, then the rest of the body, as one stream of bytes. */
+async function* concatStreams(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, signal: AbortSignal, status: number): AsyncIterable<Uint8Array> {
+  try {
+    yield* head;
+    for (;;) {
+      const { done, value } = await readChunk(reader, signal, status);
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    // Stops the download when the store gave up early (too large, aborted); harmless after the end.
+    await reader.cancel().catch(() => undefined);
+  }
 }
 
 function statusError(response: Response, text: string): ProviderError {

@@ -4,17 +4,20 @@ import { FetchHttpProvider } from './http';
 import { OpenAIChatProvider } from './openai';
 import type { SandboxProvider } from './sandbox';
 import { SandboxMediaProvider } from './sandboxMedia';
-import type { ImageProvider, LegacyVideoJobProvider, ProviderRegistry, TextProvider } from './types';
+import type { JobProvider, MediaProvider, ProviderRegistry, TextProvider } from './types';
 
 /** What the registry is built from; the sandbox is passed in so tests can read its counters. */
 export interface ProviderRegistryOptions {
   sandbox: SandboxProvider;
-  /** The sandbox's async media jobs; made from `sandbox` when not given. */
+  /** The sandbox's async media jobs; a fresh one when not given. */
   sandboxMedia?: SandboxMediaProvider;
   /** Without an API key the openai provider exists but every call fails as InvalidConfig. */
   openai?: { baseUrl?: string; apiKey?: string };
   /** Defaults to refusing private networks. */
   http?: { allowPrivateNetworks: boolean };
+  /** More adapters (vendors), by their ids. */
+  media?: MediaProvider[];
+  jobs?: JobProvider[];
 }
 
 /** The providers for an activity set, by provider id; unknown ids fail as InvalidConfig. */
@@ -25,13 +28,13 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
     [options.sandbox.id, options.sandbox],
     [openai.id, openai],
   ]);
-  const images = new Map<string, ImageProvider>([[options.sandbox.id, options.sandbox]]);
-  const sandboxMedia = options.sandboxMedia ?? new SandboxMediaProvider(options.sandbox);
-  const media = new Map<string, LegacyVideoJobProvider>([[sandboxMedia.id, sandboxMedia]]);
+  const media = new Map<string, MediaProvider>([options.sandbox, ...(options.media ?? [])].map((provider) => [provider.id, provider]));
+  const sandboxJobs = options.sandboxMedia ?? new SandboxMediaProvider();
+  const jobs = new Map<string, JobProvider>([sandboxJobs, ...(options.jobs ?? [])].map((provider) => [provider.id, provider]));
   return {
     text: (providerId) => texts.get(providerId) ?? unknown('text', providerId),
-    image: (providerId) => images.get(providerId) ?? unknown('image', providerId),
     media: (providerId) => media.get(providerId) ?? unknown('media', providerId),
+    jobs: (providerId) => jobs.get(providerId) ?? unknown('job', providerId),
     http,
   };
 }

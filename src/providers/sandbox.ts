@@ -1,18 +1,8 @@
 // The sandbox provider: a test mode like a payment API's. Output is a pure function of the
 // request, so a replayed step can be told apart from a re-run one only by the call counters.
-import { createHash } from 'node:crypto';
-import { PNG } from 'pngjs';
 import { ProviderError, abortError } from './errors';
-import type {
-  GeneratedImage,
-  ImageProvider,
-  ImageRequest,
-  ProviderCallBase,
-  SandboxKnobs,
-  TextProvider,
-  TextRequest,
-  TextResult,
-} from './types';
+import { SANDBOX_RENDERERS, seededBytes, type RenderRequest } from './sandboxRender';
+import type { MediaKind, MediaProvider, MediaRequest, MediaResult, ProviderCallBase, SandboxKnobs, TextProvider, TextRequest, TextResult } from './types';
 
 /** Global defaults; a node's `config.sandbox` overrides them per call. */
 export interface SandboxOptions {
@@ -24,12 +14,9 @@ export interface SandboxOptions {
 }
 
 /** What the sandbox can be asked to generate. */
-export type SandboxKind = 'text' | 'image';
+export type SandboxKind = 'text' | MediaKind;
 
-/** Side of a sandbox image when the request gives none, in pixels. */
-export const SANDBOX_IMAGE_DEFAULT_SIZE = 64;
-/** Largest side of a sandbox image; larger requests are clamped, to keep payloads small. */
-export const SANDBOX_IMAGE_MAX_SIZE = 512;
+export { SANDBOX_DEFAULT_SIDE as SANDBOX_IMAGE_DEFAULT_SIZE } from './sandboxRender';
 
 type ResolvedKnobs = Required<SandboxKnobs>;
 
@@ -57,11 +44,11 @@ export function sandboxText(request: { prompt: string; system?: string; maxToken
   return `[sandbox] re: "${echo}" ${words.join(' ')}`;
 }
 
-/** Deterministic test-mode text and image provider that counts its calls. */
-export class SandboxProvider implements TextProvider, ImageProvider {
+/** Deterministic test-mode text and media provider that counts its calls. */
+export class SandboxProvider implements TextProvider, MediaProvider {
   readonly id = 'sandbox';
   /** Calls made per kind, failed ones included. */
-  readonly calls: Record<SandboxKind, number> = { text: 0, image: 0 };
+  readonly calls: Record<SandboxKind, number> = { text: 0, image: 0, video: 0, audio: 0 };
   private readonly byPrompt = new Map<string, number>();
   private readonly defaults: Required<Omit<SandboxOptions, 'random'>>;
   private readonly random: () => number;
@@ -78,13 +65,12 @@ export class SandboxProvider implements TextProvider, ImageProvider {
   /** Calls made for this prompt, of one kind or of both. */
   callsFor(prompt: string, kind?: SandboxKind): number {
     if (kind) return this.byPrompt.get(counterKey(kind, prompt)) ?? 0;
-    return (this.byPrompt.get(counterKey('text', prompt)) ?? 0) + (this.byPrompt.get(counterKey('image', prompt)) ?? 0);
+    return (Object.keys(this.calls) as SandboxKind[]).reduce((sum, each) => sum + (this.byPrompt.get(counterKey(each, prompt)) ?? 0), 0);
   }
 
   /** Forgets every counted call. */
   resetCounters(): void {
-    this.calls.text = 0;
-    this.calls.image = 0;
+    for (const kind of Object.keys(this.calls) as SandboxKind[]) this.calls[kind] = 0;
     this.byPrompt.clear();
   }
 
@@ -102,21 +88,12 @@ export class SandboxProvider implements TextProvider, ImageProvider {
     return { text, tokens: tokens.length };
   }
 
-  /** Renders a real PNG whose pattern is derived from the prompt. */
-  async generateImage(request: ImageRequest): Promise<GeneratedImage> {
-    const knobs = this.begin('image', request.prompt, request);
-    const width = imageSide(request.width, 'width');
-    const height = imageSide(request.height, 'height');
+  /** Makes a real file of the request's kind (PNG, AVI, WAV) and streams it into the media store. */
+  async generate(request: MediaRequest): Promise<MediaResult> {
+    const knobs = this.begin(request.kind, request.prompt, request);
+    const render = renderRequest(request.prompt, request.params);
     await this.simulate(knobs, request);
-    const png = renderPattern(request.prompt, width, height);
-    return {
-      mimeType: 'image/png',
-      dataUrl: `data:image/png;base64,${png.toString('base64')}`,
-      width,
-      height,
-      sha256: createHash('sha256').update(png).digest('hex'),
-      sandbox: true,
-    };
+    return { type: 'stored', ref: await renderInto(request, render) };
   }
 
   private begin(kind: SandboxKind, prompt: string, request: ProviderCallBase): ResolvedKnobs {
@@ -175,42 +152,23 @@ function invalid(message: string): ProviderError {
   return new ProviderError('InvalidConfig', `sandbox: ${message}`, { provider: 'sandbox' });
 }
 
-function imageSide(value: number | undefined, name: string): number {
-  if (value === undefined) return SANDBOX_IMAGE_DEFAULT_SIZE;
-  if (!Number.isFinite(value) || value < 1) throw invalid(`${name} must be a positive number`);
-  return Math.min(SANDBOX_IMAGE_MAX_SIZE, Math.round(value));
+/** What to render: the node's width, height and duration, and `config.sandbox.sizeBytes`. */
+export function renderRequest(prompt: string, params: Record<string, unknown>): RenderRequest {
+  const sandbox = (params.sandbox ?? {}) as Record<string, unknown>;
+  const request: RenderRequest = { prompt };
+  for (const [name, value] of [['width', params.width], ['height', params.height], ['durationMs', params.durationMs], ['sizeBytes', sandbox.sizeBytes]] as const) {
+    if (value === undefined) continue;
+    // The planner checked these; a stale plan must still not silently change a size.
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(`${name} must be a positive integer`);
+    request[name] = value;
+  }
+  return request;
 }
 
-/** `count` bytes from a sha256 chain over `seed`. */
-function seededBytes(seed: string, count: number): Uint8Array {
-  const out = new Uint8Array(count);
-  let block = createHash('sha256').update(seed).digest();
-  for (let i = 0; i < count; i += 1) {
-    if (i > 0 && i % block.length === 0) block = createHash('sha256').update(block).digest();
-    out[i] = block[i % block.length]!;
-  }
-  return out;
-}
-
-/** A diagonal gradient between two prompt colours, overlaid with a prompt-sized checkerboard. */
-function renderPattern(prompt: string, width: number, height: number): Buffer {
-  const seed = seededBytes(`image\u0000${prompt}`, 8);
-  const from = [seed[0]!, seed[1]!, seed[2]!];
-  const to = [seed[3]!, seed[4]!, seed[5]!];
-  const cell = 4 + (seed[6]! % 13);
-  const png = new PNG({ width, height });
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      const t = (x + y) / Math.max(1, width + height - 2);
-      const shade = (Math.floor(x / cell) + Math.floor(y / cell)) % 2 === 0 ? 1 : 0.75;
-      const offset = (y * width + x) * 4;
-      for (let channel = 0; channel < 3; channel += 1) {
-        png.data[offset + channel] = Math.round((from[channel]! * (1 - t) + to[channel]! * t) * shade);
-      }
-      png.data[offset + 3] = 255;
-    }
-  }
-  return PNG.sync.write(png);
+/** Renders the request's kind and streams it into the request's media sink. */
+export function renderInto(request: Pick<MediaRequest, 'kind' | 'media'>, render: RenderRequest) {
+  const { meta, body } = SANDBOX_RENDERERS[request.kind](render);
+  return request.media.save(body, meta);
 }
 
 /** Waits `ms`, rejecting as soon as `signal` aborts; checks the signal even when there is no wait. */

@@ -42,24 +42,6 @@ export interface TextResult {
   tokens: number;
 }
 
-/** An image generation request. */
-export interface ImageRequest extends ProviderCallBase {
-  prompt: string;
-  width?: number;
-  height?: number;
-}
-
-/** A generated image, inline as a data URL. */
-export interface GeneratedImage {
-  mimeType: string;
-  dataUrl: string;
-  width: number;
-  height: number;
-  sha256: string;
-  /** True when produced by the sandbox (test mode). */
-  sandbox: boolean;
-}
-
 /** An outbound HTTP call of an HTTP Request node. */
 export interface HttpCall {
   method: string;
@@ -67,9 +49,11 @@ export interface HttpCall {
   headers: Record<string, string>;
   body?: unknown;
   signal: AbortSignal;
+  /** Where a binary or large response body is stored; without it bodies are read inline (capped). */
+  media?: Pick<MediaSink, 'save'>;
 }
 
-/** The response of an HTTP Request node. */
+/** The response of an HTTP Request node; a binary or large body is a StoredMediaRef. */
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
@@ -80,12 +64,6 @@ export interface HttpResponse {
 export interface TextProvider {
   readonly id: string;
   generateText(request: TextRequest): Promise<TextResult>;
-}
-
-/** Generates images. */
-export interface ImageProvider {
-  readonly id: string;
-  generateImage(request: ImageRequest): Promise<GeneratedImage>;
 }
 
 /** Performs HTTP requests. */
@@ -100,8 +78,8 @@ export interface HttpProvider {
 // the `media` sink it is given, or names a URL the activity downloads into the media store.
 // ---------------------------------------------------------------------------------------------
 
-/** What a media model produces. */
-export type MediaKind = 'image' | 'video' | 'audio';
+export type { MediaKind } from '../domain/models';
+import type { MediaKind } from '../domain/models';
 
 /** Where a provider puts the bytes it makes (the media library, bound to the step's execution). */
 export interface MediaSink {
@@ -185,42 +163,12 @@ export interface JobProvider {
   parseCallback(callback: ProviderCallback): Promise<{ jobId: string; state: JobState }>;
 }
 
-// ---- Legacy video-only job path, replaced by MediaProvider/JobProvider in the next commits. ----
-
-/** Submitting a job to the legacy video job path. */
-export interface MediaJobRequest extends ProviderCallBase {
-  prompt: string;
-  idempotencyKey: string;
-  callbackUrl?: string;
-}
-
-/** A generated video of the legacy path (inline data URL). */
-export interface GeneratedVideo {
-  mimeType: string;
-  dataUrl: string;
-  frames: number;
-  durationMs: number;
-  sha256: string;
-  sandbox: boolean;
-}
-
-/** Where a legacy media job stands. */
-export type MediaJobState =
-  | { status: 'running' }
-  | { status: 'succeeded'; result: GeneratedVideo }
-  | { status: 'failed'; error: { type: string; message: string } };
-
-/** The legacy video-only async provider. */
-export interface LegacyVideoJobProvider {
-  readonly id: string;
-  submit(request: MediaJobRequest): Promise<{ jobId: string }>;
-  poll(jobId: string, signal: AbortSignal): Promise<MediaJobState>;
-}
-
 /** The providers an activity set is built with, looked up by provider id from the model catalog. */
 export interface ProviderRegistry {
   text(providerId: string): TextProvider;
-  image(providerId: string): ImageProvider;
-  media(providerId: string): LegacyVideoJobProvider;
+  /** Sync media models (image, video, audio). */
+  media(providerId: string): MediaProvider;
+  /** Async media models: submitted jobs. */
+  jobs(providerId: string): JobProvider;
   http: HttpProvider;
 }

@@ -1,8 +1,17 @@
 // The public JSON view of an execution and its steps.
 import type { Db } from '../db/client';
+import { presentMedia, type MediaUrlSigner } from '../media/urls';
 
-/** Loads an execution of `accountId` with its steps, or null (also for another account's). */
-export async function loadExecutionView(db: Db, accountId: string, executionId: string) {
+/**
+ * Loads an execution of `accountId` with its steps, or null (also for another account's). Media
+ * references in outputs gain freshly signed URLs when a signer is given.
+ */
+export async function loadExecutionView(db: Db, accountId: string, executionId: string, signer?: MediaUrlSigner) {
+  const view = await readExecutionView(db, accountId, executionId);
+  return view && signer ? presentMedia(view, signer) : view;
+}
+
+async function readExecutionView(db: Db, accountId: string, executionId: string) {
   const execution = await db.execution.findFirst({
     where: { id: executionId, accountId },
     include: { steps: { orderBy: [{ groupIndex: 'asc' }, { stepId: 'asc' }] }, workflow: { select: { slug: true, canvasId: true } } },

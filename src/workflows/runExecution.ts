@@ -56,6 +56,7 @@ class Execution {
     this.mirror = new MirrorPump(input.executionId);
     this.steps = new Map(input.plan.steps.map((step) => [step.id, step]));
     this.waitpoints = new Waitpoints(
+      input.executionId,
       this.mirror,
       (status, patch) => this.setStatus(status, patch),
       (stepId) => this.steps.has(stepId) && !this.settled.has(stepId),
@@ -182,53 +183,53 @@ class Execution {
     }
   }
 
+  /** Runs one step the way its node type executes; the switch is exhaustive, so a new kind fails to compile until handled here. */
   private async runStep(step: PlanStep): Promise<StepOutput> {
     const inputs = resolveStepInputs(step, this.outputs);
-    if (step.kind === 'inline') {
-      const output = runInlineStep(step, inputs, this.input.inputs);
-      this.settle(step, 'completed', { output, attempts: 1 });
-      return output;
+    switch (step.kind) {
+      case 'inline': {
+        const output = runInlineStep(step, inputs, this.input.inputs);
+        this.settle(step, 'completed', { output, attempts: 1 });
+        return output;
+      }
+      case 'activity': {
+        this.running.add(step.id);
+        const result = await activitiesFor(step)[step.activity].executeWithOptions({ activityId: step.id, summary: step.name }, [this.request(step, inputs)]);
+        return this.completed(step, result.output, result.attempt);
+      }
+      case 'job': {
+        // Stays marked while waiting or cancelled, so a run timeout can tell which steps it aborted.
+        this.running.add(step.id);
+        const acts = activitiesFor(step);
+        const request = this.request(step, inputs);
+        const submitted = await acts.submitJob.executeWithOptions({ activityId: `${step.id}:submit`, summary: `${step.name}: submit job` }, [request]);
+        const result = await this.waitpoints.wait(step, submitted);
+        const ref = await acts.collectMedia.executeWithOptions({ activityId: `${step.id}:collect`, summary: `${step.name}: store result` }, [
+          { executionId: request.executionId, stepId: step.id, result },
+        ]);
+        return this.completed(step, { [step.media?.port ?? 'media']: ref });
+      }
+      default:
+        return assertNever(step);
     }
-    const request: ProviderStepInput = {
+  }
+
+  private request(step: PlanStep, inputs: Record<string, unknown>): ProviderStepInput {
+    return {
       executionId: this.input.executionId,
       stepId: step.id,
       nodeType: step.nodeType,
       config: step.config,
       inputs,
       ...(step.model ? { model: step.model } : {}),
+      ...(step.media ? { media: step.media } : {}),
     };
-    const acts = proxyActivities<Activities>({
-      startToCloseTimeout: step.timeoutMs,
-      heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, step.timeoutMs),
-      retry: {
-        initialInterval: step.retry.initialIntervalMs,
-        backoffCoefficient: step.retry.backoffCoefficient,
-        maximumInterval: step.retry.maximumIntervalMs,
-        maximumAttempts: step.retry.maximumAttempts,
-        nonRetryableErrorTypes: step.retry.nonRetryableErrorTypes,
-      },
-    });
-    const options = { activityId: step.id, summary: step.name };
-    // Stays marked while in flight, waiting or cancelled, so a run timeout can tell which steps it aborted.
-    this.running.add(step.id);
-    if (step.kind === 'video') {
-      const submitted = await acts.submitMediaJob.executeWithOptions({ activityId: `${step.id}:submit`, summary: `${step.name}: submit job` }, [request]);
-      const output = await this.waitpoints.wait(step, submitted);
-      this.running.delete(step.id);
-      this.settle(step, 'completed', { output });
-      return output;
-    }
-    const result =
-        step.kind === 'text'
-        ? await acts.generateText.executeWithOptions(options, [request])
-        : step.kind === 'image'
-          ? await acts.generateImage.executeWithOptions(options, [request])
-          : step.kind === 'http'
-            ? await acts.httpRequest.executeWithOptions(options, [request])
-            : unsupported(step);
+  }
+
+  private completed(step: PlanStep, output: StepOutput, attempts?: number): StepOutput {
     this.running.delete(step.id);
-    this.settle(step, 'completed', { output: result.output, attempts: result.attempt });
-    return result.output;
+    this.settle(step, 'completed', { output, ...(attempts !== undefined ? { attempts } : {}) });
+    return output;
   }
 
   private settle(step: PlanStep, status: 'completed' | 'error' | 'skipped', patch: Partial<Parameters<MirrorPump['step']>[0]>): void {
@@ -244,6 +245,22 @@ class Execution {
   }
 }
 
-function unsupported(step: PlanStep): never {
-  throw ApplicationFailure.create({ type: 'InvalidConfig', message: `Node type ${step.nodeType} cannot run yet.`, nonRetryable: true });
+/** The step's activities, with its retry policy, timeout and heartbeat. */
+function activitiesFor(step: PlanStep) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: step.timeoutMs,
+    heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, step.timeoutMs),
+    retry: {
+      initialInterval: step.retry.initialIntervalMs,
+      backoffCoefficient: step.retry.backoffCoefficient,
+      maximumInterval: step.retry.maximumIntervalMs,
+      maximumAttempts: step.retry.maximumAttempts,
+      nonRetryableErrorTypes: step.retry.nonRetryableErrorTypes,
+    },
+  });
+}
+
+/** Reached only when a step kind is not handled: the compiler flags the switch first. */
+function assertNever(step: never): never {
+  throw ApplicationFailure.create({ type: 'InvalidConfig', message: `Step kind of ${JSON.stringify(step)} is not handled.`, nonRetryable: true });
 }

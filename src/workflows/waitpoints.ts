@@ -1,12 +1,12 @@
 // Waitpoints: a step that submitted an async provider job waits for the provider's callback (a
 // signal); when none comes in time, polling takes over. The whole wait is bounded by the step's
 // timeout, and while any step waits, the run is `waiting` with what it waits on.
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { RunPatch, WaitingOn } from '../activities/contracts';
-import type { SubmittedJob } from '../activities/steps';
-import type { PlanStep, StepOutput } from '../domain/types';
-import type { MediaJobState } from '../providers/types';
+import type { SubmittedJob } from '../activities/jobs';
+import type { JobSpec, PlanStep } from '../domain/types';
+import type { JobState, MediaResult } from '../providers/types';
 import { StepFailed } from './failures';
 import type { MediaResultSignal } from './messages';
 import type { MirrorPump } from './mirrorPump';
@@ -15,10 +15,12 @@ import type { MirrorPump } from './mirrorPump';
 const POLL_AFTER_MS = 30_000;
 const POLL_EVERY_MS = 5_000;
 
-const { pollMediaJob } = proxyActivities<ReturnType<typeof activities.createActivities>>({
+const { pollJob, cancelJob } = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
+
+type JobStep = PlanStep & { kind: 'job'; job: JobSpec };
 
 /** The run's waitpoints: the results delivered so far and the steps still waiting. */
 export class Waitpoints {
@@ -26,6 +28,7 @@ export class Waitpoints {
   private readonly waiting = new Map<string, WaitingOn>();
 
   constructor(
+    private readonly executionId: string,
     private readonly mirror: MirrorPump,
     private readonly setRunStatus: (status: 'waiting' | 'running', patch: Omit<RunPatch, 'status' | 'seq'>) => void,
     /** Whether a step can still take a result (in the plan and not yet settled). */
@@ -37,22 +40,38 @@ export class Waitpoints {
     if (this.accepts(result.stepId) && !this.results.has(result.stepId)) this.results.set(result.stepId, result);
   }
 
-  /** Waits for the job's result (callback, else polling, within the step timeout); returns the step's output or throws StepFailed. */
-  async wait(step: PlanStep, job: SubmittedJob): Promise<StepOutput> {
+  /**
+   * Waits for the job's result (callback, else polling, within the step timeout) and returns it, or
+   * throws StepFailed. A cancelled wait cancels the job at the provider (best effort).
+   */
+  async wait(step: JobStep, job: SubmittedJob): Promise<MediaResult> {
+    try {
+      return await this.waitFor(step, job);
+    } catch (err) {
+      if (isCancellation(err)) {
+        await CancellationScope.nonCancellable(() =>
+          cancelJob.executeWithOptions({ activityId: `${step.id}:cancel`, summary: `${step.name}: cancel job` }, [{ provider: job.provider, job: job.handle }]).catch(() => undefined),
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async waitFor(step: JobStep, job: SubmittedJob): Promise<MediaResult> {
     const deadline = Date.now() + step.timeoutMs;
-    const waitingOn: WaitingOn = { stepId: step.id, provider: job.provider, jobId: job.jobId, since: new Date().toISOString() };
+    const waitingOn: WaitingOn = { stepId: step.id, provider: job.provider, jobId: job.handle.jobId, since: new Date().toISOString() };
     this.waiting.set(step.id, waitingOn);
     this.mirror.step({ stepId: step.id, status: 'waiting', waitingOn });
     this.setRunStatus('waiting', { waitingOn: [...this.waiting.values()] });
 
     const arrived = () => {
       const result = this.results.get(step.id);
-      if (result && result.jobId !== job.jobId) this.results.delete(step.id);
+      if (result && result.jobId !== job.handle.jobId) this.results.delete(step.id);
       return this.results.has(step.id);
     };
-    const pollAfter = positive(step.config.pollAfterMs) ?? POLL_AFTER_MS;
-    const pollEvery = positive(step.config.pollIntervalMs) ?? POLL_EVERY_MS;
-    let state: Exclude<MediaJobState, { status: 'running' }> | undefined;
+    const pollAfter = step.job.pollAfterMs ?? POLL_AFTER_MS;
+    const pollEvery = step.job.pollIntervalMs ?? POLL_EVERY_MS;
+    let state: Exclude<JobState, { status: 'running' }> | undefined;
     for (let wait = pollAfter, poll = 1; state === undefined; wait = pollEvery, poll++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
@@ -60,17 +79,17 @@ export class Waitpoints {
           stepId: step.id,
           nodeType: step.nodeType,
           type: 'StepTimeout',
-          message: `Step "${step.id}" exceeded its ${step.timeoutMs} ms step timeout while waiting on ${job.provider} job ${job.jobId}.`,
+          message: `Step "${step.id}" exceeded its ${step.timeoutMs} ms step timeout while waiting on ${job.provider} job ${job.handle.jobId}.`,
         });
       }
       if (await condition(arrived, Math.min(wait, remaining))) {
         const result = this.results.get(step.id)!;
-        state = result.status === 'succeeded'
-          ? { status: 'succeeded', result: result.result as never }
+        state = result.status === 'succeeded' && result.result
+          ? { status: 'succeeded', result: result.result }
           : { status: 'failed', error: result.error ?? { type: 'ProviderJobFailed', message: 'The provider reported a failure.' } };
-      } else if (job.pollable) {
-        const polled = await pollMediaJob.executeWithOptions({ activityId: `${step.id}:poll:${poll}`, summary: `${step.name}: poll job` }, [
-          { provider: job.provider, jobId: job.jobId },
+      } else if (step.job.pollable) {
+        const polled = await pollJob.executeWithOptions({ activityId: `${step.id}:poll:${poll}`, summary: `${step.name}: poll job` }, [
+          { executionId: this.executionId, stepId: step.id, provider: job.provider, job: job.handle },
         ]);
         if (polled.status !== 'running') state = polled;
       }
@@ -80,10 +99,6 @@ export class Waitpoints {
     this.mirror.step({ stepId: step.id, status: 'running' });
     if (this.waiting.size === 0) this.setRunStatus('running', {});
     if (state.status === 'failed') throw new StepFailed({ stepId: step.id, nodeType: step.nodeType, ...state.error });
-    return { video: state.result };
+    return state.result;
   }
-}
-
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }

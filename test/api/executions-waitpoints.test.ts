@@ -1,5 +1,6 @@
 // Waitpoints: async provider jobs resumed by callback or by polling, cancelled while waiting.
 import assert from 'node:assert/strict';
+import type { StoredMediaRef } from '../../src/media/types';
 import type { CanvasGraph } from '../../src/domain/types';
 import { Admissions } from '../../src/services/admission';
 import { startTestApi, type TestApi } from '../support/api';
@@ -54,8 +55,9 @@ describe('waitpoints', function () {
     assert.equal(clipOf(waiting).waitingOn.callbackToken, undefined, 'the callback token is never shown');
     const execution = await waitFor(id, ended);
     assert.equal(execution.status, 'completed');
-    assert.equal(execution.output.mimeType, 'image/png');
-    assert.equal(execution.output.frames, 4);
+    assert.equal(execution.output.mimeType, 'video/x-msvideo');
+    assert.equal(execution.output.durationMs, 1_000);
+    assert.match(execution.output.url, /\/api\/media\/med_[0-9a-f]{64}\?exp=\d+&sig=[0-9a-f]{64}$/);
     assert.equal(execution.waitingOn, null);
     assert.equal(api.engine.sandboxMedia.callbacksDelivered, callbacks + 1);
     assert.equal(api.engine.sandboxMedia.polls, polls, 'no polling was needed');
@@ -71,7 +73,7 @@ describe('waitpoints', function () {
     assert.equal(execution.status, 'completed');
     assert.equal(api.engine.sandboxMedia.callbacksDelivered, callbacks);
     assert.ok(api.engine.sandboxMedia.polls > polls, 'the result came from polling');
-    assert.equal(execution.output.mimeType, 'image/png');
+    assert.equal(execution.output.mimeType, 'video/x-msvideo');
   });
 
   it('takes the first result: a duplicate callback, a wrong token and a late callback change nothing', async () => {
@@ -79,7 +81,9 @@ describe('waitpoints', function () {
     await waitFor(id, (execution) => clipOf(execution).status === 'waiting' && clipOf(execution).waitingOn?.jobId);
     const { callbackToken, jobId } = await tokenOf(id);
     const url = (token: string) => `/api/providers/callbacks/${id}/clip?token=${token}`;
-    const result = (label: string) => ({ jobId, status: 'succeeded', result: { mimeType: 'video/mp4', dataUrl: `data:,${label}`, frames: 1, durationMs: 1, sha256: label, sandbox: true } });
+    const refs: Record<string, StoredMediaRef> = {};
+    for (const label of ['forged', 'first', 'second', 'late']) refs[label] = await api.engine.media.save(Buffer.from(label), { mimeType: 'video/mp4' }, { executionId: id });
+    const result = (label: string) => ({ jobId, status: 'succeeded', result: { type: 'stored', ref: refs[label] } });
 
     const wrong = await api.request('POST', url('not-the-token'), { body: result('forged') });
     assert.equal(wrong.status, 401);
@@ -90,11 +94,11 @@ describe('waitpoints', function () {
     assert.ok(duplicate.status === 202 || duplicate.status === 200);
     const execution = await waitFor(id, ended);
     assert.equal(execution.status, 'completed');
-    assert.equal(execution.output.dataUrl, 'data:,first');
+    assert.equal(execution.output.mediaId, refs.first!.mediaId);
     const late = await api.request('POST', url(callbackToken), { body: result('late') });
     assert.equal(late.status, 200);
     assert.equal(late.body.accepted, false);
-    assert.equal((await getExecution(id)).output.dataUrl, 'data:,first');
+    assert.equal((await getExecution(id)).output.mediaId, refs.first!.mediaId);
   });
 
   it('cancels a run while it waits: the waiting step is skipped, the run cancelled and refunded', async () => {

@@ -56,7 +56,7 @@ export async function startTestEngine(
   const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
-  const sandboxMedia = new SandboxMediaProvider(sandbox);
+  const sandboxMedia = new SandboxMediaProvider();
   const providers = createProviderRegistry({
     sandbox,
     sandboxMedia,

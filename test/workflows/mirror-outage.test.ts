@@ -65,7 +65,7 @@ describe('status mirror during a database outage', function () {
       namespace: 'default',
       taskQueue: engine.taskQueue,
       bundle: await sharedBundle(),
-      deps: { db: workerDb, providers: createProviderRegistry({ sandbox }), warn: () => undefined },
+      deps: { db: workerDb, providers: createProviderRegistry({ sandbox }), media: engine.media, warn: () => undefined },
     });
     const account = await buildAccount(engine.db);
     const workflow = await buildWorkflow(

@@ -1,5 +1,7 @@
 // The run workflow against a real Temporal dev server and a real Postgres.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { StoredMediaRef } from '../../src/media/types';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { CanvasGraph } from '../../src/domain/types';
 import { startTestEngine, type TestEngine } from '../support/engine';
@@ -60,7 +62,7 @@ describe('run workflow', function () {
     assert.deepEqual(results.map((r) => r.nodeId).sort(), ['draft', 'input', 'outline', 'output']);
   });
 
-  it('runs parallel branches and produces a real PNG image', async () => {
+  it('runs parallel branches and produces a real PNG image, stored as media and passed on by reference', async () => {
     const graph = chain(
       [
         { id: 'a', type: 'text-generation', config: { prompt: 'A {{topic}}' } },
@@ -72,9 +74,12 @@ describe('run workflow', function () {
     const { execution, steps } = await run(graph);
     assert.equal(execution.status, 'completed');
     assert.equal(steps.a!.groupIndex, steps.pic!.groupIndex, 'a and pic run in the same parallel group');
-    const image = (steps.pic!.output as { image: { dataUrl: string; width: number } }).image;
+    const image = (steps.pic!.output as unknown as { image: StoredMediaRef }).image;
+    assert.deepEqual(Object.keys(image).sort(), ['height', 'mediaId', 'mimeType', 'sha256', 'sizeBytes', 'width']);
     assert.equal(image.width, 32);
-    const png = Buffer.from(image.dataUrl.split(',')[1]!, 'base64');
+    const png = Buffer.concat(await (await engine.mediaStore.get(image.sha256)).toArray());
+    assert.equal(png.length, image.sizeBytes);
+    assert.equal(createHash('sha256').update(png).digest('hex'), image.sha256);
     assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
     assert.match(String(execution.output), /image\/png$/);
   });

@@ -5,11 +5,12 @@ import type { Context } from 'koa';
 import type { Db } from '../../db/client';
 import type { EventHub } from '../../events/hub';
 import { readEvents } from '../../events/store';
+import { presentMedia, type MediaUrlSigner } from '../../media/urls';
 
 const KEEPALIVE_MS = 15_000;
 
 /** Streams the execution's events to the client until `run.end` or disconnect. */
-export async function streamEvents(ctx: Context, deps: { db: Db; hub: EventHub }, executionId: string, afterSeq: number): Promise<void> {
+export async function streamEvents(ctx: Context, deps: { db: Db; hub: EventHub; signer?: MediaUrlSigner }, executionId: string, afterSeq: number): Promise<void> {
   const stream = new PassThrough();
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
@@ -42,7 +43,9 @@ export async function streamEvents(ctx: Context, deps: { db: Db; hub: EventHub }
         for (;;) {
           const events = await readEvents(deps.db, executionId, last);
           for (const event of events) {
-            stream.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+            // Events hold media references; watchers get them with fresh signed URLs.
+            const data = deps.signer ? presentMedia(event.data, deps.signer) : event.data;
+            stream.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
             last = event.seq;
             if (event.type === 'run.end') return finish();
           }

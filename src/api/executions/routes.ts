@@ -103,7 +103,7 @@ export function executionRoutes(deps: ApiDeps): Router {
   router.get('/:id', async (ctx) => {
     const auth = ctx.state.auth as AuthState;
     const id = String(ctx.params.id);
-    const execution = id.length <= 100 ? await loadExecutionView(db, auth.account.id, id) : null;
+    const execution = id.length <= 100 ? await loadExecutionView(db, auth.account.id, id, deps.media?.signer) : null;
     if (!execution) throw notFound(`Execution "${id}"`);
     ctx.body = { success: true, execution };
   });
@@ -114,7 +114,7 @@ export function executionRoutes(deps: ApiDeps): Router {
     const lastEventId = ctx.get('last-event-id') || String(ctx.query.lastEventId ?? '');
     const afterSeq = /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : 0;
     if (!deps.events) throw new HttpError(503, 'EVENTS_UNAVAILABLE', 'Live events are not available on this server.');
-    await streamEvents(ctx, { db, hub: deps.events }, execution.id, afterSeq);
+    await streamEvents(ctx, { db, hub: deps.events, ...(deps.media ? { signer: deps.media.signer } : {}) }, execution.id, afterSeq);
   });
 
   router.post('/:id/cancel', async (ctx) => {

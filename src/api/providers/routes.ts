@@ -3,7 +3,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { mediaResultSignal } from '../../workflows/messages';
+import type { Context } from 'koa';
+import { CallbackRejected, ProviderError } from '../../providers/errors';
+import { mediaResultSignal, type MediaResultSignal } from '../../workflows/messages';
 import type { ApiDeps } from '../context';
 import { HttpError, notFound } from '../errors';
 import { parseRequest } from '../middleware/validate';
@@ -22,7 +24,10 @@ describeRoute({
     202: { description: 'Delivered to the waiting step.' },
     200: { description: 'Acknowledged but ignored: the step no longer waits (a late or repeated callback).' },
     400: errorResponse('INVALID_REQUEST.'),
-    401: errorResponse('INVALID_CALLBACK_TOKEN.'),
+    401: errorResponse(
+      'INVALID_CALLBACK_TOKEN; for vendors that sign callbacks (Replicate, fal): CALLBACK_SIGNATURE_MISSING, CALLBACK_SIGNATURE_INVALID, ' +
+        'CALLBACK_SIGNATURE_STALE (timestamp more than 5 minutes off), CALLBACK_VERIFICATION_UNAVAILABLE (no secret or keys to verify with), or INVALID_CALLBACK_SIGNATURE.',
+    ),
     404: errorResponse('No such step.'),
   },
 });
@@ -35,16 +40,22 @@ export function providerRoutes(deps: ApiDeps): Router {
     const executionId = String(ctx.params.executionId).slice(0, 100);
     const stepId = String(ctx.params.stepId).slice(0, 128);
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    const body = parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
     const step = await deps.db.step.findUnique({ where: { executionId_stepId: { executionId, stepId } } });
     if (!step) throw notFound(`Step "${stepId}" of execution "${executionId}"`);
-    const waitingOn = step.waitingOn as { callbackToken?: string; jobId?: string } | null;
+    const waitingOn = step.waitingOn as { callbackToken?: string; provider?: string } | null;
     if (!waitingOn?.callbackToken) {
       // Late or repeated: the step is no longer waiting. Acknowledge so the provider stops retrying.
       ctx.body = { success: true, accepted: false, reason: `Step "${stepId}" is not waiting (status ${step.status}).` };
       return;
     }
     if (!sameSecret(token, waitingOn.callbackToken)) throw new HttpError(401, 'INVALID_CALLBACK_TOKEN', 'The callback token does not match this job.');
+    const body = await readCallback(deps, waitingOn.provider, ctx);
+    if (body === 'progress') {
+      // A verified progress event (Replicate's `start`): the job runs; nothing to resume yet.
+      ctx.body = { success: true, accepted: false, reason: 'Progress event: the job is still running.' };
+      return;
+    }
+    if (body.status === 'succeeded' && !body.result) throw new HttpError(400, 'INVALID_REQUEST', 'A succeeded job must carry its result.');
     try {
       await deps.temporal.workflow.getHandle(executionId).signal(mediaResultSignal, {
         stepId,
@@ -64,6 +75,28 @@ export function providerRoutes(deps: ApiDeps): Router {
 
   return router;
 }
+
+/** The job's result: parsed and verified by its provider's adapter when the API has one, else our own body format. */
+async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: Context): Promise<MediaResultSignalBody | 'progress'> {
+  const provider = providerId ? deps.jobProviders?.(providerId) : undefined;
+  if (!provider) return parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
+  try {
+    const { jobId, state } = await provider.parseCallback({
+      headers: Object.fromEntries(Object.entries(ctx.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value ?? '')])),
+      query: Object.fromEntries(Object.entries(ctx.query).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')])),
+      rawBody: Buffer.from(typeof ctx.state.rawBody === 'string' ? ctx.state.rawBody : ''),
+    });
+    if (state.status === 'running') return 'progress';
+    return state.status === 'succeeded' ? { jobId, status: 'succeeded', result: state.result } : { jobId, status: 'failed', error: state.error };
+  } catch (err) {
+    // Refused before anything changes: the code says whether the signature was missing, wrong or stale.
+    if (err instanceof CallbackRejected) throw new HttpError(401, err.code, err.message);
+    if (err instanceof ProviderError) throw new HttpError(401, 'INVALID_CALLBACK_SIGNATURE', err.message);
+    throw err;
+  }
+}
+
+type MediaResultSignalBody = Omit<MediaResultSignal, 'stepId'>;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -1,10 +1,31 @@
 // Request schemas of the provider callback route.
 import { z } from 'zod';
 
-/** Body an async provider POSTs when its job ends. */
+/** A stored media reference (never bytes). */
+const storedRefSchema = z.object({
+  mediaId: z.string().regex(/^med_[0-9a-f]{64}$/),
+  mimeType: z.string().min(1).max(200),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  durationMs: z.number().nonnegative().optional(),
+});
+
+/** A job's result: a reference the provider stored, or a URL the worker downloads into the media store. */
+export const mediaResultSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stored'), ref: storedRefSchema }),
+  z.object({
+    type: z.literal('url'),
+    url: z.url({ protocol: /^https?$/ }).max(4000),
+    meta: z.object({ mimeType: z.string().max(200).optional(), width: z.number().int().positive().optional(), height: z.number().int().positive().optional(), durationMs: z.number().nonnegative().optional() }).optional(),
+  }),
+]);
+
+/** Body an async provider POSTs when its job ends (providers with their own format parse it themselves). */
 export const callbackBodySchema = z.object({
   jobId: z.string().min(1).max(200),
   status: z.enum(['succeeded', 'failed']),
-  result: z.unknown().optional(),
+  result: mediaResultSchema.optional(),
   error: z.object({ type: z.string().max(100), message: z.string().max(2000) }).optional(),
 });

@@ -105,7 +105,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
       return;
     }
 
-    const execution = await awaitCompletedRun({ db, temporal }, auth.account.id, admission.executionId);
+    const execution = await awaitCompletedRun({ db, temporal, ...(deps.media ? { media: deps.media } : {}) }, auth.account.id, admission.executionId);
     ctx.body = {
       success: true,
       executionId: execution.id,

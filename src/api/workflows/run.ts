@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { canRunWorkflow } from '../../services/apiKeys';
+import type { MediaUrlSigner } from '../../media/urls';
 import { loadExecutionView, type ExecutionView } from '../../services/executionView';
 import { capabilityDenied, engineUnavailable, executionFailed, invalidInputs, notFound } from '../errors';
 import type { AuthState } from '../middleware/apiKey';
@@ -26,10 +27,10 @@ export function runBodyOf(body: unknown): Record<string, unknown> & { inputs: un
 }
 
 /** Waits for a sync run to end; returns it when completed, else throws 500 EXECUTION_FAILED naming the step and cause. */
-export async function awaitCompletedRun(deps: { db: Db; temporal: Client }, accountId: string, executionId: string): Promise<ExecutionView> {
+export async function awaitCompletedRun(deps: { db: Db; temporal: Client; media?: { signer: MediaUrlSigner } }, accountId: string, executionId: string): Promise<ExecutionView> {
   // Failed and cancelled runs end the workflow with a failure; the mirror holds the outcome.
   await deps.temporal.workflow.getHandle(executionId).result().catch(() => undefined);
-  const execution = await loadExecutionView(deps.db, accountId, executionId);
+  const execution = await loadExecutionView(deps.db, accountId, executionId, deps.media?.signer);
   if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
   if (execution.status !== 'completed') {
     const error = execution.error as { stepId?: string; message?: string } | null;

@@ -59,5 +59,5 @@ export function step(overrides: Partial<PlanStep> & Pick<PlanStep, 'id' | 'nodeT
     retry: { initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 1, nonRetryableErrorTypes: [] },
     timeoutMs: 1_000,
     ...overrides,
-  };
+  } as PlanStep;
 }

@@ -1,63 +1,55 @@
 import assert from 'node:assert/strict';
 import { findModel } from '../../../src/domain/models';
-import { findNodeType, modelFits, modelOf, NODE_TYPES, outputPortsOf } from '../../../src/domain/nodeTypes';
-import { node } from './builders';
+import { findNodeModule, NODE_MODULES } from '../../../src/nodes/registry';
 
 describe('node type registry', () => {
-  it('knows every node type the studio offers', () => {
+  it('knows every node type the studio offers, each module under its own type id', () => {
     for (const type of ['request-input', 'webhook-trigger', 'text-generation', 'image-generation', 'video-generation', 'http-request', 'template', 'response-output', 'note']) {
-      assert.equal(findNodeType(type)?.type, type);
+      assert.equal(findNodeModule(type)?.type, type);
     }
+    for (const [type, module] of Object.entries(NODE_MODULES)) assert.equal(module.type, type);
   });
 
   it('knows nothing of unknown types, including inherited object keys', () => {
-    assert.equal(findNodeType('spreadsheet'), undefined);
-    assert.equal(findNodeType('toString'), undefined);
-    assert.equal(findNodeType('__proto__'), undefined);
+    assert.equal(findNodeModule('spreadsheet'), undefined);
+    assert.equal(findNodeModule('toString'), undefined);
+    assert.equal(findNodeModule('__proto__'), undefined);
   });
 
   it('makes notes the only non-executable type', () => {
-    assert.deepEqual(Object.values(NODE_TYPES).filter((spec) => !spec.executable).map((spec) => spec.type), ['note']);
+    assert.deepEqual(Object.values(NODE_MODULES).filter((module) => !module.executable).map((module) => module.type), ['note']);
   });
 
   it('gives every generation type a default model of its own kind', () => {
-    for (const type of ['text-generation', 'image-generation', 'video-generation']) {
-      const spec = findNodeType(type)!;
-      assert.ok(spec.defaultModel, type);
-      assert.equal(findModel(spec.defaultModel)?.kind, spec.modelKind, type);
+    for (const module of Object.values(NODE_MODULES)) {
+      if (!module.modelKind) continue;
+      assert.ok(module.defaultModel, module.type);
+      assert.equal(findModel(module.defaultModel)?.kind, module.modelKind, module.type);
     }
   });
 
-  it('offers one Request Input output port per declared field', () => {
-    const spec = findNodeType('request-input')!;
-    const input = node('input', 'request-input', { fields: [{ name: 'topic', type: 'string' }, { name: 'count', type: 'integer' }] });
-    assert.deepEqual(outputPortsOf(input, spec), ['topic', 'count']);
-  });
-
-  it('offers no Request Input ports for missing or malformed field lists', () => {
-    const spec = findNodeType('request-input')!;
-    assert.deepEqual(outputPortsOf(node('i', 'request-input'), spec), []);
-    assert.deepEqual(outputPortsOf(node('i', 'request-input', { fields: 'topic' }), spec), []);
-    assert.deepEqual(outputPortsOf(node('i', 'request-input', { fields: [null, 3, { type: 'string' }, { name: 'ok' }] }), spec), ['ok']);
+  it('offers one Request Input output port per declared field, and none for malformed field lists', () => {
+    const { outputs } = findNodeModule('request-input')!;
+    assert.deepEqual(outputs({ fields: [{ name: 'topic', type: 'string' }, { name: 'count', type: 'integer' }] }), ['topic', 'count']);
+    assert.deepEqual(outputs({}), []);
+    assert.deepEqual(outputs({ fields: 'topic' }), []);
+    assert.deepEqual(outputs({ fields: [null, 3, { type: 'string' }, { name: 'ok' }] }), ['ok']);
   });
 
   it('offers the fixed output ports of other types', () => {
-    assert.deepEqual(outputPortsOf(node('t', 'template'), findNodeType('template')!), ['text', 'json']);
-    assert.deepEqual(outputPortsOf(node('h', 'http-request'), findNodeType('http-request')!), ['status', 'headers', 'body']);
+    assert.deepEqual(findNodeModule('template')!.outputs({}), ['text', 'json']);
+    assert.deepEqual(findNodeModule('http-request')!.outputs({}), ['status', 'headers', 'body']);
   });
 
-  it('uses the configured model, else the default, and none for types without models', () => {
-    const text = findNodeType('text-generation')!;
-    assert.equal(modelOf(node('w', 'text-generation', { model: 'gpt-4.1' }), text), 'gpt-4.1');
-    assert.equal(modelOf(node('w', 'text-generation'), text), 'sandbox-text');
-    assert.equal(modelOf(node('w', 'text-generation', { model: 7 }), text), 'sandbox-text');
-    assert.equal(modelOf(node('t', 'template', { model: 'gpt-4.1' }), findNodeType('template')!), undefined);
+  it('runs media models as an activity when sync and as a job when async, as the model catalog says', () => {
+    const video = findNodeModule('video-generation')!;
+    const image = findNodeModule('image-generation')!;
+    assert.deepEqual(image.execution({}, findModel('sandbox-image')), { kind: 'activity', activity: 'generateMedia' });
+    assert.deepEqual(video.execution({ pollAfterMs: 50 }, findModel('sandbox-video')), { kind: 'job', job: { provider: 'sandbox', pollable: true, pollAfterMs: 50 } });
+    assert.equal(video.execution({}, findModel('sandbox-video-push')).kind, 'job');
   });
 
-  it('fits a model only to nodes of its kind', () => {
-    assert.equal(modelFits('gpt-4.1', findNodeType('text-generation')!), true);
-    assert.equal(modelFits('gpt-4.1', findNodeType('image-generation')!), false);
-    assert.equal(modelFits('sandbox-video-push', findNodeType('video-generation')!), true);
-    assert.equal(modelFits('nope', findNodeType('text-generation')!), false);
+  it('keeps the Webhook Trigger secret out of plans', () => {
+    assert.deepEqual(findNodeModule('webhook-trigger')!.secrets, ['secret']);
   });
 });

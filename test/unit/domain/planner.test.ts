@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { downstreamOf, planRun } from '../../../src/domain/planner';
-import { NODE_TYPES } from '../../../src/domain/nodeTypes';
+import { NODE_MODULES, type NodeTypeId } from '../../../src/nodes/registry';
 import { edge, expectPlanError, graph, linearGraph, node, requestInput } from './builders';
 
 /** input -> two parallel text nodes -> template -> output. */
@@ -175,7 +175,8 @@ describe('planner: what a run executes', () => {
       const writer = stepOf(plan, 'writer');
       assert.equal(writer.name, 'Headline writer');
       assert.equal(writer.nodeType, 'text-generation');
-      assert.equal(writer.kind, 'text');
+      assert.equal(writer.kind, 'activity');
+      assert.equal(writer.kind === 'activity' && writer.activity, 'generateText');
       assert.deepEqual(writer.config, { temperature: 0.2 });
       assert.equal(stepOf(plan, 'output').name, 'Response Output output');
       assert.equal(stepOf(plan, 'output').kind, 'inline');
@@ -438,7 +439,7 @@ describe('planner: what a run executes', () => {
       for (const [id, timeoutMs] of Object.entries(expected)) {
         const only = planRun(canvas, id);
         assert.equal(stepOf(only, id).timeoutMs, timeoutMs, id);
-        assert.equal(stepOf(only, id).timeoutMs, NODE_TYPES[canvas.nodes.find((n) => n.id === id)!.type]!.timeoutMs, id);
+        assert.equal(stepOf(only, id).timeoutMs, NODE_MODULES[canvas.nodes.find((n) => n.id === id)!.type as NodeTypeId].timeoutMs, id);
       }
     });
 
@@ -459,12 +460,9 @@ describe('planner: what a run executes', () => {
       assert.equal(writer.timeoutMs, 45_000);
     });
 
-    it('keeps the defaults for overrides that are partial, zero, negative or not numbers', () => {
+    it('keeps the defaults for overrides that are partial', () => {
       const canvas = linearGraph();
-      canvas.nodes[1] = node('writer', 'text-generation', {
-        retry: { maximumAttempts: 5, initialIntervalMs: 0, backoffCoefficient: -1, maximumIntervalMs: '9000' },
-        timeoutMs: 'soon',
-      });
+      canvas.nodes[1] = node('writer', 'text-generation', { retry: { maximumAttempts: 5 } });
       const writer = stepOf(planRun(canvas), 'writer');
       assert.equal(writer.retry.maximumAttempts, 5);
       assert.equal(writer.retry.initialIntervalMs, 1_000);
@@ -473,10 +471,60 @@ describe('planner: what a run executes', () => {
       assert.equal(writer.timeoutMs, 120_000);
     });
 
-    it('ignores a config.retry that is not an object', () => {
-      const canvas = linearGraph();
-      canvas.nodes[1] = node('writer', 'text-generation', { retry: 5 });
-      assert.equal(stepOf(planRun(canvas), 'writer').retry.maximumAttempts, 3);
+    it('refuses overrides that are zero, negative, not numbers or not objects, naming the node and the field', () => {
+      for (const [config, field] of [
+        [{ retry: { initialIntervalMs: 0 } }, 'retry.initialIntervalMs'],
+        [{ retry: { backoffCoefficient: -1 } }, 'retry.backoffCoefficient'],
+        [{ retry: { maximumIntervalMs: '9000' } }, 'retry.maximumIntervalMs'],
+        [{ timeoutMs: 'soon' }, 'timeoutMs'],
+        [{ retry: 5 }, 'retry'],
+      ] as const) {
+        const canvas = linearGraph();
+        canvas.nodes[1] = node('writer', 'text-generation', config);
+        const error = expectPlanError(() => planRun(canvas), 'INVALID_CONFIG');
+        assert.equal(error.details.nodeId, 'writer');
+        assert.equal(error.details.field, field);
+        assert.match(error.message, new RegExp(`Node "writer" \\(Text Generation\\) has an invalid config\\.${field.replace('.', '\\.')}`));
+      }
+    });
+  });
+
+  describe('node config', () => {
+    it('refuses an image side over 8192 instead of clamping it, naming the node and the field', () => {
+      const canvas = graph([node('pic', 'image-generation', { prompt: 'x', width: 2048, height: 9000 }), node('output', 'response-output')], [edge('pic.image', 'output.value')]);
+      const error = expectPlanError(() => planRun(canvas), 'INVALID_CONFIG');
+      assert.equal(error.details.nodeId, 'pic');
+      assert.equal(error.details.field, 'height');
+      assert.match(error.message, /at most 8192 pixels/);
+    });
+
+    it('keeps image sizes up to 8192 as asked', () => {
+      const canvas = graph([node('pic', 'image-generation', { prompt: 'x', width: 8192, height: 2048 }), node('output', 'response-output')], [edge('pic.image', 'output.value')]);
+      const pic = stepOf(planRun(canvas), 'pic');
+      assert.equal(pic.config.width, 8192);
+      assert.deepEqual(pic.media, { kind: 'image', port: 'image' });
+      assert.equal(pic.kind, 'activity');
+    });
+
+    it('refuses a sandbox size over 200 MB', () => {
+      const canvas = graph([node('pic', 'image-generation', { prompt: 'x', sandbox: { sizeBytes: 300 * 1024 * 1024 } }), node('output', 'response-output')], [edge('pic.image', 'output.value')]);
+      assert.equal(expectPlanError(() => planRun(canvas), 'INVALID_CONFIG').details.field, 'sandbox.sizeBytes');
+    });
+
+    it('plans an async video model as a job with its polling settings', () => {
+      const canvas = graph([node('clip', 'video-generation', { prompt: 'x', pollAfterMs: 100 }), node('output', 'response-output')], [edge('clip.video', 'output.value')]);
+      const clip = stepOf(planRun(canvas), 'clip');
+      assert.equal(clip.kind, 'job');
+      assert.deepEqual(clip.kind === 'job' && clip.job, { provider: 'sandbox', pollable: true, pollAfterMs: 100 });
+    });
+
+    it('never copies a Webhook Trigger secret into the plan', () => {
+      const canvas = graph(
+        [node('hook', 'webhook-trigger', { secret: 'shh-very-secret' }), node('output', 'response-output')],
+        [edge('hook.body', 'output.value')],
+      );
+      const plan = planRun(canvas);
+      assert.equal(JSON.stringify(plan).includes('shh-very-secret'), false);
     });
   });
 });

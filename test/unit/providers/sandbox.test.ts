@@ -2,22 +2,33 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { ProviderError } from '../../../src/providers/errors';
-import { SandboxProvider, SANDBOX_IMAGE_MAX_SIZE } from '../../../src/providers/sandbox';
-import type { ImageRequest, TextRequest } from '../../../src/providers/types';
+import { SandboxProvider } from '../../../src/providers/sandbox';
+import { SANDBOX_RENDERERS, type RenderRequest } from '../../../src/providers/sandboxRender';
+import type { MediaKind, MediaRequest, TextRequest } from '../../../src/providers/types';
 
 function textRequest(prompt: string, overrides: Partial<TextRequest> = {}): TextRequest {
   return { model: 'sandbox-text', config: {}, attempt: 1, signal: new AbortController().signal, prompt, onToken: () => undefined, ...overrides };
 }
 
-function imageRequest(prompt: string, overrides: Partial<ImageRequest> = {}): ImageRequest {
-  return { model: 'sandbox-image', config: {}, attempt: 1, signal: new AbortController().signal, prompt, ...overrides };
+/** A media request whose calls fail before anything is stored (the sink refuses every write). */
+function failingImageRequest(prompt: string, overrides: Partial<MediaRequest> = {}): MediaRequest {
+  const refuse = async () => assert.fail('nothing is stored when the call fails');
+  return { model: 'sandbox-image', kind: 'image', params: {}, config: {}, attempt: 1, signal: new AbortController().signal, prompt, media: { save: refuse, download: refuse }, ...overrides };
 }
 
-function decode(dataUrl: string): { png: PNG; bytes: Buffer } {
-  const prefix = 'data:image/png;base64,';
-  assert.ok(dataUrl.startsWith(prefix), 'image is a PNG data URL');
-  const bytes = Buffer.from(dataUrl.slice(prefix.length), 'base64');
-  return { png: PNG.sync.read(bytes), bytes };
+async function render(kind: MediaKind, request: RenderRequest) {
+  const { meta, body } = SANDBOX_RENDERERS[kind](request);
+  const chunks: Buffer[] = [];
+  let largestChunk = 0;
+  for await (const chunk of body) {
+    largestChunk = Math.max(largestChunk, chunk.byteLength);
+    chunks.push(Buffer.from(chunk));
+  }
+  return { meta, bytes: Buffer.concat(chunks), largestChunk };
+}
+
+function sha(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 describe('SandboxProvider', () => {
@@ -85,34 +96,51 @@ describe('SandboxProvider', () => {
     });
   });
 
-  describe('images', () => {
-    it('produces a valid PNG of the requested size with a matching sha256, labelled as sandbox', async () => {
-      const image = await new SandboxProvider().generateImage(imageRequest('a red fox', { width: 40, height: 24 }));
-      const { png, bytes } = decode(image.dataUrl);
+  describe('media files', () => {
+    it('renders a valid PNG of the requested size, the same pixels for the same prompt and others for another', async () => {
+      const fox = await render('image', { prompt: 'a red fox', width: 40, height: 24 });
+      const png = PNG.sync.read(fox.bytes);
       assert.deepEqual([png.width, png.height], [40, 24]);
-      assert.deepEqual([image.width, image.height], [40, 24]);
-      assert.equal(image.mimeType, 'image/png');
-      assert.equal(image.sha256, createHash('sha256').update(bytes).digest('hex'));
-      assert.equal(image.sandbox, true);
+      assert.deepEqual(fox.meta, { mimeType: 'image/png', width: 40, height: 24 });
+      assert.equal(sha(fox.bytes), sha((await render('image', { prompt: 'a red fox', width: 40, height: 24 })).bytes));
+      assert.notDeepEqual(PNG.sync.read((await render('image', { prompt: 'an owl', width: 40, height: 24 })).bytes).data, png.data);
+      assert.ok(new Set(png.data.filter((_, i) => i % 4 === 0)).size > 1, 'the image is a pattern, not a flat colour');
     });
 
-    it('defaults to 64x64 and clamps sizes above the cap', async () => {
-      const sandbox = new SandboxProvider();
-      const plain = decode((await sandbox.generateImage(imageRequest('default'))).dataUrl).png;
-      assert.deepEqual([plain.width, plain.height], [64, 64]);
-      const huge = await sandbox.generateImage(imageRequest('huge', { width: 4096, height: 10 }));
-      assert.deepEqual([huge.width, huge.height], [SANDBOX_IMAGE_MAX_SIZE, 10]);
+    it('honours 2048x2048 instead of clamping it', async () => {
+      const big = await render('image', { prompt: 'large', width: 2048, height: 2048 });
+      const png = PNG.sync.read(big.bytes);
+      assert.deepEqual([png.width, png.height], [2048, 2048]);
     });
 
-    it('draws the same pixels for the same prompt and different pixels for another prompt', async () => {
-      const sandbox = new SandboxProvider();
-      const fox = await sandbox.generateImage(imageRequest('a red fox'));
-      const foxAgain = await sandbox.generateImage(imageRequest('a red fox'));
-      const owl = await sandbox.generateImage(imageRequest('an owl'));
-      assert.equal(fox.sha256, foxAgain.sha256);
-      assert.notDeepEqual(decode(fox.dataUrl).png.data, decode(owl.dataUrl).png.data);
-      const pixels = decode(fox.dataUrl).png.data;
-      assert.ok(new Set(pixels.filter((_, i) => i % 4 === 0)).size > 1, 'the image is a pattern, not a flat colour');
+    it('pads a PNG to exactly sizeBytes with chunks readers skip, streaming it in pieces of at most about 1 MB', async () => {
+      const sizeBytes = 5 * 1024 * 1024 + 3;
+      const padded = await render('image', { prompt: 'padded', sizeBytes });
+      assert.equal(padded.bytes.length, sizeBytes);
+      assert.ok(padded.largestChunk <= 1024 * 1024 + 12, `largest chunk ${padded.largestChunk}`);
+      assert.deepEqual([PNG.sync.read(padded.bytes).width, PNG.sync.read(padded.bytes).height], [64, 64]);
+    });
+
+    it('renders an AVI whose RIFF sizes add up, padded to exactly sizeBytes', async () => {
+      const video = await render('video', { prompt: 'a clip', width: 32, height: 24, durationMs: 500, sizeBytes: 2_000_000 });
+      assert.equal(video.bytes.length, 2_000_000);
+      assert.equal(video.bytes.toString('ascii', 0, 4), 'RIFF');
+      assert.equal(video.bytes.readUInt32LE(4), video.bytes.length - 8);
+      assert.equal(video.bytes.toString('ascii', 8, 12), 'AVI ');
+      assert.equal(video.bytes.readUInt32LE(12 + 8 + 4 + 8 + 16), 6, 'avih counts 6 frames (0.5 s at 12 fps)');
+      assert.deepEqual(video.meta, { mimeType: 'video/x-msvideo', width: 32, height: 24, durationMs: 500 });
+      assert.ok(video.bytes.includes(Buffer.from('JUNK')) && video.bytes.includes(Buffer.from('movi')));
+    });
+
+    it('renders a PCM WAV whose length, and so duration, follows sizeBytes', async () => {
+      const audio = await render('audio', { prompt: 'hello there world', sizeBytes: 32_044 });
+      assert.equal(audio.bytes.length, 32_044);
+      assert.equal(audio.bytes.toString('ascii', 0, 4), 'RIFF');
+      assert.equal(audio.bytes.toString('ascii', 8, 16), 'WAVEfmt ');
+      assert.equal(audio.bytes.readUInt32LE(40), 32_000);
+      assert.deepEqual(audio.meta, { mimeType: 'audio/wav', durationMs: 1_000 });
+      const plain = await render('audio', { prompt: 'hello there world' });
+      assert.equal(plain.meta.durationMs, 1_000, 'three words of 300 ms, at least a second');
     });
   });
 
@@ -136,7 +164,7 @@ describe('SandboxProvider', () => {
     it('rejects every attempt as non-retryable with reject: true', async () => {
       const sandbox = new SandboxProvider();
       for (const attempt of [1, 5]) {
-        await assert.rejects(sandbox.generateImage(imageRequest('nope', { config: { sandbox: { reject: true } }, attempt })), (err: unknown) => {
+        await assert.rejects(sandbox.generate(failingImageRequest('nope', { config: { sandbox: { reject: true } }, attempt })), (err: unknown) => {
           assert.ok(err instanceof ProviderError);
           assert.equal(err.type, 'ProviderRejected');
           assert.equal(err.nonRetryable, true);
@@ -167,15 +195,15 @@ describe('SandboxProvider', () => {
       await sandbox.generateText(textRequest('alpha'));
       await sandbox.generateText(textRequest('alpha'));
       await assert.rejects(sandbox.generateText(textRequest('beta', { config: { sandbox: { reject: true } } })));
-      await sandbox.generateImage(imageRequest('alpha'));
-      assert.deepEqual(sandbox.calls, { text: 3, image: 1 });
+      await assert.rejects(sandbox.generate(failingImageRequest('alpha', { config: { sandbox: { reject: true } } })));
+      assert.deepEqual(sandbox.calls, { text: 3, image: 1, video: 0, audio: 0 });
       assert.equal(sandbox.callsFor('alpha', 'text'), 2);
       assert.equal(sandbox.callsFor('alpha', 'image'), 1);
       assert.equal(sandbox.callsFor('alpha'), 3);
       assert.equal(sandbox.callsFor('beta'), 1);
       assert.equal(sandbox.callsFor('never asked'), 0);
       sandbox.resetCounters();
-      assert.deepEqual(sandbox.calls, { text: 0, image: 0 });
+      assert.deepEqual(sandbox.calls, { text: 0, image: 0, video: 0, audio: 0 });
       assert.equal(sandbox.callsFor('alpha'), 0);
     });
   });

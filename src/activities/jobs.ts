@@ -1,0 +1,90 @@
+// Activities of async provider jobs: submit (idempotent by a key from execution and step), poll,
+// cancel, and collecting the result into the media store.
+import { randomBytes } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { MediaLibrary, StoredMediaRef } from '../media/types';
+import { ProviderError } from '../providers/errors';
+import type { JobHandle, JobState, MediaResult, ProviderRegistry } from '../providers/types';
+import type { ProviderStepInput } from './contracts';
+import { mediaSink, storeResult } from './mediaSink';
+import { baseCall, requireModel, toFailure } from './stepAttempt';
+import type { StepProgress } from './stepProgress';
+
+/** What submitting an async job returns to the workflow. */
+export interface SubmittedJob {
+  provider: string;
+  handle: JobHandle;
+}
+
+/** Dependencies of the job activities. */
+export interface JobActivityDeps {
+  providers: ProviderRegistry;
+  progress: StepProgress;
+  media: MediaLibrary;
+  /** Public base URL of the API, for provider callbacks; without it, async jobs are polled only. */
+  callbackBaseUrl?: string;
+}
+
+/** Builds the job activities. */
+export function createJobActivities({ providers, progress, media, callbackBaseUrl }: JobActivityDeps) {
+  /** Runs `work` with the activity's cancellation signal, turning errors into typed failures. */
+  async function guarded<T>(work: (signal: AbortSignal, attempt: number) => Promise<T>): Promise<T> {
+    const context = Context.current();
+    // Downloads of large results take a while: heartbeats keep them alive and let cancellation in.
+    const heartbeat = setInterval(() => context.heartbeat(), 1_000);
+    try {
+      return await work(context.cancellationSignal, context.info.attempt);
+    } catch (err) {
+      throw toFailure(err, context.info.attempt);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  return {
+    /**
+     * Submits the step's job. The idempotency key comes from execution and step, so a retried
+     * submit (a new activity attempt) finds the job the first attempt started instead of a second.
+     */
+    async submitJob(input: ProviderStepInput): Promise<SubmittedJob> {
+      return guarded(async (signal, attempt) => {
+        const model = requireModel(input);
+        if (!input.media || model.kind === 'text') throw new ProviderError('InvalidConfig', `Step "${input.stepId}" does not make media.`);
+        const jobKey = `${input.executionId}:${input.stepId}:1`;
+        await progress.attemptStarted(input.executionId, input.stepId, attempt);
+        const token = await progress.waitingFor(input.executionId, input.stepId, {
+          provider: model.provider,
+          jobKey,
+          callbackToken: randomBytes(24).toString('base64url'),
+        });
+        const callbackUrl = callbackBaseUrl
+          ? `${callbackBaseUrl}/api/providers/callbacks/${encodeURIComponent(input.executionId)}/${encodeURIComponent(input.stepId)}?token=${token}`
+          : undefined;
+        const handle = await providers.jobs(model.provider).submit({
+          ...baseCall(input, model.id, attempt, signal),
+          kind: input.media.kind,
+          params: input.config,
+          media: mediaSink(media, input.executionId),
+          idempotencyKey: jobKey,
+          ...(callbackUrl ? { callbackUrl } : {}),
+        });
+        return { provider: model.provider, handle };
+      });
+    },
+
+    /** Asks the provider where a job stands (the fallback when no callback comes). */
+    async pollJob(input: { executionId: string; stepId: string; provider: string; job: JobHandle }): Promise<JobState> {
+      return guarded((signal) => providers.jobs(input.provider).poll(input.job, { signal, media: mediaSink(media, input.executionId, signal) }));
+    },
+
+    /** Stops a job at the provider when its run is cancelled (best effort). */
+    async cancelJob(input: { provider: string; job: JobHandle }): Promise<void> {
+      return guarded((signal) => providers.jobs(input.provider).cancel(input.job, signal));
+    },
+
+    /** Turns a finished job's result into the step's media reference (downloading a vendor URL into the store). */
+    async collectMedia(input: { executionId: string; stepId: string; result: MediaResult }): Promise<StoredMediaRef> {
+      return guarded((signal) => storeResult(media, input.executionId, input.result, signal));
+    },
+  };
+}

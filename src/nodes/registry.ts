@@ -1,0 +1,46 @@
+// Every node type, one module each. Adding a type: write its module, add it to NodeTypeId and here;
+// the compiler then names whatever else must change (e.g. a new execution kind in the workflow).
+import { audioGeneration } from './audioGeneration';
+import { httpRequest } from './httpRequest';
+import { imageGeneration } from './imageGeneration';
+import { note } from './note';
+import { requestInput } from './requestInput';
+import { responseOutput } from './responseOutput';
+import { template } from './template';
+import { textGeneration } from './textGeneration';
+import type { NodeModule } from './types';
+import { videoGeneration } from './videoGeneration';
+import { webhookTrigger } from './webhookTrigger';
+
+/** The id of every node type. */
+export type NodeTypeId =
+  | 'request-input'
+  | 'webhook-trigger'
+  | 'text-generation'
+  | 'image-generation'
+  | 'video-generation'
+  | 'audio-generation'
+  | 'http-request'
+  | 'template'
+  | 'response-output'
+  | 'note';
+
+/** Every node type, by type id. */
+export const NODE_MODULES = {
+  'request-input': requestInput,
+  'webhook-trigger': webhookTrigger,
+  'text-generation': textGeneration,
+  'image-generation': imageGeneration,
+  'video-generation': videoGeneration,
+  'audio-generation': audioGeneration,
+  'http-request': httpRequest,
+  template,
+  'response-output': responseOutput,
+  note,
+  // Each module keeps its own config type; the registry only needs them to be node modules.
+} satisfies Record<NodeTypeId, NodeModule<any>>;
+
+/** The module of a node type, or undefined for an unknown type (inherited object keys included). */
+export function findNodeModule(type: string): NodeModule | undefined {
+  return Object.hasOwn(NODE_MODULES, type) ? (NODE_MODULES[type as NodeTypeId] as unknown as NodeModule) : undefined;
+}
