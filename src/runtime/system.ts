@@ -20,7 +20,9 @@ import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
 import { locateTemporalCli } from '../../temporal/cli';
 import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
-import { providersFromConfig } from './providers';
+import { providersFromConfig, vendorSettingsOf } from './providers';
+import { createVendorProviders } from '../providers/vendors';
+import type { JobProvider } from '../providers/types';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
 
@@ -109,7 +111,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let workerConnection: NativeConnection | undefined;
     if (options.worker) {
       workerConnection = await connectWorker(temporalAddress, config);
-      const { registry } = providersFromConfig(config);
+      const { registry } = providersFromConfig(config, db);
       worker = await createRunWorker({
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -161,6 +163,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
         media: { store: mediaStores.media, signer: mediaUrls },
+        // The API verifies vendor callbacks (Replicate's and fal's signatures) with the same adapters the worker uses.
+        jobProviders: vendorJobProviders(vendorSettingsOf(config)),
         // Single-process mode: the API's /metrics also carries the in-process worker's SDK metrics.
         ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
@@ -210,4 +214,10 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
+}
+
+/** Vendor job adapters by id, for verifying their callbacks. */
+function vendorJobProviders(settings: ReturnType<typeof vendorSettingsOf>): (providerId: string) => JobProvider | undefined {
+  const byId = new Map(createVendorProviders(settings).jobs.map((provider) => [provider.id, provider]));
+  return (providerId) => byId.get(providerId);
 }

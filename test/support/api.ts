@@ -5,6 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import type Koa from 'koa';
 import { createApp, type AppDeps } from '../../src/api/app';
 import { EventHub } from '../../src/events/hub';
+import { createVendorProviders } from '../../src/providers/vendors';
 import { startTestEngine, type TestEngine } from './engine';
 
 /** A running API with its engine. */
@@ -18,6 +19,8 @@ export interface TestApi {
     headers: Headers;
     body: any;
   }>;
+  /** Shuts the worker down (its in-flight activities are cancelled) and starts a fresh one on the same queue. */
+  replaceWorker(): Promise<void>;
   /** Another app over the same engine (a second API process, or one with extra options). */
   appWith(extra?: Partial<AppDeps>): Koa;
   close(): Promise<void>;
@@ -32,6 +35,8 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
   const engine = await startTestEngine({ mediaBaseUrl: url, ...options });
   const adminToken = 'test-admin-token-0123456789';
   const events = new EventHub(engine.databaseUrl);
+  // The API verifies vendor callbacks with its own adapters, as a separate API process would.
+  const vendorJobs = options.vendors ? new Map(createVendorProviders(options.vendors).jobs.map((provider) => [provider.id, provider])) : undefined;
   const appWith = (extra: Partial<AppDeps> = {}) =>
     createApp({
       db: engine.db,
@@ -40,18 +45,25 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
       config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
       log: { error: (obj) => console.error('API error', obj), info: () => undefined },
       media: { store: engine.mediaStore, signer: engine.mediaUrls },
+      ...(vendorJobs ? { jobProviders: (providerId: string) => vendorJobs.get(providerId) } : {}),
       ...extra,
     });
   const app = appWith({ events });
   server.on('request', app.callback());
-  const worker: Worker = await engine.createWorker({ callbackBaseUrl: url });
-  const running = worker.run();
+  let worker: Worker = await engine.createWorker({ callbackBaseUrl: url });
+  let running = worker.run();
 
   return {
     engine,
     url,
     adminToken,
     appWith,
+    async replaceWorker() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      worker = await engine.createWorker({ callbackBaseUrl: url });
+      running = worker.run();
+    },
     async request(method, path, { body, headers = {}, raw } = {}) {
       const response = await fetch(url + path, {
         method,

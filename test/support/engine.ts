@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { VendorDefaults } from '../../src/domain/models';
 import { createProviderRegistry } from '../../src/providers/registry';
+import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
 import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
@@ -47,7 +49,17 @@ export interface TestEngine {
 
 /** Starts a test engine; call close() in after(). */
 export async function startTestEngine(
-  options: { runTimeoutMs?: number; markup?: number; allowPrivateNetworks?: boolean; openaiBaseUrl?: string; mediaMaxBytes?: number; mediaBaseUrl?: string } = {},
+  options: {
+    runTimeoutMs?: number;
+    markup?: number;
+    allowPrivateNetworks?: boolean;
+    openaiBaseUrl?: string;
+    mediaMaxBytes?: number;
+    mediaBaseUrl?: string;
+    /** Vendor adapters (Replicate, fal, OpenAI images), usually pointed at the fake vendor servers. */
+    vendors?: VendorSettings;
+    vendorDefaults?: VendorDefaults;
+  } = {},
 ): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'builder-test-media-'));
@@ -62,6 +74,7 @@ export async function startTestEngine(
     sandboxMedia,
     openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
     http: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+    ...(options.vendors ? createVendorProviders(options.vendors, database.prisma) : {}),
   });
   const admissions = new Admissions({
     db: database.prisma,
@@ -69,6 +82,7 @@ export async function startTestEngine(
     taskQueue,
     markup: options.markup ?? 1,
     runTimeoutMs: options.runTimeoutMs ?? 60_000,
+    ...(options.vendorDefaults ? { vendorDefaults: options.vendorDefaults } : {}),
   });
   return {
     env,

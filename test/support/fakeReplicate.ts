@@ -55,6 +55,8 @@ export interface FakeReplicate {
   predictions: Map<string, FakePrediction>;
   /** Decides how each new prediction runs (default: succeed after 50 ms). */
   behave(fn: (input: Record<string, unknown>) => ReplicateBehaviour): void;
+  /** Finishes a hanging prediction successfully (with its webhook, unless webhooks are off for it). */
+  complete(id: string): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,12 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     deliveries: [],
     predictions: new Map(),
     behave: (fn) => void (behaviour = fn),
+    complete: (id) => {
+      const prediction = fake.predictions.get(id);
+      if (prediction && (prediction.status === 'starting' || prediction.status === 'processing')) {
+        settle(prediction, { ...(plans.get(id) ?? {}), outcome: 'succeed' });
+      }
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer);
@@ -84,6 +92,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
       }),
   };
   const waiters = new Map<string, Array<() => void>>();
+  const plans = new Map<string, ReplicateBehaviour>();
 
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => {
@@ -167,6 +176,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     fake.predictions.set(id, prediction);
     fake.creates += 1;
     const plan = behaviour(prediction.input);
+    plans.set(id, plan);
     later(0, () => {
       prediction.status = 'processing';
       prediction.started_at = new Date().toISOString();
