@@ -42,6 +42,8 @@ export interface FakeFal {
   deliveries: Array<{ id: string; status: number }>;
   requests: Map<string, FakeFalRequest>;
   behave(fn: (input: Record<string, unknown>) => FalBehaviour): void;
+  /** Finishes a hanging request successfully (with its webhook, unless webhooks are off for it). */
+  complete(id: string): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,12 @@ export async function startFakeFal(): Promise<FakeFal> {
     deliveries: [],
     requests: new Map(),
     behave: (fn) => void (behaviour = fn),
+    complete: (id) => {
+      const request = fake.requests.get(id);
+      if (!request || request.status === 'COMPLETED') return;
+      succeed(request);
+      if (plans.get(id)?.webhooks !== false) void deliver(request);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer);
@@ -73,6 +81,11 @@ export async function startFakeFal(): Promise<FakeFal> {
       }),
   };
 
+  const plans = new Map<string, FalBehaviour>();
+  const succeed = (request: FakeFalRequest) => {
+    request.status = 'COMPLETED';
+    request.result = { ok: true, payload: { images: [{ url: `${base}/files/${request.id}.png`, content_type: 'image/png', width: 16, height: 16 }], seed: 42 } };
+  };
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => (timers.delete(timer), fn()), ms);
     timers.add(timer);
@@ -119,16 +132,18 @@ export async function startFakeFal(): Promise<FakeFal> {
     fake.requests.set(request.id, request);
     fake.submits += 1;
     const plan = behaviour(input);
+    plans.set(request.id, plan);
     later(0, () => {
       if (request.status !== 'IN_QUEUE') return;
       request.status = 'IN_PROGRESS';
       later(plan.delayMs ?? 50, () => {
         if (request.status === 'COMPLETED' || plan.outcome === 'hang') return;
-        request.status = 'COMPLETED';
-        request.result =
-          plan.outcome === 'fail'
-            ? { ok: false, status: 422, detail: plan.error ?? 'The model failed (fake)', errorType: 'model_error' }
-            : { ok: true, payload: { images: [{ url: `${base}/files/${request.id}.png`, content_type: 'image/png', width: 16, height: 16 }], seed: 42 } };
+        if (plan.outcome === 'fail') {
+          request.status = 'COMPLETED';
+          request.result = { ok: false, status: 422, detail: plan.error ?? 'The model failed (fake)', errorType: 'model_error' };
+        } else {
+          succeed(request);
+        }
         if (plan.webhooks !== false) void deliver(request);
       });
     });
