@@ -2,7 +2,10 @@
 // byte ranges, and clear refusals for changed or expired signatures and unknown media.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { presentMedia, createMediaUrlSigner } from '../../src/media/urls';
+import { testS3Store } from '../support/s3';
 import type { StoredMediaRef } from '../../src/media/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { buildAccount, buildUnstartedExecution, buildWorkflow, chain } from '../support/fixtures';
@@ -100,6 +103,32 @@ describe('media route', function () {
       const response = await get(api.engine.mediaUrls.sign(mediaId));
       assert.equal(response.status, 404, mediaId);
       assert.equal((await errorOf(response)).code, 'NOT_FOUND');
+    }
+  });
+
+  it('with an S3 store, redirects a signed URL to a presigned S3 URL that serves the bytes and ranges', async () => {
+    const s3Store = await testS3Store();
+    await s3Store.put(bytes, { mimeType: 'image/png', maxBytes: bytes.length });
+    const server = createServer(api.appWith({ media: { store: s3Store, signer: api.engine.mediaUrls } }).callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const s3Url = url.replace(api.url, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const redirect = await fetch(s3Url, { redirect: 'manual' });
+      assert.equal(redirect.status, 302);
+      const location = redirect.headers.get('location')!;
+      assert.match(location, /X-Amz-Signature=/);
+      const whole = await fetch(location);
+      assert.equal(whole.status, 200);
+      assert.equal(whole.headers.get('content-type'), 'image/png');
+      assert.ok(Buffer.from(await whole.arrayBuffer()).equals(bytes));
+      const part = await fetch(s3Url, { headers: { range: 'bytes=100-199' } });
+      assert.equal(part.status, 206);
+      assert.ok(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200)));
+      // The signature is still checked before redirecting.
+      assert.equal((await fetch(s3Url.replace(/sig=[0-9a-f]/, 'sig=x'), { redirect: 'manual' })).status, 403);
+    } finally {
+      server.closeAllConnections();
+      server.close();
     }
   });
 

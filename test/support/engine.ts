@@ -19,6 +19,7 @@ import { createMediaLibrary } from '../../src/media/library';
 import type { BlobStore, MediaLibrary } from '../../src/media/types';
 import { createMediaUrlSigner, type MediaUrlSigner } from '../../src/media/urls';
 import { testDatabase } from './db';
+import { testS3Store } from './s3';
 import { testTemporal } from './temporal';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -59,11 +60,13 @@ export async function startTestEngine(
     /** Vendor adapters (Replicate, fal, OpenAI images), usually pointed at the fake vendor servers. */
     vendors?: VendorSettings;
     vendorDefaults?: VendorDefaults;
+    /** Where media goes: files in a temp folder (default) or the tests' S3 server (s3rver). */
+    mediaBackend?: 'fs' | 's3';
   } = {},
 ): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'builder-test-media-'));
-  const mediaStore = createFsBlobStore(path.join(mediaDir, 'blobs'));
+  const mediaStore = options.mediaBackend === 's3' ? await testS3Store('blobs/') : createFsBlobStore(path.join(mediaDir, 'blobs'));
   const media = createMediaLibrary({ db: database.prisma, store: mediaStore, maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024 });
   const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
