@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
 import { EventHub } from '../events/hub';
 import { createMediaLibrary } from '../media/library';
+import { createClaimCheckCodec } from '../media/payloadCodec';
 import { mediaUrlSecret } from '../media/secret';
 import { openMediaStores, type MediaStores } from '../media/stores';
 import { createMediaUrlSigner } from '../media/urls';
@@ -90,7 +91,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
 
     const db = createPrisma(databaseUrl);
     stops.push(() => db.$disconnect());
-    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config);
+    const mediaStores = await openMediaStores(config);
+    // Client and worker share the codec: either side may write a payload the other reads.
+    const dataConverter = { payloadCodecs: [createClaimCheckCodec({ store: mediaStores.payloads })] };
+    const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, dataConverter);
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
       // A cluster we did not start may lack our search attributes; runs set them, so add them first.
@@ -99,7 +103,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       );
     }
 
-    const mediaStores = await openMediaStores(config);
     const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
     const mediaUrls = createMediaUrlSigner({
       secret: await mediaUrlSecret(db, config.MEDIA_URL_SECRET),
@@ -117,6 +120,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         bundle: await bundleWorkflows(),
+        dataConverter,
         deps: {
           db,
           providers: registry,

@@ -1,6 +1,7 @@
 // Connections to Temporal from the configuration: a local dev server or a cluster with TLS.
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 
@@ -17,10 +18,10 @@ async function connectionOptions(address: string, config: TemporalConfig) {
   return { address, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) };
 }
 
-/** A Temporal client for starting and reading runs. */
-export async function connectClient(address: string, namespace: string, config: TemporalConfig): Promise<Client> {
+/** A Temporal client for starting and reading runs; give it the worker's data converter (payload codec). */
+export async function connectClient(address: string, namespace: string, config: TemporalConfig, dataConverter?: DataConverter): Promise<Client> {
   const connection = await Connection.connect(await connectionOptions(address, config));
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 /** A native connection for workers. */

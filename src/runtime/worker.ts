@@ -1,10 +1,19 @@
 // Builds the run worker: the workflow bundle (built once), activities from their dependencies,
 // and concurrency limits.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { silentLogger, type Logger } from '../observability/logger';
 import { stepObservability } from '../observability/worker';
+
+const execFileAsync = promisify(execFile);
+const BUNDLER_PATH = fileURLToPath(new URL('./bundleMain.ts', import.meta.url));
 
 /** Path of the workflow bundle's entry point. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -27,8 +36,26 @@ export function installTemporalRuntime(level: LogLevel = 'WARN', metricsBindAddr
   }
 }
 
-/** Bundles the workflow code; do it once per process and reuse the bundle for every worker. */
+/**
+ * Bundles the workflow code; do it once per process and reuse the bundle for every worker. The
+ * bundler runs in a short-lived child process: webpack's heap (about 150 MB) would otherwise stay
+ * in the worker's RSS for good. Falls back to bundling here when no child can be started.
+ */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'builder-bundle-'));
+  const out = path.join(dir, 'bundle.json');
+  try {
+    await execFileAsync(process.execPath, [...process.execArgv, BUNDLER_PATH, out], { maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(await readFile(out, 'utf8')) as WorkflowBundleWithSourceMap;
+  } catch {
+    return bundleWorkflowsHere();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bundles the workflow code in this process. */
+export async function bundleWorkflowsHere(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
 
@@ -41,6 +68,8 @@ export interface RunWorkerOptions {
   deps: ActivityDeps;
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
+  /** Must match the client's: the claim-check payload codec (see src/media/payloadCodec.ts). */
+  dataConverter?: DataConverter;
   /** Step attempt logs (with execution and step ids); silent when unset. Step metrics are always recorded. */
   logger?: Logger;
 }
@@ -58,6 +87,7 @@ export async function createRunWorker(options: RunWorkerOptions): Promise<Worker
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,
     maxCachedWorkflows: 1000,
     interceptors: { activity: [stepObservability(options.logger ?? silentLogger)] },
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 // Replay: a new execution of a recorded plan, in full or from a step forward, reusing the recorded
 // outputs of the steps before that step (they are neither re-run nor re-billed).
 import type { Db } from '../db/client';
+import { collectMediaIds } from '../media/refs';
 import { downstreamOf } from '../domain/planner';
 import type { Plan, StepOutput } from '../domain/types';
 import { HttpError, notFound } from '../api/errors';
@@ -61,5 +62,10 @@ export async function replayExecution(
     ...(request.fromStepId !== undefined ? { fromStepId: request.fromStepId } : {}),
     ...(reusedOutputs ? { reusedOutputs } : {}),
   });
+  // Reused media now belongs to the replay too: it is kept while either execution exists.
+  const reusedMedia = reusedOutputs ? collectMediaIds(reusedOutputs) : [];
+  if (reusedMedia.length > 0) {
+    await deps.db.executionMedia.createMany({ data: reusedMedia.map((mediaId) => ({ executionId: admission.executionId, mediaId })), skipDuplicates: true });
+  }
   return { ...admission, parentExecutionId: original.id, fromStepId: request.fromStepId ?? null };
 }

@@ -40,7 +40,7 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
   const appWith = (extra: Partial<AppDeps> = {}) =>
     createApp({
       db: engine.db,
-      temporal: engine.env.client,
+      temporal: engine.client,
       admissions: engine.admissions,
       config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
       log: { error: (obj) => console.error('API error', obj), info: () => undefined },

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { VendorDefaults } from '../../src/domain/models';
@@ -16,6 +18,7 @@ import { Admissions } from '../../src/services/admission';
 import type { Db } from '../../src/db/client';
 import { createFsBlobStore } from '../../src/media/fsStore';
 import { createMediaLibrary } from '../../src/media/library';
+import { createClaimCheckCodec } from '../../src/media/payloadCodec';
 import type { BlobStore, MediaLibrary } from '../../src/media/types';
 import { createMediaUrlSigner, type MediaUrlSigner } from '../../src/media/urls';
 import { testDatabase } from './db';
@@ -31,6 +34,12 @@ export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
 /** Everything a workflow or API test needs. */
 export interface TestEngine {
   env: TestWorkflowEnvironment;
+  /** A client with the engine's payload codec (admissions use it); env.client has none, so it cannot read offloaded payloads. */
+  client: Client;
+  /** The claim-check codec of this engine's client and workers. */
+  dataConverter: DataConverter;
+  /** Where payloads over 256 KB are offloaded. */
+  payloadStore: BlobStore;
   db: Db;
   databaseUrl: string;
   taskQueue: string;
@@ -67,6 +76,9 @@ export async function startTestEngine(
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'builder-test-media-'));
   const mediaStore = options.mediaBackend === 's3' ? await testS3Store('blobs/') : createFsBlobStore(path.join(mediaDir, 'blobs'));
+  const payloadStore = options.mediaBackend === 's3' ? await testS3Store('payloads/') : createFsBlobStore(path.join(mediaDir, 'payloads'));
+  const dataConverter: DataConverter = { payloadCodecs: [createClaimCheckCodec({ store: payloadStore })] };
+  const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
   const media = createMediaLibrary({ db: database.prisma, store: mediaStore, maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024 });
   const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
@@ -81,7 +93,7 @@ export async function startTestEngine(
   });
   const admissions = new Admissions({
     db: database.prisma,
-    temporal: env.client,
+    temporal: client,
     taskQueue,
     markup: options.markup ?? 1,
     runTimeoutMs: options.runTimeoutMs ?? 60_000,
@@ -89,6 +101,9 @@ export async function startTestEngine(
   });
   return {
     env,
+    client,
+    dataConverter,
+    payloadStore,
     db: database.prisma,
     databaseUrl: database.url,
     taskQueue,
@@ -104,6 +119,7 @@ export async function startTestEngine(
         namespace: env.namespace ?? 'default',
         taskQueue,
         bundle: await sharedBundle(),
+        dataConverter,
         deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, media, mediaUrls, ...workerOptions },
       }),
     close: async () => {
