@@ -89,6 +89,13 @@ const schema = z.object({
   MEDIA_URL_SECRET: z.string().min(16).optional(),
   /** How long a signed media URL stays valid, in seconds. */
   MEDIA_URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** `npm run media:gc`: unreferenced media younger than this is kept (a save links its blob moments after writing it). */
+  MEDIA_GC_GRACE_MINUTES: z.coerce.number().int().positive().default(60),
+  /**
+   * `npm run media:gc`: offloaded Temporal payloads (the claim-check codec's blobs) older than this
+   * are removed. Keep it above the namespace's history retention plus the longest run.
+   */
+  PAYLOAD_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   /** Concurrency of a worker process. */
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),

@@ -69,6 +69,19 @@ export function createFsBlobStore(root: string): BlobStore {
       await rm(fileOf(sha256), { force: true });
     },
 
+    async sweepTemporary(olderThan: Date): Promise<number> {
+      const tempDir = path.join(absolute, TEMP_DIR);
+      let removed = 0;
+      for (const name of await readdir(tempDir).catch(() => [] as string[])) {
+        const info = await stat(path.join(tempDir, name)).catch(() => undefined);
+        if (info && info.mtime < olderThan) {
+          await rm(path.join(tempDir, name), { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
+    },
+
     async *list() {
       const shards = await readdir(absolute, { withFileTypes: true }).catch(() => []);
       for (const shard of shards) {

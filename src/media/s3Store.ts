@@ -122,6 +122,24 @@ export function createS3BlobStore(options: S3StoreOptions): BlobStore {
       await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(sha256) }));
     },
 
+    async sweepTemporary(olderThan: Date): Promise<number> {
+      // Temp keys of crashed puts. Incomplete multipart uploads are the bucket's lifecycle rule's job
+      // (AbortIncompleteMultipartUpload), see README.
+      let removed = 0;
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: `${options.prefix}${TEMP}`, ...(ContinuationToken ? { ContinuationToken } : {}) }));
+        for (const object of page.Contents ?? []) {
+          if (object.Key && (object.LastModified ?? new Date(0)) < olderThan) {
+            await client.send(new DeleteObjectCommand({ Bucket, Key: object.Key }));
+            removed += 1;
+          }
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      return removed;
+    },
+
     async *list() {
       let ContinuationToken: string | undefined;
       do {

@@ -59,6 +59,8 @@ export interface BlobStore {
   delete(sha256: string): Promise<void>;
   /** Every stored blob (for garbage collection). */
   list(): AsyncIterable<{ sha256: string; sizeBytes: number; modifiedAt: Date }>;
+  /** Removes what interrupted uploads left (temp files or keys) older than the date; returns how many. */
+  sweepTemporary?(olderThan: Date): Promise<number>;
   /** A direct, expiring download link, where the backend serves its own (S3); the media route redirects there. */
   presignedUrl?(sha256: string, options: { expiresInSeconds: number; mimeType: string }): Promise<string>;
 }
