@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createStepActivities } from '../src/activities/steps';
+import { ProgressOutbox } from '../src/activities/progressOutbox';
 import type { StepProgress } from '../src/activities/stepProgress';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
@@ -60,7 +61,10 @@ const taskQueue = `bench-${randomUUID()}`;
 const worker = await createRunWorker({ connection: native, namespace: 'default', taskQueue, bundle: await bundleWorkflows(), deps: { db, providers, media, warn: () => undefined } });
 
 // Baseline: same activities, no progress writes, no mirror, no API.
-const noProgress = { attemptStarted: async () => undefined, streaming: async () => undefined, tokens: async () => undefined, attemptFailed: async () => undefined } as unknown as StepProgress;
+const noProgress = {
+  open: (_executionId: string, stepId: string, attempt: number) => new ProgressOutbox(stepId, attempt, async () => undefined, () => undefined, () => undefined),
+  attemptStarted: async () => undefined,
+} as unknown as StepProgress;
 const bareQueue = `${taskQueue}-bare`;
 const bareWorker = await Worker.create({
   connection: native,

@@ -10,6 +10,8 @@ const int = (fallback: number) => z.coerce.number().int().nonnegative().default(
 const schema = z.object({
   /** Postgres URL. Unset: `npm start` runs an embedded Postgres with its data under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /** Postgres connections per process (each API and worker process has its own pool). Keep the sum under Postgres's max_connections. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(25),
   /** Temporal frontend `host:port`. Unset: `npm start` runs `temporal server start-dev`. */
   TEMPORAL_ADDRESS: z.string().min(3).optional(),
   /** Temporal namespace. */
@@ -62,7 +64,13 @@ const schema = z.object({
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
   /** Level of the JSON logs (pino): fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** `host:port` where a worker serves the Temporal SDK's own Prometheus metrics. Unset: a free loopback port (merged into the API's /metrics under `npm start`). */
+  /**
+   * `host:port` where this process serves `GET /metrics` (Prometheus): its own metrics (API and/or
+   * worker) plus, with a worker, the Temporal SDK's. Never on the public API port. Unset: a free
+   * loopback port, printed at start. Set it (e.g. `0.0.0.0:9464`) where a scraper must reach it.
+   */
+  METRICS_ADDRESS: z.string().regex(/^.+:\d+$/, 'host:port').optional(),
+  /** `host:port` where a worker serves the Temporal SDK's own Prometheus metrics. Unset: a free loopback port (merged into METRICS_ADDRESS's /metrics). */
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^:]+:\d+$/).optional(),
   /** Server-side token of the studio's own agent (header X-Builder-Agent-Token): its MCP runs are `mcp`, all others `user-mcp`. */
   STUDIO_AGENT_TOKEN: z.string().min(16).optional(),

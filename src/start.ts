@@ -25,6 +25,7 @@ await runEntryPoint('start', async () => {
     API:          ${system.apiUrl}
     Temporal:     ${system.temporalAddress}${system.temporalUiUrl ? `\n  Temporal UI:  ${system.temporalUiUrl}` : ''}
     Postgres:     ${system.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+    Metrics:      ${system.metricsUrl}
     Admin token:  ${config.ADMIN_TOKEN}
     Demo API key: ${demo.apiKey}   (sandbox provider: test mode)
     Workflows:    ${demo.slugs.join(', ')}

@@ -63,6 +63,7 @@ export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl =
         success: execution.status === 'completed',
         output: mediaUrls ? presentMedia(execution.output ?? null, mediaUrls) : (execution.output ?? null),
         creditsUsed: execution.creditsUsed,
+        creditsRefunded: execution.creditsRefunded,
         durationMs: execution.durationMs,
         error: execution.error ?? null,
         finishedAt: execution.finishedAt?.toISOString() ?? null,

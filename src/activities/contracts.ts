@@ -48,8 +48,24 @@ export interface RunPatch {
   waitingOn?: WaitingOn[];
 }
 
+/**
+ * One piece of a provider step attempt's progress, as its activity reports it: the attempt started,
+ * the step began streaming, streamed text (at `offset` chars into the attempt's text), or the
+ * attempt failed. Written by the activity as it happens; what it could not write (a database
+ * outage) is handed to the workflow, which writes it through the mirror. Applying one twice
+ * changes nothing.
+ */
+export type ProgressEntry =
+  | { kind: 'attempt'; stepId: string; attempt: number }
+  | { kind: 'streaming'; stepId: string; attempt: number }
+  | { kind: 'tokens'; stepId: string; attempt: number; offset: number; text: string }
+  | { kind: 'failed'; stepId: string; attempt: number; error: { type: string; message: string }; at: string };
+
 /** One status change, in the order the workflow made it. */
-export type MirrorChange = { kind: 'run'; patch: RunPatch } | { kind: 'step'; patch: StepPatch };
+export type MirrorChange =
+  | { kind: 'run'; patch: RunPatch }
+  | { kind: 'step'; patch: StepPatch }
+  | { kind: 'progress'; entries: ProgressEntry[] };
 
 /** One mirror write: every change queued since the last write, applied in order in one transaction. */
 export interface MirrorBatch {

@@ -3,10 +3,11 @@
 // twice and announces nothing twice) and ordered (a run change older than the stored one, or any
 // change after a terminal status, is ignored).
 import type { Db } from '../db/client';
-import { refundExecution, type Tx } from '../db/ledger';
+import { refundExecution, withRunEndCredits, type Tx } from '../db/ledger';
 import { isTerminalExecutionStatus, TERMINAL_EXECUTION_STATUSES, TERMINAL_STEP_STATUSES } from '../domain/statuses';
 import { appendEvents, lockExecution, type LiveEvent } from '../events/store';
 import type { MirrorBatch, RunPatch, StepPatch } from './contracts';
+import { applyProgress } from './progressWrites';
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const time = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
@@ -19,12 +20,17 @@ export function createMirrorActivity(db: Db) {
       await lockExecution(tx, executionId);
       const events: LiveEvent[] = [];
       for (const change of batch.changes) {
+        if (change.kind === 'progress') {
+          // What a step attempt could not write itself (a database outage), in the order it happened.
+          for (const entry of change.entries) events.push(...(await applyProgress(tx, executionId, entry)));
+          continue;
+        }
         const applied = change.kind === 'step' ? await applyStep(tx, executionId, change.patch) : await applyRun(tx, executionId, change.patch);
         events.push(...applied);
       }
       if (batch.applyResults) await applyResults(tx, executionId, batch.applyResults.workflowId);
       if (batch.refund) await refundExecution(tx, executionId);
-      await appendEvents(tx, executionId, events);
+      await appendEvents(tx, executionId, await withRunEndCredits(tx, executionId, events));
     });
   };
 }

@@ -5,13 +5,16 @@ import { findModel, type ModelSpec } from '../domain/models';
 import { promptOf } from '../domain/stepInputs';
 import type { StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
-import type { ProviderStepInput } from './contracts';
+import type { ProgressEntry, ProviderStepInput } from './contracts';
+import { carriedProgress, withProgress, type ProgressHeartbeat, type ProgressOutbox } from './progressOutbox';
 import type { StepProgress } from './stepProgress';
 
 /** What a provider step returns to the workflow. */
 export interface StepResult {
   output: StepOutput;
   attempt: number;
+  /** Progress the attempt could not write (a database outage): the workflow writes it through its mirror. */
+  progress: ProgressEntry[];
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -19,22 +22,31 @@ const HEARTBEAT_EVERY_MS = 1_000;
 /** Media store failures that retrying cannot fix (names of the media layer's errors). */
 const NON_RETRYABLE_ERRORS = new Set(['MediaTooLarge', 'MediaNotFound']);
 
-/** Runs one attempt of a step: records it, heartbeats so cancellation reaches it, records its failure. */
+/**
+ * Runs one attempt of a step: records it, heartbeats so cancellation reaches it, records its
+ * failure. Progress goes through the attempt's outbox (ordered, retried); what it could not write
+ * is handed over with the result or the failure, and through the heartbeat details to a retry.
+ */
 export async function runAttempt(
   progress: StepProgress,
   input: ProviderStepInput,
-  work: (signal: AbortSignal, attempt: number) => Promise<StepOutput>,
+  work: (signal: AbortSignal, attempt: number, outbox: ProgressOutbox) => Promise<StepOutput>,
 ): Promise<StepResult> {
   const context = Context.current();
   const { attempt: number } = context.info;
-  await progress.attemptStarted(input.executionId, input.stepId, number);
-  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  const beat = (unwritten: ProgressEntry[]) => context.heartbeat({ progress: unwritten } satisfies ProgressHeartbeat);
+  const outbox = progress.open(input.executionId, input.stepId, number, carriedProgress(context.info.heartbeatDetails), beat);
+  outbox.attemptStarted();
+  const heartbeat = setInterval(() => beat(outbox.unwritten()), HEARTBEAT_EVERY_MS);
   try {
-    return { output: await work(context.cancellationSignal, number), attempt: number };
+    const output = await work(context.cancellationSignal, number, outbox);
+    return { output, attempt: number, progress: await outbox.handover() };
   } catch (err) {
     const failure = toFailure(err, number);
-    await progress.attemptFailed(input.executionId, input.stepId, number, { type: failure.type ?? 'Error', message: failure.message });
-    throw failure;
+    outbox.attemptFailed({ type: failure.type ?? 'Error', message: failure.message });
+    const unwritten = await outbox.handover();
+    beat(unwritten);
+    throw withProgress(failure, unwritten);
   } finally {
     clearInterval(heartbeat);
   }

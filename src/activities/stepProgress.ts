@@ -1,10 +1,13 @@
 // Progress a provider activity reports while it works: the attempt it is on, streaming, streamed
-// tokens, waiting, and each failed attempt's error, each with its live event. Best effort: a
-// database hiccup must not fail the provider call, and the workflow's mirror writes the
-// authoritative terminal status anyway.
+// tokens, waiting, and each failed attempt's error, each with its live event. A database outage
+// must neither fail the provider call nor lose an event: attempts write through an ordered outbox
+// (progressOutbox.ts) that retries and hands over what it could not write.
 import type { Db } from '../db/client';
 import { TERMINAL_STEP_STATUSES } from '../domain/statuses';
 import { appendEvents, lockExecution } from '../events/store';
+import type { ProgressEntry } from './contracts';
+import { ProgressOutbox } from './progressOutbox';
+import { writeProgress } from './progressWrites';
 
 /** Writes a step's in-flight progress and its live events. */
 export class StepProgress {
@@ -13,33 +16,17 @@ export class StepProgress {
     private readonly warn: (message: string, err: unknown) => void,
   ) {}
 
-  /** The step started (or retried) an attempt. */
-  async attemptStarted(executionId: string, stepId: string, attempt: number): Promise<void> {
-    await this.bestEffort(async () =>
-      this.db.$transaction(async (tx) => {
-        await lockExecution(tx, executionId);
-        const changed = await tx.$executeRaw`
-          UPDATE steps SET status = 'running', attempts = GREATEST(attempts, ${attempt}),
-            started_at = COALESCE(started_at, now())
-          WHERE execution_id = ${executionId} AND step_id = ${stepId}
-            AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
-        if (changed > 0) await appendEvents(tx, executionId, [{ type: 'step.status', data: { stepId, status: 'running', attempt } }]);
-      }),
-    );
+  /**
+   * Opens the progress of one attempt. `carried` is what an earlier attempt left unwritten;
+   * `onUnwritten` hears what is still unwritten after each write (for the heartbeat details).
+   */
+  open(executionId: string, stepId: string, attempt: number, carried: ProgressEntry[], onUnwritten: (unwritten: ProgressEntry[]) => void): ProgressOutbox {
+    return new ProgressOutbox(stepId, attempt, (entries) => writeProgress(this.db, executionId, entries), onUnwritten, this.warn, carried);
   }
 
-  /** The step began streaming its output. */
-  async streaming(executionId: string, stepId: string): Promise<void> {
-    await this.bestEffort(async () =>
-      this.db.$transaction(async (tx) => {
-        await lockExecution(tx, executionId);
-        const changed = await tx.$executeRaw`
-          UPDATE steps SET status = 'streaming'
-          WHERE execution_id = ${executionId} AND step_id = ${stepId}
-            AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
-        if (changed > 0) await appendEvents(tx, executionId, [{ type: 'step.status', data: { stepId, status: 'streaming' } }]);
-      }),
-    );
+  /** The step started an attempt, written now or thrown (for activities that cannot go on without the database). */
+  async attemptStarted(executionId: string, stepId: string, attempt: number): Promise<void> {
+    await writeProgress(this.db, executionId, [{ kind: 'attempt', stepId, attempt }]);
   }
 
   /**
@@ -62,34 +49,6 @@ export class StepProgress {
       }
       return waitingOn.callbackToken;
     });
-  }
-
-  /** Streamed text, in order, for live watchers. */
-  async tokens(executionId: string, stepId: string, token: string): Promise<void> {
-    await this.bestEffort(() => appendEvents(this.db, executionId, [{ type: 'step.token', data: { stepId, token } }]));
-  }
-
-  /** An attempt failed; its error is kept with the step. */
-  async attemptFailed(executionId: string, stepId: string, attempt: number, error: { type: string; message: string }): Promise<void> {
-    const entry = { attempt, ...error, at: new Date().toISOString() };
-    await this.bestEffort(async () =>
-      this.db.$transaction(async (tx) => {
-        await lockExecution(tx, executionId);
-        const changed = await tx.$executeRaw`
-          UPDATE steps SET attempt_errors = attempt_errors || ${JSON.stringify([entry])}::jsonb, attempts = GREATEST(attempts, ${attempt})
-          WHERE execution_id = ${executionId} AND step_id = ${stepId}
-            AND NOT attempt_errors @> ${JSON.stringify([{ attempt }])}::jsonb`;
-        if (changed > 0) await appendEvents(tx, executionId, [{ type: 'step.attempt_failed', data: { stepId, ...entry } }]);
-      }),
-    );
-  }
-
-  private async bestEffort(write: () => Promise<unknown>): Promise<void> {
-    try {
-      await write();
-    } catch (err) {
-      this.warn('step progress write failed (the mirror will catch up)', err);
-    }
   }
 }
 

@@ -23,25 +23,23 @@ export function createStepActivities({ providers, progress, media }: StepActivit
   return {
     /** Text Generation: streams tokens to live watchers while the step is `streaming`. */
     async generateText(input: ProviderStepInput): Promise<StepResult> {
-      return runAttempt(progress, input, async (signal, number) => {
+      return runAttempt(progress, input, async (signal, number, outbox) => {
         const model = requireModel(input);
-        let streaming: Promise<void> | undefined;
-        // Tokens are announced only after the step is announced as streaming.
-        const tokens = new TokenBuffer(async (text) => {
-          await streaming;
-          await progress.tokens(input.executionId, input.stepId, text);
-        });
+        let streaming = false;
+        // The outbox keeps order: tokens are announced after the step is announced as streaming.
+        const tokens = new TokenBuffer(async (text) => outbox.tokens(text));
         const result = await providers.text(model.provider).generateText({
           ...baseCall(input, model.id, number, signal),
           ...(typeof input.inputs.system === 'string' ? { system: input.inputs.system } : typeof input.config.system === 'string' ? { system: input.config.system } : {}),
           ...(typeof input.config.maxTokens === 'number' ? { maxTokens: input.config.maxTokens } : {}),
           ...(typeof input.config.temperature === 'number' ? { temperature: input.config.temperature } : {}),
           onToken: (token) => {
-            streaming ??= progress.streaming(input.executionId, input.stepId);
+            if (!streaming) outbox.streaming();
+            streaming = true;
             tokens.push(token);
           },
         });
-        // Every token event is written before the step can be reported completed.
+        // Every token is queued before the attempt's progress is handed over.
         await tokens.flush();
         return { text: result.text };
       });

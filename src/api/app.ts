@@ -8,6 +8,7 @@ import { mediaRoutes } from './media/routes';
 import { providerRoutes } from './providers/routes';
 import { jsonBody } from './middleware/bodyParser';
 import { errorHandler } from './middleware/errorHandler';
+import { refuseUnstorablePathAndQuery } from './middleware/storableText';
 import { workflowRoutes } from './workflows/routes';
 import { executeRoutes, retiredExecuteRoutes } from './execute/routes';
 import { openApiRoutes } from './openapi/routes';
@@ -17,15 +18,13 @@ import { webhookRoutes } from './webhooks/routes';
 import { mcpApiRoutes } from '../mcp/apiRoutes';
 import { mcpRoutes } from '../mcp/http';
 import { instrumentAdmissions } from '../observability/admissions';
-import { metricsEndpoint, requestObservability } from '../observability/http';
+import { requestObservability } from '../observability/http';
 import { silentLogger, type Logger } from '../observability/logger';
 
-/** The API's dependencies plus the optional operator surfaces (logs, metrics, MCP). */
+/** The API's dependencies plus the optional operator surfaces (logs, MCP). */
 export interface AppDeps extends ApiDeps {
   /** Request logs (JSON); silent when unset. */
   logger?: Logger;
-  /** The Temporal SDK's Prometheus endpoint of an in-process worker, merged into /metrics. */
-  temporalMetricsUrl?: string;
   /** Server-side token of the studio's own agent: MCP runs presenting it are `mcp`, others `user-mcp`. */
   studioAgentToken?: string;
 }
@@ -49,8 +48,8 @@ export function createApp(appDeps: AppDeps): Koa {
     await next();
   });
   app.use(requestObservability(deps.logger ?? silentLogger));
-  app.use(metricsEndpoint(deps.temporalMetricsUrl));
   app.use(errorHandler((err, context) => deps.log.error({ err, ...context }, 'unhandled error')));
+  app.use(refuseUnstorablePathAndQuery());
   // Before the JSON parser: webhooks take any content type and MCP's transport reads its own body.
   for (const router of [webhookRoutes(deps), mcpRoutes(deps)]) app.use(router.routes());
   // Retired /api/execute answers 410 whatever the body or its content type.

@@ -73,6 +73,16 @@ export const executionFailed = (executionId: string, error: unknown, message: st
 /** 503 ENGINE_UNAVAILABLE: the run could not be handed to Temporal. */
 export const engineUnavailable = (message: string) => new HttpError(503, 'ENGINE_UNAVAILABLE', message, {}, { 'Retry-After': '5' });
 
+/**
+ * 503 SERVICE_UNAVAILABLE: the database is unreachable, or every connection is busy (a burst):
+ * nothing was done, retry after `Retry-After` seconds. The request does not count against the rate limit.
+ */
+export const serviceUnavailable = (message = 'The service is briefly unavailable (its database cannot be reached or is saturated); retry shortly.') =>
+  new HttpError(503, 'SERVICE_UNAVAILABLE', message, { retryAfter: SERVICE_RETRY_AFTER_S }, { 'Retry-After': String(SERVICE_RETRY_AFTER_S) });
+
+/** Seconds a client should wait after a 503 SERVICE_UNAVAILABLE. */
+export const SERVICE_RETRY_AFTER_S = 2;
+
 /** 429 RATE_LIMIT_EXCEEDED: the account's per-minute limit is used up; `Retry-After` says how long to wait. */
 export const rateLimitExceeded = (limit: number, retryAfter: number) =>
   new HttpError(429, 'RATE_LIMIT_EXCEEDED', `You have exceeded the limit of ${limit} requests per minute for your tier.`, { limit, retryAfter }, {

@@ -44,7 +44,10 @@ export interface ExecutionView {
   triggerType: string;
   output?: unknown;
   error?: unknown;
+  /** Net of any refund. */
   creditsUsed?: number;
+  /** Credits given back when the run ended `error` or `cancelled`. */
+  creditsRefunded?: number;
   durationMs?: number | null;
   steps: StepView[];
   [key: string]: unknown;
@@ -78,9 +81,14 @@ export class BuilderApiClient {
   }
 
   /** Starts a run; sync answers carry the output, async ones the execution id. */
-  async run(slug: string, inputs: Record<string, unknown>, options: { async?: boolean; channel?: RunChannel } = {}): Promise<Record<string, unknown>> {
+  async run(
+    slug: string,
+    inputs: Record<string, unknown>,
+    options: { async?: boolean; channel?: RunChannel; idempotencyKey?: string } = {},
+  ): Promise<Record<string, unknown>> {
     const base = options.channel === 'mcp' ? '/api/mcp/workflows' : '/api/workflows';
-    return this.call('POST', `${base}/${encodeURIComponent(slug)}/run${options.async ? '?async=true' : ''}`, { inputs });
+    const headers: Record<string, string> = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};
+    return this.call('POST', `${base}/${encodeURIComponent(slug)}/run${options.async ? '?async=true' : ''}`, { inputs }, headers);
   }
 
   /** A run and its steps. */
@@ -161,10 +169,10 @@ export class BuilderApiClient {
     return { 'x-api-key': this.options.apiKey, ...(this.options.agentToken ? { 'x-builder-agent-token': this.options.agentToken } : {}) };
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<any> {
+  private async call(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<any> {
     const response = await this.fetch(this.url(path), {
       method,
-      headers: { ...this.headers(), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...this.headers(), ...extraHeaders, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();

@@ -17,3 +17,10 @@ export function showJson(value: unknown, indent?: number): string {
     indent,
   );
 }
+
+/** A run's credits as people read them: net used, and what was refunded when anything was. */
+export function creditsText(run: { creditsUsed?: unknown; creditsRefunded?: unknown }): string {
+  const used = `${Number(run.creditsUsed ?? 0)} credits used`;
+  const refunded = Number(run.creditsRefunded ?? 0);
+  return refunded > 0 ? `${used}, ${refunded} refunded` : used;
+}

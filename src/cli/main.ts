@@ -6,7 +6,7 @@ import { createMcpServer } from '../mcp/tools';
 import { ApiError, BuilderApiClient, type ExecutionView } from './apiClient';
 import { flag, inputsFromPairs, parseArgs, type ParsedArgs } from './args';
 import { loadCliConfig } from './config';
-import { showJson } from './format';
+import { creditsText, showJson } from './format';
 import { watchExecution } from './watch';
 
 const USAGE = `Usage: builder <command> [options]
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
         ...(limit ? { limit: Number(limit) } : {}),
       });
       if (flag(args, 'json')) out.write(`${JSON.stringify(executions, null, 2)}\n`);
-      else for (const e of executions) out.write(`${e.id}  ${String(e.workflowSlug ?? '').padEnd(24)} ${e.status.padEnd(10)} ${String(e.triggerType).padEnd(9)} ${e.createdAt ?? ''}\n`);
+      else for (const e of executions) out.write(`${e.id}  ${String(e.workflowSlug ?? '').padEnd(24)} ${e.status.padEnd(10)} ${String(e.triggerType).padEnd(9)} ${creditsText(e).padEnd(24)} ${e.createdAt ?? ''}\n`);
       return 0;
     }
     case 'mcp': {
@@ -109,7 +109,7 @@ function describe(execution: ExecutionView): string {
     `execution ${execution.id}`,
     `  status:   ${execution.status}`,
     `  trigger:  ${execution.triggerType}`,
-    `  credits:  ${execution.creditsUsed ?? 0}`,
+    `  credits:  ${creditsText(execution)}`,
     `  duration: ${execution.durationMs ?? '-'} ms`,
     ...(execution.parentExecutionId ? [`  replay of ${execution.parentExecutionId}${execution.fromStepId ? ` from ${execution.fromStepId}` : ''}`] : []),
     ...(execution.error ? [`  error:    ${JSON.stringify(execution.error)}`] : []),

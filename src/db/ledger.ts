@@ -18,10 +18,27 @@ export async function refundExecution(tx: Tx, executionId: string): Promise<void
   for (const refund of refunds) {
     if (refund.kind === 'refund') {
       await tx.$executeRaw`UPDATE accounts SET credit_balance = credit_balance + ${refund.amount} WHERE id = ${refund.account_id}`;
+      // The run reports what it cost net of the refund, and the refund itself.
+      await tx.$executeRaw`
+        UPDATE executions SET credits_used = credits_used - ${refund.amount}, credits_refunded = credits_refunded + ${refund.amount}
+        WHERE id = ${executionId}`;
     } else {
       await tx.$executeRaw`
         UPDATE trial_grants SET credits_remaining = credits_remaining + ${refund.amount}
         WHERE account_id = ${refund.account_id} AND model = ${refund.model}`;
     }
   }
+}
+
+/** A run's net credits (`creditsUsed`) and refunded credits, as every surface reports them. */
+export async function creditsOf(tx: Tx, executionId: string): Promise<{ creditsUsed: number; creditsRefunded: number }> {
+  const row = await tx.execution.findUnique({ where: { id: executionId }, select: { creditsUsed: true, creditsRefunded: true } });
+  return { creditsUsed: row?.creditsUsed ?? 0, creditsRefunded: row?.creditsRefunded ?? 0 };
+}
+
+/** Adds the run's credits to its `run.end` event (read after any refund of the same transaction). */
+export async function withRunEndCredits<E extends { type: string; data: Record<string, unknown> }>(tx: Tx, executionId: string, events: E[]): Promise<E[]> {
+  if (!events.some((event) => event.type === 'run.end')) return events;
+  const credits = await creditsOf(tx, executionId);
+  return events.map((event) => (event.type === 'run.end' ? { ...event, data: { ...event.data, ...credits } } : event));
 }

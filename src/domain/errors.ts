@@ -12,7 +12,8 @@ export type PlanErrorCode =
   | 'MISSING_REQUIRED_INPUT'
   | 'UNKNOWN_MODEL'
   | 'INVALID_CONFIG'
-  | 'NO_TARGET';
+  | 'NO_TARGET'
+  | 'INVALID_RETRY_POLICY';
 
 /** Thrown when a graph cannot be planned; nothing has run. */
 export class PlanError extends Error {

@@ -4,12 +4,13 @@ import { findNodeModule } from '../nodes/registry';
 import type { NodeModule } from '../nodes/types';
 import { inputFieldsOf } from './canvas';
 import { PlanError } from './errors';
+import { retryPolicyOf } from './retryPolicy';
 import { findModel, modelProblem, type ModelSpec } from './models';
-import type { CanvasGraph, CanvasNode, Plan, PlanStep, RetryPolicySpec } from './types';
+import type { CanvasGraph, CanvasNode, Plan, PlanStep } from './types';
 
 type NodeTypeSpec = NodeModule;
 
-/** Plans the run of `targetNodeId` (default: the graph's Response Output node). */
+/** Plans the run of `targetNodeId` (default: every Response Output node of the graph). */
 export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
   const nodes = new Map(graph.nodes.map((node) => [node.id, node]));
   const specs = new Map<string, NodeTypeSpec>();
@@ -21,8 +22,8 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
   checkEdges(graph, nodes, specs);
   checkAcyclic(graph);
 
-  const target = resolveTarget(graph, nodes, specs, targetNodeId);
-  const members = upstreamOf(graph, target.id);
+  const targets = resolveTargets(graph, nodes, specs, targetNodeId);
+  const members = new Set(targets.flatMap((target) => [...upstreamOf(graph, target.id)]));
   const incoming = new Map<string, CanvasGraph['edges']>();
   for (const edge of graph.edges) {
     if (!members.has(edge.target)) continue;
@@ -61,7 +62,7 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
       ...(model ? { model: model.id } : {}),
       ...(spec.produces ? { media: spec.produces } : {}),
       ...creditsOf(spec, config, model),
-      retry: retryPolicyOf(node, spec),
+      retry: retryPolicyOf(node, spec.retry),
       timeoutMs: positiveNumber(node.config.timeoutMs) ?? spec.timeoutMs,
     };
     steps.push({ ...base, ...spec.execution(config, model) });
@@ -69,7 +70,12 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
 
   const groups: string[][] = [];
   for (const step of steps) (groups[step.groupIndex] ??= []).push(step.id);
-  return { targetNodeId: target.id, steps, groups };
+  return {
+    targetNodeId: targets.map((target) => target.id).join(','),
+    steps,
+    groups,
+    ...(targets.length > 1 ? { outputs: outputKeys(targets) } : {}),
+  };
 }
 
 /** Ids of `stepId` and every step downstream of it within the plan. */
@@ -148,31 +154,38 @@ function checkAcyclic(graph: CanvasGraph): void {
   }
 }
 
-function resolveTarget(
+/** The named target, or else every Response Output node (at least one). */
+function resolveTargets(
   graph: CanvasGraph,
   nodes: Map<string, CanvasNode>,
   specs: Map<string, NodeTypeSpec>,
   targetNodeId: string | undefined,
-): CanvasNode {
+): CanvasNode[] {
   if (targetNodeId !== undefined) {
     const node = nodes.get(targetNodeId);
     if (!node) throw new PlanError('UNKNOWN_NODE', `Target node "${targetNodeId}" is not on the canvas.`, { nodeId: targetNodeId });
     if (!specs.get(node.id)!.executable) {
       throw new PlanError('NOT_EXECUTABLE', `Target node "${targetNodeId}" (${specs.get(node.id)!.label}) cannot be run.`, { nodeId: targetNodeId });
     }
-    return node;
+    return [node];
   }
   const outputs = graph.nodes.filter((node) => node.type === 'response-output');
-  if (outputs.length !== 1) {
-    throw new PlanError(
-      'NO_TARGET',
-      outputs.length === 0
-        ? 'The workflow has no Response Output node; name a target node to run.'
-        : 'The workflow has several Response Output nodes; name the target node to run.',
-      { responseOutputs: outputs.map((node) => node.id) },
-    );
+  if (outputs.length === 0) {
+    throw new PlanError('NO_TARGET', 'The workflow has no Response Output node; name a target node to run.', { responseOutputs: [] });
   }
-  return outputs[0]!;
+  return outputs;
+}
+
+/** Output keys of several Response Output nodes: each node's name, or its id where names are missing or shared. */
+function outputKeys(targets: CanvasNode[]): Array<{ nodeId: string; key: string }> {
+  const names = targets.map((target) => target.name?.trim()).filter((name): name is string => !!name);
+  const ids = new Set(targets.map((target) => target.id));
+  return targets.map((target) => {
+    const name = target.name?.trim();
+    // A name another output shares (or another output's id) would overwrite a result: use the id.
+    const unique = !!name && names.filter((other) => other === name).length === 1 && (!ids.has(name) || name === target.id);
+    return { nodeId: target.id, key: unique ? name : target.id };
+  });
 }
 
 function upstreamOf(graph: CanvasGraph, targetId: string): Set<string> {
@@ -244,17 +257,6 @@ function creditsOf(spec: NodeTypeSpec, config: Record<string, unknown>, model: M
   if (!spec.price && model?.defaultPriced) return {};
   const credits = spec.price ? spec.price(config, model) : model?.credits;
   return credits !== undefined && credits > 0 ? { credits } : {};
-}
-
-function retryPolicyOf(node: CanvasNode, spec: NodeTypeSpec): RetryPolicySpec {
-  const override = node.config.retry && typeof node.config.retry === 'object' ? (node.config.retry as Record<string, unknown>) : {};
-  return {
-    initialIntervalMs: positiveNumber(override.initialIntervalMs) ?? spec.retry.initialIntervalMs,
-    backoffCoefficient: positiveNumber(override.backoffCoefficient) ?? spec.retry.backoffCoefficient,
-    maximumIntervalMs: positiveNumber(override.maximumIntervalMs) ?? spec.retry.maximumIntervalMs,
-    maximumAttempts: positiveNumber(override.maximumAttempts) ?? spec.retry.maximumAttempts,
-    nonRetryableErrorTypes: spec.retry.nonRetryableErrorTypes,
-  };
 }
 
 function positiveNumber(value: unknown): number | undefined {

@@ -92,9 +92,12 @@ export type PlanStep = PlanStepBase & StepExecution;
 
 /** The ordered subgraph a run executes: steps in parallel groups, each group after the last. */
 export interface Plan {
+  /** The node run (with everything upstream); several Response Output nodes are joined with commas. */
   targetNodeId: string;
   steps: PlanStep[];
   groups: string[][];
+  /** Set when the run targets several Response Output nodes: its output is an object with one entry per node. */
+  outputs?: Array<{ nodeId: string; key: string }>;
 }
 
 /** The value every output port of a completed step produced. */

@@ -6,7 +6,7 @@ import { inputFieldsOfPlan } from '../domain/inputs';
 import type { AppDeps } from '../api/app';
 import { HttpError } from '../api/errors';
 import { requireApiKey, type AuthState } from '../api/middleware/apiKey';
-import { awaitCompletedRun, findRunnableWorkflow, runBodyOf } from '../api/workflows/run';
+import { findRunnableWorkflow, runBodyOf, serveRun } from '../api/workflows/run';
 import { planOrRefuse } from '../services/admission';
 import { canRunWorkflow } from '../services/apiKeys';
 import { mcpTriggerType } from './agent';
@@ -43,15 +43,15 @@ export function mcpApiRoutes(deps: AppDeps): Router {
     const workflow = await findRunnableWorkflow(db, auth, String(ctx.params.slug));
     const body = runBodyOf((ctx.request as { body?: unknown }).body);
     const runAsync = ctx.query.async === 'true';
-    const admission = await admissions.admit({ account: auth.account, workflow, triggerType, inputs: body.inputs, async: runAsync, receivedAtMs });
-    ctx.state.executionId = admission.executionId;
-    if (runAsync) {
-      ctx.status = 202;
-      ctx.body = { success: true, executionId: admission.executionId, status: 'planning', triggerType, statusUrl: `/api/executions/${admission.executionId}` };
-      return;
-    }
-    const execution = await awaitCompletedRun({ db, temporal, ...(deps.media ? { media: deps.media } : {}) }, auth.account.id, admission.executionId);
-    ctx.body = { success: true, executionId: execution.id, triggerType, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs };
+    await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
+      auth,
+      workflow,
+      triggerType,
+      inputs: body.inputs,
+      runAsync,
+      receivedAtMs,
+      extra: { triggerType },
+    });
   });
 
   return router;

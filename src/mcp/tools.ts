@@ -43,16 +43,23 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
         slug: z.string(),
         inputs: z.record(z.string(), z.unknown()).default({}).describe('Key/value pairs matching the Request Input fields'),
         async: z.boolean().default(false).describe('Return the execution id without waiting'),
+        idempotencyKey: z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .describe('A stable key (your account, 24 h): calling again with the same key and inputs returns the same run instead of starting and paying for another'),
       },
     },
-    async ({ slug, inputs, async }, extra) =>
+    async ({ slug, inputs, async, idempotencyKey }, extra) =>
       guard(async () => {
+        const key = idempotencyKey ? { idempotencyKey } : {};
         let started: Record<string, unknown>;
         try {
-          started = await api.run(slug, inputs, { async: true, channel: 'mcp' });
+          started = await api.run(slug, inputs, { async: true, channel: 'mcp', ...key });
         } catch (err) {
           // Push-only providers cannot be polled: run those in sync mode (no progress, one answer).
-          if (!async && err instanceof ApiError && err.code === 'ASYNC_NOT_SUPPORTED') return api.run(slug, inputs, { channel: 'mcp' });
+          if (!async && err instanceof ApiError && err.code === 'ASYNC_NOT_SUPPORTED') return api.run(slug, inputs, { channel: 'mcp', ...key });
           throw err;
         }
         if (async) return started;

@@ -1,7 +1,8 @@
-// Koa middleware: one JSON log line and the request metrics per request, and the /metrics route.
+// Koa middleware: one JSON log line and the request metrics per request. /metrics is not served
+// here but on its own address (metricsServer.ts), so the public API port does not expose it.
 import type { Middleware } from 'koa';
 import type { Logger } from './logger';
-import { METRICS_CONTENT_TYPE, metrics, renderMetrics } from './metrics';
+import { metrics } from './metrics';
 
 /** Logs each request (with its request id and, when there is one, execution id) and records metrics. */
 export function requestObservability(logger: Logger): Middleware {
@@ -13,16 +14,20 @@ export function requestObservability(logger: Logger): Middleware {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The route pattern, never the raw path: ids in paths would explode label cardinality.
       const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      const route = typeof matched === 'string' ? matched : ctx.path === '/mcp' || ctx.path === '/metrics' || ctx.path === '/healthz' ? ctx.path : 'unmatched';
+      const route = typeof matched === 'string' ? matched : ctx.path === '/mcp' || ctx.path === '/healthz' ? ctx.path : 'unmatched';
       const labels = { method: ctx.method, route, status: String(ctx.status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
-      const body = ctx.body as { executionId?: unknown; execution?: { id?: unknown } } | undefined;
+      const body = ctx.body as { executionId?: unknown; execution?: { id?: unknown }; error?: { code?: unknown } } | undefined;
+      // Counted from the answer the client got, whichever middleware refused it.
+      if (ctx.status === 429 && body?.error?.code === 'RATE_LIMIT_EXCEEDED') {
+        metrics.rateLimitRefusals.inc({ tier: ctx.state.auth?.account?.tier ?? 'unknown' });
+      }
       const executionId =
         ctx.state.executionId ??
         (typeof ctx.params?.id === 'string' && ctx.path.startsWith('/api/executions/') ? ctx.params.id : undefined) ??
         (body && typeof body === 'object' && !Buffer.isBuffer(body) ? (body.executionId ?? body.execution?.id) : undefined);
-      if (route !== '/metrics' && route !== '/healthz') {
+      if (route !== '/healthz') {
         const line = {
           requestId: ctx.state.requestId,
           method: ctx.method,
@@ -37,14 +42,5 @@ export function requestObservability(logger: Logger): Middleware {
         else logger.info(line, 'request');
       }
     }
-  };
-}
-
-/** Serves GET /metrics: our registry, plus the Temporal SDK's worker metrics when they run in this process. */
-export function metricsEndpoint(temporalMetricsUrl?: string): Middleware {
-  return async (ctx, next) => {
-    if (ctx.path !== '/metrics' || ctx.method !== 'GET') return next();
-    ctx.set('content-type', METRICS_CONTENT_TYPE);
-    ctx.body = await renderMetrics(temporalMetricsUrl);
   };
 }

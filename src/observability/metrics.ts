@@ -3,7 +3,8 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'builder_process_' });
+// The default metrics are already named `process_*` and `nodejs_*`: prefixed, they read `builder_process_*`.
+collectDefaultMetrics({ register: registry, prefix: 'builder_' });
 
 /** Every metric we export; increment them from anywhere in the process. */
 export const metrics = {

@@ -2,6 +2,7 @@
 // execution and step ids (a pino child per attempt) and records step durations, retries and waits.
 import type { Context as ActivityContext } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import type { MirrorBatch } from '../activities/contracts';
 import type { Logger } from './logger';
 import { metrics } from './metrics';
 
@@ -11,11 +12,11 @@ export function stepObservability(logger: Logger): ActivityInterceptorsFactory {
     inbound: {
       async execute(input, next) {
         const { activityType, attempt, activityId, workflowExecution } = ctx.info;
-        const arg = (input.args[0] ?? {}) as { nodeType?: unknown; steps?: Array<{ status?: unknown }> };
+        const arg = (input.args[0] ?? {}) as { nodeType?: unknown } & Partial<Pick<MirrorBatch, 'changes'>>;
         if (activityType === 'mirror') {
           // The status mirror (a local activity): count steps entering a waitpoint once written.
           const result = await next(input);
-          metrics.stepWaits.inc(arg.steps?.filter((step) => step.status === 'waiting').length ?? 0);
+          metrics.stepWaits.inc(waitingSteps(arg.changes));
           return result;
         }
         const nodeType = typeof arg.nodeType === 'string' ? arg.nodeType : activityType;
@@ -40,4 +41,9 @@ export function stepObservability(logger: Logger): ActivityInterceptorsFactory {
       },
     },
   });
+}
+
+/** Step changes of a mirror batch that put a step into `waiting`. */
+function waitingSteps(changes: MirrorBatch['changes'] | undefined): number {
+  return changes?.filter((change) => change.kind === 'step' && change.patch.status === 'waiting').length ?? 0;
 }

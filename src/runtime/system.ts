@@ -17,6 +17,7 @@ import { mediaUrlSecret } from '../media/secret';
 import { openMediaStores, type MediaStores } from '../media/stores';
 import { createMediaUrlSigner } from '../media/urls';
 import { createLogger } from '../observability/logger';
+import { startMetricsServer } from '../observability/metricsServer';
 import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
 import { locateTemporalCli } from '../../temporal/cli';
@@ -40,6 +41,8 @@ export interface System {
   temporalAddress: string;
   temporalUiUrl?: string;
   apiUrl?: string;
+  /** Where this process serves GET /metrics (METRICS_ADDRESS), never the API port. */
+  metricsUrl: string;
   db: Db;
   temporal: Client;
   /** The media and payload blob stores. */
@@ -89,7 +92,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       temporalUiUrl = server.uiUrl;
     }
 
-    const db = createPrisma(databaseUrl);
+    const db = createPrisma(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
     stops.push(() => db.$disconnect());
     const mediaStores = await openMediaStores(config);
     // Client and worker share the codec: either side may write a payload the other reads.
@@ -133,7 +136,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
         logger,
       });
-      if (temporalMetricsAddress) options.log(`Temporal SDK worker metrics at http://${temporalMetricsAddress}/metrics`);
       const running = worker.run();
       const connection = workerConnection;
       stops.push(async () => {
@@ -142,6 +144,14 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         await connection.close();
       });
     }
+
+    // Every process serves its metrics on their own address; with a worker, the SDK's are merged in.
+    const metricsServer = await startMetricsServer({
+      address: config.METRICS_ADDRESS ?? '127.0.0.1:0',
+      ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
+    });
+    stops.push(() => metricsServer.close());
+    options.log(`Metrics at ${metricsServer.url}`);
 
     let apiUrl: string | undefined;
     if (options.api) {
@@ -169,8 +179,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         media: { store: mediaStores.media, signer: mediaUrls },
         // The API verifies vendor callbacks (Replicate's and fal's signatures) with the same adapters the worker uses.
         jobProviders: vendorJobProviders(vendorSettingsOf(config)),
-        // Single-process mode: the API's /metrics also carries the in-process worker's SDK metrics.
-        ...(temporalMetricsAddress ? { temporalMetricsUrl: `http://${temporalMetricsAddress}/metrics` } : {}),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
       });
       const server: Server = createServer(app.callback());
@@ -188,6 +196,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       temporalAddress,
       ...(temporalUiUrl ? { temporalUiUrl } : {}),
       ...(apiUrl ? { apiUrl } : {}),
+      metricsUrl: metricsServer.url,
       db,
       temporal,
       mediaStores,

@@ -5,12 +5,14 @@ import type { Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
-import { chargeRun, type RunCharge } from './credits';
+import { chargeGrants, debitBalance, type RunCharge } from './credits';
+import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { settleUnstarted } from './settle';
 import { parseCanvasGraph } from '../domain/canvas';
 import { InputValidationError, PlanError } from '../domain/errors';
 import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
 import { findModel, type Tier, type VendorDefaults } from '../domain/models';
+import { findUnstorableText } from '../domain/storableText';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
 import type { Plan, StepOutput, TriggerType } from '../domain/types';
 import { planRun } from '../domain/planner';
@@ -44,7 +46,8 @@ export interface AdmissionRequest {
   async: boolean;
   receivedAtMs: number;
   executionId?: string;
-  idempotencyKey?: string;
+  /** The Idempotency-Key claim this admission answers; bound to the execution in the same transaction. */
+  idempotencyClaim?: IdempotencyClaim;
   parentExecutionId?: string;
   fromStepId?: string;
   reusedOutputs?: Record<string, StepOutput>;
@@ -76,6 +79,12 @@ export interface AdmissionDeps {
   vendorDefaults?: VendorDefaults;
 }
 
+/**
+ * Admission's transaction waits at most `maxWait` for a connection (then the burst gets a 503 with
+ * Retry-After) and may take `timeout` while queued behind the account's row lock.
+ */
+const ADMISSION_TRANSACTION = { maxWait: 5_000, timeout: 15_000 };
+
 /** Plans and admits runs. */
 export class Admissions {
   constructor(private readonly deps: AdmissionDeps) {}
@@ -85,6 +94,9 @@ export class Admissions {
     const { db, markup } = this.deps;
     const plan = request.plan ?? planOrRefuse(request.workflow.graph, request.targetNodeId);
     const inputs = { ...this.validate(request, plan), ...request.triggerPayload };
+    // Every trigger's data ends up in jsonb: refuse what Postgres cannot store (webhook bodies included).
+    const unstorable = findUnstorableText(inputs, ['inputs']);
+    if (unstorable) throw invalidInputs(`Input "${unstorable.path.slice(1).join('.')}" ${unstorable.reason}.`, [{ field: unstorable.path.join('.'), message: unstorable.reason }]);
 
     if (request.async) {
       const pushOnly = plan.steps.find((step) => step.model && findModel(step.model)?.pollable === false);
@@ -105,11 +117,14 @@ export class Admissions {
     let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
     try {
       await db.$transaction(async (tx) => {
+        // First, so a claim taken over by another request admits nothing here.
+        if (request.idempotencyClaim) await bindClaim(tx, request.idempotencyClaim, executionId);
         // A client-chosen id must be new; the primary key below still guards the race.
         if (request.executionId && (await tx.execution.findUnique({ where: { id: executionId }, select: { id: true } }))) {
           throw executionExists(executionId);
         }
-        charge = await chargeRun(tx, request.account.id, executionId, price);
+        const grants = await chargeGrants(tx, request.account.id, executionId, price);
+        charge = grants;
         await tx.execution.create({
           data: {
             id: executionId,
@@ -124,7 +139,7 @@ export class Admissions {
             paidByGrant: Object.keys(charge.fromGrants).length > 0,
             temporalWorkflowId: executionId,
             receivedAt: new Date(request.receivedAtMs),
-            idempotencyKey: request.idempotencyKey ?? null,
+            idempotencyKey: request.idempotencyClaim?.key ?? null,
             parentExecutionId: request.parentExecutionId ?? null,
             fromStepId: request.fromStepId ?? null,
             callbackUrl: request.callbackUrl ?? null,
@@ -135,7 +150,9 @@ export class Admissions {
             },
           },
         });
-      });
+        // Last: the account row lock it takes serialises the account's admissions until the commit.
+        await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
+      }, ADMISSION_TRANSACTION);
     } catch (err) {
       if (request.executionId && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw executionExists(executionId);
       throw err;

@@ -20,13 +20,12 @@ export function creditsByModel(price: PlanPrice): Map<string, number> {
 }
 
 /**
- * Charges a run inside `tx` and writes its ledger entries (one `debit`, one `grant_debit` per
- * model). The account's grants are locked (FOR UPDATE) and the balance is decremented with a
- * conditional update, so concurrent admissions can never overdraw either. Throws 402
- * `grant_exhausted` when a model's grant is used up and the balance cannot pay for it, else
- * 402 INSUFFICIENT_CREDITS when the balance cannot cover the rest.
+ * Charges a run's trial grants inside `tx` (one `grant_debit` ledger entry per model) and works out
+ * what the balance must pay. The account's grants are locked (FOR UPDATE), so concurrent admissions
+ * never overdraw them. The balance is debited separately, by {@link debitBalance}, as the
+ * transaction's last statement.
  */
-export async function chargeRun(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge> {
+export async function chargeGrants(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & { exhausted: string[] }> {
   const byModel = creditsByModel(price);
   const fromGrants: Record<string, number> = {};
   const exhausted: string[] = [];
@@ -46,20 +45,6 @@ export async function chargeRun(tx: Tx, accountId: string, executionId: string, 
       fromBalance += credits - fromGrant;
     }
   }
-
-  if (fromBalance > 0) {
-    const debited = await tx.$executeRaw`
-      UPDATE accounts SET credit_balance = credit_balance - ${fromBalance}
-      WHERE id = ${accountId} AND credit_balance >= ${fromBalance}`;
-    if (debited === 0) {
-      const account = await tx.account.findUniqueOrThrow({ where: { id: accountId }, select: { creditBalance: true } });
-      if (exhausted.length > 0) throw grantExhausted(exhausted[0]!, fromBalance, account.creditBalance);
-      throw insufficientCredits(fromBalance, account.creditBalance);
-    }
-    await tx.creditLedgerEntry.create({
-      data: { id: `debit-${executionId}`, accountId, executionId, kind: 'debit', amount: fromBalance },
-    });
-  }
   for (const [model, credits] of Object.entries(fromGrants)) {
     await tx.$executeRaw`
       UPDATE trial_grants SET credits_remaining = credits_remaining - ${credits}
@@ -68,5 +53,28 @@ export async function chargeRun(tx: Tx, accountId: string, executionId: string, 
       data: { id: `grant-debit-${executionId}-${model}`, accountId, executionId, kind: 'grant_debit', amount: credits, model },
     });
   }
-  return { fromBalance, fromGrants };
+  return { fromBalance, fromGrants, exhausted };
+}
+
+/**
+ * Debits `amount` from the balance and writes the run's `debit` ledger entry in one statement. A
+ * conditional update, so concurrent admissions can never overdraw. It takes the account's row lock,
+ * which every admission of the account waits for: run it last in the admission transaction so the
+ * lock is held only until the commit that follows. Throws 402 `grant_exhausted` when a model's
+ * grant is used up and the balance cannot pay for it, else 402 INSUFFICIENT_CREDITS.
+ */
+export async function debitBalance(tx: Tx, accountId: string, executionId: string, amount: number, exhausted: string[] = []): Promise<void> {
+  if (amount <= 0) return;
+  const debited = await tx.$executeRaw`
+    WITH debited AS (
+      UPDATE accounts SET credit_balance = credit_balance - ${amount}
+      WHERE id = ${accountId} AND credit_balance >= ${amount}
+      RETURNING id)
+    INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+    SELECT ${`debit-${executionId}`}, id, ${executionId}, 'debit'::"LedgerKind", ${amount}, '' FROM debited`;
+  if (debited === 0) {
+    const account = await tx.account.findUniqueOrThrow({ where: { id: accountId }, select: { creditBalance: true } });
+    if (exhausted.length > 0) throw grantExhausted(exhausted[0]!, amount, account.creditBalance);
+    throw insufficientCredits(amount, account.creditBalance);
+  }
 }

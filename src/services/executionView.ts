@@ -27,6 +27,7 @@ async function readExecutionView(db: Db, accountId: string, executionId: string)
     inputs: execution.inputs,
     output: execution.output,
     creditsUsed: execution.creditsUsed,
+    creditsRefunded: execution.creditsRefunded,
     durationMs: execution.durationMs,
     error: execution.error,
     waitingOn: execution.waitingOn,

@@ -1,8 +1,10 @@
-// Idempotency keys: the first answer to a key is stored and replayed to every repeat, also to
-// repeats that arrive while the first request is still being answered.
-import { createHash } from 'node:crypto';
+// Idempotency keys (Stripe's semantics): the first answer to a key is stored and replayed to every
+// repeat, also to repeats that arrive while the first request is still being answered, and also
+// when the first request's process died before answering.
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/client';
+import type { Tx } from '../db/ledger';
 import { idempotencyInProgress, idempotencyKeyReused } from '../api/errors';
 
 /** A stored answer. */
@@ -12,8 +14,33 @@ export interface StoredAnswer {
   replayed: boolean;
 }
 
+/** An answer about one execution. */
+export interface ExecutionAnswer {
+  status: number;
+  body: unknown;
+  executionId: string;
+}
+
+/** A request's hold on a key; admission commits its execution only under it (see {@link bindClaim}). */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+  token: string;
+}
+
+/** How long stored answers are kept (and a key stays bound to its first request). */
+export const RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** How long a claim that has admitted nothing yet is held before another request may take it over. */
+export const DEFAULT_LEASE_MS = 15_000;
+
 /** Status code of a claimed key whose answer is not stored yet. */
 const PENDING = 0;
+
+/** Thrown inside the admission transaction when its claim was taken over: nothing is admitted. */
+export class IdempotencyClaimLost extends Error {
+  override readonly name = 'IdempotencyClaimLost';
+}
 
 /** SHA-256 of a value's canonical JSON (object keys sorted), so key order does not matter. */
 export function requestHash(value: unknown): string {
@@ -27,49 +54,126 @@ export function requestHash(value: unknown): string {
 }
 
 /**
+ * Binds the claim to the execution being admitted, inside the admission transaction: the key then
+ * names its execution exactly when the execution exists. Throws {@link IdempotencyClaimLost} (rolling
+ * the admission back) when the claim's lease ran out and another request took the key over.
+ */
+export async function bindClaim(tx: Tx, claim: IdempotencyClaim, executionId: string): Promise<void> {
+  const bound = await tx.$executeRaw`
+    UPDATE idempotency_records SET execution_id = ${executionId}
+    WHERE scope = ${claim.scope} AND key = ${claim.key} AND claim_token = ${claim.token}
+      AND status_code = ${PENDING} AND execution_id = ''`;
+  if (bound !== 1) throw new IdempotencyClaimLost('The Idempotency-Key was taken over by another request.');
+}
+
+/** What answering under a key needs from the route. */
+export interface AnswerHandlers {
+  /** Admits (passing the claim to admission) and answers; a throw releases the key. */
+  produce(claim: IdempotencyClaim): Promise<ExecutionAnswer>;
+  /** The answer about an execution admitted under the key whose first request never stored it. */
+  resume(executionId: string): Promise<ExecutionAnswer>;
+}
+
+interface RecordRow {
+  request_hash: string;
+  execution_id: string;
+  status_code: number;
+  response: unknown;
+  lease_expired: boolean;
+  retired: boolean;
+}
+
+/**
  * Answers a request under an idempotency key. The key is claimed with one
- * `INSERT … ON CONFLICT DO NOTHING`: exactly one request wins and runs `produce`; its successful
- * answer is stored and every other request with the key (concurrent or later) gets that same
- * answer. A failed first attempt releases the key, so a corrected retry can succeed. A key first
- * used with a different request is refused (422 IDEMPOTENCY_KEY_REUSED).
+ * `INSERT … ON CONFLICT DO NOTHING`: exactly one request wins and runs `produce`; its answer is
+ * stored and every other request with the key (concurrent or later) gets that same answer. A
+ * failed first attempt releases the key, so a corrected retry can succeed. A key first used with a
+ * different request is refused (422 IDEMPOTENCY_KEY_REUSED).
+ *
+ * If the winner dies: a claim that already admitted an execution is answered from that execution
+ * (`resume`), by whichever repeat comes first; a claim that admitted nothing is taken over once its
+ * lease expires. Admission binds the claim in its own transaction, so the two cases never overlap.
  */
 export async function answerOnce(
   db: Db,
-  scope: string,
-  key: string,
-  hash: string,
-  produce: () => Promise<{ status: number; body: unknown; executionId: string }>,
-  options: { waitMs?: number; pollMs?: number } = {},
+  request: { scope: string; key: string; hash: string },
+  handlers: AnswerHandlers,
+  options: { waitMs?: number; pollMs?: number; leaseMs?: number } = {},
 ): Promise<StoredAnswer> {
+  const { scope, key, hash } = request;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const deadline = Date.now() + (options.waitMs ?? 60_000);
   for (;;) {
-    const claimed = await db.$executeRaw`
-      INSERT INTO idempotency_records (scope, key, request_hash, execution_id, status_code, response)
-      VALUES (${scope}, ${key}, ${hash}, '', ${PENDING}, 'null'::jsonb)
-      ON CONFLICT (scope, key) DO NOTHING`;
-    if (claimed === 1) {
-      let answer: { status: number; body: unknown; executionId: string };
+    const token = randomUUID();
+    let claimed =
+      (await db.$executeRaw`
+        INSERT INTO idempotency_records (scope, key, request_hash, execution_id, status_code, response, claim_token, lease_expires_at)
+        VALUES (${scope}, ${key}, ${hash}, '', ${PENDING}, 'null'::jsonb, ${token}, now() + ${leaseMs} * interval '1 millisecond')
+        ON CONFLICT (scope, key) DO NOTHING`) === 1;
+    let record: RecordRow | undefined;
+    if (!claimed) {
+      [record] = await db.$queryRaw<RecordRow[]>`
+        SELECT request_hash, execution_id, status_code, response,
+               COALESCE(lease_expires_at < now(), true) AS lease_expired,
+               created_at < now() - ${RETENTION_MS} * interval '1 millisecond' AS retired
+        FROM idempotency_records WHERE scope = ${scope} AND key = ${key}`;
+      if (record?.retired) {
+        // Past retention the key is free again, whatever it answered then.
+        await db.$executeRaw`DELETE FROM idempotency_records WHERE scope = ${scope} AND key = ${key} AND created_at < now() - ${RETENTION_MS} * interval '1 millisecond'`;
+        continue;
+      }
+      if (record) {
+        if (record.request_hash !== hash) throw idempotencyKeyReused();
+        if (record.status_code !== PENDING) return { status: record.status_code, body: record.response, replayed: true };
+        if (record.execution_id !== '') {
+          // Admitted: the execution is the truth, whether or not its first request is still alive.
+          return { ...(await store(db, scope, key, await handlers.resume(record.execution_id))), replayed: true };
+        }
+        if (record.lease_expired) {
+          // Nothing was admitted and the holder is gone (or too slow: its admission will not bind): take over.
+          claimed =
+            (await db.$executeRaw`
+              UPDATE idempotency_records SET claim_token = ${token}, lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
+              WHERE scope = ${scope} AND key = ${key} AND status_code = ${PENDING} AND execution_id = ''
+                AND COALESCE(lease_expires_at < now(), true)`) === 1;
+        }
+      }
+    }
+    if (claimed) {
+      let answer: ExecutionAnswer;
       try {
-        answer = await produce();
+        answer = await handlers.produce({ scope, key, token });
       } catch (err) {
-        await db.idempotencyRecord.deleteMany({ where: { scope, key, statusCode: PENDING } });
+        if (err instanceof IdempotencyClaimLost) continue;
+        // Not admitted, or admitted but never started (settled and refunded): the key is free again.
+        await db.$executeRaw`DELETE FROM idempotency_records WHERE scope = ${scope} AND key = ${key} AND claim_token = ${token} AND status_code = ${PENDING}`;
         throw err;
       }
-      const stored = await db.idempotencyRecord.update({
-        where: { scope_key: { scope, key } },
-        data: { statusCode: answer.status, response: answer.body as object, executionId: answer.executionId },
-      });
-      // Answer with the stored copy, so the first answer and every replay are byte-identical.
-      return { status: stored.statusCode, body: stored.response, replayed: false };
+      return { ...(await store(db, scope, key, answer)), replayed: false };
     }
-    const record = await db.idempotencyRecord.findUnique({ where: { scope_key: { scope, key } } });
-    if (record) {
-      if (record.requestHash !== hash) throw idempotencyKeyReused();
-      if (record.statusCode !== PENDING) return { status: record.statusCode, body: record.response, replayed: true };
-    }
-    // Pending (the winner is still answering) or just released (the winner failed): look again.
+    // Pending (the winner is still admitting) or just released (the winner failed): look again.
     if (Date.now() > deadline) throw idempotencyInProgress();
     if (record) await sleep(options.pollMs ?? 20);
   }
 }
 
+/** Stores the answer unless one is stored already; returns the stored copy, so every answer is byte-identical. */
+async function store(db: Db, scope: string, key: string, answer: ExecutionAnswer): Promise<{ status: number; body: unknown }> {
+  await db.$executeRaw`
+    UPDATE idempotency_records SET status_code = ${answer.status}, response = ${JSON.stringify(answer.body)}::jsonb,
+      execution_id = ${answer.executionId}, lease_expires_at = NULL
+    WHERE scope = ${scope} AND key = ${key} AND status_code = ${PENDING}`;
+  const stored = await db.idempotencyRecord.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
+  return { status: stored.statusCode, body: stored.response };
+}
+
+/**
+ * Releases claims that admitted nothing and whose lease ran out (their request died), and forgets
+ * answers past retention. Claims that did admit are answered from their execution by the next repeat.
+ */
+export async function releaseAbandonedClaims(db: Db): Promise<{ released: number; expired: number }> {
+  const released = await db.$executeRaw`
+    DELETE FROM idempotency_records WHERE status_code = ${PENDING} AND execution_id = '' AND COALESCE(lease_expires_at < now(), true)`;
+  const expired = await db.$executeRaw`DELETE FROM idempotency_records WHERE created_at < now() - ${RETENTION_MS} * interval '1 millisecond'`;
+  return { released, expired };
+}

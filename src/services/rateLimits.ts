@@ -17,6 +17,8 @@ export interface RateLimitDecision {
   /** Seconds to wait before retrying (0 when allowed). */
   retryAfter: number;
   allowed: boolean;
+  /** Start of the window the request was counted in (epoch ms), to give the slot back. */
+  windowStartMs: number;
 }
 
 /**
@@ -47,5 +49,13 @@ export async function consumeRateLimit(db: Db, accountId: string, tier: Tier, no
     resetAt: Math.ceil(resetMs / 1000),
     retryAfter: allowed ? 0 : Math.max(1, Math.ceil((resetMs - nowMs) / 1000)),
     allowed,
+    windowStartMs,
   };
+}
+
+/** Gives back a slot counted by {@link consumeRateLimit} for a request the server could not serve. */
+export async function refundRateLimit(db: Db, accountId: string, windowStartMs: number): Promise<void> {
+  await db.$executeRaw`
+    UPDATE rate_limit_windows SET count = count - 1
+    WHERE account_id = ${accountId} AND window_start = ${new Date(windowStartMs)} AND count > 0`;
 }

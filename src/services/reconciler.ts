@@ -2,6 +2,7 @@
 // (the API process died between the two). Without this its credits would stay debited forever.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
+import { releaseAbandonedClaims } from './idempotency';
 import { settleUnstarted } from './settle';
 
 /** What one pass found and did. */
@@ -40,13 +41,15 @@ export async function reconcileOrphans(deps: { db: Db; temporal: Client }, older
   return { checked: stale.length, settled };
 }
 
-/** Runs reconcileOrphans every `everyMs` until stopped. */
+/** Runs reconcileOrphans (and releases abandoned Idempotency-Key claims) every `everyMs` until stopped. */
 export function startReconciler(deps: { db: Db; temporal: Client }, options: { everyMs?: number; olderThanMs?: number; warn?: (m: string) => void } = {}): () => void {
   const timer = setInterval(() => {
     reconcileOrphans(deps, options.olderThanMs).then(
       (report) => report.settled.length > 0 && options.warn?.(`Settled ${report.settled.length} orphaned admission(s): ${report.settled.join(', ')}`),
       (err: unknown) => options.warn?.(`Reconciler pass failed: ${String(err)}`),
     );
+    // A claim whose request died before admitting anything would otherwise wait for the next repeat.
+    releaseAbandonedClaims(deps.db).catch((err: unknown) => options.warn?.(`Releasing abandoned idempotency claims failed: ${String(err)}`));
   }, options.everyMs ?? 60_000);
   timer.unref();
   return () => clearInterval(timer);

@@ -2,7 +2,7 @@
 // starting it, or it is cancelled before Temporal knows it): the same effects the workflow's own
 // end would have, written here once.
 import type { Db } from '../db/client';
-import { refundExecution } from '../db/ledger';
+import { refundExecution, withRunEndCredits } from '../db/ledger';
 import type { RunErrorInfo } from '../activities/contracts';
 import { TERMINAL_STEP_STATUSES } from '../domain/statuses';
 import { appendEvents, lockExecution } from '../events/store';
@@ -29,10 +29,14 @@ export async function settleUnstarted(
       data: { status: 'skipped' },
     });
     await refundExecution(tx, executionId);
-    await appendEvents(tx, executionId, [
-      { type: 'run.status', data: { status: outcome.status, error: outcome.error } },
-      { type: 'run.end', data: { status: outcome.status, output: null, error: outcome.error, durationMs: null } },
-    ]);
+    await appendEvents(
+      tx,
+      executionId,
+      await withRunEndCredits(tx, executionId, [
+        { type: 'run.status', data: { status: outcome.status, error: outcome.error } },
+        { type: 'run.end', data: { status: outcome.status, output: null, error: outcome.error, durationMs: null } },
+      ]),
+    );
     return true;
   });
 }

@@ -5,7 +5,7 @@
 // (the local activity retries forever); the run goes on and the mirror catches up.
 import { CancellationScope, condition, proxyLocalActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { MirrorBatch, MirrorChange, RunPatch, StepPatch } from '../activities/contracts';
+import type { MirrorBatch, MirrorChange, ProgressEntry, RunPatch, StepPatch } from '../activities/contracts';
 
 const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '15s',
@@ -35,6 +35,13 @@ export class MirrorPump {
   /** Queues a step change. */
   step(patch: StepPatch): void {
     this.changes.push({ kind: 'step', patch });
+    this.kick();
+  }
+
+  /** Queues progress a step activity could not write itself; applying it twice changes nothing. */
+  progress(entries: ProgressEntry[] | undefined): void {
+    if (!entries?.length) return;
+    this.changes.push({ kind: 'progress', entries });
     this.kick();
   }
 

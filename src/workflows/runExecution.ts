@@ -13,12 +13,14 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult } from '../activities/contracts';
+import { runOutputOf } from '../domain/runOutput';
 import { resolveStepInputs, runInlineStep } from '../domain/stepInputs';
 import type { ExecutionStatus } from '../domain/statuses';
 import type { PlanStep, StepOutput } from '../domain/types';
 import { describeFailure, StepFailed } from './failures';
 import { mediaResultSignal } from './messages';
 import { MirrorPump } from './mirrorPump';
+import { handedOverProgress } from './progressHandover';
 import { RUN_STATUS } from './searchAttributes';
 import { Waitpoints } from './waitpoints';
 
@@ -113,7 +115,7 @@ class Execution {
       }
     }
 
-    const output = status === 'completed' ? this.outputs.get(input.plan.targetNodeId)?.value : null;
+    const output = status === 'completed' ? runOutputOf(input.plan, this.outputs) : null;
     const durationMs = Math.max(0, Date.now() - input.receivedAtMs);
     this.setStatus(status, {
       finishedAtMs: Date.now(),
@@ -165,6 +167,7 @@ class Execution {
               const output = await this.runStep(step);
               this.outputs.set(stepId, output);
             } catch (err) {
+              this.mirror.progress(handedOverProgress(err));
               if (!failure && !isCancellation(err)) {
                 failure = new StepFailed(describeFailure(step, err));
                 this.settle(step, 'error', { error: failure.info, ...(failure.info.attempt ? { attempts: failure.info.attempt } : {}) });
@@ -195,6 +198,7 @@ class Execution {
       case 'activity': {
         this.running.add(step.id);
         const result = await activitiesFor(step)[step.activity].executeWithOptions({ activityId: step.id, summary: step.name }, [this.request(step, inputs)]);
+        this.mirror.progress(result.progress);
         return this.completed(step, result.output, result.attempt);
       }
       case 'job': {

@@ -117,7 +117,7 @@ describe('waitpoints', function () {
   it('a retried submit finds the job the first attempt started instead of starting a second', async () => {
     const jobs = api.engine.sandboxMedia.jobsStarted;
     const id = await startRun(
-      videoGraph({ sandbox: { delayMs: 200, failFirstSubmits: 1 }, pollAfterMs: 200, pollIntervalMs: 200, retry: { initialIntervalMs: 100 } }),
+      videoGraph({ sandbox: { delayMs: 200, failFirstSubmits: 1 }, pollAfterMs: 200, pollIntervalMs: 200, retry: { initialIntervalMs: 1_000 } }),
     );
     const execution = await waitFor(id, ended);
     assert.equal(execution.status, 'completed');

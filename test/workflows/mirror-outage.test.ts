@@ -1,48 +1,14 @@
 // A database outage during a run: the run goes on, the mirror waits, then catches up in order.
 import assert from 'node:assert/strict';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPrisma } from '../../src/db/client';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { createRunWorker } from '../../src/runtime/worker';
+import { CuttableProxy } from '../support/cuttableProxy';
 import { sharedBundle, startTestEngine, type TestEngine } from '../support/engine';
+import { proxyDatabase } from '../support/cuttableProxy';
 import { buildAccount, buildWorkflow, chain } from '../support/fixtures';
-
-/** A TCP proxy to Postgres that can cut every connection and refuse new ones: a real outage. */
-class CuttableProxy {
-  private readonly sockets = new Set<Socket>();
-  private down = false;
-  private server?: Server;
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(): Promise<number> {
-    this.server = createServer((client) => {
-      if (this.down) return client.destroy();
-      const upstream = createConnection(this.target);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
-    return (this.server!.address() as AddressInfo).port;
-  }
-  cut(): void {
-    this.down = true;
-    for (const socket of this.sockets) socket.destroy();
-  }
-  restore(): void {
-    this.down = false;
-  }
-  close(): void {
-    this.cut();
-    this.server?.close();
-  }
-}
 
 describe('status mirror during a database outage', function () {
   let engine: TestEngine;
@@ -52,13 +18,8 @@ describe('status mirror during a database outage', function () {
   after(async () => engine?.close());
 
   it('keeps running while Postgres is unreachable and writes every status once it is back', async () => {
-    const url = new URL(engine.databaseUrl);
-    const proxy = new CuttableProxy({ host: url.hostname, port: Number(url.port || 5432) });
-    const port = await proxy.start();
-    const proxied = new URL(engine.databaseUrl);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(port);
-    const workerDb = createPrisma(proxied.toString());
+    const { proxy, url } = await proxyDatabase(engine.databaseUrl);
+    const workerDb = createPrisma(url);
     const sandbox = new SandboxProvider();
     const worker = await createRunWorker({
       connection: engine.env.nativeConnection,

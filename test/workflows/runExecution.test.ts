@@ -122,7 +122,7 @@ describe('run workflow', function () {
           config: {
             prompt: 'Flaky {{topic}}',
             sandbox: { failFirstAttempts: 2 },
-            retry: { initialIntervalMs: 300, backoffCoefficient: 2, maximumAttempts: 4 },
+            retry: { initialIntervalMs: 1_000, backoffCoefficient: 2, maximumAttempts: 4 },
           },
         },
       ],
@@ -139,8 +139,8 @@ describe('run workflow', function () {
     assert.deepEqual(attempts, [3], 'Temporal ran three attempts of the activity (retries are recorded on the final start)');
     const gap = Date.parse(flaky.finishedAt!.toISOString()) - Date.parse(errors[1]!.at);
     const firstGap = Date.parse(errors[1]!.at) - Date.parse(errors[0]!.at);
-    assert.ok(firstGap >= 250, `first retry waited ${firstGap} ms (initial interval 300 ms)`);
-    assert.ok(gap >= 500, `second retry waited ${gap} ms (backoff doubles to 600 ms)`);
+    assert.ok(firstGap >= 950, `first retry waited ${firstGap} ms (initial interval 1,000 ms)`);
+    assert.ok(gap >= 1_900, `second retry waited ${gap} ms (backoff doubles to 2,000 ms)`);
   });
 
   it('ends a step that exceeds its timeout in error, saying which timeout fired', async () => {

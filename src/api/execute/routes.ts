@@ -5,10 +5,9 @@
 // Auth: the studio's browser session is not modelled by this engine; the route takes an
 // x-api-key whose capabilities allow running the canvas's workflow.
 import Router from '@koa/router';
-import { z } from 'zod';
 import { canRunWorkflow } from '../../services/apiKeys';
-import { answerOnce, requestHash } from '../../services/idempotency';
 import type { ApiDeps } from '../context';
+import { answerRun } from '../idempotency';
 import { capabilityDenied, gone, invalidTriggerType, notFound } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
@@ -67,46 +66,37 @@ export function executeRoutes(deps: ApiDeps): Router {
     const auth = ctx.state.auth as AuthState;
     const triggerType = ctx.get('x-trigger-type');
     if (triggerType !== 'manual') throw invalidTriggerType(triggerType);
-    const headers = parseRequest(z.object({ 'idempotency-key': executeStartHeadersSchema.shape['idempotency-key'] }), {
-      'idempotency-key': ctx.get('idempotency-key') || undefined,
-    });
     const rawBody = (ctx.request as { body?: unknown }).body;
     const body = parseRequest(executeStartBodySchema, rawBody);
     const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
 
-    const start = async () => {
-      const workflow = await db.workflow.findUnique({ where: { canvasId: body.canvasId } });
-      if (!workflow || workflow.accountId !== auth.account.id) throw notFound(`Canvas "${body.canvasId}"`);
-      if (!canRunWorkflow(auth.capabilities, workflow.slug)) throw capabilityDenied(workflow.slug);
-      const admission = await admissions.admit({
-        account: auth.account,
-        workflow,
-        triggerType: 'manual',
-        inputs: body.inputs ?? {},
-        async: true,
-        receivedAtMs,
-        ...(body.targetNodeId ? { targetNodeId: body.targetNodeId } : {}),
-        ...(body.executionId ? { executionId: body.executionId } : {}),
-        ...(headers['idempotency-key'] ? { idempotencyKey: headers['idempotency-key'] } : {}),
-      });
-      return {
-        status: 202,
-        executionId: admission.executionId,
-        body: {
-          success: true,
-          executionId: admission.executionId,
-          status: 'planning',
+    const answerFor = async (executionId: string) => ({
+      status: 202,
+      executionId,
+      body: { success: true, executionId, status: 'planning', triggerType: 'manual', statusUrl: `/api/executions/${executionId}` },
+    });
+    await answerRun(ctx, db, auth.account.id, {
+      // The body alone, as before the run API shared this: keys stored by older versions still match.
+      request: rawBody,
+      answerFor,
+      produce: async (claim) => {
+        const workflow = await db.workflow.findUnique({ where: { canvasId: body.canvasId } });
+        if (!workflow || workflow.accountId !== auth.account.id) throw notFound(`Canvas "${body.canvasId}"`);
+        if (!canRunWorkflow(auth.capabilities, workflow.slug)) throw capabilityDenied(workflow.slug);
+        const admission = await admissions.admit({
+          account: auth.account,
+          workflow,
           triggerType: 'manual',
-          statusUrl: `/api/executions/${admission.executionId}`,
-        },
-      };
-    };
-
-    const key = headers['idempotency-key'];
-    const answer = key ? await answerOnce(db, auth.account.id, key, requestHash(rawBody), start) : { ...(await start()), replayed: false };
-    if (answer.replayed) ctx.set('Idempotent-Replayed', 'true');
-    ctx.status = answer.status;
-    ctx.body = answer.body;
+          inputs: body.inputs ?? {},
+          async: true,
+          receivedAtMs,
+          ...(body.targetNodeId ? { targetNodeId: body.targetNodeId } : {}),
+          ...(body.executionId ? { executionId: body.executionId } : {}),
+          ...(claim ? { idempotencyClaim: claim } : {}),
+        });
+        return answerFor(admission.executionId);
+      },
+    });
   });
 
   return router;

@@ -1,5 +1,6 @@
 // Request schemas of the studio's manual trigger, POST /api/execute/start.
 import { z } from 'zod';
+import { idempotencyKeyHeaderSchema } from '../idempotency';
 
 const idPattern = /^[A-Za-z0-9_-]+$/;
 
@@ -14,12 +15,7 @@ export const executeStartBodySchema = z.strictObject({
 /** Request headers of `POST /api/execute/start`. */
 export const executeStartHeadersSchema = z.object({
   'x-trigger-type': z.literal('manual').describe('Must be `manual`: this endpoint admits only the studio’s manual runs.'),
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .describe('A stable key: repeats (also concurrent ones) get the first answer instead of starting another run.'),
+  'idempotency-key': idempotencyKeyHeaderSchema,
 });
 
 /** 202 answer of `POST /api/execute/start` (replayed verbatim for a repeated Idempotency-Key). */

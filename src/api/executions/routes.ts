@@ -92,6 +92,7 @@ export function executionRoutes(deps: ApiDeps): Router {
         status: row.status,
         triggerType: row.triggerType === 'user_mcp' ? 'user-mcp' : row.triggerType,
         creditsUsed: row.creditsUsed,
+        creditsRefunded: row.creditsRefunded,
         durationMs: row.durationMs,
         parentExecutionId: row.parentExecutionId,
         createdAt: row.createdAt.toISOString(),

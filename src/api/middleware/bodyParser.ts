@@ -1,6 +1,7 @@
 // A small JSON body parser: size-capped, strict, with clear 400/413/415 errors.
 import type { Context, Middleware } from 'koa';
 import { HttpError } from '../errors';
+import { assertStorableBody } from './storableText';
 
 const MAX_BYTES = 1024 * 1024;
 
@@ -29,11 +30,14 @@ export function jsonBody(): Middleware {
     if (!ctx.is('application/json', '+json') && ctx.get('content-type') !== '') {
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
     }
+    let parsed: unknown;
     try {
-      (ctx.request as { body?: unknown }).body = JSON.parse(raw);
+      parsed = JSON.parse(raw);
     } catch {
       throw new HttpError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
     }
+    assertStorableBody(parsed);
+    (ctx.request as { body?: unknown }).body = parsed;
     return next();
   };
 }

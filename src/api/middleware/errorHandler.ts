@@ -1,6 +1,7 @@
 // Renders every error as the documented JSON shape. Unknown errors become a 500 without internals.
 import type { Middleware } from 'koa';
-import { HttpError } from '../errors';
+import { isDatabaseUnavailable } from '../../db/availability';
+import { HttpError, serviceUnavailable } from '../errors';
 
 /** Logs unexpected errors; the client only sees a generic message and a request id. */
 export type ErrorLogger = (err: unknown, context: { method: string; path: string; requestId: string }) => void;
@@ -15,6 +16,8 @@ export function errorHandler(log: ErrorLogger): Middleware {
       const requestId = String(ctx.state.requestId ?? '');
       let httpError: HttpError;
       if (err instanceof HttpError) httpError = err;
+      // An outage or a saturated pool is the server's momentary state: say so and when to retry.
+      else if (isDatabaseUnavailable(err)) httpError = serviceUnavailable();
       else if (isClientError(err)) httpError = new HttpError(err.status, err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_REQUEST', err.message);
       else {
         log(err, { method: ctx.method, path: ctx.path, requestId });
@@ -22,9 +25,14 @@ export function errorHandler(log: ErrorLogger): Middleware {
       }
       ctx.status = httpError.status;
       ctx.set(httpError.headers);
-      ctx.body = { success: false, error: { code: httpError.code, message: httpError.message, ...httpError.details } };
+      ctx.body = errorBody(httpError);
     }
   };
+}
+
+/** The documented JSON body of an error answer. */
+export function errorBody(err: HttpError): { success: false; error: Record<string, unknown> } {
+  return { success: false, error: { code: err.code, message: err.message, ...err.details } };
 }
 
 /** Errors raised by body parsing and similar with a 4xx status and a safe message. */

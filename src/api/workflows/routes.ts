@@ -1,11 +1,13 @@
 // Public workflow routes: run a workflow, read its input schema.
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { Context } from 'koa';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
 import { planOrRefuse } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../services/callbackUrl';
 import type { ApiDeps } from '../context';
+import { idempotencyKeyHeaderSchema } from '../idempotency';
 import { invalidCallbackUrl } from '../errors';
 import { requireApiKey, type AuthState } from '../middleware/apiKey';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
@@ -18,7 +20,7 @@ import {
   slugParamsSchema,
   workflowSchemaResponseSchema,
 } from './schema';
-import { awaitCompletedRun, findRunnableWorkflow, runBodyOf } from './run';
+import { findRunnableWorkflow, runBodyOf, serveRun } from './run';
 
 const NOT_FOUND = errorResponse('No workflow exists with this slug, or it does not belong to your account (indistinguishable).');
 const CAPABILITY = errorResponse('CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED.');
@@ -29,11 +31,13 @@ describeRoute({
   summary: 'Run a workflow',
   description:
     'Runs the subgraph feeding the Response Output node with `inputs`. Sync by default (200 with the output); `?async=true` answers 202 at once. ' +
-    'Requires workflow:run or workflow:<slug>:run.',
+    'Requires workflow:run or workflow:<slug>:run. With an `Idempotency-Key`, a repeat (same key and body) gets the first answer ' +
+    '(header `Idempotent-Replayed: true`) instead of starting and paying for another run.',
   tags: ['Workflows'],
   auth: 'apiKey',
   params: slugParamsSchema,
   query: runQuerySchema,
+  headers: z.object({ 'idempotency-key': idempotencyKeyHeaderSchema }),
   body: runBodySchema,
   responses: {
     200: { description: 'The run completed.', body: runResponseSchema, headers: RATE_LIMIT_HEADERS },
@@ -42,7 +46,8 @@ describeRoute({
     402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`).'),
     403: errorResponse('CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED.'),
     404: NOT_FOUND,
-    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…).'),
+    409: errorResponse('IDEMPOTENCY_IN_PROGRESS: the first request with this Idempotency-Key is still being admitted.'),
+    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…), or IDEMPOTENCY_KEY_REUSED.'),
     500: errorResponse('EXECUTION_FAILED: a step failed; `error` names the step and cause.'),
     503: errorResponse('ENGINE_UNAVAILABLE: the run could not be handed to the engine.', { 'Retry-After': 'Seconds to wait.' }),
     ...API_KEY_ERRORS,
@@ -84,35 +89,15 @@ export function workflowRoutes(deps: ApiDeps): Router {
     const runAsync = query.success && query.data.async === 'true';
     const body = runBodyOf((ctx.request as { body?: unknown }).body);
     const callbackUrl = await callbackUrlOf(body, allowPrivateNetworks);
-    const admission = await admissions.admit({
-      account: auth.account,
+    await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
+      auth,
       workflow,
       triggerType: 'api',
       inputs: body.inputs,
-      async: runAsync,
+      runAsync,
       receivedAtMs,
       ...(callbackUrl ? { callbackUrl } : {}),
     });
-
-    if (runAsync) {
-      ctx.status = 202;
-      ctx.body = {
-        success: true,
-        executionId: admission.executionId,
-        status: 'planning',
-        statusUrl: `/api/executions/${admission.executionId}`,
-      };
-      return;
-    }
-
-    const execution = await awaitCompletedRun({ db, temporal, ...(deps.media ? { media: deps.media } : {}) }, auth.account.id, admission.executionId);
-    ctx.body = {
-      success: true,
-      executionId: execution.id,
-      output: execution.output,
-      creditsUsed: execution.creditsUsed,
-      durationMs: execution.durationMs,
-    };
   });
 
   router.get('/:slug/schema', async (ctx) => {

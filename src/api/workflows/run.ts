@@ -1,12 +1,21 @@
 // The parts of running a workflow over HTTP that every run route shares (the public API and the
-// MCP agents' route): finding a workflow the key may run, the `inputs` body, and a sync outcome.
+// MCP agents' route): finding a workflow the key may run, the `inputs` body, admission under an
+// Idempotency-Key, and a sync outcome.
 import type { Client } from '@temporalio/client';
+import type { Context } from 'koa';
 import type { Db } from '../../db/client';
+import type { TriggerType } from '../../domain/types';
+import { isTerminalExecutionStatus } from '../../domain/statuses';
+import type { EventHub } from '../../events/hub';
+import type { Admissions, WorkflowRecord } from '../../services/admission';
 import { canRunWorkflow } from '../../services/apiKeys';
 import type { MediaUrlSigner } from '../../media/urls';
 import { loadExecutionView, type ExecutionView } from '../../services/executionView';
-import { capabilityDenied, engineUnavailable, executionFailed, invalidInputs, notFound } from '../errors';
+import type { ExecutionAnswer } from '../../services/idempotency';
+import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../errors';
+import { answerRun } from '../idempotency';
 import type { AuthState } from '../middleware/apiKey';
+import { errorBody } from '../middleware/errorHandler';
 import { slugSchema } from './schema';
 
 /** The caller's workflow by slug, after the capability check (so other accounts' slugs look absent). */
@@ -26,10 +35,120 @@ export function runBodyOf(body: unknown): Record<string, unknown> & { inputs: un
   return body as Record<string, unknown> & { inputs: unknown };
 }
 
-/** Waits for a sync run to end; returns it when completed, else throws 500 EXECUTION_FAILED naming the step and cause. */
-export async function awaitCompletedRun(deps: { db: Db; temporal: Client; media?: { signer: MediaUrlSigner } }, accountId: string, executionId: string): Promise<ExecutionView> {
-  // Failed and cancelled runs end the workflow with a failure; the mirror holds the outcome.
-  await deps.temporal.workflow.getHandle(executionId).result().catch(() => undefined);
+/** What a run route serves: one run of `workflow` for the caller. */
+export interface RunRequest {
+  auth: AuthState;
+  workflow: WorkflowRecord;
+  triggerType: TriggerType;
+  inputs: unknown;
+  runAsync: boolean;
+  receivedAtMs: number;
+  callbackUrl?: string;
+  /** Fields added to every answer of this route (MCP adds `triggerType`). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Admits the run and answers it: 202 at once (async) or 200 / 500 EXECUTION_FAILED once it settles
+ * (sync), once per Idempotency-Key. A failed sync run is an answer too (it was admitted and refunded):
+ * its repeats replay the 500 instead of starting another run.
+ */
+export async function serveRun(
+  ctx: Context,
+  deps: { db: Db; temporal: Client; admissions: Admissions; events?: EventHub; media?: { signer: MediaUrlSigner } },
+  run: RunRequest,
+): Promise<void> {
+  const { auth, extra = {} } = run;
+  const answerFor = async (executionId: string): Promise<ExecutionAnswer> => {
+    if (run.runAsync) {
+      return { status: 202, executionId, body: { success: true, executionId, status: 'planning', ...extra, statusUrl: `/api/executions/${executionId}` } };
+    }
+    try {
+      const execution = await awaitCompletedRun(deps, auth.account.id, executionId);
+      return {
+        status: 200,
+        executionId,
+        body: { success: true, executionId, ...extra, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs },
+      };
+    } catch (err) {
+      if (err instanceof HttpError && err.code === 'EXECUTION_FAILED') return { status: err.status, executionId, body: errorBody(err) };
+      throw err;
+    }
+  };
+  await answerRun(ctx, deps.db, auth.account.id, {
+    request: { route: `${ctx.method} ${ctx.path}`, async: run.runAsync, body: (ctx.request as { body?: unknown }).body ?? null },
+    answerFor,
+    produce: async (claim) => {
+      const admission = await deps.admissions.admit({
+        account: auth.account,
+        workflow: run.workflow,
+        triggerType: run.triggerType,
+        inputs: run.inputs,
+        async: run.runAsync,
+        receivedAtMs: run.receivedAtMs,
+        ...(run.callbackUrl ? { callbackUrl: run.callbackUrl } : {}),
+        ...(claim ? { idempotencyClaim: claim } : {}),
+      });
+      ctx.state.executionId = admission.executionId;
+      return answerFor(admission.executionId);
+    },
+  });
+}
+
+/** How often a sync run's status is re-read when no live-event notification woke the waiter. */
+const SETTLE_POLL_MS = 250;
+
+/**
+ * Waits until a run has settled: the mirror recorded its terminal status (it does so, in order and
+ * durably, before the workflow goes on to deliver the result callback), or its workflow closed
+ * (e.g. terminated by an operator, so no mirror write will come). Not the workflow's result: that
+ * includes the callback delivery with its retries, which goes on in the workflow after the answer.
+ */
+export async function awaitSettledRun(deps: { db: Db; temporal: Client; events?: EventHub }, accountId: string, executionId: string): Promise<void> {
+  let dirty = false;
+  let wake: () => void = () => undefined;
+  const poke = () => {
+    dirty = true;
+    wake();
+  };
+  let closed = false;
+  void deps.temporal.workflow
+    .getHandle(executionId)
+    .result()
+    .catch(() => undefined)
+    .finally(() => {
+      closed = true;
+      poke();
+    });
+  const stop = deps.events ? await deps.events.watch(executionId, poke).catch(() => () => undefined) : () => undefined;
+  try {
+    for (;;) {
+      dirty = false;
+      // A failed read (the database is briefly unreachable) is only a reason to look again.
+      const row = await deps.db.execution.findFirst({ where: { id: executionId, accountId }, select: { status: true } }).catch(() => null);
+      if (closed || (row && isTerminalExecutionStatus(row.status))) return;
+      if (dirty) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SETTLE_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = () => undefined;
+    }
+  } finally {
+    stop();
+  }
+}
+
+/** Waits for a sync run to settle; returns it when completed, else throws 500 EXECUTION_FAILED naming the step and cause. */
+export async function awaitCompletedRun(
+  deps: { db: Db; temporal: Client; events?: EventHub; media?: { signer: MediaUrlSigner } },
+  accountId: string,
+  executionId: string,
+): Promise<ExecutionView> {
+  await awaitSettledRun(deps, accountId, executionId);
   const execution = await loadExecutionView(deps.db, accountId, executionId, deps.media?.signer);
   if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
   if (execution.status !== 'completed') {

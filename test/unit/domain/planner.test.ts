@@ -48,12 +48,32 @@ describe('planner: what a run executes', () => {
       expectPlanError(() => planRun(canvas), 'NO_TARGET', { responseOutputs: [] });
     });
 
-    it('refuses a workflow with several Response Output nodes when no target is named, listing them', () => {
+    it('runs every Response Output node when no target is named, each keyed by its name or id', () => {
       const canvas = graph(
-        [node('writer', 'text-generation', { prompt: 'hi' }), node('out1', 'response-output'), node('out2', 'response-output')],
-        [edge('writer.text', 'out1.value'), edge('writer.text', 'out2.value')],
+        [
+          requestInput('input', [{ name: 'topic', type: 'string' }]),
+          node('writer', 'text-generation', { prompt: 'hi' }),
+          node('painter', 'image-generation', { prompt: 'a picture' }),
+          { ...node('out1', 'response-output'), name: 'story' },
+          node('out2', 'response-output'),
+        ],
+        [edge('input.topic', 'writer.topic'), edge('writer.text', 'out1.value'), edge('painter.image', 'out2.value')],
       );
-      expectPlanError(() => planRun(canvas), 'NO_TARGET', { responseOutputs: ['out1', 'out2'] });
+      const plan = planRun(canvas);
+      assert.deepEqual(plan.outputs, [
+        { nodeId: 'out1', key: 'story' },
+        { nodeId: 'out2', key: 'out2' },
+      ]);
+      assert.deepEqual(plan.groups, [['input', 'painter'], ['writer', 'out2'], ['out1']]);
+      assert.equal(plan.targetNodeId, 'out1,out2');
+    });
+
+    it('keys outputs by id when two Response Output nodes share a name', () => {
+      const canvas = graph(
+        [node('writer', 'text-generation', { prompt: 'hi' }), { ...node('a', 'response-output'), name: 'same' }, { ...node('b', 'response-output'), name: 'same' }],
+        [edge('writer.text', 'a.value'), edge('writer.text', 'b.value')],
+      );
+      assert.deepEqual(planRun(canvas).outputs?.map((output) => output.key), ['a', 'b']);
     });
 
     it('runs one of several Response Output nodes when it is named', () => {
@@ -63,6 +83,8 @@ describe('planner: what a run executes', () => {
       );
       const plan = planRun(canvas, 'out2');
       assert.deepEqual(plan.groups, [['writer'], ['out2']]);
+      assert.equal(plan.targetNodeId, 'out2');
+      assert.equal(plan.outputs, undefined, 'a named target gives its own output, unkeyed');
     });
 
     it('refuses a target that is not on the canvas', () => {
@@ -446,18 +468,38 @@ describe('planner: what a run executes', () => {
     it('takes config.retry and config.timeoutMs as overrides', () => {
       const canvas = linearGraph();
       canvas.nodes[1] = node('writer', 'text-generation', {
-        retry: { initialIntervalMs: 250, backoffCoefficient: 3, maximumIntervalMs: 5_000, maximumAttempts: 7 },
+        retry: { initialIntervalMs: 1_500, backoffCoefficient: 3, maximumIntervalMs: 5_000, maximumAttempts: 7 },
         timeoutMs: 45_000,
       });
       const writer = stepOf(planRun(canvas), 'writer');
       assert.deepEqual(writer.retry, {
-        initialIntervalMs: 250,
+        initialIntervalMs: 1_500,
         backoffCoefficient: 3,
         maximumIntervalMs: 5_000,
         maximumAttempts: 7,
         nonRetryableErrorTypes: ['ProviderRejected', 'InvalidConfig'],
       });
       assert.equal(writer.timeoutMs, 45_000);
+    });
+
+    it('refuses retry intervals under the 1,000 ms Temporal honours, naming the node and the field', () => {
+      for (const [retry, field] of [
+        [{ initialIntervalMs: 200 }, 'config.retry.initialIntervalMs'],
+        [{ initialIntervalMs: 999.5 }, 'config.retry.initialIntervalMs'],
+        [{ maximumIntervalMs: 500 }, 'config.retry.maximumIntervalMs'],
+      ] as const) {
+        const canvas = linearGraph();
+        canvas.nodes[1] = node('writer', 'text-generation', { retry });
+        const error = expectPlanError(() => planRun(canvas), 'INVALID_RETRY_POLICY', { nodeId: 'writer', field, minimumMs: 1_000 });
+        assert.match(error.message, /writer/);
+        assert.match(error.message, /1,000 ms/);
+      }
+    });
+
+    it('refuses a retry maximum interval shorter than its initial interval', () => {
+      const canvas = linearGraph();
+      canvas.nodes[1] = node('writer', 'text-generation', { retry: { initialIntervalMs: 5_000, maximumIntervalMs: 2_000 } });
+      expectPlanError(() => planRun(canvas), 'INVALID_RETRY_POLICY', { nodeId: 'writer', field: 'config.retry.maximumIntervalMs', minimumMs: 5_000 });
     });
 
     it('keeps the defaults for overrides that are partial', () => {
