@@ -123,12 +123,19 @@ async function follow(api: BuilderApiClient, executionId: string, extra: ToolExt
       lastProgress = done;
       const message = `${executionId} ${execution.status}: ${done}/${total} steps done${running.length ? `; ${running.map((step) => `${step.id} ${step.status}`).join(', ')}` : ''}`;
       await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, total, message } }).catch(() => undefined);
+      // The SDK's client handles a response at once but a notification on a later microtask, so a
+      // final notification read in the same chunk as the result would find its handler gone. A
+      // short pause sends the last one in a read of its own.
+      if (done === total) await new Promise((resolve) => setTimeout(resolve, FINAL_PROGRESS_GAP_MS));
     },
     extra.signal,
   );
 }
 
 const TERMINAL_STEP = new Set(['completed', 'error', 'skipped']);
+
+/** Pause after the last progress notification, before the result (see follow). */
+const FINAL_PROGRESS_GAP_MS = 50;
 
 /** The answer of a waited run: like the sync API's, or the error of the failed one. */
 function settled(execution: ExecutionView): Record<string, unknown> {

@@ -42,3 +42,14 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
 function unknown(kind: string, providerId: string): never {
   throw new ProviderError('InvalidConfig', `No ${kind} provider "${providerId}".`, { provider: providerId });
 }
+
+/** The registry's job providers as the callback route looks them up: undefined for an unknown id. */
+export function jobProviderLookup(registry: ProviderRegistry): (providerId: string) => JobProvider | undefined {
+  return (providerId) => {
+    try {
+      return registry.jobs(providerId);
+    } catch {
+      return undefined;
+    }
+  };
+}

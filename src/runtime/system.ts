@@ -22,9 +22,8 @@ import { Admissions } from '../services/admission';
 import { startReconciler } from '../services/reconciler';
 import { locateTemporalCli } from '../../temporal/cli';
 import { registerSearchAttributes, startDevServer } from '../../temporal/devServer';
-import { providersFromConfig, vendorSettingsOf } from './providers';
-import { createVendorProviders } from '../providers/vendors';
-import type { JobProvider } from '../providers/types';
+import { jobProviderLookup } from '../providers/registry';
+import { providersFromConfig } from './providers';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
 
@@ -177,8 +176,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
         media: { store: mediaStores.media, signer: mediaUrls },
-        // The API verifies vendor callbacks (Replicate's and fal's signatures) with the same adapters the worker uses.
-        jobProviders: vendorJobProviders(vendorSettingsOf(config)),
+        // Provider adapters parse and verify their own callbacks (Replicate's and fal's signatures included).
+        jobProviders: jobProviderLookup(providersFromConfig(config, db).registry),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
       });
       const server: Server = createServer(app.callback());
@@ -227,10 +226,4 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
-}
-
-/** Vendor job adapters by id, for verifying their callbacks. */
-function vendorJobProviders(settings: ReturnType<typeof vendorSettingsOf>): (providerId: string) => JobProvider | undefined {
-  const byId = new Map(createVendorProviders(settings).jobs.map((provider) => [provider.id, provider]));
-  return (providerId) => byId.get(providerId);
 }

@@ -53,7 +53,7 @@ describe('OpenAPI document', function () {
     assert.ok(run.requestBody.content['application/json'].schema.properties.callbackUrl);
     assert.ok(run.responses['429'].headers['Retry-After']);
     assert.ok(run.responses['200'].headers['X-RateLimit-Reset']);
-    assert.deepEqual(Object.keys(run.responses).sort(), ['200', '202', '400', '401', '402', '403', '404', '422', '429', '500', '503']);
+    assert.deepEqual(Object.keys(run.responses).sort(), ['200', '202', '400', '401', '402', '403', '404', '409', '422', '429', '500', '503']);
     const start = doc.paths['/api/execute/start'].post;
     assert.ok(start.parameters.some((p: any) => p.in === 'header' && p.name === 'x-trigger-type' && p.required));
     assert.ok(start.parameters.some((p: any) => p.in === 'header' && p.name === 'idempotency-key' && !p.required));

@@ -64,7 +64,7 @@ describe('rate limits across API processes', function () {
     const account = await buildAccount(api.engine.db, { tier: 'pro' });
     const t0 = Date.UTC(2030, 0, 1, 12, 0, 30);
     const first = await consumeRateLimit(api.engine.db, account.id, 'pro', t0);
-    assert.deepEqual(first, { limit: 100, remaining: 99, resetAt: Date.UTC(2030, 0, 1, 12, 1, 0) / 1000, retryAfter: 0, allowed: true });
+    assert.deepEqual(first, { limit: 100, remaining: 99, resetAt: Date.UTC(2030, 0, 1, 12, 1, 0) / 1000, retryAfter: 0, allowed: true, windowStartMs: Date.UTC(2030, 0, 1, 12, 0, 0) });
     const next = await consumeRateLimit(api.engine.db, account.id, 'pro', t0 + 60_000);
     assert.equal(next!.remaining, 99);
     assert.equal(await api.engine.db.rateLimitWindow.count({ where: { accountId: account.id } }), 1, 'old windows are cleaned up');

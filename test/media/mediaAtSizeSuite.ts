@@ -13,7 +13,8 @@ const MB = 1024 * 1024;
 
 /**
  * Runs the shared media acceptance suite against the API `start` gives (fs store or S3).
- * `rssBound`: assert the process's peak RSS (false when an in-process S3 server shares it).
+ * `rssBound`: assert the run's RSS growth under 100 MB and, with MEDIA_RSS_BOUND=1 (the file run alone), also assert the process's peak RSS under
+ * 400 MB (never with S3: the in-process S3 server shares the figure).
  */
 export function mediaAtSizeSuite(title: string, start: () => Promise<TestApi>, { rssBound }: { rssBound: boolean }): void {
   describe(title, function () {
@@ -75,7 +76,7 @@ export function mediaAtSizeSuite(title: string, start: () => Promise<TestApi>, {
     }
 
     // The 150 MB run goes first so the RSS figure is not inflated by what earlier tests left behind.
-    it(`runs an async 150 MB sandbox video job${rssBound ? ' with the worker under 400 MB RSS' : ''}; its URL serves exactly those bytes`, async () => {
+    it(`runs an async 150 MB sandbox video job${rssBound ? ' streamed end to end (RSS grows by under 100 MB)' : ''}; its URL serves exactly those bytes`, async () => {
       const sizeBytes = 150 * MB;
       const accountId = (await api.engine.db.apiKey.findFirstOrThrow()).accountId;
       const workflow = await buildWorkflow(api.engine.db, accountId, mediaGraph('video-generation', 'video', { sandbox: { sizeBytes, delayMs: 100 }, pollAfterMs: 5_000, pollIntervalMs: 5_000 }));
@@ -93,7 +94,10 @@ export function mediaAtSizeSuite(title: string, start: () => Promise<TestApi>, {
       }
       console.log(`      RSS of the process hosting the worker: ${(startRss / MB).toFixed(0)} MB before the 150 MB run, ${(peakRss / MB).toFixed(0)} MB at its peak`);
       assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
-      if (rssBound) assert.ok(peakRss < 400 * MB, `peak RSS ${peakRss}`);
+      // The run's own footprint: a 150 MB file held in memory anywhere (provider, store, activity) breaks this.
+      if (rssBound) assert.ok(peakRss - startRss < 100 * MB, `RSS grew by ${peakRss - startRss} bytes during the run`);
+      // The absolute figure depends on what earlier test files left in this process: bounded only when asked (a file run alone).
+      if (rssBound && process.env.MEDIA_RSS_BOUND === '1') assert.ok(peakRss < 400 * MB, `peak RSS ${peakRss}`);
       assert.equal(api.engine.sandboxMedia.jobsStarted, jobs + 1);
       const video = execution.output.media;
       assert.equal(video.sizeBytes, sizeBytes);

@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import type Koa from 'koa';
 import { createApp, type AppDeps } from '../../src/api/app';
 import { EventHub } from '../../src/events/hub';
-import { createVendorProviders } from '../../src/providers/vendors';
+import { jobProviderLookup } from '../../src/providers/registry';
 import { startTestEngine, type TestEngine } from './engine';
 
 /** A running API with its engine. */
@@ -35,8 +35,6 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
   const engine = await startTestEngine({ mediaBaseUrl: url, ...options });
   const adminToken = 'test-admin-token-0123456789';
   const events = new EventHub(engine.databaseUrl);
-  // The API verifies vendor callbacks with its own adapters, as a separate API process would.
-  const vendorJobs = options.vendors ? new Map(createVendorProviders(options.vendors).jobs.map((provider) => [provider.id, provider])) : undefined;
   const appWith = (extra: Partial<AppDeps> = {}) =>
     createApp({
       db: engine.db,
@@ -45,7 +43,7 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
       config: { ADMIN_TOKEN: adminToken, TEMPORAL_TASK_QUEUE: engine.taskQueue, ALLOW_PRIVATE_NETWORKS: options.allowPrivateNetworks ?? false },
       log: { error: (obj) => console.error('API error', obj), info: () => undefined },
       media: { store: engine.mediaStore, signer: engine.mediaUrls },
-      ...(vendorJobs ? { jobProviders: (providerId: string) => vendorJobs.get(providerId) } : {}),
+      jobProviders: jobProviderLookup(engine.providers),
       ...extra,
     });
   const app = appWith({ events });

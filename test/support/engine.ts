@@ -11,6 +11,7 @@ import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { VendorDefaults } from '../../src/domain/models';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
+import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
 import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
@@ -47,6 +48,8 @@ export interface TestEngine {
   /** The sandbox's async media jobs (counts jobs, polls and callbacks). */
   sandboxMedia: SandboxMediaProvider;
   admissions: Admissions;
+  /** The providers the worker uses (the API's callback route reads job adapters from it). */
+  providers: ProviderRegistry;
   /** The media store of this engine (files in a temporary folder) and the library activities get. */
   mediaStore: BlobStore;
   media: MediaLibrary;
@@ -109,6 +112,7 @@ export async function startTestEngine(
     taskQueue,
     sandbox,
     sandboxMedia,
+    providers,
     admissions,
     mediaStore,
     media,
