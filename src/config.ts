@@ -1,5 +1,6 @@
 // The one place that reads the environment. Parsed with zod at boot; a bad value fails fast.
 import { z } from 'zod';
+import { TIERS, type VendorDefaults } from './domain/models';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -53,6 +54,23 @@ const schema = z.object({
   /** OpenAI-compatible endpoint for `openai` models (any base URL). */
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_API_KEY: z.string().optional(),
+  /** Replicate (`replicate:<owner>/<name>[:<version>]` models): API token; unset, those steps fail as InvalidConfig. */
+  REPLICATE_API_TOKEN: z.string().min(1).optional(),
+  /** Replicate's webhook signing secret (`whsec_…`, from GET /v1/webhooks/default/secret); unset, Replicate webhooks are refused and polling finishes jobs. */
+  REPLICATE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be whsec_ followed by base64').optional(),
+  /** Replicate API base URL (tests, proxies). */
+  REPLICATE_BASE_URL: z.string().url().default('https://api.replicate.com/v1'),
+  /** fal (`fal:<endpoint-id>` models): API key (`key_id:key_secret`); unset, those steps fail as InvalidConfig. */
+  FAL_KEY: z.string().min(1).optional(),
+  /** fal queue base URL, in place of https://queue.fal.run (tests, proxies). */
+  FAL_BASE_URL: z.string().url().default('https://queue.fal.run'),
+  /** Where fal publishes the ED25519 keys its webhooks are signed with. */
+  FAL_JWKS_URL: z.string().url().default('https://rest.alpha.fal.ai/.well-known/jwks.json'),
+  /** Base credits and lowest tier of Replicate / fal models the catalog does not list. */
+  REPLICATE_DEFAULT_CREDITS: int(10),
+  REPLICATE_DEFAULT_TIER: z.enum(TIERS).default('pro'),
+  FAL_DEFAULT_CREDITS: int(10),
+  FAL_DEFAULT_TIER: z.enum(TIERS).default('pro'),
   /** Let HTTP Request nodes and result callbacks reach loopback and private networks. */
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
   /** Level of the JSON logs (pino): fatal, error, warn, info, debug, trace or silent. */
@@ -123,4 +141,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** Price and tier of uncatalogued vendor models, from REPLICATE_/FAL_DEFAULT_CREDITS and _TIER. */
+export function vendorDefaultsOf(config: Config): VendorDefaults {
+  return {
+    replicate: { credits: config.REPLICATE_DEFAULT_CREDITS, minTier: config.REPLICATE_DEFAULT_TIER },
+    fal: { credits: config.FAL_DEFAULT_CREDITS, minTier: config.FAL_DEFAULT_TIER },
+  };
 }

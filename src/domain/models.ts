@@ -1,5 +1,7 @@
 // The model catalog: which provider serves a model, what one call costs, and the tier it needs.
+// Vendor models (`replicate:…`, `fal:…`) outside the catalog run at their provider's default price and tier.
 import type { MediaKind } from './types';
+import { parseVendorModel, type VendorProvider } from './vendorModels';
 
 export type { MediaKind } from './types';
 
@@ -10,11 +12,14 @@ export type Tier = (typeof TIERS)[number];
 /** What a model produces. */
 export type ModelKind = 'text' | MediaKind;
 
+/** What a model fits: its kind, or `media` for a vendor model the catalog does not know (any media node). */
+export type ModelFit = ModelKind | 'media';
+
 /** One model a node can be configured with. */
 export interface ModelSpec {
   id: string;
-  kind: ModelKind;
-  /** Provider adapter id (`sandbox`, `openai`, …). */
+  kind: ModelFit;
+  /** Provider adapter id (`sandbox`, `openai`, `openai-images`, `replicate`, `fal`). */
   provider: string;
   /** Base credits per call, before tier pricing and markup. */
   credits: number;
@@ -25,6 +30,8 @@ export interface ModelSpec {
   pollable: boolean;
   /** Shown wherever the model shows: the sandbox is a test mode, not a real model. */
   label: string;
+  /** A vendor model outside the catalog: priced and tiered by its provider's defaults (config). */
+  defaultPriced?: true;
 }
 
 /** Every model the engine knows. */
@@ -39,13 +46,43 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'sandbox-audio-async', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'Sandbox async speech (test mode)' },
   { id: 'gpt-4o-mini', kind: 'text', provider: 'openai', credits: 2, minTier: 'pro', async: false, pollable: true, label: 'GPT-4o mini' },
   { id: 'gpt-4.1', kind: 'text', provider: 'openai', credits: 10, minTier: 'business', async: false, pollable: true, label: 'GPT-4.1' },
+  { id: 'gpt-image-1', kind: 'image', provider: 'openai-images', credits: 8, minTier: 'pro', async: false, pollable: true, label: 'OpenAI gpt-image-1' },
+  { id: 'dall-e-3', kind: 'image', provider: 'openai-images', credits: 8, minTier: 'pro', async: false, pollable: true, label: 'OpenAI DALL·E 3' },
+  // Known vendor models, priced and tiered here; any other replicate:/fal: name runs at its provider's defaults.
+  { id: 'replicate:black-forest-labs/flux-schnell', kind: 'image', provider: 'replicate', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [schnell] on Replicate' },
+  { id: 'replicate:black-forest-labs/flux-dev', kind: 'image', provider: 'replicate', credits: 6, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [dev] on Replicate' },
+  { id: 'replicate:minimax/video-01', kind: 'video', provider: 'replicate', credits: 60, minTier: 'business', async: true, pollable: true, label: 'MiniMax Video-01 on Replicate' },
+  { id: 'fal:fal-ai/flux/schnell', kind: 'image', provider: 'fal', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [schnell] on fal' },
+  { id: 'fal:fal-ai/flux/dev', kind: 'image', provider: 'fal', credits: 6, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [dev] on fal' },
+  { id: 'fal:fal-ai/kling-video/v1/standard/text-to-video', kind: 'video', provider: 'fal', credits: 50, minTier: 'business', async: true, pollable: true, label: 'Kling 1.0 text-to-video on fal' },
 ];
 
+/** Price and tier of vendor models the catalog does not list, per provider (set from config). */
+export type VendorDefaults = Readonly<Record<VendorProvider, { credits: number; minTier: Tier }>>;
+
+/** The defaults when config names none: REPLICATE_DEFAULT_CREDITS / FAL_DEFAULT_CREDITS document these. */
+export const DEFAULT_VENDOR_DEFAULTS: VendorDefaults = {
+  replicate: { credits: 10, minTier: 'pro' },
+  fal: { credits: 10, minTier: 'pro' },
+};
+
+const LABELS: Readonly<Record<VendorProvider, string>> = { replicate: 'Replicate', fal: 'fal' };
 const BY_ID = new Map(MODELS.map((model) => [model.id, model]));
 
-/** The model with this id, or undefined. */
-export function findModel(id: string): ModelSpec | undefined {
-  return BY_ID.get(id);
+/** The model with this id (a catalog entry, or any well-formed vendor model at its provider's defaults), or undefined. */
+export function findModel(id: string, vendorDefaults: VendorDefaults = DEFAULT_VENDOR_DEFAULTS): ModelSpec | undefined {
+  const known = BY_ID.get(id);
+  if (known) return known;
+  const parsed = parseVendorModel(id);
+  if (!parsed || 'problem' in parsed) return undefined;
+  const provider = parsed.model.provider;
+  return { id, kind: 'media', provider, ...vendorDefaults[provider], async: true, pollable: true, label: `${id.slice(provider.length + 1)} on ${LABELS[provider]}`, defaultPriced: true };
+}
+
+/** Why `id` names no model: a malformed vendor name, an unknown provider prefix, or simply unknown. */
+export function modelProblem(id: string): string {
+  const parsed = parseVendorModel(id);
+  return parsed && 'problem' in parsed ? parsed.problem : `Unknown model "${id}".`;
 }
 
 /** True when `tier` is at least `required`. */

@@ -5,7 +5,7 @@ import type { NodeModule } from '../nodes/types';
 import { inputFieldsOf } from './canvas';
 import { PlanError } from './errors';
 import { retryPolicyOf } from './retryPolicy';
-import { findModel, type ModelSpec } from './models';
+import { findModel, modelProblem, type ModelSpec } from './models';
 import type { CanvasGraph, CanvasNode, Plan, PlanStep } from './types';
 
 type NodeTypeSpec = NodeModule;
@@ -237,8 +237,11 @@ function modelOf(node: CanvasNode, spec: NodeTypeSpec, config: Record<string, un
   if (!spec.modelKind) return undefined;
   const id = typeof config.model === 'string' ? config.model : spec.defaultModel!;
   const model = findModel(id);
-  if (!model || model.kind !== spec.modelKind) {
-    throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" uses unknown ${spec.modelKind} model "${id}".`, { nodeId: node.id, model: id });
+  // Vendor models the catalog does not list (`media`) fit any media node; never a text node.
+  const fits = model && (model.kind === spec.modelKind || (model.kind === 'media' && spec.modelKind !== 'text'));
+  if (!fits) {
+    const why = model ? `"${id}" is a ${model.kind} model, not a ${spec.modelKind} model.` : modelProblem(id);
+    throw new PlanError('UNKNOWN_MODEL', `Node "${node.id}" cannot use model "${id}": ${why}`, { nodeId: node.id, model: id });
   }
   return model;
 }
@@ -250,6 +253,8 @@ function withoutSecrets(config: Record<string, unknown>, spec: NodeTypeSpec): Re
 }
 
 function creditsOf(spec: NodeTypeSpec, config: Record<string, unknown>, model: ModelSpec | undefined): { credits?: number } {
+  // An uncatalogued vendor model is priced at admission, from the provider's default in config.
+  if (!spec.price && model?.defaultPriced) return {};
   const credits = spec.price ? spec.price(config, model) : model?.credits;
   return credits !== undefined && credits > 0 ? { credits } : {};
 }

@@ -1,5 +1,5 @@
 // Credits: the price of a plan at an account's tier, with the platform markup.
-import { findModel, tierAllows, type Tier } from './models';
+import { DEFAULT_VENDOR_DEFAULTS, findModel, tierAllows, type Tier, type VendorDefaults } from './models';
 import type { Plan } from './types';
 
 /** Price multiplier per tier: larger plans pay less per credit. */
@@ -19,8 +19,8 @@ export interface PlanPrice {
 }
 
 /** Credits for one call of `model` at `tier` with `markup` (e.g. 1.2 = 20%), rounded up to whole credits. */
-export function priceOfModel(modelId: string, tier: Tier, markup: number): number {
-  const model = findModel(modelId);
+export function priceOfModel(modelId: string, tier: Tier, markup: number, vendorDefaults: VendorDefaults = DEFAULT_VENDOR_DEFAULTS): number {
+  const model = findModel(modelId, vendorDefaults);
   if (!model) return 0;
   return priceOfCredits(model.credits, tier, markup);
 }
@@ -31,22 +31,32 @@ export function priceOfCredits(credits: number, tier: Tier, markup: number): num
 }
 
 /** Prices every billable step of the plan (steps in `skip` are reused and not billed). */
-export function pricePlan(plan: Plan, tier: Tier, markup: number, skip: ReadonlySet<string> = new Set()): PlanPrice {
+export function pricePlan(
+  plan: Plan,
+  tier: Tier,
+  markup: number,
+  skip: ReadonlySet<string> = new Set(),
+  vendorDefaults: VendorDefaults = DEFAULT_VENDOR_DEFAULTS,
+): PlanPrice {
   const charges = plan.steps
     .filter((step) => step.model !== undefined && !skip.has(step.id))
     .map((step) => ({
       stepId: step.id,
       model: step.model!,
       // Plans record each step's base credits (the node module's price hook); older plans only their model.
-      credits: step.credits !== undefined ? priceOfCredits(step.credits, tier, markup) : priceOfModel(step.model!, tier, markup),
+      credits: step.credits !== undefined ? priceOfCredits(step.credits, tier, markup) : priceOfModel(step.model!, tier, markup, vendorDefaults),
     }));
   return { total: charges.reduce((sum, charge) => sum + charge.credits, 0), charges };
 }
 
 /** The first model of the plan that `tier` may not use, if any. */
-export function modelAboveTier(plan: Plan, tier: Tier): { stepId: string; model: string; requiredTier: Tier } | undefined {
+export function modelAboveTier(
+  plan: Plan,
+  tier: Tier,
+  vendorDefaults: VendorDefaults = DEFAULT_VENDOR_DEFAULTS,
+): { stepId: string; model: string; requiredTier: Tier } | undefined {
   for (const step of plan.steps) {
-    const model = step.model ? findModel(step.model) : undefined;
+    const model = step.model ? findModel(step.model, vendorDefaults) : undefined;
     if (model && !tierAllows(tier, model.minTier)) return { stepId: step.id, model: model.id, requiredTier: model.minTier };
   }
   return undefined;

@@ -13,7 +13,7 @@ export type ProviderErrorType =
 
 /** Thrown by provider adapters when a call fails. */
 export class ProviderError extends Error {
-  override readonly name = 'ProviderError';
+  override readonly name: string = 'ProviderError';
   constructor(
     readonly type: ProviderErrorType,
     message: string,
@@ -46,4 +46,27 @@ export function parseRetryAfter(headers: { get(name: string): string | null }, n
   if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Why a vendor callback was refused: no signature, a signature that does not verify, or one too old (or new) to trust. */
+export type CallbackRejectionCode = 'CALLBACK_SIGNATURE_MISSING' | 'CALLBACK_SIGNATURE_INVALID' | 'CALLBACK_SIGNATURE_STALE' | 'CALLBACK_VERIFICATION_UNAVAILABLE';
+
+/** Thrown when a vendor callback fails verification; the callback route answers 401 with `code` and changes nothing. */
+export class CallbackRejected extends ProviderError {
+  override readonly name = 'CallbackRejected';
+  constructor(
+    readonly code: CallbackRejectionCode,
+    message: string,
+    provider: string,
+  ) {
+    super('ProviderRejected', message, { provider, status: 401 });
+  }
+}
+
+/** A vendor's HTTP error answer as a ProviderError: 429 rate limited, 408 and 5xx unavailable, other 4xx rejected. */
+export function fromHttpStatus(provider: string, status: number, message: string, retryAfterMs?: number): ProviderError {
+  if (status === 429) return new ProviderError('ProviderRateLimited', message, { provider, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  if (status === 408 || status >= 500) return new ProviderError('ProviderUnavailable', message, { provider, status });
+  if (status === 401 || status === 403) return new ProviderError('InvalidConfig', message, { provider, status });
+  return new ProviderError('ProviderRejected', message, { provider, status });
 }

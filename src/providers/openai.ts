@@ -31,7 +31,11 @@ export class OpenAIChatProvider implements TextProvider {
       : undefined;
   }
 
-  /** Streams the completion, reporting each content delta through `onToken`. */
+  /**
+   * Streams the completion, reporting each content delta through `onToken`. No idempotency key is
+   * sent: OpenAI's chat completions API documents none (and the `openai` client sends none for it),
+   * so a retried attempt generates, and is billed, again; the step's retry policy bounds how often.
+   */
   async generateText(request: TextRequest): Promise<TextResult> {
     if (!this.client) {
       throw new ProviderError('InvalidConfig', 'openai: no API key configured', { provider: PROVIDER });

@@ -155,10 +155,12 @@ export interface JobProvider {
   cancel(job: JobHandle, signal: AbortSignal): Promise<void>;
   /**
    * Verifies a callback as the vendor signs it and reads the job's state from it. Throws
-   * ProviderError('ProviderRejected') when the signature does not verify. Providers whose
-   * callbacks carry our own per-job token in the URL (the sandbox) only parse the body.
+   * ProviderError('ProviderRejected') when the signature does not verify (CallbackRejected, with a
+   * code, for a missing, invalid or stale signature). Providers whose callbacks carry our own
+   * per-job token in the URL (the sandbox) only parse the body. A progress event (Replicate's
+   * `start`) reads as `running`: acknowledged, it resumes nothing.
    */
-  parseCallback(callback: ProviderCallback): Promise<{ jobId: string; state: Exclude<JobState, { status: 'running' }> }>;
+  parseCallback(callback: ProviderCallback): Promise<{ jobId: string; state: JobState }>;
 }
 
 /** The providers an activity set is built with, looked up by provider id from the model catalog. */

@@ -1,12 +1,31 @@
 // The provider registry a worker uses, from the configuration.
 import type { Config } from '../config';
 import { MODELS } from '../domain/models';
+import type { Db } from '../db/client';
 import { createProviderRegistry } from '../providers/registry';
 import { SandboxProvider } from '../providers/sandbox';
 import type { ProviderRegistry } from '../providers/types';
+import { createVendorProviders, type VendorSettings } from '../providers/vendors';
 
-/** Providers configured by the environment; the sandbox always exists (test mode). */
-export function providersFromConfig(config: Config): { registry: ProviderRegistry; sandbox: SandboxProvider } {
+/** The vendors' settings from the environment (REPLICATE_*, FAL_*, OPENAI_*). */
+export function vendorSettingsOf(config: Config): VendorSettings {
+  const openai = {
+    ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}),
+    ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
+  };
+  return {
+    replicate: {
+      baseUrl: config.REPLICATE_BASE_URL,
+      ...(config.REPLICATE_API_TOKEN ? { apiToken: config.REPLICATE_API_TOKEN } : {}),
+      ...(config.REPLICATE_WEBHOOK_SECRET ? { webhookSecret: config.REPLICATE_WEBHOOK_SECRET } : {}),
+    },
+    fal: { baseUrl: config.FAL_BASE_URL, jwksUrl: config.FAL_JWKS_URL, ...(config.FAL_KEY ? { key: config.FAL_KEY } : {}) },
+    openaiImages: openai,
+  };
+}
+
+/** Providers configured by the environment; the sandbox always exists (test mode). Vendor submits are recorded in `db` (without it, as for the start-up check of which providers call back, they are not). */
+export function providersFromConfig(config: Config, db?: Db): { registry: ProviderRegistry; sandbox: SandboxProvider } {
   const sandbox = new SandboxProvider({
     delayMs: config.SANDBOX_DELAY_MS,
     tokenDelayMs: config.SANDBOX_TOKEN_DELAY_MS,
@@ -19,6 +38,7 @@ export function providersFromConfig(config: Config): { registry: ProviderRegistr
       ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
     },
     http: { allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS },
+    ...createVendorProviders(vendorSettingsOf(config), db),
   });
   return { registry, sandbox };
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import type { Config } from '../config';
+import { vendorDefaultsOf, type Config } from '../config';
 import { createPrisma, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
@@ -134,6 +134,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let workerConnection: NativeConnection | undefined;
     if (options.worker) {
       workerConnection = await connectWorker(temporalAddress, config);
+      const { registry } = providersFromConfig(config, db);
       worker = await createRunWorker({
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -178,6 +179,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         markup: config.CREDIT_MARKUP,
         runTimeoutMs: config.RUN_TIMEOUT_MS,
+        vendorDefaults: vendorDefaultsOf(config),
       });
       const events = new EventHub(databaseUrl, options.log);
       stops.push(() => events.close());
@@ -193,8 +195,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         log: { error: (obj, msg) => logger.error(obj, msg), info: (obj, msg) => logger.info(obj, msg) },
         logger,
         media: { store: mediaStores.media, signer: mediaUrls },
-        // Provider adapters parse and verify their own callbacks.
-        jobProviders: jobProviderLookup(providersFromConfig(config).registry),
+        // Provider adapters parse and verify their own callbacks (Replicate's and fal's signatures included).
+        jobProviders: jobProviderLookup(providersFromConfig(config, db).registry),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
         viewer: { ...((config.TEMPORAL_UI_URL ?? temporalUiUrl) ? { temporalUiUrl: config.TEMPORAL_UI_URL ?? temporalUiUrl } : {}), temporalNamespace: config.TEMPORAL_NAMESPACE },
       });

@@ -10,7 +10,7 @@ import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate'
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { planOrRefuse, validateRunInputs } from './runChecks';
 import { settleUnstarted } from './settle';
-import { findModel, type Tier } from '../domain/models';
+import { findModel, type Tier, type VendorDefaults } from '../domain/models';
 import { findUnstorableText } from '../domain/storableText';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
 import type { Plan, StepOutput, TriggerType } from '../domain/types';
@@ -77,6 +77,8 @@ export interface AdmissionDeps {
   taskQueue: string;
   markup: number;
   runTimeoutMs: number;
+  /** Price and tier of vendor models the catalog does not list (REPLICATE_/FAL_DEFAULT_CREDITS). */
+  vendorDefaults?: VendorDefaults;
 }
 
 /**
@@ -91,7 +93,7 @@ export class Admissions {
 
   /** What `request` would cost and the refusals it would get, without running or charging anything. */
   estimate(request: EstimateRequest): Promise<RunEstimate> {
-    return estimateRun({ db: this.deps.db, markup: this.deps.markup }, request);
+    return estimateRun({ db: this.deps.db, markup: this.deps.markup, ...(this.deps.vendorDefaults ? { vendorDefaults: this.deps.vendorDefaults } : {}) }, request);
   }
 
   /** Checks the request and starts the run; throws HttpErrors with the seed's codes. */
@@ -112,11 +114,11 @@ export class Admissions {
         });
       }
     }
-    const aboveTier = modelAboveTier(plan, request.account.tier);
+    const aboveTier = modelAboveTier(plan, request.account.tier, this.deps.vendorDefaults);
     if (aboveTier) throw modelTierRequired(aboveTier.model, aboveTier.requiredTier, request.account.tier);
 
     const reused = new Set(Object.keys(request.reusedOutputs ?? {}));
-    const price = pricePlan(plan, request.account.tier, markup, reused);
+    const price = pricePlan(plan, request.account.tier, markup, reused, this.deps.vendorDefaults);
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
     const temporalWorkflowId = temporalWorkflowIdOf(request.workflow.slug, executionId);
 

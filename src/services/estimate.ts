@@ -3,7 +3,7 @@
 // checks and pricing, reading (never locking or changing) the balance and grants.
 import type { Db } from '../db/client';
 import { HttpError } from '../api/errors';
-import type { Tier } from '../domain/models';
+import type { Tier, VendorDefaults } from '../domain/models';
 import { modelAboveTier, pricePlan, splitCharge } from '../domain/pricing';
 import { modelTierRequired } from '../api/errors';
 import { creditRefusal, creditsByModel } from './credits';
@@ -53,7 +53,7 @@ export interface RunEstimate {
 }
 
 /** Estimates a run; throws only when the canvas cannot be planned (422 INVALID_WORKFLOW). */
-export async function estimateRun(deps: { db: Db; markup: number }, request: EstimateRequest): Promise<RunEstimate> {
+export async function estimateRun(deps: { db: Db; markup: number; vendorDefaults?: VendorDefaults }, request: EstimateRequest): Promise<RunEstimate> {
   const plan = planOrRefuse(request.workflow.graph);
   const refusals: Refusal[] = [];
   const refuse = (err: HttpError) => refusals.push({ status: err.status, code: err.code, message: err.message, ...err.details });
@@ -67,10 +67,10 @@ export async function estimateRun(deps: { db: Db; markup: number }, request: Est
       refuse(err);
     }
   }
-  const aboveTier = modelAboveTier(plan, request.account.tier);
+  const aboveTier = modelAboveTier(plan, request.account.tier, deps.vendorDefaults);
   if (aboveTier) refuse(modelTierRequired(aboveTier.model, aboveTier.requiredTier, request.account.tier));
 
-  const price = pricePlan(plan, request.account.tier, deps.markup);
+  const price = pricePlan(plan, request.account.tier, deps.markup, new Set(), deps.vendorDefaults);
   const [account, grants] = await Promise.all([
     deps.db.account.findUniqueOrThrow({ where: { id: request.account.id }, select: { creditBalance: true } }),
     deps.db.trialGrant.findMany({ where: { accountId: request.account.id, model: { in: [...creditsByModel(price).keys()] } } }),

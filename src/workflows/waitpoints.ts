@@ -42,13 +42,14 @@ export class Waitpoints {
 
   /**
    * Waits for the job's result (callback, else polling, within the step timeout) and returns it, or
-   * throws StepFailed. A cancelled wait cancels the job at the provider (best effort).
+   * throws StepFailed. A cancelled or timed-out wait cancels the job at the provider (best effort):
+   * a vendor job nobody waits for any more would still run, and bill, to its end.
    */
   async wait(step: JobStep, job: SubmittedJob): Promise<MediaResult> {
     try {
       return await this.waitFor(step, job);
     } catch (err) {
-      if (isCancellation(err)) {
+      if (isCancellation(err) || (err instanceof StepFailed && err.info.type === 'StepTimeout')) {
         await CancellationScope.nonCancellable(() =>
           cancelJob.executeWithOptions({ activityId: `${step.id}:cancel`, summary: `${step.name}: cancel job` }, [{ provider: job.provider, job: job.handle }]).catch(() => undefined),
         );

@@ -19,6 +19,8 @@ export interface TestApi {
     headers: Headers;
     body: any;
   }>;
+  /** Shuts the worker down (its in-flight activities are cancelled) and starts a fresh one on the same queue. */
+  replaceWorker(): Promise<void>;
   /** Another app over the same engine (a second API process, or one with extra options). */
   appWith(extra?: Partial<AppDeps>): Koa;
   close(): Promise<void>;
@@ -46,14 +48,20 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
     });
   const app = appWith({ events });
   server.on('request', app.callback());
-  const worker: Worker = await engine.createWorker({ callbackBaseUrl: url });
-  const running = worker.run();
+  let worker: Worker = await engine.createWorker({ callbackBaseUrl: url });
+  let running = worker.run();
 
   return {
     engine,
     url,
     adminToken,
     appWith,
+    async replaceWorker() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      worker = await engine.createWorker({ callbackBaseUrl: url });
+      running = worker.run();
+    },
     async request(method, path, { body, headers = {}, raw } = {}) {
       const response = await fetch(url + path, {
         method,

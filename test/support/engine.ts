@@ -8,7 +8,9 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { VendorDefaults } from '../../src/domain/models';
 import { createProviderRegistry } from '../../src/providers/registry';
+import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
 import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
@@ -67,6 +69,9 @@ export async function startTestEngine(
     openaiBaseUrl?: string;
     mediaMaxBytes?: number;
     mediaBaseUrl?: string;
+    /** Vendor adapters (Replicate, fal, OpenAI images), usually pointed at the fake vendor servers. */
+    vendors?: VendorSettings;
+    vendorDefaults?: VendorDefaults;
     /** Where media goes: files in a temp folder (default) or the tests' S3 server (s3rver). */
     mediaBackend?: 'fs' | 's3';
   } = {},
@@ -87,6 +92,7 @@ export async function startTestEngine(
     sandboxMedia,
     openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
     http: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+    ...(options.vendors ? createVendorProviders(options.vendors, database.prisma) : {}),
   });
   const admissions = new Admissions({
     db: database.prisma,
@@ -94,6 +100,7 @@ export async function startTestEngine(
     taskQueue,
     markup: options.markup ?? 1,
     runTimeoutMs: options.runTimeoutMs ?? 60_000,
+    ...(options.vendorDefaults ? { vendorDefaults: options.vendorDefaults } : {}),
   });
   return {
     env,

@@ -1,7 +1,8 @@
-// A real HTTP server speaking the OpenAI chat completions API, so the real `openai` client is
+// A real HTTP server speaking the OpenAI chat completions and image generation APIs, so the real `openai` client is
 // exercised end to end (SSE framing, headers, status codes) without the internet.
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakePng } from './fakePng';
 
 /** One request the fake received. */
 export interface FakeOpenAIRequest {
@@ -32,11 +33,33 @@ export interface FakeOpenAIOptions {
 export interface FakeOpenAI {
   baseUrl: string;
   requests: FakeOpenAIRequest[];
-  /** Answers the next `times` chat requests with `status` (and these headers) instead of a completion. */
+  /** Answers the next `times` chat or image requests with `status` (and these headers) instead of a completion. */
   failNext(status: number, times?: number, headers?: Record<string, string>): void;
+  /** Image generation requests received so far. */
+  imageRequests(): FakeOpenAIRequest[];
   /** Completion requests received so far (failed ones included). */
   chatRequests(): FakeOpenAIRequest[];
   close(): Promise<void>;
+}
+
+/** Sizes each image model accepts, as OpenAI documents them. */
+const IMAGE_SIZES: Record<string, string[]> = {
+  'gpt-image-1': ['1024x1024', '1536x1024', '1024x1536', 'auto'],
+  'dall-e-3': ['1024x1024', '1792x1024', '1024x1792'],
+};
+
+/** POST /v1/images/generations: a real PNG as `b64_json` (gpt-image-1 always answers base64; dall-e-3 when asked). */
+function images(res: ServerResponse, body: FakeChatBody | undefined, failure: { status: number; headers: Record<string, string> } | undefined): void {
+  if (failure) return sendError(res, failure.status, failure.headers, `Scripted failure ${failure.status}`);
+  const model = typeof body?.model === 'string' ? body.model : '';
+  const sizes = IMAGE_SIZES[model];
+  if (!sizes) return sendError(res, 400, {}, `Invalid model ${model || '(none)'}`);
+  if (typeof body?.prompt !== 'string' || body.prompt === '') return sendError(res, 400, {}, 'prompt is required');
+  if (body.size !== undefined && !sizes.includes(String(body.size))) return sendError(res, 400, {}, `Invalid size ${String(body.size)} for ${model}`);
+  if (model === 'gpt-image-1' && body.response_format !== undefined) return sendError(res, 400, {}, "Unknown parameter: 'response_format'.");
+  if (model === 'dall-e-3' && body.response_format !== 'b64_json') return sendError(res, 400, {}, 'this fake serves only b64_json');
+  const b64 = fakePng(`${model}:${body.prompt}`).toString('base64');
+  sendJson(res, 200, {}, { created: Math.floor(Date.now() / 1000), data: [{ b64_json: b64, ...(model === 'dall-e-3' ? { revised_prompt: body.prompt } : {}) }] });
 }
 
 /** The tokens the fake streams for `text`: words with their leading whitespace, so they join back to `text`. */
@@ -65,6 +88,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const body = parseJson(raw);
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
+      if (req.method === 'POST' && path === '/v1/images/generations') return images(res, body, failures.shift());
       if (req.method !== 'POST' || path !== '/v1/chat/completions') {
         return sendError(res, 404, {}, `Unknown route ${req.method} ${path}`);
       }
@@ -89,6 +113,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       for (let i = 0; i < times; i += 1) failures.push({ status, headers });
     },
     chatRequests: () => requests.filter((request) => request.path === '/v1/chat/completions'),
+    imageRequests: () => requests.filter((request) => request.path === '/v1/images/generations'),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

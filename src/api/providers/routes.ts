@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'koa';
-import { ProviderError } from '../../providers/errors';
+import { CallbackRejected, ProviderError } from '../../providers/errors';
 import { mediaResultSignal, type MediaResultSignal } from '../../workflows/messages';
 import type { ApiDeps } from '../context';
 import { HttpError, notFound } from '../errors';
@@ -24,7 +24,10 @@ describeRoute({
     202: { description: 'Delivered to the waiting step.' },
     200: { description: 'Acknowledged but ignored: the step no longer waits (a late or repeated callback).' },
     400: errorResponse('INVALID_REQUEST.'),
-    401: errorResponse('INVALID_CALLBACK_TOKEN, or INVALID_CALLBACK_SIGNATURE when the provider\'s signature does not verify.'),
+    401: errorResponse(
+      'INVALID_CALLBACK_TOKEN; for vendors that sign callbacks (Replicate, fal): CALLBACK_SIGNATURE_MISSING, CALLBACK_SIGNATURE_INVALID, ' +
+        'CALLBACK_SIGNATURE_STALE (timestamp more than 5 minutes off), CALLBACK_VERIFICATION_UNAVAILABLE (no secret or keys to verify with), or INVALID_CALLBACK_SIGNATURE.',
+    ),
     404: errorResponse('No such step.'),
   },
 });
@@ -50,6 +53,11 @@ export function providerRoutes(deps: ApiDeps): Router {
     }
     if (!sameSecret(token, waitingOn.callbackToken)) throw new HttpError(401, 'INVALID_CALLBACK_TOKEN', 'The callback token does not match this job.');
     const body = await readCallback(deps, waitingOn.provider, ctx);
+    if (body === 'progress') {
+      // A verified progress event (Replicate's `start`): the job runs; nothing to resume yet.
+      ctx.body = { success: true, accepted: false, reason: 'Progress event: the job is still running.' };
+      return;
+    }
     if (body.status === 'succeeded' && !body.result) throw new HttpError(400, 'INVALID_REQUEST', 'A succeeded job must carry its result.');
     try {
       await deps.temporal.workflow.getHandle(step.execution.temporalWorkflowId).signal(mediaResultSignal, {
@@ -72,7 +80,7 @@ export function providerRoutes(deps: ApiDeps): Router {
 }
 
 /** The job's result: parsed and verified by its provider's adapter when the API has one, else our own body format. */
-async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: Context): Promise<MediaResultSignalBody> {
+async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: Context): Promise<MediaResultSignalBody | 'progress'> {
   const provider = providerId ? deps.jobProviders?.(providerId) : undefined;
   if (!provider) return parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
   try {
@@ -81,8 +89,11 @@ async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: 
       query: Object.fromEntries(Object.entries(ctx.query).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')])),
       rawBody: Buffer.from(typeof ctx.state.rawBody === 'string' ? ctx.state.rawBody : ''),
     });
+    if (state.status === 'running') return 'progress';
     return state.status === 'succeeded' ? { jobId, status: 'succeeded', result: state.result } : { jobId, status: 'failed', error: state.error };
   } catch (err) {
+    // Refused before anything changes: the code says whether the signature was missing, wrong or stale.
+    if (err instanceof CallbackRejected) throw new HttpError(401, err.code, err.message);
     if (err instanceof ProviderError) throw new HttpError(401, 'INVALID_CALLBACK_SIGNATURE', err.message);
     throw err;
   }
