@@ -101,13 +101,15 @@ const enabled = ['1', 'true', 'yes'].includes(process.env.TEST_TEMPORAL_CLUSTER 
       PORT: '0',
       HOST: '127.0.0.1',
       SANDBOX_TOKEN_DELAY_MS: '0',
-      // A production-like pool: admissions, step progress and the mirror each hold connections.
-      DATABASE_POOL_MAX: '20',
+      // Four processes of 10 plus the Temporal server's 30 stay under Postgres's default
+      // max_connections (100) with room for the test itself.
+      DATABASE_POOL_MAX: '10',
     };
-    for (let i = 0; i < 2; i++) procs.push(startProcess('src/worker.ts', env, /\[worker\] polling/));
     const apis = [0, 1].map(() => startProcess('src/server.ts', env, /\[api\] listening on (http:\/\/\S+)/));
     procs.push(...apis);
     apiUrls = await Promise.all(apis.map((api) => api.ready));
+    // Worker-only processes refuse to start without PUBLIC_URL: async providers call back there.
+    for (let i = 0; i < 2; i++) procs.push(startProcess('src/worker.ts', { ...env, PUBLIC_URL: apiUrls[i]! }, /\[worker\] polling/));
     await Promise.all(procs.map((proc) => proc.ready));
   });
 

@@ -127,6 +127,8 @@ describe('metrics and logs', function () {
       TEMPORAL_ADDRESS: api.engine.env.address,
       TEMPORAL_TASK_QUEUE: `${api.engine.taskQueue}-worker-only`,
       METRICS_ADDRESS: '127.0.0.1:0',
+      // A worker-only process must know where async providers call back (the API's address).
+      PUBLIC_URL: api.url,
     });
     const system = await startSystem(config, { api: false, worker: true, log: () => undefined });
     try {
