@@ -3,6 +3,7 @@
 // it. Submits are idempotent by key, and counted, so tests can prove a retried submit started no job.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { storedMediaRefSchema } from '../media/refSchema';
 import { ProviderError } from './errors';
 import { renderInto, renderRequest } from './sandbox';
 import type { JobHandle, JobProvider, JobState, JobSubmitRequest, ProviderCallback } from './types';
@@ -26,19 +27,9 @@ interface Job {
   state: JobState;
 }
 
-const storedRef = z.object({
-  mediaId: z.string().min(1).max(200),
-  mimeType: z.string().min(1).max(200),
-  sizeBytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
-  durationMs: z.number().nonnegative().optional(),
-});
-
 /** What the sandbox POSTs to its callback URL: the job and its final state, a stored reference on success. */
 export const sandboxCallbackSchema = z.discriminatedUnion('status', [
-  z.object({ jobId: z.string().min(1).max(200), status: z.literal('succeeded'), result: z.object({ type: z.literal('stored'), ref: storedRef }) }),
+  z.object({ jobId: z.string().min(1).max(200), status: z.literal('succeeded'), result: z.object({ type: z.literal('stored'), ref: storedMediaRefSchema }) }),
   z.object({ jobId: z.string().min(1).max(200), status: z.literal('failed'), error: z.object({ type: z.string().max(100), message: z.string().max(2000) }) }),
 ]);
 

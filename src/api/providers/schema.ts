@@ -1,20 +1,11 @@
 // Request schemas of the provider callback route.
 import { z } from 'zod';
+import { storedMediaRefSchema } from '../../media/refSchema';
 
-/** A stored media reference (never bytes). */
-const storedRefSchema = z.object({
-  mediaId: z.string().regex(/^med_[0-9a-f]{64}$/),
-  mimeType: z.string().min(1).max(200),
-  sizeBytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
-  durationMs: z.number().nonnegative().optional(),
-});
 
 /** A job's result: a reference the provider stored, or a URL the worker downloads into the media store. */
 export const mediaResultSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('stored'), ref: storedRefSchema }),
+  z.object({ type: z.literal('stored'), ref: storedMediaRefSchema }),
   z.object({
     type: z.literal('url'),
     url: z.url({ protocol: /^https?$/ }).max(4000),
