@@ -2,8 +2,7 @@
 // rate), sync runs of demo-parallel-media against a bare workflow with the same activities, and
 // throughput at 16 concurrent.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createStepActivities } from '../src/activities/steps';
 import { ProgressOutbox } from '../src/activities/progressOutbox';
 import type { StepProgress } from '../src/activities/stepProgress';
@@ -12,7 +11,7 @@ import { PARALLEL_MEDIA } from '../src/demo/workflows';
 import { planRun } from '../src/domain/planner';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
-import { benchDatabase, benchEngine, benchMedia, benchTemporal, envInt, loaded, log, percentile, solo, timed } from './support';
+import { bundleBareWorkflows, benchDatabase, benchEngine, benchMedia, benchTemporal, envInt, loaded, log, percentile, solo, timed } from './support';
 import { temporalWorkflowIdOf } from '../src/domain/workflowIds';
 
 const fixed = (value: number) => `${value.toFixed(1)} ms`;
@@ -44,10 +43,7 @@ export async function classicBench(): Promise<void> {
     connection: temporal.native,
     namespace: temporal.namespace,
     taskQueue: bareQueue,
-    workflowBundle: await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-    }),
+    workflowBundle: await bundleBareWorkflows(),
     activities: createStepActivities({ providers, progress: noProgress, media: benchMedia(database.db) }),
   });
 

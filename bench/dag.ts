@@ -3,12 +3,11 @@
 // activities, template steps inline), on the same server in one run. Prints runs/s, p50/p99 under
 // load and solo p50, with our ratios to bare Temporal.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
-import { benchDatabase, benchEngine, benchTemporal, envInt, loaded, log, ms, percentile, solo } from './support';
+import { bundleBareWorkflows, benchDatabase, benchEngine, benchTemporal, envInt, loaded, log, ms, percentile, solo } from './support';
 
 /** Figures of one system. */
 export interface DagFigures {
@@ -83,10 +82,7 @@ export async function dagBench(): Promise<DagFigures[]> {
     connection: temporal.native,
     namespace: temporal.namespace,
     taskQueue: bareQueue,
-    workflowBundle: await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-    }),
+    workflowBundle: await bundleBareWorkflows(),
     activities: { noop: async (step: string) => step },
     maxCachedWorkflows: 1000,
   });

@@ -2,13 +2,12 @@
 // activities), solo, on dev servers started with different settings, to find where a hop's time
 // goes. Prints the solo p50 of each shape under each setting.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { freePort } from '../src/db/embedded';
 import { installTemporalRuntime } from '../src/runtime/worker';
 import { DEV_SERVER_TUNING } from '../temporal/devServer';
-import { benchTemporal, envInt, log, percentile, solo, type BenchTemporal } from './support';
+import { bundleBareWorkflows, benchTemporal, envInt, log, percentile, solo, type BenchTemporal } from './support';
 
 const dc = (key: string, value: unknown) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`];
 
@@ -34,10 +33,7 @@ const SHAPES: Array<{ name: string; count: number; local: boolean; eagerStart?: 
 export async function hopBench(): Promise<void> {
   const runs = envInt('HOP_RUNS', 20);
   const picked = process.env.HOP_VARIANTS ? process.env.HOP_VARIANTS.split(',').map(Number) : VARIANTS.map((_, i) => i);
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-  });
+  const bundle = await bundleBareWorkflows();
   // The SDK's own latency histograms split a workflow task's time between Core, lang and the RPCs.
   const metricsUrl = `127.0.0.1:${await freePort()}`;
   installTemporalRuntime('ERROR', metricsUrl);
@@ -141,7 +137,7 @@ async function historyGaps(temporal: BenchTemporal, workflowIds: string[]): Prom
   };
 }
 
-async function probe(temporal: BenchTemporal, bundle: Awaited<ReturnType<typeof bundleWorkflowCode>>, runs: number): Promise<{ p50: number[]; gaps: Gaps }> {
+async function probe(temporal: BenchTemporal, bundle: WorkflowBundle, runs: number): Promise<{ p50: number[]; gaps: Gaps }> {
   const taskQueue = `hop-${randomUUID()}`;
   const worker = await Worker.create({
     connection: temporal.native,

@@ -3,8 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
@@ -22,6 +23,14 @@ import { registerSearchAttributes, startDevServer, type DevServer } from '../tem
 
 /** Prints a bench line. */
 export const log = (message: string) => console.log(`[bench] ${message}`);
+
+/** The bare comparison workflows (bench/bareWorkflow.ts), bundled quietly. */
+export function bundleBareWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+  });
+}
 
 /** A Temporal server for a benchmark: the configured one, or a dev server started here. */
 export interface BenchTemporal {
