@@ -2,7 +2,6 @@
 // file while it is hashed, then renamed to `<root>/<aa>/<sha256>`: readers never see half a blob,
 // and a refused or failed upload leaves nothing behind.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -28,7 +27,10 @@ export function createFsBlobStore(root: string): BlobStore {
       const temp = path.join(tempDir, `${randomUUID()}.part`);
       const metered = meter(body, options.maxBytes);
       try {
-        await pipeline(metered.chunks, createWriteStream(temp, { flags: 'wx' }), ...(options.signal ? [{ signal: options.signal }] : []));
+        // Created before any byte is read: a body refused at once must not race the file's opening
+        // (a stream opening it lazily could create it after the clean-up below had run).
+        const file = await open(temp, 'wx');
+        await pipeline(metered.chunks, file.createWriteStream(), ...(options.signal ? [{ signal: options.signal }] : []));
         const sha256 = metered.sha256();
         const target = fileOf(sha256);
         await mkdir(path.dirname(target), { recursive: true });

@@ -53,7 +53,10 @@ describe('Temporal workflow ids', function () {
     assert.equal(api.engine.sandboxMedia.callbacksDelivered, callbacks + 1, 'the callback was delivered as a signal');
     assert.equal(api.engine.sandboxMedia.polls, polls, 'no polling was needed');
 
-    const description = await api.engine.env.client.workflow.getHandle(execution.temporalWorkflowId).describe();
+    // The mirror records the end before the workflow task that closes the run: wait for Temporal too.
+    const handle = api.engine.env.client.workflow.getHandle(execution.temporalWorkflowId);
+    await handle.result();
+    const description = await handle.describe();
     assert.equal(description.workflowId, `${slug}-${id}`);
     assert.equal(description.status.name, 'COMPLETED');
     // What the UI's run list shows when filtered by the slug column.
