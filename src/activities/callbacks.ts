@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client';
 import { presentMedia, type MediaUrlSigner } from '../media/urls';
 import { isTerminalExecutionStatus } from '../domain/statuses';
-import { CallbackUrlError, checkCallbackUrl } from '../services/callbackUrl';
+import { CallbackUrlError, checkCallbackUrl } from '../providers/callbackUrl';
 
 /** Closed set of failure types raised by deliverCallback. */
 export type CallbackFailureType = 'CallbackNetworkError' | 'CallbackServerError' | 'CallbackRejected' | 'CallbackUrlRefused' | 'CallbackNotReady';

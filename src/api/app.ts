@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes';
-import type { ApiDeps } from './context';
+import type { AppDeps, AppState } from './context';
 import { executionRoutes } from './executions/routes';
 import { mediaRoutes } from './media/routes';
 import { providerRoutes } from './providers/routes';
@@ -16,30 +16,20 @@ import './webhooks/openapi';
 import '../mcp/openapi';
 import { webhookRoutes } from './webhooks/routes';
 import { viewerPageRoutes } from './viewer/pages';
-import { viewerApiRoutes, type ViewerLinks } from './viewer/routes';
+import { viewerApiRoutes } from './viewer/routes';
 import { viewTokenAuth } from './viewer/tokenAuth';
 import { mcpApiRoutes } from '../mcp/apiRoutes';
 import { mcpRoutes } from '../mcp/http';
 import { instrumentAdmissions } from '../observability/admissions';
 import { requestObservability } from '../observability/http';
-import { silentLogger, type Logger } from '../observability/logger';
+import { silentLogger } from '../observability/logger';
 import { requestTracing } from '../observability/tracing';
 
-/** The API's dependencies plus the optional operator surfaces (logs, MCP). */
-export interface AppDeps extends ApiDeps {
-  /** Request logs (JSON); silent when unset. */
-  logger?: Logger;
-  /** Server-side token of the studio's own agent: MCP runs presenting it are `mcp`, others `user-mcp`. */
-  studioAgentToken?: string;
-  /** The Temporal Web UI the run viewer links to. */
-  viewer?: ViewerLinks;
-}
-
 /** Builds the API application. */
-export function createApp(appDeps: AppDeps): Koa {
+export function createApp(appDeps: AppDeps): Koa<AppState> {
   // One instrumented admission service for every router, so admissions are counted by trigger type.
   const deps: AppDeps = { ...appDeps, admissions: instrumentAdmissions(appDeps.admissions) };
-  const app = new Koa();
+  const app = new Koa<AppState>();
   app.proxy = false;
   app.on('error', (err: NodeJS.ErrnoException) => {
     // A client that goes away mid-response (an SSE watcher disconnecting) is not a server error.

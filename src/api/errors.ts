@@ -1,5 +1,23 @@
-// HTTP errors with the seed's codes and statuses. Thrown anywhere in a request; rendered as
+// HTTP errors. Services refuse with domain Refusals (src/domain/refusals.ts), which this module
+// maps to their status and headers in one exhaustive switch; the API's own errors (authentication,
+// parsing, rate limits…) are HttpErrors. Both are rendered as
 // `{ success: false, error: { code, message, ...details } }` by one middleware (errorHandler.ts).
+import { Refusal, type RefusalCode } from '../domain/refusals';
+
+// The refusal factories, for routes that refuse the way the services do (e.g. a 404 of their own).
+export {
+  asyncNotSupported,
+  engineUnavailable,
+  executionExists,
+  grantExhausted,
+  idempotencyInProgress,
+  idempotencyKeyReused,
+  insufficientCredits,
+  invalidInputs,
+  invalidWorkflow,
+  modelTierRequired,
+  notFound,
+} from '../domain/refusals';
 
 /** Thrown when a request cannot be served; carries the HTTP status, the error code and details. */
 export class HttpError extends Error {
@@ -15,17 +33,9 @@ export class HttpError extends Error {
   }
 }
 
-/** 400 INVALID_INPUTS: the inputs are missing, not an object, or fail validation. */
-export const invalidInputs = (message: string, fields: Array<{ field: string; message: string }>) =>
-  new HttpError(400, 'INVALID_INPUTS', message, { fields });
-
 /** 400 INVALID_REQUEST: the request (not its inputs) is malformed. */
 export const invalidRequest = (message: string, details: Record<string, unknown> = {}) =>
   new HttpError(400, 'INVALID_REQUEST', message, details);
-
-/** 400 ASYNC_NOT_SUPPORTED: `?async=true` with a provider that cannot be polled. */
-export const asyncNotSupported = (message: string, details: Record<string, unknown>) =>
-  new HttpError(400, 'ASYNC_NOT_SUPPORTED', message, details);
 
 /** 401 UNAUTHORIZED: no API key, or one we do not know. */
 export const unauthorized = (message: string) => new HttpError(401, 'UNAUTHORIZED', message);
@@ -44,34 +54,12 @@ export const capabilityDenied = (slug: string) =>
     accepted: ['workflow:run', `workflow:${slug}:run`],
   });
 
-/** 403 MODEL_TIER_REQUIRED: a model needs a higher plan tier. */
-export const modelTierRequired = (model: string, requiredTier: string, tier: string) =>
-  new HttpError(403, 'MODEL_TIER_REQUIRED', `Model "${model}" requires the ${requiredTier} tier; your account is on ${tier}.`, {
-    model,
-    requiredTier,
-    tier,
-  });
-
-/** 402 INSUFFICIENT_CREDITS: the balance cannot cover the planned billable steps. */
-export const insufficientCredits = (required: number, balance: number) =>
-  new HttpError(402, 'INSUFFICIENT_CREDITS', `This run needs ${required} credits; your balance is ${balance}.`, { required, balance });
-
-/** 404 NOT_FOUND: no such resource for this account (indistinguishable from another account's). */
-export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', `${what} was not found.`);
-
 /** 410 GONE: a retired endpoint. */
 export const gone = (message: string) => new HttpError(410, 'GONE', message);
-
-/** 422 INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge, missing input…). */
-export const invalidWorkflow = (code: string, message: string, details: Record<string, unknown>) =>
-  new HttpError(422, 'INVALID_WORKFLOW', message, { reason: code, ...details });
 
 /** 500 EXECUTION_FAILED: a step of the run failed; `error` names the step and cause. */
 export const executionFailed = (executionId: string, error: unknown, message: string) =>
   new HttpError(500, 'EXECUTION_FAILED', message, { executionId, error });
-
-/** 503 ENGINE_UNAVAILABLE: the run could not be handed to Temporal. */
-export const engineUnavailable = (message: string) => new HttpError(503, 'ENGINE_UNAVAILABLE', message, {}, { 'Retry-After': '5' });
 
 /**
  * 503 SERVICE_UNAVAILABLE: the database is unreachable, or every connection is busy (a burst):
@@ -89,14 +77,6 @@ export const rateLimitExceeded = (limit: number, retryAfter: number) =>
     'Retry-After': String(retryAfter),
   });
 
-/** 402 grant_exhausted: the trial grant for a model of the run is used up and the balance cannot pay instead. */
-export const grantExhausted = (model: string, required: number, balance: number) =>
-  new HttpError(402, 'grant_exhausted', `Your trial grant for model "${model}" has been used up. Upgrade your plan to continue.`, {
-    model,
-    required,
-    balance,
-  });
-
 /** 400 INVALID_TRIGGER_TYPE: `/api/execute/start` accepts only `X-Trigger-Type: manual`. */
 export const invalidTriggerType = (given: string) =>
   new HttpError(400, 'INVALID_TRIGGER_TYPE', `X-Trigger-Type must be "manual" on this endpoint${given ? ` (got "${given.slice(0, 50)}")` : ''}.`, {
@@ -105,15 +85,62 @@ export const invalidTriggerType = (given: string) =>
 
 /** 400 INVALID_CALLBACK_URL: the callback URL is malformed or points at a loopback/private address. */
 export const invalidCallbackUrl = (message: string) => new HttpError(400, 'INVALID_CALLBACK_URL', message, { field: 'callbackUrl' });
+/** The HTTP status and headers of a refusal. */
+export interface RefusalHttp {
+  status: number;
+  headers?: Record<string, string>;
+}
 
-/** 409 EXECUTION_EXISTS: a client-chosen execution id is already taken. */
-export const executionExists = (executionId: string) =>
-  new HttpError(409, 'EXECUTION_EXISTS', `An execution with id "${executionId}" already exists.`, { executionId });
+/** How each refusal is answered over HTTP: the one place a refusal code meets a status. */
+export function refusalHttp(code: RefusalCode): RefusalHttp {
+  switch (code) {
+    case 'INVALID_INPUTS':
+    case 'ASYNC_NOT_SUPPORTED':
+    case 'INVALID_STEP':
+      return { status: 400 };
+    case 'INSUFFICIENT_CREDITS':
+    case 'grant_exhausted':
+      return { status: 402 };
+    case 'MODEL_TIER_REQUIRED':
+      return { status: 403 };
+    case 'NOT_FOUND':
+      return { status: 404 };
+    case 'STEP_OUTPUT_MISSING':
+    case 'EXECUTION_EXISTS':
+      return { status: 409 };
+    case 'IDEMPOTENCY_IN_PROGRESS':
+      return { status: 409, headers: { 'Retry-After': '1' } };
+    case 'INVALID_WORKFLOW':
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return { status: 422 };
+    case 'ENGINE_UNAVAILABLE':
+      return { status: 503, headers: { 'Retry-After': '5' } };
+    default:
+      return unknownCode(code);
+  }
+}
 
-/** 422 IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was first used with a different request body. */
-export const idempotencyKeyReused = () =>
-  new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request; use a new key.');
+/** Unreachable while the switch above names every code (the compiler and the lint rule check it). */
+function unknownCode(code: never): never {
+  throw new Error(`No HTTP mapping for refusal code ${String(code)}.`);
+}
 
-/** 409 IDEMPOTENCY_IN_PROGRESS: the first request with this key is still being answered; retry shortly. */
-export const idempotencyInProgress = () =>
-  new HttpError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still in progress; retry shortly.', {}, { 'Retry-After': '1' });
+/** The HttpError answering `err`: itself, a Refusal mapped to its status, or undefined for anything else. */
+export function toHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof Refusal) {
+    const { status, headers } = refusalHttp(err.code);
+    return new HttpError(status, err.code, err.message, err.details, headers);
+  }
+  return undefined;
+}
+
+/** The error code a client would see for `err`, or undefined when it is not a refusal or HTTP error. */
+export function errorCodeOf(err: unknown): string | undefined {
+  return err instanceof HttpError || err instanceof Refusal ? err.code : undefined;
+}
+
+/** A refusal as the estimate lists it: the answer a run would get, status included. */
+export function refusalView(refusal: Refusal): { status: number; code: RefusalCode; message: string; [detail: string]: unknown } {
+  return { status: refusalHttp(refusal.code).status, code: refusal.code, message: refusal.message, ...refusal.details };
+}

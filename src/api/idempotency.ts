@@ -2,9 +2,9 @@
 // MCP's run route): one implementation, Stripe's semantics (same key + same request → the same
 // answer with `Idempotent-Replayed: true`; a different request → 422 IDEMPOTENCY_KEY_REUSED; scope:
 // the account; answers kept 24 h). See src/services/idempotency.ts for how keys are claimed.
-import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Db } from '../db/client';
+import type { AppContext } from './context';
 import { answerOnce, requestHash, type ExecutionAnswer, type IdempotencyClaim } from '../services/idempotency';
 import { parseRequest } from './middleware/validate';
 
@@ -17,7 +17,7 @@ export const idempotencyKeyHeaderSchema = z
   .describe('A stable key (scope: your account, kept 24 h): repeats, also concurrent ones, get the first answer instead of starting another run.');
 
 /** The request's Idempotency-Key, or undefined; 400 INVALID_REQUEST when malformed. */
-export function idempotencyKeyOf(ctx: Context): string | undefined {
+export function idempotencyKeyOf(ctx: AppContext): string | undefined {
   return parseRequest(z.object({ 'idempotency-key': idempotencyKeyHeaderSchema }), { 'idempotency-key': ctx.get('idempotency-key') || undefined })['idempotency-key'];
 }
 
@@ -32,7 +32,7 @@ export interface RunAnswering {
 }
 
 /** Answers a run request, once per Idempotency-Key when the request carries one. */
-export async function answerRun(ctx: Context, db: Db, scope: string, run: RunAnswering): Promise<void> {
+export async function answerRun(ctx: AppContext, db: Db, scope: string, run: RunAnswering): Promise<void> {
   const key = idempotencyKeyOf(ctx);
   const answer = key
     ? await answerOnce(db, { scope, key, hash: requestHash(run.request) }, { produce: (claim) => run.produce(claim), resume: (id) => run.answerFor(id) })

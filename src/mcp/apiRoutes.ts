@@ -3,9 +3,9 @@
 import Router from '@koa/router';
 import { parseCanvasGraph } from '../domain/canvas';
 import { inputFieldsOfPlan } from '../domain/inputs';
-import type { AppDeps } from '../api/app';
-import { HttpError } from '../api/errors';
-import { requireApiKey, type AuthState } from '../api/middleware/apiKey';
+import { Refusal } from '../domain/refusals';
+import type { AppDeps, AuthedState } from '../api/context';
+import { requireApiKey } from '../api/middleware/apiKey';
 import { findRunnableWorkflow, runBodyOf, serveRun } from '../api/workflows/run';
 import { planOrRefuse } from '../services/admission';
 import { canRunWorkflow } from '../services/apiKeys';
@@ -14,11 +14,11 @@ import { mcpTriggerType } from './agent';
 /** Routes under /api/mcp. */
 export function mcpApiRoutes(deps: AppDeps): Router {
   const { db, admissions, temporal } = deps;
-  const router = new Router({ prefix: '/api/mcp' });
+  const router = new Router<AuthedState>({ prefix: '/api/mcp' });
   router.use(requireApiKey(db));
 
   router.get('/workflows', async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
+    const { auth } = ctx.state;
     const rows = await db.workflow.findMany({ where: { accountId: auth.account.id }, orderBy: { slug: 'asc' } });
     ctx.body = {
       success: true,
@@ -29,7 +29,7 @@ export function mcpApiRoutes(deps: AppDeps): Router {
             const fields = inputFieldsOfPlan(parseCanvasGraph(row.graph), planOrRefuse(row.graph));
             return { slug: row.slug, name: row.name, canvasId: row.canvasId, inputs: fields.map(({ name, type, required, description }) => ({ name, type, required, ...(description ? { description } : {}) })) };
           } catch (err) {
-            if (!(err instanceof HttpError)) throw err;
+            if (!(err instanceof Refusal)) throw err;
             return { slug: row.slug, name: row.name, canvasId: row.canvasId, invalid: { code: err.code, message: err.message } };
           }
         }),
@@ -37,11 +37,10 @@ export function mcpApiRoutes(deps: AppDeps): Router {
   });
 
   router.post('/workflows/:slug/run', async (ctx) => {
-    const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
-    const auth = ctx.state.auth as AuthState;
+    const { auth, receivedAtMs } = ctx.state;
     const triggerType = mcpTriggerType(deps.studioAgentToken, ctx.get('x-builder-agent-token'));
     const workflow = await findRunnableWorkflow(db, auth, String(ctx.params.slug));
-    const body = runBodyOf((ctx.request as { body?: unknown }).body);
+    const body = runBodyOf(ctx.request.body);
     const runAsync = ctx.query.async === 'true';
     await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
       auth,

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { AppDeps } from '../api/app';
+import type { AppDeps, AppState } from '../api/context';
 import { requireApiKey } from '../api/middleware/apiKey';
 import { BuilderApiClient } from '../client/apiClient';
 import { checkAgentToken } from './agent';
@@ -13,7 +13,7 @@ import { createMcpServer } from './tools';
 
 /** Routes of the MCP transport (mounted before the JSON body parser: the transport reads the body). */
 export function mcpRoutes(deps: AppDeps): Router {
-  const router = new Router();
+  const router = new Router<AppState>();
   const authenticate = requireApiKey(deps.db);
 
   router.all('/mcp', async (ctx, next) => {

@@ -1,6 +1,6 @@
 // Counts admissions by trigger type without touching the admission service: every router gets
 // the same instrumented instance from createApp.
-import { HttpError } from '../api/errors';
+import { errorCodeOf } from '../api/errors';
 import type { Admissions } from '../services/admission';
 import { metrics } from './metrics';
 import { inSpan } from './tracing';
@@ -17,7 +17,7 @@ export function instrumentAdmissions(admissions: Admissions): Admissions {
         metrics.admissions.inc({ trigger: request.triggerType });
         return admission;
       } catch (err) {
-        metrics.admissionRefusals.inc({ trigger: request.triggerType, code: err instanceof HttpError ? err.code : 'INTERNAL' });
+        metrics.admissionRefusals.inc({ trigger: request.triggerType, code: errorCodeOf(err) ?? 'INTERNAL' });
         throw err;
       }
     });

@@ -1,7 +1,6 @@
 // Outbound requests of HTTP Request nodes, with a guard against reaching the worker's own network.
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import { ProviderError, abortError, parseRetryAfter } from './errors';
+import { checkPublicHost } from './privateNetwork';
 import type { HttpCall, HttpProvider, HttpResponse } from './types';
 
 /** How the HTTP provider may be used. */
@@ -19,31 +18,6 @@ export interface FetchHttpOptions {
 const PROVIDER = 'http';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const EXCERPT_CHARS = 200;
-
-// Ranges that are not publicly routable (RFC 6890 and friends). IPv4-mapped IPv6 addresses
-// (::ffff:a.b.c.d) are matched against the IPv4 rules by BlockList itself; NAT64 and 6to4
-// are refused whole because they embed an IPv4 address that may be private.
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2002::', 16],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv6');
-}
-
-/** True unless `ip` is a publicly routable IP literal; anything that is not an IP counts as private (fail closed). */
-export function isPrivateAddress(ip: string): boolean {
-  // Zone ids (fe80::1%eth0) only ever appear on link-local addresses.
-  const address = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const family = isIP(address);
-  if (family === 0) return true;
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
 
 /** Performs HTTP Request node calls with global fetch. */
 export class FetchHttpProvider implements HttpProvider {
@@ -100,20 +74,12 @@ export class FetchHttpProvider implements HttpProvider {
     if (this.options.allowPrivateNetworks) return;
     const host = url.hostname.replace(/^\[|\]$/g, '');
     // fetch resolves the name again; a rebinding DNS server could still answer differently then.
-    let addresses: string[];
-    if (isIP(host)) {
-      addresses = [host];
-    } else {
-      try {
-        addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOTFOUND') throw invalid(`host "${host}" not found`);
-        throw new ProviderError('ProviderUnavailable', `http: cannot resolve "${host}" (${code ?? 'error'})`, { provider: PROVIDER });
-      }
+    const check = await checkPublicHost(host);
+    if (check.verdict === 'unresolved') {
+      if (check.errorCode === 'ENOTFOUND') throw invalid(`host "${host}" not found`);
+      throw new ProviderError('ProviderUnavailable', `http: cannot resolve "${host}" (${check.errorCode ?? 'error'})`, { provider: PROVIDER });
     }
-    const blocked = addresses.find(isPrivateAddress);
-    if (blocked) throw invalid(`"${host}" resolves to a private address (${blocked}); private networks are not allowed`);
+    if (check.verdict === 'private') throw invalid(`"${host}" resolves to a private address (${check.address}); private networks are not allowed`);
   }
 
   private async finish(response: Response, call: HttpCall): Promise<HttpResponse> {

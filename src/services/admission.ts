@@ -22,7 +22,7 @@ import {
   executionExists,
   invalidInputs,
   modelTierRequired,
-} from '../api/errors';
+} from '../domain/refusals';
 
 export { planOrRefuse, validateRunInputs } from './runChecks';
 
@@ -96,7 +96,7 @@ export class Admissions {
     return estimateRun({ db: this.deps.db, markup: this.deps.markup, ...(this.deps.vendorDefaults ? { vendorDefaults: this.deps.vendorDefaults } : {}) }, request);
   }
 
-  /** Checks the request and starts the run; throws HttpErrors with the seed's codes. */
+  /** Checks the request and starts the run; throws Refusals with the seed's codes. */
   async admit(request: AdmissionRequest): Promise<Admission> {
     const { db, markup } = this.deps;
     const plan = request.plan ?? planOrRefuse(request.workflow.graph, request.targetNodeId);

@@ -2,7 +2,7 @@
 // admission transaction so a refused run leaves nothing behind.
 import type { Tx } from '../db/ledger';
 import { splitCharge, type ChargeSplit, type PlanPrice } from '../domain/pricing';
-import { grantExhausted, insufficientCredits, type HttpError } from '../api/errors';
+import { grantExhausted, insufficientCredits, type Refusal } from '../domain/refusals';
 
 /** What a run was charged. */
 export interface RunCharge {
@@ -13,10 +13,10 @@ export interface RunCharge {
 }
 
 /**
- * The 402 a run gets when `balance` cannot pay what grants leave over: grant_exhausted when a
+ * The refusal a run gets when `balance` cannot pay what grants leave over: grant_exhausted when a
  * model's grant ran out, else INSUFFICIENT_CREDITS. Undefined when the balance suffices.
  */
-export function creditRefusal(split: Pick<ChargeSplit, 'fromBalance' | 'exhausted'>, balance: number): HttpError | undefined {
+export function creditRefusal(split: Pick<ChargeSplit, 'fromBalance' | 'exhausted'>, balance: number): Refusal | undefined {
   if (split.fromBalance <= balance) return undefined;
   if (split.exhausted.length > 0) return grantExhausted(split.exhausted[0]!, split.fromBalance, balance);
   return insufficientCredits(split.fromBalance, balance);

@@ -2,10 +2,9 @@
 // grants applied) and every refusal admission would give it, computed with admission's own
 // checks and pricing, reading (never locking or changing) the balance and grants.
 import type { Db } from '../db/client';
-import { HttpError } from '../api/errors';
 import type { Tier, VendorDefaults } from '../domain/models';
 import { modelAboveTier, pricePlan, splitCharge } from '../domain/pricing';
-import { modelTierRequired } from '../api/errors';
+import { modelTierRequired, Refusal } from '../domain/refusals';
 import { creditRefusal, creditsByModel } from './credits';
 import { planOrRefuse, validateRunInputs } from './runChecks';
 
@@ -15,15 +14,7 @@ export interface EstimateRequest {
   workflow: { slug: string; graph: unknown };
   inputs: unknown;
   /** A refusal already found in the request body (e.g. no `inputs` object). */
-  bodyRefusal?: HttpError;
-}
-
-/** One refusal the run would get, as the run route would answer it. */
-export interface Refusal {
-  status: number;
-  code: string;
-  message: string;
-  [detail: string]: unknown;
+  bodyRefusal?: Refusal;
 }
 
 /** The estimate. */
@@ -49,21 +40,22 @@ export interface RunEstimate {
     fromBalance: number;
     paidBy: 'free' | 'balance' | 'grant' | 'grant+balance';
   }>;
+  /** Every refusal admission would give the run now (the API adds each one's HTTP status). */
   refusals: Refusal[];
 }
 
-/** Estimates a run; throws only when the canvas cannot be planned (422 INVALID_WORKFLOW). */
+/** Estimates a run; throws only when the canvas cannot be planned (INVALID_WORKFLOW). */
 export async function estimateRun(deps: { db: Db; markup: number; vendorDefaults?: VendorDefaults }, request: EstimateRequest): Promise<RunEstimate> {
   const plan = planOrRefuse(request.workflow.graph);
   const refusals: Refusal[] = [];
-  const refuse = (err: HttpError) => refusals.push({ status: err.status, code: err.code, message: err.message, ...err.details });
+  const refuse = (refusal: Refusal) => refusals.push(refusal);
 
   if (request.bodyRefusal) refuse(request.bodyRefusal);
   else {
     try {
       validateRunInputs(request, plan);
     } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
+      if (!(err instanceof Refusal)) throw err;
       refuse(err);
     }
   }

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/client';
 import type { Tx } from '../db/ledger';
-import { idempotencyInProgress, idempotencyKeyReused } from '../api/errors';
+import { idempotencyInProgress, idempotencyKeyReused } from '../domain/refusals';
 
 /** A stored answer. */
 export interface StoredAnswer {
@@ -88,7 +88,7 @@ interface RecordRow {
  * `INSERT … ON CONFLICT DO NOTHING`: exactly one request wins and runs `produce`; its answer is
  * stored and every other request with the key (concurrent or later) gets that same answer. A
  * failed first attempt releases the key, so a corrected retry can succeed. A key first used with a
- * different request is refused (422 IDEMPOTENCY_KEY_REUSED).
+ * different request is refused (IDEMPOTENCY_KEY_REUSED).
  *
  * If the winner dies: a claim that already admitted an execution is answered from that execution
  * (`resume`), by whichever repeat comes first; a claim that admitted nothing is taken over once its

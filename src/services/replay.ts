@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { collectMediaIds } from '../media/refs';
 import { downstreamOf } from '../domain/planner';
 import type { Plan, StepOutput } from '../domain/types';
-import { HttpError, notFound } from '../api/errors';
+import { invalidStep, notFound, stepOutputMissing } from '../domain/refusals';
 import type { Admission, Admissions } from './admission';
 
 /** Replays `executionId` of `account`; `fromStepId` picks the first step to re-run. */
@@ -23,7 +23,7 @@ export async function replayExecution(
   if (request.fromStepId !== undefined) {
     const stepIds = plan.steps.map((step) => step.id);
     if (!stepIds.includes(request.fromStepId)) {
-      throw new HttpError(400, 'INVALID_STEP', `Step "${request.fromStepId}" is not in the plan of execution ${original.id}.`, {
+      throw invalidStep(`Step "${request.fromStepId}" is not in the plan of execution ${original.id}.`, {
         fromStepId: request.fromStepId,
         steps: stepIds,
       });
@@ -35,9 +35,7 @@ export async function replayExecution(
       if (rerun.has(step.id)) continue;
       const earlier = recorded.get(step.id);
       if (earlier?.status !== 'completed' || earlier.output === null) {
-        throw new HttpError(
-          409,
-          'STEP_OUTPUT_MISSING',
+        throw stepOutputMissing(
           `Step "${step.id}" did not complete in execution ${original.id}, so there is no output to reuse; replay from "${step.id}" or an earlier step.`,
           { stepId: step.id, status: earlier?.status ?? 'unknown' },
         );

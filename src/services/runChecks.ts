@@ -1,14 +1,14 @@
 // The checks a run request must pass before any credits move, shared by admission and the cost
-// estimate: the canvas plans (422 INVALID_WORKFLOW) and the inputs fit its Request Input fields
-// (400 INVALID_INPUTS).
-import { invalidInputs, invalidWorkflow } from '../api/errors';
+// estimate: the canvas plans (INVALID_WORKFLOW) and the inputs fit its Request Input fields
+// (INVALID_INPUTS).
 import { parseCanvasGraph } from '../domain/canvas';
 import { InputValidationError, PlanError } from '../domain/errors';
+import { invalidInputs, invalidWorkflow } from '../domain/refusals';
 import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
 import { planRun } from '../domain/planner';
 import type { Plan } from '../domain/types';
 
-/** The run's inputs checked against the plan's Request Input fields (400 INVALID_INPUTS), with defaults applied. */
+/** The run's inputs checked against the plan's Request Input fields (INVALID_INPUTS), with defaults applied. */
 export function validateRunInputs(request: { workflow: { graph: unknown }; inputs: unknown; plan?: Plan }, plan: Plan): Record<string, unknown> {
   try {
     // A recorded plan carries its Request Input configs, so replays validate against what they ran.
@@ -23,7 +23,7 @@ export function validateRunInputs(request: { workflow: { graph: unknown }; input
   }
 }
 
-/** Plans the graph, turning planning errors into 422 INVALID_WORKFLOW. */
+/** Plans the graph, turning planning errors into INVALID_WORKFLOW refusals. */
 export function planOrRefuse(graph: unknown, targetNodeId?: string): Plan {
   try {
     return planRun(parseCanvasGraph(graph), targetNodeId);

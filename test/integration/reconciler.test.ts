@@ -1,7 +1,8 @@
 // Orphaned admissions (committed, never started: the API process died in between) are settled.
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
-import { HttpError } from '../../src/api/errors';
+import { toHttpError } from '../../src/api/errors';
+import { Refusal } from '../../src/domain/refusals';
 import { Admissions } from '../../src/services/admission';
 import { reconcileOrphans } from '../../src/services/reconciler';
 import { startTestEngine, type TestEngine } from '../support/engine';
@@ -48,9 +49,9 @@ describe('reconciler', function () {
     const err = await admissions
       .admit({ account, workflow, triggerType: 'api', inputs: { topic: 'x' }, async: true, receivedAtMs: Date.now() })
       .then(() => undefined, (caught: unknown) => caught);
-    assert.ok(err instanceof HttpError);
-    assert.equal(err.status, 503);
+    assert.ok(err instanceof Refusal);
     assert.equal(err.code, 'ENGINE_UNAVAILABLE');
+    assert.equal(toHttpError(err)?.status, 503);
     const execution = await engine.db.execution.findFirstOrThrow({ where: { accountId: account.id }, include: { events: { orderBy: { seq: 'asc' } }, steps: true } });
     assert.equal(execution.status, 'error');
     assert.ok(execution.steps.every((step) => step.status === 'skipped'));

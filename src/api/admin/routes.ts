@@ -2,14 +2,13 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { Middleware } from 'koa';
 import { Prisma } from '../../generated/prisma/client';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { PlanError } from '../../domain/errors';
 import { generateApiKey } from '../../services/apiKeys';
-import type { ApiDeps } from '../context';
+import type { ApiDeps, AppMiddleware, AppState } from '../context';
 import { HttpError, notFound } from '../errors';
-import { parseRequest } from '../middleware/validate';
+import { validate } from '../middleware/validate';
 import { errorResponse } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 import { findModel } from '../../domain/models';
@@ -53,12 +52,11 @@ describeRoute({
 /** Routes under /admin. */
 export function adminRoutes(deps: ApiDeps): Router {
   const { db } = deps;
-  const router = new Router({ prefix: '/admin' });
+  const router = new Router<AppState>({ prefix: '/admin' });
   router.use(requireAdmin(deps.config.ADMIN_TOKEN));
-  const body = (ctx: { request: unknown }) => (ctx.request as { body?: unknown }).body;
 
-  router.post('/accounts', async (ctx) => {
-    const input = parseRequest(createAccountSchema, body(ctx));
+  router.post('/accounts', validate({ body: createAccountSchema }), async (ctx) => {
+    const input = ctx.state.input.body;
     const id = input.id ?? `acct_${randomUUID()}`;
     const account = await unique(
       () => db.account.create({ data: { ...input, id, webhookSecret: `whsec_${randomBytes(24).toString('base64url')}` } }),
@@ -68,8 +66,8 @@ export function adminRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, account };
   });
 
-  router.post('/accounts/:id/api-keys', async (ctx) => {
-    const input = parseRequest(createApiKeySchema, body(ctx));
+  router.post('/accounts/:id/api-keys', validate({ body: createApiKeySchema }), async (ctx) => {
+    const input = ctx.state.input.body;
     const account = await db.account.findUnique({ where: { id: String(ctx.params.id) } });
     if (!account) throw notFound(`Account "${ctx.params.id}"`);
     const key = generateApiKey();
@@ -85,8 +83,8 @@ export function adminRoutes(deps: ApiDeps): Router {
     };
   });
 
-  router.post('/accounts/:id/grants', async (ctx) => {
-    const input = parseRequest(createGrantSchema, body(ctx));
+  router.post('/accounts/:id/grants', validate({ body: createGrantSchema }), async (ctx) => {
+    const input = ctx.state.input.body;
     if (!findModel(input.model)) throw new HttpError(400, 'INVALID_REQUEST', `Unknown model "${input.model}".`, { field: 'model' });
     const account = await db.account.findUnique({ where: { id: String(ctx.params.id) } });
     if (!account) throw notFound(`Account "${ctx.params.id}"`);
@@ -106,8 +104,8 @@ export function adminRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true };
   });
 
-  router.post('/accounts/:id/workflows', async (ctx) => {
-    const input = parseRequest(createWorkflowSchema, body(ctx));
+  router.post('/accounts/:id/workflows', validate({ body: createWorkflowSchema }), async (ctx) => {
+    const input = ctx.state.input.body;
     const graph = graphOrRefuse(input.graph);
     const account = await db.account.findUnique({ where: { id: String(ctx.params.id) } });
     if (!account) throw notFound(`Account "${ctx.params.id}"`);
@@ -129,8 +127,8 @@ export function adminRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, workflow };
   });
 
-  router.patch('/workflows/:canvasId', async (ctx) => {
-    const input = parseRequest(updateWorkflowSchema, body(ctx));
+  router.patch('/workflows/:canvasId', validate({ body: updateWorkflowSchema }), async (ctx) => {
+    const input = ctx.state.input.body;
     const data: { name?: string; graph?: object } = {};
     if (input.name !== undefined) data.name = input.name;
     if (input.graph !== undefined) data.graph = graphOrRefuse(input.graph) as object;
@@ -142,7 +140,7 @@ export function adminRoutes(deps: ApiDeps): Router {
   return router;
 }
 
-function requireAdmin(token: string | undefined): Middleware {
+function requireAdmin(token: string | undefined): AppMiddleware {
   return async (ctx, next) => {
     if (!token) throw new HttpError(403, 'ADMIN_DISABLED', 'The admin API is disabled: set ADMIN_TOKEN to enable it.');
     const given = Buffer.from(ctx.get('authorization').replace(/^Bearer\s+/i, ''));

@@ -6,10 +6,10 @@
 // x-api-key whose capabilities allow running the canvas's workflow.
 import Router from '@koa/router';
 import { canRunWorkflow } from '../../services/apiKeys';
-import type { ApiDeps } from '../context';
+import type { ApiDeps, AuthedState } from '../context';
 import { answerRun } from '../idempotency';
 import { capabilityDenied, gone, invalidTriggerType, notFound } from '../errors';
-import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import { requireApiKey } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
@@ -61,15 +61,14 @@ export function retiredExecuteRoutes(): Router {
 /** POST /api/execute/start. */
 export function executeRoutes(deps: ApiDeps): Router {
   const { db, admissions } = deps;
-  const router = new Router();
+  const router = new Router<AuthedState>();
 
   router.post('/api/execute/start', requireApiKey(db), async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
+    const { auth, receivedAtMs } = ctx.state;
     const triggerType = ctx.get('x-trigger-type');
     if (triggerType !== 'manual') throw invalidTriggerType(triggerType);
-    const rawBody = (ctx.request as { body?: unknown }).body;
+    const rawBody = ctx.request.body;
     const body = parseRequest(executeStartBodySchema, rawBody);
-    const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
 
     const answerFor = async (executionId: string) => ({
       status: 202,

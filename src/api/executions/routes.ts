@@ -5,10 +5,10 @@ import { isTerminalExecutionStatus } from '../../domain/statuses';
 import { loadExecutionView } from '../../services/executionView';
 import { replayExecution } from '../../services/replay';
 import { settleUnstarted } from '../../services/settle';
-import type { ApiDeps } from '../context';
+import type { ApiDeps, AuthedState } from '../context';
 import { HttpError, notFound } from '../errors';
-import { requireApiKey, type AuthState } from '../middleware/apiKey';
-import { parseRequest } from '../middleware/validate';
+import { requireApiKey } from '../middleware/apiKey';
+import { validate } from '../middleware/validate';
 import { streamEvents } from './events';
 import { z } from 'zod';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
@@ -60,7 +60,7 @@ describeRoute({
 /** Routes under /api/executions. */
 export function executionRoutes(deps: ApiDeps): Router {
   const { db } = deps;
-  const router = new Router({ prefix: '/api/executions' });
+  const router = new Router<AuthedState>({ prefix: '/api/executions' });
   router.use(requireApiKey(db));
 
   /** The caller's execution row, or 404 (also for another account's). */
@@ -70,9 +70,9 @@ export function executionRoutes(deps: ApiDeps): Router {
     return execution;
   }
 
-  router.get('/', async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
-    const query = parseRequest(listQuerySchema, ctx.query);
+  router.get('/', validate({ query: listQuerySchema }), async (ctx) => {
+    const { auth } = ctx.state;
+    const { query } = ctx.state.input;
     const rows = await db.execution.findMany({
       where: {
         accountId: auth.account.id,
@@ -102,7 +102,7 @@ export function executionRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
+    const { auth } = ctx.state;
     const id = String(ctx.params.id);
     const execution = id.length <= 100 ? await loadExecutionView(db, auth.account.id, id, deps.media?.signer) : null;
     if (!execution) throw notFound(`Execution "${id}"`);
@@ -110,7 +110,7 @@ export function executionRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id/events', async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
+    const { auth } = ctx.state;
     const execution = await ownExecution(auth.account.id, String(ctx.params.id));
     const lastEventId = ctx.get('last-event-id') || String(ctx.query.lastEventId ?? '');
     const afterSeq = /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : 0;
@@ -119,7 +119,7 @@ export function executionRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/:id/cancel', async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
+    const { auth } = ctx.state;
     const execution = await ownExecution(auth.account.id, String(ctx.params.id));
     if (isTerminalExecutionStatus(execution.status)) {
       throw new HttpError(409, 'EXECUTION_FINISHED', `Execution ${execution.id} already ended ${execution.status}; there is nothing to cancel.`, {
@@ -141,15 +141,15 @@ export function executionRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, executionId: execution.id, status: 'cancelling' };
   });
 
-  router.post('/:id/replay', async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
-    const body = parseRequest(replayBodySchema, (ctx.request as { body?: unknown }).body);
+  router.post('/:id/replay', validate({ body: replayBodySchema }), async (ctx) => {
+    const { auth } = ctx.state;
+    const { body } = ctx.state.input;
     const replay = await replayExecution(
       { db, admissions: deps.admissions },
       {
         account: auth.account,
         executionId: String(ctx.params.id),
-        receivedAtMs: Number(ctx.state.receivedAtMs ?? Date.now()),
+        receivedAtMs: ctx.state.receivedAtMs,
         ...(body.fromStepId !== undefined ? { fromStepId: body.fromStepId } : {}),
       },
     );

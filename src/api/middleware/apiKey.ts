@@ -1,22 +1,15 @@
 // Authenticates `x-api-key`: a known, active key of an approved account.
-import type { Middleware } from 'koa';
 import type { Db } from '../../db/client';
 import { hashApiKey } from '../../services/apiKeys';
+import type { AppMiddleware, AuthState } from '../context';
 import { accountNotApproved, keyRevoked, unauthorized } from '../errors';
 import { rateLimit } from './rateLimit';
-
-/** The authenticated caller, on `ctx.state.auth`. */
-export interface AuthState {
-  keyId: string;
-  capabilities: string[];
-  account: { id: string; tier: 'pro' | 'business' | 'enterprise'; approved: boolean; creditBalance: number };
-}
 
 /**
  * Requires a valid API key, puts the caller on `ctx.state.auth`, then applies the account's rate
  * limit (every API-key route is a limited route; pass `{ rateLimit: false }` to opt out).
  */
-export function requireApiKey(db: Db, options: { rateLimit?: boolean } = {}): Middleware {
+export function requireApiKey(db: Db, options: { rateLimit?: boolean } = {}): AppMiddleware {
   const limit = options.rateLimit === false ? null : rateLimit(db);
   return async (ctx, next) => {
     // A run viewer token (src/api/viewer/tokenAuth.ts) already authenticated this request, for a route it may use.

@@ -1,7 +1,15 @@
 // A small JSON body parser: size-capped, strict, with clear 400/413/415 errors.
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
+import type { AppMiddleware } from '../context';
 import { HttpError } from '../errors';
 import { assertStorableBody } from './storableText';
+
+declare module 'koa' {
+  interface Request {
+    /** The parsed JSON body, set by {@link jsonBody} (undefined when there is none): parse it with a schema before use. */
+    body?: unknown;
+  }
+}
 
 const MAX_BYTES = 1024 * 1024;
 
@@ -18,13 +26,13 @@ export async function readBody(ctx: Context, maxBytes: number, what: string): Pr
 }
 
 /** Parses `application/json` bodies into `ctx.request.body` (undefined when there is none). */
-export function jsonBody(): Middleware {
+export function jsonBody(): AppMiddleware {
   return async (ctx, next) => {
     if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE') return next();
     const raw = await readBody(ctx, MAX_BYTES, 'Request bodies');
     ctx.state.rawBody = raw;
     if (raw.trim() === '') {
-      (ctx.request as { body?: unknown }).body = undefined;
+      ctx.request.body = undefined;
       return next();
     }
     if (!ctx.is('application/json', '+json') && ctx.get('content-type') !== '') {
@@ -37,7 +45,7 @@ export function jsonBody(): Middleware {
       throw new HttpError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
     }
     assertStorableBody(parsed);
-    (ctx.request as { body?: unknown }).body = parsed;
+    ctx.request.body = parsed;
     return next();
   };
 }

@@ -1,28 +1,30 @@
 // Renders every error as the documented JSON shape. Unknown errors become a 500 without internals.
-import type { Middleware } from 'koa';
 import { isDatabaseUnavailable } from '../../db/availability';
-import { HttpError, serviceUnavailable } from '../errors';
+import type { AppMiddleware } from '../context';
+import { HttpError, serviceUnavailable, toHttpError } from '../errors';
 
 /** Logs unexpected errors; the client only sees a generic message and a request id. */
 export type ErrorLogger = (err: unknown, context: { method: string; path: string; requestId: string }) => void;
 
 /** The error-rendering middleware; mount it first. */
-export function errorHandler(log: ErrorLogger): Middleware {
+export function errorHandler(log: ErrorLogger): AppMiddleware {
   return async (ctx, next) => {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'NOT_FOUND', `No route for ${ctx.method} ${ctx.path}.`);
     } catch (err) {
-      const requestId = String(ctx.state.requestId ?? '');
-      let httpError: HttpError;
-      if (err instanceof HttpError) httpError = err;
-      // An outage or a saturated pool is the server's momentary state: say so and when to retry.
-      else if (isDatabaseUnavailable(err)) httpError = serviceUnavailable();
-      else if (isClientError(err)) httpError = new HttpError(err.status, err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_REQUEST', err.message);
-      else {
+      const requestId = ctx.state.requestId;
+      const internal = () => {
         log(err, { method: ctx.method, path: ctx.path, requestId });
-        httpError = new HttpError(500, 'INTERNAL_ERROR', `Something went wrong on our side (request ${requestId}).`);
-      }
+        return new HttpError(500, 'INTERNAL_ERROR', `Something went wrong on our side (request ${requestId}).`);
+      };
+      // A refusal (mapped to its status) or an HTTP error of our own is answered as it is.
+      const httpError =
+        toHttpError(err) ??
+        // An outage or a saturated pool is the server's momentary state: say so and when to retry.
+        (isDatabaseUnavailable(err) ? serviceUnavailable() : undefined) ??
+        (isClientError(err) ? new HttpError(err.status, err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_REQUEST', err.message) : undefined) ??
+        internal();
       ctx.status = httpError.status;
       ctx.set(httpError.headers);
       ctx.body = errorBody(httpError);

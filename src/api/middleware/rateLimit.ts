@@ -1,10 +1,9 @@
 // Rate limits per account and tier on every API-key route (mount after requireApiKey).
-import type { Middleware } from 'koa';
 import type { Db } from '../../db/client';
 import { isDatabaseUnavailable } from '../../db/availability';
 import { consumeRateLimit, refundRateLimit } from '../../services/rateLimits';
-import { HttpError, rateLimitExceeded } from '../errors';
-import type { AuthState } from './apiKey';
+import { rateLimitExceeded, toHttpError } from '../errors';
+import type { AppMiddleware } from '../context';
 
 /**
  * Counts the request against the caller's account and sets `X-RateLimit-Limit`,
@@ -13,9 +12,9 @@ import type { AuthState } from './apiKey';
  * accounts are unlimited: nothing is counted and no limit headers are sent. A request answered 503
  * (the server could not serve it) gives its slot back.
  */
-export function rateLimit(db: Db): Middleware {
+export function rateLimit(db: Db): AppMiddleware {
   return async (ctx, next) => {
-    const auth = ctx.state.auth as AuthState | undefined;
+    const auth = ctx.state.auth;
     if (!auth) return next();
     const decision = await consumeRateLimit(db, auth.account.id, auth.account.tier);
     if (decision) {
@@ -31,7 +30,7 @@ export function rateLimit(db: Db): Middleware {
       // The server could not serve it (database saturated or unreachable, engine down): counting it
       // would make a client that waits out Retry-After pay for our outage with its limit.
       // Given back in the background, retried: when the pool is saturated the refund waits its turn too.
-      if ((err instanceof HttpError && err.status === 503) || isDatabaseUnavailable(err)) {
+      if (toHttpError(err)?.status === 503 || isDatabaseUnavailable(err)) {
         ctx.set('X-RateLimit-Remaining', String(Math.min(decision.limit, decision.remaining + 1)));
         void refundWithRetries(() => refundRateLimit(db, auth.account.id, decision.windowStartMs));
       }

@@ -1,4 +1,5 @@
-// Parses a request part with a zod schema; a mismatch is a 400 listing every failing field.
+// Parses a request's parts with zod schemas; a mismatch is a 400 listing every failing field.
+import type { Middleware } from 'koa';
 import type { z } from 'zod';
 import { HttpError } from '../errors';
 
@@ -9,4 +10,30 @@ export function parseRequest<T extends z.ZodType>(schema: T, value: unknown): z.
   throw new HttpError(400, 'INVALID_REQUEST', 'The request is not valid.', {
     fields: result.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })),
   });
+}
+
+/** The schemas of a route's request parts. */
+export interface RequestSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+}
+
+/** The parsed request parts, typed by their schemas: `ctx.state.input` after {@link validate}. */
+export type ValidatedInput<S extends RequestSchemas> = { [K in keyof S]: S[K] extends z.ZodType ? z.infer<S[K]> : never };
+
+/**
+ * Parses the route's path parameters, query and JSON body (in that order) and puts the typed
+ * values on `ctx.state.input`; the first part that does not match is a 400 INVALID_REQUEST.
+ */
+export function validate<S extends RequestSchemas>(schemas: S): Middleware<{ input: ValidatedInput<S> }, { params: Record<string, string> }> {
+  return async (ctx, next) => {
+    const input: Partial<Record<keyof RequestSchemas, unknown>> = {};
+    if (schemas.params) input.params = parseRequest(schemas.params, ctx.params);
+    if (schemas.query) input.query = parseRequest(schemas.query, ctx.query);
+    if (schemas.body) input.body = parseRequest(schemas.body, ctx.request.body);
+    // Each present part was parsed by its own schema just above.
+    ctx.state.input = input as ValidatedInput<S>;
+    await next();
+  };
 }

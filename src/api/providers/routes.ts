@@ -3,10 +3,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Context } from 'koa';
 import { CallbackRejected, ProviderError } from '../../providers/errors';
 import { mediaResultSignal, type MediaResultSignal } from '../../workflows/messages';
-import type { ApiDeps } from '../context';
+import type { ApiDeps, AppContext, AppState } from '../context';
 import { HttpError, notFound } from '../errors';
 import { parseRequest } from '../middleware/validate';
 import { z } from 'zod';
@@ -34,7 +33,7 @@ describeRoute({
 
 /** Routes under /api/providers. */
 export function providerRoutes(deps: ApiDeps): Router {
-  const router = new Router({ prefix: '/api/providers' });
+  const router = new Router<AppState>({ prefix: '/api/providers' });
 
   router.post('/callbacks/:executionId/:stepId', async (ctx) => {
     const executionId = String(ctx.params.executionId).slice(0, 100);
@@ -80,14 +79,14 @@ export function providerRoutes(deps: ApiDeps): Router {
 }
 
 /** The job's result: parsed and verified by its provider's adapter when the API has one, else our own body format. */
-async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: Context): Promise<MediaResultSignalBody | 'progress'> {
+async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: AppContext): Promise<MediaResultSignalBody | 'progress'> {
   const provider = providerId ? deps.jobProviders?.(providerId) : undefined;
-  if (!provider) return parseRequest(callbackBodySchema, (ctx.request as { body?: unknown }).body);
+  if (!provider) return parseRequest(callbackBodySchema, ctx.request.body);
   try {
     const { jobId, state } = await provider.parseCallback({
       headers: Object.fromEntries(Object.entries(ctx.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value ?? '')])),
       query: Object.fromEntries(Object.entries(ctx.query).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')])),
-      rawBody: Buffer.from(typeof ctx.state.rawBody === 'string' ? ctx.state.rawBody : ''),
+      rawBody: Buffer.from(ctx.state.rawBody ?? ''),
     });
     if (state.status === 'running') return 'progress';
     return state.status === 'succeeded' ? { jobId, status: 'succeeded', result: state.result } : { jobId, status: 'failed', error: state.error };

@@ -1,25 +1,18 @@
 // The run viewer's API: minting view tokens with an API key, and the run's plan as a graph for the
 // canvas. Reading the run itself, its events, cancel and replay are the execution routes, which
 // also accept view tokens (./tokenAuth.ts).
-import Router, { type RouterContext } from '@koa/router';
+import Router from '@koa/router';
 import { z } from 'zod';
 import type { Plan } from '../../domain/types';
 import { canRunWorkflow } from '../../services/apiKeys';
 import { signViewToken } from '../../services/viewTokens';
-import type { ApiDeps } from '../context';
+import type { ApiDeps, AuthedContext, AuthedState, ViewerLinks } from '../context';
 import { capabilityDenied, HttpError, notFound } from '../errors';
-import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import { requireApiKey } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 import { graphResponseSchema, viewTokenBodySchema, viewTokenResponseSchema } from './schema';
-
-/** Where the Temporal Web UI is, for links from the viewer. */
-export interface ViewerLinks {
-  /** Base URL of the Temporal Web UI (e.g. http://127.0.0.1:8233); no link when unset. */
-  temporalUiUrl?: string;
-  temporalNamespace?: string;
-}
 
 const executionId = z.object({ id: z.string().describe('The execution id.') });
 const TOKEN_AUTH = { description: '`x-api-key`, or a view token (`Authorization: Bearer vt1.…` or `?token=`) for this run or the account.' };
@@ -55,12 +48,12 @@ describeRoute({
 /** The run viewer's API routes. */
 export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router {
   const { db } = deps;
-  const router = new Router({ prefix: '/api/executions' });
+  const router = new Router<AuthedState>({ prefix: '/api/executions' });
   const auth = requireApiKey(db);
 
-  async function mint(ctx: RouterContext, id: string | null) {
-    const caller = ctx.state.auth as AuthState;
-    const body = parseRequest(viewTokenBodySchema, (ctx.request as { body?: unknown }).body);
+  async function mint(ctx: AuthedContext, id: string | null) {
+    const caller = ctx.state.auth;
+    const body = parseRequest(viewTokenBodySchema, ctx.request.body);
     let slug: string | null = null;
     if (id !== null) {
       const execution = id.length <= 100 ? await db.execution.findFirst({ where: { id, accountId: caller.account.id }, select: { workflow: { select: { slug: true } } } }) : null;
@@ -89,7 +82,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
   router.post('/:id/view-token', auth, (ctx) => mint(ctx, String(ctx.params.id)));
 
   router.get('/:id/graph', auth, async (ctx) => {
-    const caller = ctx.state.auth as AuthState;
+    const caller = ctx.state.auth;
     const id = String(ctx.params.id);
     const execution =
       id.length <= 100

@@ -2,12 +2,12 @@
 // needs, in place of x-api-key: reading runs and their events and graph, and (with an action
 // token) cancel and replay. Mounted before the routers; it authenticates and checks the token's
 // scope, then leaves the route to the ordinary router, whose requireApiKey sees the caller set.
-import type { Context, Middleware, Next } from 'koa';
+import type { Next } from 'koa';
 import type { Db } from '../../db/client';
 import { canRunWorkflow } from '../../services/apiKeys';
 import { parseViewToken, signViewToken, viewTokenExpired, viewTokenMatches, type ViewTokenClaims } from '../../services/viewTokens';
 import { accountNotApproved, capabilityDenied, HttpError, keyRevoked } from '../errors';
-import type { AuthState } from '../middleware/apiKey';
+import type { AppContext, AppMiddleware, AuthState } from '../context';
 
 /** What a token may be used for on a route: the list, reading one run, or acting on one. */
 type Use = 'list' | 'read' | 'act';
@@ -22,7 +22,7 @@ const ROUTES: Array<{ method: string; pattern: RegExp; use: Use }> = [
 const invalidToken = () => new HttpError(401, 'VIEW_TOKEN_INVALID', 'This view token is not valid. Mint a new one with POST /api/executions/:id/view-token.');
 
 /** The token of a request: `Authorization: Bearer vt1.…` (fetch) or `?token=` (EventSource cannot set headers). */
-function tokenOf(ctx: Context): string | null {
+function tokenOf(ctx: AppContext): string | null {
   const bearer = /^Bearer\s+(vt1\.\S+)$/i.exec(ctx.get('authorization'));
   if (bearer) return bearer[1]!;
   const query = ctx.query.token;
@@ -30,8 +30,8 @@ function tokenOf(ctx: Context): string | null {
 }
 
 /** Checks a view token on the routes it may serve; an API key, when present, takes precedence. */
-export function viewTokenAuth(db: Db): Middleware {
-  return async (ctx: Context, next: Next) => {
+export function viewTokenAuth(db: Db): AppMiddleware {
+  return async (ctx: AppContext, next: Next) => {
     if (ctx.get('x-api-key')) return next();
     const route = ROUTES.find((r) => r.method === ctx.method && r.pattern.test(ctx.path));
     const token = route ? tokenOf(ctx) : null;

@@ -8,9 +8,9 @@ import { parseCanvasGraph } from '../../domain/canvas';
 import type { CanvasGraph } from '../../domain/types';
 import { metrics } from '../../observability/metrics';
 import { canRunWorkflow } from '../../services/apiKeys';
-import type { ApiDeps } from '../context';
-import { accountNotApproved, capabilityDenied, HttpError, notFound } from '../errors';
-import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import type { ApiDeps, AppState, AuthState } from '../context';
+import { accountNotApproved, capabilityDenied, errorCodeOf, HttpError, notFound } from '../errors';
+import { requireApiKey } from '../middleware/apiKey';
 import { readBody } from '../middleware/bodyParser';
 import { verifyWebhookSignature } from './signature';
 import { parseWebhookToken, webhookToken, webhookTokenMatches } from './tokens';
@@ -22,10 +22,10 @@ const DROPPED_HEADERS = new Set(['authorization', 'cookie', 'x-api-key', 'proxy-
 /** The webhook routes. */
 export function webhookRoutes(deps: ApiDeps): Router {
   const { db, admissions } = deps;
-  const router = new Router();
+  const router = new Router<AppState>();
 
   router.post('/api/hooks/:token', async (ctx) => {
-    const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
+    const { receivedAtMs } = ctx.state;
     try {
       const { workflow, account, node, graph } = await resolveHook(deps, String(ctx.params.token));
       const rawBody = await readBody(ctx, MAX_BODY_BYTES, 'Webhook bodies');
@@ -49,13 +49,14 @@ export function webhookRoutes(deps: ApiDeps): Router {
       ctx.status = 202;
       ctx.body = { success: true, executionId: admission.executionId, status: 'planning', statusUrl: `/api/executions/${admission.executionId}` };
     } catch (err) {
-      metrics.webhookDeliveries.inc({ outcome: err instanceof HttpError ? err.code.toLowerCase() : 'internal_error' });
+      metrics.webhookDeliveries.inc({ outcome: errorCodeOf(err)?.toLowerCase() ?? 'internal_error' });
       throw err;
     }
   });
 
-  router.get('/api/workflows/:slug/webhooks', requireApiKey(db), async (ctx) => {
-    const auth = ctx.state.auth as AuthState;
+  // requireApiKey sets the caller, so this route's state has it.
+  router.get<{ auth: AuthState }>('/api/workflows/:slug/webhooks', requireApiKey(db), async (ctx) => {
+    const { auth } = ctx.state;
     const slug = String(ctx.params.slug);
     if (!canRunWorkflow(auth.capabilities, slug)) throw capabilityDenied(slug);
     const workflow = await db.workflow.findUnique({ where: { accountId_slug: { accountId: auth.account.id, slug } }, include: { account: true } });

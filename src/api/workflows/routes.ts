@@ -1,15 +1,15 @@
 // Public workflow routes: run a workflow, read its input schema.
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { Context } from 'koa';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
+import { Refusal } from '../../domain/refusals';
 import { planOrRefuse } from '../../services/admission';
-import { CallbackUrlError, checkCallbackUrl } from '../../services/callbackUrl';
-import type { ApiDeps } from '../context';
+import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
+import type { ApiDeps, AuthedContext, AuthedState } from '../context';
 import { idempotencyKeyHeaderSchema } from '../idempotency';
-import { HttpError, invalidCallbackUrl } from '../errors';
-import { requireApiKey, type AuthState } from '../middleware/apiKey';
+import { invalidCallbackUrl, refusalView } from '../errors';
+import { requireApiKey } from '../middleware/apiKey';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 import {
@@ -98,20 +98,20 @@ describeRoute({
 export function workflowRoutes(deps: ApiDeps): Router {
   const { db, admissions, temporal } = deps;
   const allowPrivateNetworks = deps.config.ALLOW_PRIVATE_NETWORKS ?? false;
-  const router = new Router({ prefix: '/api/workflows' });
+  const router = new Router<AuthedState>({ prefix: '/api/workflows' });
   router.use(requireApiKey(db));
 
-  const findWorkflow = async (ctx: Context) => {
-    const auth = ctx.state.auth as AuthState;
+  const findWorkflow = async (ctx: AuthedContext) => {
+    const { auth } = ctx.state;
     return { auth, workflow: await findRunnableWorkflow(db, auth, String(ctx.params.slug)) };
   };
 
   router.post('/:slug/run', async (ctx) => {
-    const receivedAtMs = Number(ctx.state.receivedAtMs ?? Date.now());
+    const { receivedAtMs } = ctx.state;
     const { auth, workflow } = await findWorkflow(ctx);
     const query = runQuerySchema.safeParse(ctx.query);
     const runAsync = query.success && query.data.async === 'true';
-    const body = runBodyOf((ctx.request as { body?: unknown }).body);
+    const body = runBodyOf(ctx.request.body);
     const callbackUrl = await callbackUrlOf(body, allowPrivateNetworks);
     await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
       auth,
@@ -127,15 +127,16 @@ export function workflowRoutes(deps: ApiDeps): Router {
   router.post('/:slug/estimate', async (ctx) => {
     const { auth, workflow } = await findWorkflow(ctx);
     let inputs: unknown;
-    let bodyRefusal: HttpError | undefined;
+    let bodyRefusal: Refusal | undefined;
     try {
-      inputs = runBodyOf((ctx.request as { body?: unknown }).body).inputs;
+      inputs = runBodyOf(ctx.request.body).inputs;
     } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
+      if (!(err instanceof Refusal)) throw err;
       // A missing `inputs` is one of the refusals to report, not a reason not to price the run.
       bodyRefusal = err;
     }
-    ctx.body = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}) });
+    const estimate = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}) });
+    ctx.body = { ...estimate, refusals: estimate.refusals.map(refusalView) };
   });
 
   router.get('/:slug/schema', async (ctx) => {

@@ -2,7 +2,6 @@
 // MCP agents' route): finding a workflow the key may run, the `inputs` body, admission under an
 // Idempotency-Key, and a sync outcome.
 import type { Client } from '@temporalio/client';
-import type { Context } from 'koa';
 import type { Db } from '../../db/client';
 import type { TriggerType } from '../../domain/types';
 import { isTerminalExecutionStatus } from '../../domain/statuses';
@@ -12,9 +11,9 @@ import { canRunWorkflow } from '../../services/apiKeys';
 import type { MediaUrlSigner } from '../../media/urls';
 import { loadExecutionView, type ExecutionView } from '../../services/executionView';
 import type { ExecutionAnswer } from '../../services/idempotency';
+import type { AppContext, AuthState } from '../context';
 import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../errors';
 import { answerRun } from '../idempotency';
-import type { AuthState } from '../middleware/apiKey';
 import { errorBody } from '../middleware/errorHandler';
 import { slugSchema } from './schema';
 
@@ -27,7 +26,7 @@ export async function findRunnableWorkflow(db: Db, auth: AuthState, slug: string
   return workflow;
 }
 
-/** The body's `inputs`; a body that is not an object with `inputs` is 400 INVALID_INPUTS. */
+/** The body's `inputs`; a body that is not an object with `inputs` is refused (INVALID_INPUTS). */
 export function runBodyOf(body: unknown): Record<string, unknown> & { inputs: unknown } {
   if (body === null || typeof body !== 'object' || Array.isArray(body) || !('inputs' in body)) {
     throw invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
@@ -54,7 +53,7 @@ export interface RunRequest {
  * its repeats replay the 500 instead of starting another run.
  */
 export async function serveRun(
-  ctx: Context,
+  ctx: AppContext,
   deps: { db: Db; temporal: Client; admissions: Admissions; events?: EventHub; media?: { signer: MediaUrlSigner } },
   run: RunRequest,
 ): Promise<void> {
@@ -76,7 +75,7 @@ export async function serveRun(
     }
   };
   await answerRun(ctx, deps.db, auth.account.id, {
-    request: { route: `${ctx.method} ${ctx.path}`, async: run.runAsync, body: (ctx.request as { body?: unknown }).body ?? null },
+    request: { route: `${ctx.method} ${ctx.path}`, async: run.runAsync, body: ctx.request.body ?? null },
     answerFor,
     produce: async (claim) => {
       const admission = await deps.admissions.admit({

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderError } from '../../../src/providers/errors';
-import { FetchHttpProvider, isPrivateAddress } from '../../../src/providers/http';
+import { FetchHttpProvider } from '../../../src/providers/http';
+import { isPrivateAddress } from '../../../src/providers/privateNetwork';
 import type { HttpCall } from '../../../src/providers/types';
 
 interface Received {

@@ -1,7 +1,6 @@
 // Result callback URLs: http(s) only, and never loopback or private addresses unless allowed.
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { isPrivateAddress } from '../providers/http';
+// Checked by the run route at admission and by the callback activity before each delivery.
+import { checkPublicHost } from './privateNetwork';
 
 /** Thrown when a callback URL may not be used; the message says why. */
 export class CallbackUrlError extends Error {
@@ -28,16 +27,9 @@ export async function checkCallbackUrl(raw: string, allowPrivateNetworks: boolea
   if (url.username || url.password) throw new CallbackUrlError('callbackUrl must not carry credentials.');
   if (allowPrivateNetworks) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  if (isIP(host)) addresses = [host];
-  else {
-    try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
-    } catch {
-      throw new CallbackUrlError(`callbackUrl host "${host}" does not resolve.`);
-    }
-  }
-  if (addresses.length === 0 || addresses.some(isPrivateAddress)) {
+  const check = await checkPublicHost(host);
+  if (check.verdict === 'unresolved') throw new CallbackUrlError(`callbackUrl host "${host}" does not resolve.`);
+  if (check.verdict === 'private') {
     throw new CallbackUrlError(`callbackUrl host "${host}" is a loopback or private address; callbacks must reach a public address.`);
   }
   return url;
