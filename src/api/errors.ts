@@ -3,6 +3,7 @@
 // parsing, rate limits…) are HttpErrors. Both are rendered as
 // `{ success: false, error: { code, message, ...details } }` by one middleware (errorHandler.ts).
 import { Refusal, type RefusalCode } from '../domain/refusals';
+import { assertNever } from '../domain/statuses';
 
 // The refusal factories, for routes that refuse the way the services do (e.g. a 404 of their own).
 export {
@@ -116,13 +117,9 @@ export function refusalHttp(code: RefusalCode): RefusalHttp {
     case 'ENGINE_UNAVAILABLE':
       return { status: 503, headers: { 'Retry-After': '5' } };
     default:
-      return unknownCode(code);
+      // Unreachable while the cases name every code: the compiler and the lint rule check it.
+      return assertNever(code);
   }
-}
-
-/** Unreachable while the switch above names every code (the compiler and the lint rule check it). */
-function unknownCode(code: never): never {
-  throw new Error(`No HTTP mapping for refusal code ${String(code)}.`);
 }
 
 /** The HttpError answering `err`: itself, a Refusal mapped to its status, or undefined for anything else. */

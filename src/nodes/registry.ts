@@ -37,8 +37,9 @@ export const NODE_MODULES = {
   template,
   'response-output': responseOutput,
   note,
-  // Each module keeps its own config type; the registry only needs them to be node modules.
-} satisfies Record<NodeTypeId, NodeModule<any>>;
+  // Each module keeps its own config type (checked where it is declared); here, every type has a
+  // module, with the parts of a node module that do not depend on that config type.
+} satisfies Record<NodeTypeId, Omit<NodeModule, 'config' | 'execution' | 'price'>>;
 
 /** The module of a node type, or undefined for an unknown type (inherited object keys included). */
 export function findNodeModule(type: string): NodeModule | undefined {

@@ -26,7 +26,7 @@ async function startApi(): Promise<{ baseUrl: string; received: Received[]; clos
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(payload));
       };
-      switch (req.url) {
+      switch (req.url ?? '') {
         case '/echo':
           return json(201, { method: req.method, contentType: req.headers['content-type'] ?? null, received: body ? JSON.parse(body) : null }, { 'x-trace': 'abc' });
         case '/text':
