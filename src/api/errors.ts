@@ -86,6 +86,7 @@ export const invalidTriggerType = (given: string) =>
 
 /** 400 INVALID_CALLBACK_URL: the callback URL is malformed or points at a loopback/private address. */
 export const invalidCallbackUrl = (message: string) => new HttpError(400, 'INVALID_CALLBACK_URL', message, { field: 'callbackUrl' });
+
 /** The HTTP status and headers of a refusal. */
 export interface RefusalHttp {
   status: number;
