@@ -2,7 +2,6 @@
 // both see exactly what an API caller sees (auth, capabilities, rate limits, error codes). Every
 // request goes through openapi-fetch typed by the generated document (./schema.d.ts); only the
 // live event stream and signed media URLs, which the document cannot type, are read raw.
-import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { isTerminalExecutionStatus, type ExecutionStatus } from '../domain/statuses';
 import { answer, errorOf, HttpTransport, type TransportOptions } from './transport';
 import type {
@@ -187,6 +186,8 @@ function idempotency(options: RunOptions): { header?: { 'idempotency-key': strin
 
 /** The events of a `text/event-stream` body, with JSON data, ending after `run.end`. */
 async function* liveEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<LiveEvent> {
+  // Loaded here: only watching needs it, and every command's start-up counts.
+  const { EventSourceParserStream } = await import('eventsource-parser/stream');
   const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
   for await (const event of events as unknown as AsyncIterable<{ id?: string; event?: string; data: string }>) {
     let data: Record<string, unknown>;
