@@ -93,8 +93,10 @@ export class HttpTransport {
 
 /** The body of a success answer of openapi-fetch, or the ApiError of an error answer. */
 export function answer<T>(result: { data?: T; error?: unknown; response: Response }): T {
-  if (!result.response.ok || result.data === undefined) throw errorOf(result.response.status, result.error, result.response.url);
-  return result.data;
+  const { data, error, response } = result;
+  if (!response.ok) throw errorOf(response.status, error, response.url);
+  if (data === undefined) throw new ApiError(response.status, 'INVALID_RESPONSE', `An empty answer from ${response.url} (${response.status}), where the document promises a body.`);
+  return data;
 }
 
 /** The ApiError of an error answer (`{ error: { code, message, ...details } }`). */
