@@ -1,6 +1,6 @@
 // The actions of the admin commands (accounts, keys, workflows): set-up through the admin API,
 // authenticated with the server's ADMIN_TOKEN, so nobody needs curl.
-import { AdminApiClient, type WorkflowPush } from '../client/adminClient';
+import { AdminApiClient, type Workflow, type WorkflowPush } from '../client/adminClient';
 import { ApiError } from '../client/transport';
 import { loadAdminConfig } from './config';
 import type { GlobalOptions } from './commands';
@@ -16,8 +16,8 @@ export function adminCommands(env: Record<string, string | undefined>) {
   };
 
   return {
-    async createAccount(options: GlobalOptions & { name: string; id?: string; tier?: string; credits?: number; unapproved?: boolean }): Promise<number> {
-      const { account } = await client(options).createAccount({
+    async createAccount(options: GlobalOptions & { name: string; id?: string; tier?: 'pro' | 'business' | 'enterprise'; credits?: number; unapproved?: boolean }): Promise<number> {
+      const account = await client(options).createAccount({
         name: options.name,
         ...(options.id ? { id: options.id } : {}),
         ...(options.tier ? { tier: options.tier } : {}),
@@ -29,7 +29,7 @@ export function adminCommands(env: Record<string, string | undefined>) {
     },
 
     async grant(accountId: string, options: GlobalOptions & { model: string; credits: number }): Promise<number> {
-      const { grant } = await client(options).createGrant(accountId, { model: options.model, credits: options.credits });
+      const grant = await client(options).createGrant(accountId, { model: options.model, credits: options.credits });
       processOutput(options.json === true).print(grant, () => `grant of ${String(grant.creditsRemaining)} credits for ${String(grant.model)} on ${accountId}\n`);
       return 0;
     },
@@ -41,7 +41,7 @@ export function adminCommands(env: Record<string, string | undefined>) {
       });
       processOutput(options.json === true).print(
         { apiKey: created.apiKey, secret: created.secret },
-        () => `${created.secret}\n(key ${created.apiKey.id}, ${(created.apiKey.capabilities as string[]).join(', ')}; the secret is shown only once: store it now)\n`,
+        () => `${created.secret}\n(key ${created.apiKey.id}, ${created.apiKey.capabilities.join(', ')}; the secret is shown only once: store it now)\n`,
       );
       return 0;
     },
@@ -50,19 +50,19 @@ export function adminCommands(env: Record<string, string | undefined>) {
       const push = workflowFromFile(await readJsonFile(file, 'canvas file'), options, file);
       const admin = client(options);
       let action: 'created' | 'updated';
-      let workflow;
+      let workflow: Workflow;
       if (push.canvasId) {
         try {
-          ({ workflow } = await admin.updateWorkflow(push.canvasId, { name: push.name, graph: push.graph }));
+          workflow = await admin.updateWorkflow(push.canvasId, { name: push.name, graph: push.graph });
           action = 'updated';
         } catch (err) {
           if (!(err instanceof ApiError && err.status === 404)) throw err;
-          ({ workflow } = await admin.createWorkflow(options.account, push));
+          workflow = await admin.createWorkflow(options.account, push);
           action = 'created';
         }
       } else {
         try {
-          ({ workflow } = await admin.createWorkflow(options.account, push));
+          workflow = await admin.createWorkflow(options.account, push);
           action = 'created';
         } catch (err) {
           if (err instanceof ApiError && err.code === 'CONFLICT') {

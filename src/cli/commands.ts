@@ -1,6 +1,6 @@
 // The actions of the public-API commands. Each returns its exit code: 0 success, 1 the run ended
 // error/cancelled. Results go to stdout (JSON under --json), progress to the progress channel.
-import { BuilderApiClient, type ExecutionView, type RunEstimate } from '../client/apiClient';
+import { BuilderApiClient, type ExecutionFilters, type ExecutionView, type RunEstimate } from '../client/apiClient';
 import { loadCliConfig, type ConfigFlags } from './config';
 import { describeExecution, formatDuration } from './describe';
 import { creditsText, showJson } from './format';
@@ -37,17 +37,17 @@ export function runCommands(env: Record<string, string | undefined>) {
       const out = output(options);
       const inputs = await readInputs(options);
       if (options.async || options.watch) {
-        const started = await api.run(slug, inputs, { async: true });
+        const started = await api.start(slug, inputs);
         if (!options.watch) {
-          out.print(started, () => `execution ${String(started.executionId)}\n`);
+          out.print(started, () => `execution ${started.executionId}\n`);
           return 0;
         }
-        out.progress.write(`execution ${String(started.executionId)}\n`);
-        return finished(out, await watchExecution(api, String(started.executionId), out.progress));
+        out.progress.write(`execution ${started.executionId}\n`);
+        return finished(out, await watchExecution(api, started.executionId, out.progress));
       }
       const result = await api.run(slug, inputs);
       out.print(result, () => {
-        const head = `execution ${String(result.executionId)}: completed in ${formatDuration(Number(result.durationMs))}, ${String(result.creditsUsed)} credits\n`;
+        const head = `execution ${result.executionId}: completed in ${formatDuration(result.durationMs)}, ${result.creditsUsed} credits\n`;
         // A terminal gets media abbreviated; piped text output stays complete JSON.
         return `${head}${out.result.isTTY ? showJson(result.output, 2) : JSON.stringify(result.output, null, 2)}\n`;
       });
@@ -74,7 +74,7 @@ export function runCommands(env: Record<string, string | undefined>) {
 
     async cancel(id: string, options: GlobalOptions): Promise<number> {
       const answer = await client(options).cancel(id);
-      output(options).print(answer, () => `cancel requested for ${String(answer.executionId)} (${String(answer.status)})\n`);
+      output(options).print(answer, () => `cancel requested for ${answer.executionId} (${answer.status})\n`);
       return 0;
     },
 
@@ -91,7 +91,7 @@ export function runCommands(env: Record<string, string | undefined>) {
       return finished(out, await watchExecution(api, replay.executionId, out.progress));
     },
 
-    async list(options: GlobalOptions & { workflow?: string; status?: string; trigger?: string; limit?: number }): Promise<number> {
+    async list(options: GlobalOptions & ExecutionFilters): Promise<number> {
       const executions = await client(options).listExecutions({
         ...(options.workflow ? { workflow: options.workflow } : {}),
         ...(options.status ? { status: options.status } : {}),
@@ -100,7 +100,7 @@ export function runCommands(env: Record<string, string | undefined>) {
       });
       output(options).print(executions, () =>
         executions
-          .map((e) => `${e.id}  ${String(e.workflowSlug ?? '').padEnd(24)} ${e.status.padEnd(10)} ${String(e.triggerType).padEnd(9)} ${creditsText(e).padEnd(24)} ${String(e.createdAt ?? '')}\n`)
+          .map((e) => `${e.id}  ${(e.workflowSlug ?? '').padEnd(24)} ${e.status.padEnd(10)} ${e.triggerType.padEnd(9)} ${creditsText(e).padEnd(24)} ${e.createdAt ?? ''}\n`)
           .join(''),
       );
       return 0;

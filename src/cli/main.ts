@@ -24,11 +24,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
 /** Writes an error for people (stderr) and, under --json, as the one JSON document on stdout. */
 function report(err: unknown, json: boolean): number {
-  // Commander already printed its own message (or the help it was asked for).
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   let error: Record<string, unknown>;
   let exit = 2;
-  if (err instanceof ApiError) {
+  if (err instanceof CommanderError) {
+    // Commander already printed its own message (or the help it was asked for) on stderr.
+    if (err.exitCode === 0) return 0;
+    error = { code: 'USAGE', message: err.message.replace(/^error: /, '') };
+  } else if (err instanceof ApiError) {
     error = { code: err.code, status: err.status, message: err.message, ...err.details };
     process.stderr.write(`error: ${err.status} ${err.code}: ${err.message}${Object.keys(err.details).length ? ` ${JSON.stringify(err.details)}` : ''}\n`);
     // A sync run that failed is the run failing, like a watched one.

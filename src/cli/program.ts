@@ -84,8 +84,8 @@ export function buildProgram(env: Record<string, string | undefined>, setExitCod
     .command('list')
     .description('Recent runs, newest first')
     .option('--workflow <slug>', 'only this workflow')
-    .option('--status <status>', 'planning, running, waiting, completed, error or cancelled')
-    .option('--trigger <type>', 'manual, api, webhook, mcp, user-mcp or replay')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(['planning', 'running', 'waiting', 'completed', 'error', 'cancelled']))
+    .addOption(new Option('--trigger <type>', 'only runs of this trigger type').choices(['manual', 'api', 'webhook', 'mcp', 'user-mcp', 'replay']))
     .option('--limit <n>', 'at most n runs', positiveInt)
     .action(act((command) => api.list({ ...globals(command), ...command.opts() })));
 

@@ -1,18 +1,26 @@
-// A client of the admin API (`/admin/*`, Bearer ADMIN_TOKEN): set-up without curl.
-import { HttpTransport, type TransportOptions } from './transport';
+// A client of the admin API (`/admin/*`, Bearer ADMIN_TOKEN): set-up without curl. Requests go
+// through openapi-fetch typed by the generated document (./schema.d.ts).
+import { answer, HttpTransport, type TransportOptions } from './transport';
+import type { AccountAnswer, ApiKeyAnswer, GrantAnswer, RequestBody, WorkflowAnswer } from './types';
 
 /** Options of the admin client. */
 export interface AdminClientOptions extends Omit<TransportOptions, 'headers'> {
   adminToken: string;
 }
 
-/** A canvas to create or update: what `builder workflows push` reads from a file. */
-export interface WorkflowPush {
-  slug: string;
-  name: string;
-  canvasId?: string;
-  graph: unknown;
-}
+/** A canvas to create: what `builder workflows push` reads from a file. */
+export type WorkflowPush = RequestBody<'/admin/accounts/{id}/workflows', 'post'>;
+/** A workflow's new name and graph. */
+export type WorkflowUpdate = RequestBody<'/admin/workflows/{canvasId}', 'patch'>;
+
+/** An account. */
+export type Account = AccountAnswer['account'];
+/** An API key (without its secret). */
+export type ApiKey = ApiKeyAnswer['apiKey'];
+/** A trial grant. */
+export type Grant = GrantAnswer['grant'];
+/** A workflow (canvas). */
+export type Workflow = WorkflowAnswer['workflow'];
 
 /** The admin API over HTTP. */
 export class AdminApiClient {
@@ -22,27 +30,32 @@ export class AdminApiClient {
   }
 
   /** Creates an account. */
-  createAccount(input: { id?: string; name: string; tier?: string; approved?: boolean; creditBalance?: number }): Promise<{ success: true; account: Record<string, unknown> & { id: string } }> {
-    return this.http.json('POST', '/admin/accounts', input);
+  async createAccount(input: RequestBody<'/admin/accounts', 'post'>): Promise<Account> {
+    const { account } = answer(await this.http.api.POST('/admin/accounts', { body: input })) as AccountAnswer;
+    return account;
   }
 
   /** Creates an API key of an account; the answer carries the secret, shown only once. */
-  createApiKey(accountId: string, input: { name?: string; capabilities?: string[] }): Promise<{ success: true; apiKey: Record<string, unknown> & { id: string }; secret: string }> {
-    return this.http.json('POST', `/admin/accounts/${encodeURIComponent(accountId)}/api-keys`, input);
+  async createApiKey(accountId: string, input: RequestBody<'/admin/accounts/{id}/api-keys', 'post'>): Promise<{ apiKey: ApiKey; secret: string }> {
+    const created = answer(await this.http.api.POST('/admin/accounts/{id}/api-keys', { params: { path: { id: accountId } }, body: input })) as ApiKeyAnswer;
+    return { apiKey: created.apiKey, secret: created.secret };
   }
 
   /** Grants trial credits for one model. */
-  createGrant(accountId: string, input: { model: string; credits: number }): Promise<{ success: true; grant: Record<string, unknown> }> {
-    return this.http.json('POST', `/admin/accounts/${encodeURIComponent(accountId)}/grants`, input);
+  async createGrant(accountId: string, input: RequestBody<'/admin/accounts/{id}/grants', 'post'>): Promise<Grant> {
+    const { grant } = answer(await this.http.api.POST('/admin/accounts/{id}/grants', { params: { path: { id: accountId } }, body: input })) as GrantAnswer;
+    return grant;
   }
 
   /** Creates a workflow of an account. */
-  createWorkflow(accountId: string, input: WorkflowPush): Promise<{ success: true; workflow: Record<string, unknown> & { slug: string; canvasId: string } }> {
-    return this.http.json('POST', `/admin/accounts/${encodeURIComponent(accountId)}/workflows`, input);
+  async createWorkflow(accountId: string, input: WorkflowPush): Promise<Workflow> {
+    const { workflow } = answer(await this.http.api.POST('/admin/accounts/{id}/workflows', { params: { path: { id: accountId } }, body: input })) as WorkflowAnswer;
+    return workflow;
   }
 
   /** Updates a workflow's name and graph by canvas id (the slug never changes). */
-  updateWorkflow(canvasId: string, input: { name?: string; graph?: unknown }): Promise<{ success: true; workflow: Record<string, unknown> & { slug: string; canvasId: string } }> {
-    return this.http.json('PATCH', `/admin/workflows/${encodeURIComponent(canvasId)}`, input);
+  async updateWorkflow(canvasId: string, input: WorkflowUpdate): Promise<Workflow> {
+    const { workflow } = answer(await this.http.api.PATCH('/admin/workflows/{canvasId}', { params: { path: { canvasId } }, body: input })) as WorkflowAnswer;
+    return workflow;
   }
 }

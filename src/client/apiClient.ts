@@ -1,14 +1,38 @@
-// A typed client of the public HTTP API: the one way the CLI and the MCP tools reach the engine,
-// so both see exactly what an API caller sees (auth, capabilities, rate limits, error codes).
+// The client of the public HTTP API: the one way the CLI and the MCP tools reach the engine, so
+// both see exactly what an API caller sees (auth, capabilities, rate limits, error codes). Every
+// request goes through openapi-fetch typed by the generated document (./schema.d.ts); only the
+// live event stream and signed media URLs, which the document cannot type, are read raw.
 import { isTerminalExecutionStatus, type ExecutionStatus } from '../domain/statuses';
-import { parseEventStream, type LiveEvent } from './eventStream';
-import { errorOf, HttpTransport, type TransportOptions } from './transport';
+import { answer, errorOf, HttpTransport, type TransportOptions } from './transport';
+import type {
+  CancelAnswer,
+  ExecutionAnswer,
+  ExecutionFilters,
+  ExecutionListAnswer,
+  ExecutionSummary,
+  ExecutionView,
+  McpRunAnswer,
+  ReplayStarted,
+  RunEstimate,
+  RunResult,
+  RunStarted,
+  WorkflowListAnswer,
+  WorkflowSchema,
+  WorkflowSummary,
+} from './types';
 
 export { ApiConnectionError, ApiError } from './transport';
-export type { LiveEvent } from './eventStream';
+export type * from './types';
 
 /** How runs started through this client are triggered. */
 export type RunChannel = 'api' | 'mcp';
+
+/** One live event of `GET /api/executions/{id}/events`. */
+export interface LiveEvent {
+  id?: string;
+  type: string;
+  data: Record<string, unknown>;
+}
 
 /** Options of the client. */
 export interface ApiClientOptions extends Omit<TransportOptions, 'headers'> {
@@ -17,51 +41,12 @@ export interface ApiClientOptions extends Omit<TransportOptions, 'headers'> {
   agentToken?: string;
 }
 
-/** A step of an execution as the API shows it. */
-export interface StepView {
-  id: string;
-  /** The node's name on the canvas. */
-  name?: string;
-  nodeType: string;
-  status: string;
-  attempts?: number;
-  output?: unknown;
-  error?: unknown;
-  /** Replays: the step's output was reused from the replayed run, not computed again. */
-  reused?: boolean;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  [key: string]: unknown;
-}
-
-/** An execution as the API shows it. */
-export interface ExecutionView {
-  id: string;
-  status: string;
-  triggerType: string;
-  workflowSlug?: string;
-  output?: unknown;
-  error?: unknown;
-  /** Net of any refund. */
-  creditsUsed?: number;
-  /** Credits given back when the run ended `error` or `cancelled`. */
-  creditsRefunded?: number;
-  durationMs?: number | null;
-  steps: StepView[];
-  [key: string]: unknown;
-}
-
-/** What a run would cost and whether it would be admitted (`POST /api/workflows/:slug/estimate`). */
-export interface RunEstimate {
-  success: true;
-  slug: string;
-  tier: string;
-  admissible: boolean;
-  creditsTotal: number;
-  creditsFromBalance: number;
-  creditBalance: number;
-  steps: Array<{ stepId: string; name: string; nodeType: string; model?: string; credits: number; paidBy: 'balance' | 'grant' | 'free' }>;
-  refusals: Array<{ status: number; code: string; message: string; [key: string]: unknown }>;
+/** Options of a run. */
+export interface RunOptions {
+  /** `mcp`: through `/api/mcp/workflows/{slug}/run` (trigger `mcp` or `user-mcp`). */
+  channel?: RunChannel;
+  /** A stable key: a repeat with the same key and inputs gets the first run instead of another. */
+  idempotencyKey?: string;
 }
 
 /** True once a run can no longer change (the statuses come from the domain's one list). */
@@ -86,52 +71,63 @@ export class BuilderApiClient {
   }
 
   /** Workflows this key may run, with their input fields. */
-  async listWorkflows(): Promise<Array<Record<string, unknown>>> {
-    return (await this.http.json<{ workflows: Array<Record<string, unknown>> }>('GET', '/api/mcp/workflows')).workflows;
+  async listWorkflows(): Promise<WorkflowSummary[]> {
+    const { workflows } = answer(await this.http.api.GET('/api/mcp/workflows')) as WorkflowListAnswer;
+    return workflows;
   }
 
   /** A workflow's input fields and JSON Schema. */
-  async getSchema(slug: string): Promise<Record<string, unknown>> {
-    return this.http.json('GET', `/api/workflows/${encodeURIComponent(slug)}/schema`);
+  async getSchema(slug: string): Promise<WorkflowSchema> {
+    return answer(await this.http.api.GET('/api/workflows/{slug}/schema', { params: { path: { slug } } }));
   }
 
-  /** Starts a run; sync answers carry the output, async ones the execution id. */
-  async run(
-    slug: string,
-    inputs: Record<string, unknown>,
-    options: { async?: boolean; channel?: RunChannel; idempotencyKey?: string } = {},
-  ): Promise<Record<string, unknown>> {
-    const base = options.channel === 'mcp' ? '/api/mcp/workflows' : '/api/workflows';
-    const headers: Record<string, string> = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};
-    return this.http.json('POST', `${base}/${encodeURIComponent(slug)}/run${options.async ? '?async=true' : ''}`, { inputs }, headers);
+  /** Runs a workflow and waits for its output (200); a failed run is an ApiError `EXECUTION_FAILED`. */
+  async run(slug: string, inputs: Record<string, unknown>, options: RunOptions & { channel?: 'api' } = {}): Promise<RunResult> {
+    return answer(await this.http.api.POST('/api/workflows/{slug}/run', { params: { path: { slug }, ...idempotency(options) }, body: { inputs } })) as RunResult;
+  }
+
+  /** Starts a run without waiting (202: its execution id). */
+  async start(slug: string, inputs: Record<string, unknown>, options: RunOptions & { channel?: 'api' } = {}): Promise<RunStarted> {
+    return answer(
+      await this.http.api.POST('/api/workflows/{slug}/run', { params: { path: { slug }, query: { async: 'true' }, ...idempotency(options) }, body: { inputs } }),
+    ) as RunStarted;
+  }
+
+  /** Runs a workflow as an MCP agent (trigger `mcp` with the agent token, else `user-mcp`), waiting for it or (`async`) not. */
+  async runAsAgent(slug: string, inputs: Record<string, unknown>, options: RunOptions & { async?: boolean } = {}): Promise<McpRunAnswer> {
+    return answer(
+      await this.http.api.POST('/api/mcp/workflows/{slug}/run', {
+        params: { path: { slug }, ...(options.async ? { query: { async: 'true' } } : {}), ...idempotency(options) },
+        body: { inputs },
+      }),
+    ) as McpRunAnswer;
   }
 
   /** What a run with these inputs would cost, and the refusals it would get; runs and charges nothing. */
   async estimate(slug: string, inputs: Record<string, unknown>): Promise<RunEstimate> {
-    return this.http.json('POST', `/api/workflows/${encodeURIComponent(slug)}/estimate`, { inputs });
+    return answer(await this.http.api.POST('/api/workflows/{slug}/estimate', { params: { path: { slug } }, body: { inputs } }));
   }
 
   /** A run and its steps. */
   async getExecution(id: string): Promise<ExecutionView> {
-    return (await this.http.json<{ execution: ExecutionView }>('GET', `/api/executions/${encodeURIComponent(id)}`)).execution;
+    const { execution } = answer(await this.http.api.GET('/api/executions/{id}', { params: { path: { id } } })) as ExecutionAnswer;
+    return execution;
   }
 
   /** Cancels a run. */
-  async cancel(id: string): Promise<Record<string, unknown>> {
-    return this.http.json('POST', `/api/executions/${encodeURIComponent(id)}/cancel`, {});
+  async cancel(id: string): Promise<CancelAnswer> {
+    return answer(await this.http.api.POST('/api/executions/{id}/cancel', { params: { path: { id } } })) as CancelAnswer;
   }
 
   /** Replays a run in full or from a step; answers the new execution id. */
-  async replay(id: string, fromStepId?: string): Promise<{ executionId: string; parentExecutionId?: string; fromStepId?: string }> {
-    return this.http.json('POST', `/api/executions/${encodeURIComponent(id)}/replay`, fromStepId ? { fromStepId } : {});
+  async replay(id: string, fromStepId?: string): Promise<ReplayStarted> {
+    return answer(await this.http.api.POST('/api/executions/{id}/replay', { params: { path: { id } }, body: fromStepId ? { fromStepId } : {} })) as ReplayStarted;
   }
 
   /** Recent runs, newest first. */
-  async listExecutions(filters: { workflow?: string; status?: string; trigger?: string; limit?: number } = {}): Promise<ExecutionView[]> {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filters)) if (value !== undefined && value !== '') query.set(key, String(value));
-    const suffix = query.size > 0 ? `?${query}` : '';
-    return (await this.http.json<{ executions: ExecutionView[] }>('GET', `/api/executions${suffix}`)).executions;
+  async listExecutions(filters: ExecutionFilters = {}): Promise<ExecutionSummary[]> {
+    const { executions } = answer(await this.http.api.GET('/api/executions', { params: { query: filters } })) as ExecutionListAnswer;
+    return executions;
   }
 
   /** Polls a run until it settles, calling `onChange` whenever its status or a step's status changes. */
@@ -151,22 +147,23 @@ export class BuilderApiClient {
   }
 
   /**
-   * The live event stream of a run (Server-Sent Events), ending after `run.end`. Null when this
-   * server has no live stream (404/503): callers then poll with waitForExecution.
+   * The live event stream of a run (Server-Sent Events, parsed by eventsource-parser), ending after
+   * `run.end`. Null when this server has no live stream (503, or an older server's 404 "No route"):
+   * callers then poll with waitForExecution. A missing run is an ApiError.
    */
   async events(id: string, signal?: AbortSignal): Promise<AsyncGenerator<LiveEvent> | null> {
-    const response = await this.http.send(`/api/executions/${encodeURIComponent(id)}/events`, {
+    const { data, error, response } = await this.http.api.GET('/api/executions/{id}/events', {
+      params: { path: { id } },
       headers: { accept: 'text/event-stream' },
+      parseAs: 'stream',
       ...(signal ? { signal } : {}),
     });
-    if (response.status === 404 || response.status === 503) {
-      const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
-      // 503: this API process has no live stream; 404 "No route": an older server. A missing run is an error.
-      if (response.status === 503 || /^No route/.test(body.error?.message ?? '')) return null;
-      throw errorOf(response.status, body);
+    if (!response.ok || !data) {
+      const message = (error as { error?: { message?: string } } | undefined)?.error?.message ?? '';
+      if (response.status === 503 || (response.status === 404 && /^No route/.test(message))) return null;
+      throw errorOf(response.status, error, response.url);
     }
-    if (!response.ok || !response.body) throw errorOf(response.status, await response.json().catch(() => ({})));
-    return parseEventStream(response.body);
+    return liveEvents(data);
   }
 
   /** The bytes behind a signed media URL (absolute, or relative to the API), refusing more than `maxBytes`. */
@@ -179,5 +176,28 @@ export class BuilderApiClient {
     }
     const bytes = Buffer.from(await response.arrayBuffer());
     return bytes.byteLength <= maxBytes ? bytes : undefined;
+  }
+}
+
+/** The `Idempotency-Key` header parameter, when a key is given. */
+function idempotency(options: RunOptions): { header?: { 'idempotency-key': string } } {
+  return options.idempotencyKey ? { header: { 'idempotency-key': options.idempotencyKey } } : {};
+}
+
+/** The events of a `text/event-stream` body, with JSON data, ending after `run.end`. */
+async function* liveEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<LiveEvent> {
+  // Loaded here: only watching needs it, and every command's start-up counts.
+  const { EventSourceParserStream } = await import('eventsource-parser/stream');
+  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  for await (const event of events as unknown as AsyncIterable<{ id?: string; event?: string; data: string }>) {
+    let data: Record<string, unknown>;
+    try {
+      data = event.data ? (JSON.parse(event.data) as Record<string, unknown>) : {};
+    } catch {
+      data = { raw: event.data };
+    }
+    const type = event.event ?? 'message';
+    yield { ...(event.id ? { id: event.id } : {}), type, data };
+    if (type === 'run.end') return;
   }
 }

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../api/openapi/common';
 import { describeRoute } from '../api/openapi/registry';
+import { idempotencyKeyHeaderSchema } from '../api/idempotency';
+import { runQuerySchema } from '../api/workflows/schema';
 
 const ok = (description: string) => ({
   description,
@@ -22,6 +24,7 @@ describeRoute({
 });
 describeRoute({
   method: 'post', path: '/api/mcp/workflows/:slug/run', summary: 'Run a workflow as an MCP agent (trigger mcp / user-mcp)', tags: ['MCP'],
-  auth: 'apiKey', params: z.object({ slug: z.string() }), body: z.object({ inputs: z.record(z.string(), z.unknown()) }).catchall(z.unknown()),
+  auth: 'apiKey', params: z.object({ slug: z.string() }), query: runQuerySchema, headers: z.object({ 'idempotency-key': idempotencyKeyHeaderSchema }),
+  body: z.object({ inputs: z.record(z.string(), z.unknown()) }).catchall(z.unknown()),
   responses: { 202: ok('Admitted.'), 200: ok('Completed.'), 400: errorResponse('INVALID_INPUTS.'), 402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'), 403: errorResponse('CAPABILITY_DENIED.'), 404: errorResponse('No such workflow.'), ...API_KEY_ERRORS },
 });

@@ -4,7 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { isTerminalStepStatus, type StepStatus } from '../domain/statuses';
-import { ApiError, type BuilderApiClient, type ExecutionView } from '../client/apiClient';
+import { ApiError, type BuilderApiClient, type ExecutionView, type McpRunAnswer } from '../client/apiClient';
 import { mediaContent } from './mediaContent';
 
 /** What a tool callback receives from the SDK that we use. */
@@ -55,16 +55,16 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
     async ({ slug, inputs, async, idempotencyKey }, extra) =>
       guard(async () => {
         const key = idempotencyKey ? { idempotencyKey } : {};
-        let started: Record<string, unknown>;
+        let started: McpRunAnswer;
         try {
-          started = await api.run(slug, inputs, { async: true, channel: 'mcp', ...key });
+          started = await api.runAsAgent(slug, inputs, { async: true, ...key });
         } catch (err) {
           // Push-only providers cannot be polled: run those in sync mode (no progress, one answer).
-          if (!async && err instanceof ApiError && err.code === 'ASYNC_NOT_SUPPORTED') return api.run(slug, inputs, { channel: 'mcp', ...key });
+          if (!async && err instanceof ApiError && err.code === 'ASYNC_NOT_SUPPORTED') return api.runAsAgent(slug, inputs, key);
           throw err;
         }
         if (async) return started;
-        return settled(await follow(api, String(started.executionId), extra as unknown as ToolExtra));
+        return settled(await follow(api, started.executionId, extra as unknown as ToolExtra));
       }, api),
   );
 

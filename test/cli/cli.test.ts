@@ -152,7 +152,7 @@ describe('builder CLI', function () {
     assert.match(result.stderr, new RegExp(`Could not reach the Builder API at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
   });
 
-  it('shows each command’s own help, and exits 2 on a usage error', async () => {
+  it('shows each command’s own help, and exits 2 on a usage error, also as JSON under --json', async () => {
     const help = await cli('run', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: builder run \[options\] <slug>/m);
@@ -163,6 +163,11 @@ describe('builder CLI', function () {
     const wrong = await cli('run');
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /missing required argument 'slug'/);
+    const wrongJson = await cli('list', '--status', 'done', '--json');
+    assert.equal(wrongJson.code, 2);
+    const usage = JSON.parse(wrongJson.stdout) as { success: boolean; error: { code: string; message: string } };
+    assert.equal(usage.error.code, 'USAGE');
+    assert.match(usage.error.message, /Allowed choices are planning, running/);
   });
 
   it('sets up an account, a key and a workflow from a canvas file without curl, then runs it with that key', async () => {
