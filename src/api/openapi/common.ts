@@ -1,17 +1,6 @@
-// Schemas shared by many route descriptions: the error envelope and the rate-limit headers.
-import { z } from 'zod';
+// Responses shared by many route descriptions: errors (the contract's envelope) and the rate-limit headers.
+import { errorBodySchema } from '../../contract/common';
 import type { ResponseSpec } from './registry';
-
-/** The body of every error answer. */
-export const errorBodySchema = z
-  .object({
-    success: z.literal(false),
-    error: z
-      .object({ code: z.string().describe('Stable error code, e.g. INVALID_INPUTS'), message: z.string() })
-      .catchall(z.unknown())
-      .describe('The code, a readable message and code-specific details (`fields`, `required`, `balance`…).'),
-  })
-  .describe('The error envelope.');
 
 /** An error response with `description`. */
 export const errorResponse = (description: string, headers?: Record<string, string>): ResponseSpec => ({
@@ -34,4 +23,11 @@ export const API_KEY_ERRORS: Record<number, ResponseSpec> = {
     ...RATE_LIMIT_HEADERS,
     'Retry-After': 'Seconds to wait before retrying.',
   }),
+};
+
+/** The errors of every route with a JSON request body (the body parser's). */
+export const JSON_BODY_ERRORS: Record<number, ResponseSpec> = {
+  400: errorResponse('INVALID_JSON: the body is not valid JSON.'),
+  413: errorResponse('PAYLOAD_TOO_LARGE: the body is over the size limit.'),
+  415: errorResponse('UNSUPPORTED_MEDIA_TYPE: send the body as application/json.'),
 };

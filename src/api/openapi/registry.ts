@@ -54,6 +54,8 @@ export interface RouteSpec {
    * with the reason: a retired route that only answers 410 is no operation a client may call.
    */
   notAnOperation?: string;
+  /** The route reads its own body (mounted before the JSON body parser), so the parser's errors do not apply. */
+  ownBody?: boolean;
   /** For `all` routes: the methods the route really serves, each documented as its own operation (default get and post). */
   methods?: HttpMethod[];
 }

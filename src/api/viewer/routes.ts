@@ -12,7 +12,7 @@ import { requireApiKey, type AuthState } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
-import { graphResponseSchema, viewTokenBodySchema, viewTokenResponseSchema } from './schema';
+import { graphResponseSchema, viewTokenBodySchema, viewTokenResponseSchema, type GraphResponse, type ViewTokenResponse } from '../../contract/viewer';
 
 /** Where the Temporal Web UI is, for links from the viewer. */
 export interface ViewerLinks {
@@ -82,7 +82,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
       actions: body.actions,
       expiresAt: new Date(exp * 1000).toISOString(),
       viewUrl: `${id === null ? '/runs' : `/runs/${encodeURIComponent(id)}`}#token=${token}`,
-    };
+    } satisfies ViewTokenResponse;
   }
 
   router.post('/view-token', auth, (ctx) => mint(ctx, null));
@@ -120,7 +120,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
       },
       replays: execution.replays.map((replay) => ({ id: replay.id, status: replay.status, fromStepId: replay.fromStepId, createdAt: replay.createdAt.toISOString() })),
       temporalUrl: await temporalLink(deps, links, execution.temporalWorkflowId),
-    };
+    } satisfies GraphResponse;
   });
 
   return router;
