@@ -71,10 +71,21 @@ export const workflowSchema = z
 /** 201 answer of `POST /admin/accounts`. */
 export const accountResponseSchema = z.object({ success: z.literal(true), account: accountSchema });
 
+/** An API key as the admin API shows it (never its secret or hash). */
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe('The first characters of the secret, to recognise it.'),
+    capabilities: z.array(z.string()),
+    active: z.boolean(),
+  })
+  .meta({ id: 'ApiKey' });
+
 /** 201 answer of `POST /admin/accounts/:id/api-keys`. */
 export const apiKeyCreatedSchema = z.object({
   success: z.literal(true),
-  apiKey: z.object({ id: z.string(), name: z.string(), prefix: z.string(), capabilities: z.array(z.string()), active: z.boolean() }),
+  apiKey: apiKeySchema,
   secret: z.string().describe('The key itself: shown only in this answer.'),
   note: z.string(),
 });
@@ -86,12 +97,16 @@ export const grantResponseSchema = z.object({
 });
 
 /** 200 answer of `POST /admin/api-keys/:id/revoke`. */
-export const revokedResponseSchema = z.object({ success: z.literal(true) });
+export const revokedResponseSchema = z.object({
+  success: z.literal(true),
+  apiKey: apiKeySchema.extend({ active: z.literal(false), revokedAt: isoTimeSchema }),
+});
 
 /** Answer of the workflow create and update routes. */
 export const workflowResponseSchema = z.object({ success: z.literal(true), workflow: workflowSchema });
 
 export type AccountResponse = z.infer<typeof accountResponseSchema>;
 export type ApiKeyCreated = z.infer<typeof apiKeyCreatedSchema>;
+export type RevokedResponse = z.infer<typeof revokedResponseSchema>;
 export type GrantResponse = z.infer<typeof grantResponseSchema>;
 export type WorkflowResponse = z.infer<typeof workflowResponseSchema>;

@@ -11,25 +11,26 @@ import {
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../api/openapi/common';
 import { describeRoute } from '../api/openapi/registry';
 
-/** A JSON-RPC 2.0 response of the MCP server. */
-const jsonRpcResponseSchema = z.object({
+/** A JSON-RPC 2.0 error answer of the MCP transport. */
+const jsonRpcErrorSchema = z.object({
   jsonrpc: z.literal('2.0'),
   id: z.union([z.string(), z.number(), z.null()]),
-  result: z.record(z.string(), z.unknown()).optional().describe('The method’s result (MCP: tools, tool results…).'),
-  error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }).optional(),
+  error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }),
 });
 
 describeRoute({
   method: 'all', path: '/mcp', summary: 'MCP server (Streamable HTTP) for agents', tags: ['MCP'],
   auth: { description: 'x-api-key or Authorization: Bearer <API key>.' },
-  description: 'POST carries JSON-RPC messages; the answer is JSON, or an event stream of JSON-RPC messages when the client accepts `text/event-stream`.',
+  description: 'POST carries JSON-RPC messages (send `Accept: application/json, text/event-stream`); the answer is an event stream whose `message` events are JSON-RPC responses.',
   // Streamable HTTP: GET (an event stream) and DELETE (end a session) answer 405 in stateless mode.
   methods: ['post'],
   ownBody: true,
   body: z.record(z.string(), z.unknown()).describe('A JSON-RPC 2.0 request or notification.'),
   responses: {
-    200: { description: 'A JSON-RPC response.', body: jsonRpcResponseSchema },
+    200: { description: 'An event stream of JSON-RPC responses.', contentType: 'text/event-stream' },
     202: { description: 'A notification was accepted (no response).' },
+    400: { description: 'A JSON-RPC error: the message is not valid JSON-RPC.', body: jsonRpcErrorSchema },
+    406: { description: 'A JSON-RPC error: the client must accept both application/json and text/event-stream.', body: jsonRpcErrorSchema },
     ...API_KEY_ERRORS,
   },
 });

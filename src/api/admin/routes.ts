@@ -27,6 +27,7 @@ import {
   type AccountResponse,
   type ApiKeyCreated,
   type GrantResponse,
+  type RevokedResponse,
   type WorkflowResponse,
 } from '../../contract/admin';
 
@@ -117,7 +118,8 @@ export function adminRoutes(deps: ApiDeps): Router {
   router.post('/api-keys/:id/revoke', async (ctx) => {
     const updated = await db.apiKey.updateMany({ where: { id: String(ctx.params.id) }, data: { active: false, revokedAt: new Date() } });
     if (updated.count === 0) throw notFound(`API key "${ctx.params.id}"`);
-    ctx.body = { success: true };
+    const { id, name, prefix, capabilities, revokedAt } = await db.apiKey.findUniqueOrThrow({ where: { id: String(ctx.params.id) } });
+    ctx.body = { success: true, apiKey: { id, name, prefix, capabilities, active: false, revokedAt: (revokedAt ?? new Date()).toISOString() } } satisfies RevokedResponse;
   });
 
   router.post('/accounts/:id/workflows', async (ctx) => {
