@@ -1,6 +1,6 @@
 // A typed client of the public HTTP API: the one way the CLI and the MCP tools reach the engine,
 // so both see exactly what an API caller sees (auth, capabilities, rate limits, error codes).
-import { isTerminalExecutionStatus, type ExecutionStatus } from '../domain/statuses';
+import { isTerminalExecutionStatus } from '../contract/statuses';
 import { parseEventStream, type LiveEvent } from './eventStream';
 import { errorOf, HttpTransport, type TransportOptions } from './transport';
 
@@ -66,7 +66,7 @@ export interface RunEstimate {
 
 /** True once a run can no longer change (the statuses come from the domain's one list). */
 export function isSettled(status: string): boolean {
-  return isTerminalExecutionStatus(status as ExecutionStatus);
+  return isTerminalExecutionStatus(status);
 }
 
 /** The public API over HTTP. */

@@ -3,7 +3,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { isTerminalStepStatus, type StepStatus } from '../domain/statuses';
+import { isTerminalStepStatus } from '../contract/statuses';
 import { ApiError, type BuilderApiClient, type ExecutionView } from '../client/apiClient';
 import { mediaContent } from './mediaContent';
 
@@ -130,7 +130,7 @@ async function follow(api: BuilderApiClient, executionId: string, extra: ToolExt
     executionId,
     async (execution) => {
       if (token === undefined) return;
-      const done = execution.steps.filter((step) => isTerminalStepStatus(step.status as StepStatus)).length;
+      const done = execution.steps.filter((step) => isTerminalStepStatus(step.status)).length;
       const total = execution.steps.length;
       const running = execution.steps.filter((step) => step.status === 'running' || step.status === 'streaming' || step.status === 'waiting');
       // MCP requires progress to increase: notify when another step has finished (and once at the start).

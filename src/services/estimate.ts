@@ -1,6 +1,7 @@
 // The cost estimate: what a run would cost at the account's tier (each step and in total, trial
 // grants applied) and every refusal admission would give it, computed with admission's own
 // checks and pricing, reading (never locking or changing) the balance and grants.
+import type { EstimateResponse } from '../contract/workflows';
 import type { Db } from '../db/client';
 import { HttpError } from '../api/errors';
 import type { Tier, VendorDefaults } from '../domain/models';
@@ -18,45 +19,18 @@ export interface EstimateRequest {
   bodyRefusal?: HttpError;
 }
 
-/** One refusal the run would get, as the run route would answer it. */
-export interface Refusal {
-  status: number;
-  code: string;
-  message: string;
-  [detail: string]: unknown;
-}
+/** One refusal the run would get, as the run route would answer it (the contract's shape). */
+export type Refusal = EstimateResponse['refusals'][number];
 
-/** The estimate. */
-export interface RunEstimate {
-  success: true;
-  slug: string;
-  tier: Tier;
-  /** True when the run would be admitted now. */
-  admissible: boolean;
-  /** Price of every billable step at the tier, with markup, before grants. */
-  creditsTotal: number;
-  /** What the run would take from the balance (its `creditsUsed`; 0 when grants pay it all). */
-  creditsFromBalance: number;
-  creditsFromGrants: number;
-  creditBalance: number;
-  steps: Array<{
-    stepId: string;
-    name: string;
-    nodeType: string;
-    model?: string;
-    credits: number;
-    fromGrant: number;
-    fromBalance: number;
-    paidBy: 'free' | 'balance' | 'grant' | 'grant+balance';
-  }>;
-  refusals: Refusal[];
-}
+/** The estimate: the answer of POST /api/workflows/:slug/estimate (src/contract/workflows.ts). */
+export type RunEstimate = EstimateResponse;
 
 /** Estimates a run; throws only when the canvas cannot be planned (422 INVALID_WORKFLOW). */
 export async function estimateRun(deps: { db: Db; markup: number; vendorDefaults?: VendorDefaults }, request: EstimateRequest): Promise<RunEstimate> {
   const plan = planOrRefuse(request.workflow.graph);
   const refusals: Refusal[] = [];
-  const refuse = (err: HttpError) => refusals.push({ status: err.status, code: err.code, message: err.message, ...err.details });
+  // Only admission's refusals reach here (the contract lists their codes; the response test checks real answers).
+  const refuse = (err: HttpError) => refusals.push({ ...err.details, status: err.status, code: err.code as Refusal['code'], message: err.message });
 
   if (request.bodyRefusal) refuse(request.bodyRefusal);
   else {

@@ -24,33 +24,36 @@ import {
   type ReplayResponse,
 } from '../../contract/executions';
 import { triggerTypeToDb } from '../../contract/statuses';
-import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { errorResponse, RATE_LIMIT_HEADERS, VIEW_TOKEN_ERRORS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 
 // OpenAPI descriptions of the execution routes (see ../openapi/registry.ts).
 const executionId = z.object({ id: z.string().describe('The execution id.') });
 describeRoute({
-  method: 'get', path: '/api/executions', summary: 'List your runs', tags: ['Executions'], auth: 'apiKey', query: listQuerySchema,
+  method: 'get', path: '/api/executions', summary: 'List your runs', tags: ['Executions'], auth: 'apiKeyOrViewToken', query: listQuerySchema,
   responses: {
     200: { description: 'Recent executions, newest first.', body: executionListResponseSchema, headers: RATE_LIMIT_HEADERS },
     400: errorResponse('INVALID_REQUEST.'),
-    ...API_KEY_ERRORS,
+    ...VIEW_TOKEN_ERRORS,
   },
 });
 describeRoute({
-  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKey', params: executionId,
+  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionId,
   description: 'Status, output, credits used, duration, error, what a waiting run waits on, and each step’s status, attempts, output, error and every failed attempt’s error.',
   responses: {
     200: { description: 'The execution.', body: executionResponseSchema, headers: RATE_LIMIT_HEADERS },
     404: errorResponse('No such execution in your account.'),
-    ...API_KEY_ERRORS,
+    ...VIEW_TOKEN_ERRORS,
   },
 });
 describeRoute({
   method: 'get', path: '/api/executions/:id/events', summary: 'Live run and step status and streamed tokens (Server-Sent Events)', tags: ['Executions'],
-  auth: 'apiKey', params: executionId,
+  auth: 'apiKeyOrViewToken', params: executionId,
   headers: z.object({ 'Last-Event-ID': z.string().optional().describe('Resume after this event id (also `?lastEventId=`).') }),
-  query: z.object({ lastEventId: z.string().optional().describe('Resume after this event id (for EventSource, which cannot set headers).') }),
+  query: z.object({
+    lastEventId: z.string().optional().describe('Resume after this event id (for EventSource, which cannot set headers).'),
+    token: z.string().optional().describe('A view token, for EventSource (which cannot set headers).'),
+  }),
   description:
     'Events `run.status`, `step.status`, `step.token`, `step.attempt_failed`, and finally `run.end`, after which the stream closes. Event ids are 1, 2, 3… per execution. ' +
     'Each event’s `event:` line is its `type` and its `data:` line its `data`, as in the `SseEvent` schema (#/components/schemas/SseEvent).',
@@ -58,32 +61,32 @@ describeRoute({
     200: { description: 'An event stream of `SseEvent`s.', contentType: 'text/event-stream' },
     404: errorResponse('No such execution.'),
     503: errorResponse('EVENTS_UNAVAILABLE: this server has no live event stream (poll GET /api/executions/{id}).'),
-    ...API_KEY_ERRORS,
+    ...VIEW_TOKEN_ERRORS,
   },
 });
 describeRoute({
-  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKey', params: executionId,
+  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionId,
   description: 'In-flight steps stop, pending steps are skipped, the run settles `cancelled` and its credits are refunded.',
   responses: {
     202: { description: 'Cancellation requested.', body: cancelResponseSchema, headers: RATE_LIMIT_HEADERS },
     404: errorResponse('No such execution.'),
     409: errorResponse('EXECUTION_FINISHED: the run already ended.'),
-    ...API_KEY_ERRORS,
+    ...VIEW_TOKEN_ERRORS,
   },
 });
 describeRoute({
-  method: 'post', path: '/api/executions/:id/replay', summary: 'Replay a run in full or from a step', tags: ['Executions'], auth: 'apiKey',
+  method: 'post', path: '/api/executions/:id/replay', summary: 'Replay a run in full or from a step', tags: ['Executions'], auth: 'apiKeyOrViewToken',
   params: executionId, body: replayBodySchema,
   description: 'A new execution (trigger `replay`) linked to this one. From a step, the steps before it reuse their recorded outputs and are not re-run or re-billed.',
   responses: {
     202: { description: 'The replay was admitted.', body: replayResponseSchema, headers: RATE_LIMIT_HEADERS },
     400: errorResponse('INVALID_STEP (not in the plan) or INVALID_REQUEST.'),
     402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
-    403: errorResponse('CAPABILITY_DENIED or MODEL_TIER_REQUIRED.'),
     404: errorResponse('No such execution.'),
     409: errorResponse('STEP_OUTPUT_MISSING: an earlier step has no recorded output to reuse.'),
     422: errorResponse('INVALID_WORKFLOW: the recorded plan cannot be replayed.'),
-    ...API_KEY_ERRORS,
+    ...VIEW_TOKEN_ERRORS,
+    403: errorResponse('MODEL_TIER_REQUIRED; with a view token VIEW_TOKEN_SCOPE, VIEW_TOKEN_READ_ONLY or CAPABILITY_DENIED.'),
   },
 });
 

@@ -31,3 +31,10 @@ export const JSON_BODY_ERRORS: Record<number, ResponseSpec> = {
   413: errorResponse('PAYLOAD_TOO_LARGE: the body is over the size limit.'),
   415: errorResponse('UNSUPPORTED_MEDIA_TYPE: send the body as application/json.'),
 };
+
+/** The errors of routes that also take a run viewer token. */
+export const VIEW_TOKEN_ERRORS: Record<number, ResponseSpec> = {
+  ...API_KEY_ERRORS,
+  401: errorResponse('UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED.'),
+  403: errorResponse('With a view token: VIEW_TOKEN_SCOPE (the token is for another run, or lists need an account token), VIEW_TOKEN_READ_ONLY, CAPABILITY_DENIED or ACCOUNT_NOT_APPROVED.'),
+};

@@ -42,7 +42,8 @@ function response(spec: ResponseSpec) {
 }
 
 function operation(route: RouteSpec, method: HttpMethod): ZodOpenApiOperationObject {
-  const security = route.auth === 'apiKey' ? [{ apiKey: [] }] : route.auth === 'admin' ? [{ adminToken: [] }] : [];
+  const security: Array<Record<string, string[]>> =
+    route.auth === 'apiKey' ? [{ apiKey: [] }] : route.auth === 'apiKeyOrViewToken' ? [{ apiKey: [] }, { viewToken: [] }] : route.auth === 'admin' ? [{ adminToken: [] }] : [];
   const authNote = typeof route.auth === 'object' ? `\n\nAuthentication: ${route.auth.description}` : '';
   const path = pathParams(route);
   const responses: ZodOpenApiResponsesObject = {};
@@ -91,6 +92,11 @@ export function buildOpenApiDocument(): Json {
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'Your API key (shown once when created).' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of the deployment.' },
+        viewToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A run viewer token (`vt1.…`, from POST /api/executions/{id}/view-token), also accepted as `?token=`: reads runs, and with `actions` cancels and replays them.',
+        },
       },
       // Not a JSON body of any route, so listed here: clients generate the event types from it.
       schemas: { SseEvent: sseEventSchema },
