@@ -52,7 +52,7 @@ async function applyStep(tx: Tx, executionId: string, step: StepPatch): Promise<
     WHERE execution_id = ${executionId} AND step_id = ${step.stepId}
       AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
   if (changed === 0) return [];
-  const data: Record<string, unknown> = { stepId: step.stepId, status: step.status };
+  const data: Extract<LiveEvent, { type: 'step.status' }>['data'] = { stepId: step.stepId, status: step.status };
   if (step.attempts) data.attempts = step.attempts;
   if (step.error) data.error = step.error;
   if (step.waitingOn) data.waitingOn = step.waitingOn;

@@ -3,18 +3,12 @@
 // answer with `Idempotent-Replayed: true`; a different request → 422 IDEMPOTENCY_KEY_REUSED; scope:
 // the account; answers kept 24 h). See src/services/idempotency.ts for how keys are claimed.
 import { z } from 'zod';
+import { idempotencyKeyHeaderSchema } from '../contract/common';
 import type { Db } from '../db/client';
 import type { AppContext } from './context';
 import { answerOnce, requestHash, type ExecutionAnswer, type IdempotencyClaim } from '../services/idempotency';
 import { parseRequest } from './middleware/validate';
 
-/** The `Idempotency-Key` request header as every run route documents it. */
-export const idempotencyKeyHeaderSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .optional()
-  .describe('A stable key (scope: your account, kept 24 h): repeats, also concurrent ones, get the first answer instead of starting another run.');
 
 /** The request's Idempotency-Key, or undefined; 400 INVALID_REQUEST when malformed. */
 export function idempotencyKeyOf(ctx: AppContext): string | undefined {

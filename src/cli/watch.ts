@@ -2,7 +2,7 @@
 // stream). On a terminal it redraws a progress display; piped, it writes one plain line per change.
 // Both end with the run's steps: node names, durations and which outputs were reused.
 import { isSettled, type BuilderApiClient, type ExecutionView, type StepView } from '../client/apiClient';
-import { isTerminalStepStatus, type StepStatus } from '../domain/statuses';
+import { isTerminalStepStatus } from '../contract/statuses';
 import { formatDuration, stepDurationMs, stepLines } from './describe';
 import { creditsText, showJson } from './format';
 import type { TextSink } from './output';
@@ -31,11 +31,12 @@ export async function watchExecution(api: BuilderApiClient, id: string, out: Tex
   return final;
 }
 
-const terminal = (status: string) => isTerminalStepStatus(status as StepStatus);
+const terminal = (status: string) => isTerminalStepStatus(status);
 
 /** What a view tracks per step. */
 interface LiveStep {
-  step: StepView;
+  /** The step as last seen; its status is whatever the stream said (printed as is, even if new to this CLI). */
+  step: Omit<StepView, 'status'> & { status: string };
   text: string;
   attempt?: number;
   /** When this watcher saw the step start (for live durations). */

@@ -51,7 +51,7 @@ export interface RunOptions {
 
 /** True once a run can no longer change (the statuses come from the domain's one list). */
 export function isSettled(status: string): boolean {
-  return isTerminalExecutionStatus(status as ExecutionStatus);
+  return isTerminalExecutionStatus(status);
 }
 
 /** The public API over HTTP. */

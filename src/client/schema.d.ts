@@ -192,7 +192,7 @@ export interface paths {
         };
         /**
          * Live run and step status and streamed tokens (Server-Sent Events)
-         * @description Events `run.status`, `step.status`, `step.token`, `step.attempt_failed`, and finally `run.end`, after which the stream closes. Event ids are 1, 2, 3… per execution.
+         * @description Events `run.status`, `step.status`, `step.token`, `step.attempt_failed`, and finally `run.end`, after which the stream closes. Event ids are 1, 2, 3… per execution. Each event’s `event:` line is its `type` and its `data:` line its `data`, as in the `SseEvent` schema (#/components/schemas/SseEvent).
          */
         get: operations["getApiExecutionsIdEvents"];
         put?: never;
@@ -210,10 +210,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * The run’s plan as a graph, its replays and its Temporal UI link
-         * @description Authentication: `x-api-key`, or a view token (`Authorization: Bearer vt1.…` or `?token=`) for this run or the account.
-         */
+        /** The run’s plan as a graph, its replays and its Temporal UI link */
         get: operations["getApiExecutionsIdGraph"];
         put?: never;
         post?: never;
@@ -294,7 +291,9 @@ export interface paths {
         put?: never;
         /**
          * Webhook Trigger: start a workflow from an inbound event
-         * @description Authentication: The secret token in the URL (and an optional signature).
+         * @description Any body and content type (at most 1 MiB): JSON bodies reach the run as values, others as text, with the request headers.
+         *
+         *     Authentication: The secret token in the URL (and, when the node has a secret, X-Webhook-Timestamp and X-Webhook-Signature).
          */
         post: operations["postApiHooksToken"];
         delete?: never;
@@ -460,8 +459,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readable API documentation (HTML) */
+        /** API reference with “try it” (HTML) */
         get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scripts of the API reference page */
+        get: operations["getDocsAssetsFile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -481,7 +497,9 @@ export interface paths {
         put?: never;
         /**
          * MCP server (Streamable HTTP) for agents
-         * @description Authentication: x-api-key or Authorization: Bearer <API key>.
+         * @description POST carries JSON-RPC messages (send `Accept: application/json, text/event-stream`); the answer is an event stream whose `message` events are JSON-RPC responses.
+         *
+         *     Authentication: x-api-key or Authorization: Bearer <API key>.
          */
         post: operations["postMcp"];
         delete?: never;
@@ -571,7 +589,266 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Account: {
+            approved: boolean;
+            /** @description ISO 8601 time. */
+            createdAt: string;
+            creditBalance: number;
+            id: string;
+            name: string;
+            tier: components["schemas"]["Tier"];
+            /** @description Signs result callbacks (X-Builder-Signature) and webhook URLs. */
+            webhookSecret: string;
+        };
+        ApiKey: {
+            active: boolean;
+            capabilities: string[];
+            id: string;
+            name: string;
+            /** @description The first characters of the secret, to recognise it. */
+            prefix: string;
+        };
+        AttemptError: {
+            /** @description ISO 8601 time. */
+            at: string;
+            attempt: number;
+            message: string;
+            type: string;
+        };
+        /** @description The error envelope. */
+        ErrorBody: {
+            /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
+            error: {
+                /** @description Stable error code, e.g. INVALID_INPUTS */
+                code: string;
+                message: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @constant */
+            success: false;
+        };
+        /**
+         * @description Status of a run.
+         * @enum {string}
+         */
+        ExecutionStatus: "planning" | "running" | "waiting" | "completed" | "error" | "cancelled";
+        /** @description A run as lists show it. */
+        ExecutionSummary: {
+            /** @description ISO 8601 time. */
+            createdAt: string;
+            /** @description Credits given back because the run ended `error` or `cancelled`. */
+            creditsRefunded: number;
+            /** @description Credits the run cost from the balance, net of refunds; 0 when a trial grant paid. */
+            creditsUsed: number;
+            /** @description From receiving the request to the run settling. */
+            durationMs: number | null;
+            finishedAt: string | null;
+            id: string;
+            /** @description The run this one replays. */
+            parentExecutionId: string | null;
+            status: components["schemas"]["ExecutionStatus"];
+            triggerType: components["schemas"]["TriggerType"];
+            workflowSlug: string;
+        };
+        /** @description A run and its steps. */
+        ExecutionView: {
+            canvasId: string;
+            /** @description ISO 8601 time. */
+            createdAt: string;
+            /** @description Credits given back because the run ended `error` or `cancelled`. */
+            creditsRefunded: number;
+            /** @description Credits the run cost from the balance, net of refunds; 0 when a trial grant paid. */
+            creditsUsed: number;
+            /** @description From receiving the request to the run settling. */
+            durationMs: number | null;
+            error: components["schemas"]["RunErrorOutput"] | null;
+            finishedAt: string | null;
+            /** @description For a replay: the first step that was re-run. */
+            fromStepId: string | null;
+            id: string;
+            /** @description The inputs the run was started with. */
+            inputs: unknown;
+            /** @description The Response Output node’s value once completed, else null. */
+            output: unknown;
+            /** @description The run this one replays. */
+            parentExecutionId: string | null;
+            startedAt: string | null;
+            status: components["schemas"]["ExecutionStatus"];
+            steps: components["schemas"]["StepView"][];
+            targetNodeId: string;
+            temporalWorkflowId: string;
+            triggerType: components["schemas"]["TriggerType"];
+            /** @description The jobs a `waiting` run waits on. */
+            waitingOn: components["schemas"]["WaitpointOutput"][] | null;
+            workflowSlug: string;
+        };
+        RunError: {
+            attempt?: number;
+            message: string;
+            nodeType?: string;
+            /** @description The failed step, when one did. */
+            stepId?: string;
+            /** @description A closed error type: provider error types, `StepTimeout`, `RunTimeout`, `Cancelled`, `InlineStepFailed`… */
+            type: string;
+        };
+        RunErrorOutput: {
+            attempt?: number;
+            message: string;
+            nodeType?: string;
+            /** @description The failed step, when one did. */
+            stepId?: string;
+            /** @description A closed error type: provider error types, `StepTimeout`, `RunTimeout`, `Cancelled`, `InlineStepFailed`… */
+            type: string;
+        };
+        SseEvent: {
+            data: {
+                error?: components["schemas"]["RunErrorOutput"];
+                status: components["schemas"]["ExecutionStatus"];
+                waitingOn?: components["schemas"]["WaitpointOutput"][];
+            };
+            /** @constant */
+            type: "run.status";
+        } | {
+            data: {
+                creditsRefunded?: number;
+                creditsUsed?: number;
+                durationMs: number | null;
+                error?: components["schemas"]["RunErrorOutput"];
+                output: unknown;
+                status: components["schemas"]["ExecutionStatus"];
+            };
+            /** @constant */
+            type: "run.end";
+        } | {
+            data: {
+                /** @description The attempt that started (status `running`). */
+                attempt?: number;
+                attempts?: number;
+                error?: components["schemas"]["RunErrorOutput"];
+                reused?: boolean;
+                status: components["schemas"]["StepStatus"];
+                stepId: string;
+                waitingOn?: components["schemas"]["StepWaitpointOutput"];
+            };
+            /** @constant */
+            type: "step.status";
+        } | {
+            data: {
+                attempt: number;
+                /** @description Characters into the attempt’s text. */
+                offset: number;
+                stepId: string;
+                token: string;
+            };
+            /** @constant */
+            type: "step.token";
+        } | {
+            data: {
+                /** @description ISO 8601 time. */
+                at: string;
+                attempt: number;
+                message: string;
+                stepId: string;
+                type: string;
+            };
+            /** @constant */
+            type: "step.attempt_failed";
+        } | {
+            data: {
+                message: string;
+            };
+            /** @constant */
+            type: "error";
+        };
+        /**
+         * @description Status of one step (node) of a run.
+         * @enum {string}
+         */
+        StepStatus: "pending" | "running" | "streaming" | "waiting" | "completed" | "error" | "skipped";
+        StepView: {
+            /** @description Every failed attempt’s error, also of attempts a retry recovered from. */
+            attemptErrors: components["schemas"]["AttemptError"][];
+            attempts: number;
+            error: components["schemas"]["RunErrorOutput"] | null;
+            finishedAt: string | null;
+            /** @description Steps of one group run in parallel; groups run in order. */
+            groupIndex: number;
+            /** @description The step id (the canvas node id). */
+            id: string;
+            /** @description The node’s name on the canvas. */
+            name: string;
+            nodeType: string;
+            /** @description The step’s output (media as references with signed URLs); null until it completes. */
+            output: unknown;
+            /** @description True when a replay reused this step’s recorded output instead of running it. */
+            reused: boolean;
+            startedAt: string | null;
+            status: components["schemas"]["StepStatus"];
+            /** @description What a waiting step waits on (its provider and job); null otherwise. */
+            waitingOn: components["schemas"]["StepWaitpointOutput"] | null;
+        };
+        StepWaitpoint: {
+            /** @description The provider’s job id, once submitted. */
+            jobId?: string;
+            /** @description Our idempotency key of the job submission. */
+            jobKey?: string;
+            provider: string;
+            /** @description ISO 8601 time. */
+            since?: string;
+            stepId?: string;
+        };
+        StepWaitpointOutput: {
+            /** @description The provider’s job id, once submitted. */
+            jobId?: string;
+            /** @description Our idempotency key of the job submission. */
+            jobKey?: string;
+            provider: string;
+            /** @description ISO 8601 time. */
+            since?: string;
+            stepId?: string;
+        };
+        /**
+         * @description Plan tier: prices, models and rate limits depend on it.
+         * @enum {string}
+         */
+        Tier: "pro" | "business" | "enterprise";
+        /**
+         * @description `manual` (studio), `api`, `webhook`, `mcp` (the studio agent), `user-mcp` (any other MCP client) or `replay`.
+         * @enum {string}
+         */
+        TriggerType: "manual" | "api" | "webhook" | "mcp" | "user-mcp" | "replay";
+        /** @description An async provider job a step waits on. */
+        Waitpoint: {
+            jobId: string;
+            provider: string;
+            /** @description ISO 8601 time. */
+            since: string;
+            stepId: string;
+        };
+        /** @description An async provider job a step waits on. */
+        WaitpointOutput: {
+            jobId: string;
+            provider: string;
+            /** @description ISO 8601 time. */
+            since: string;
+            stepId: string;
+        };
+        Workflow: {
+            accountId: string;
+            canvasId: string;
+            /** @description ISO 8601 time. */
+            createdAt: string;
+            /** @description The canvas graph. */
+            graph: unknown;
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO 8601 time. */
+            updatedAt: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -596,11 +873,8 @@ export interface operations {
                     creditBalance?: number;
                     id?: string;
                     name: string;
-                    /**
-                     * @default pro
-                     * @enum {string}
-                     */
-                    tier?: "pro" | "business" | "enterprise";
+                    /** @default pro */
+                    tier?: components["schemas"]["Tier"];
                 };
             };
         };
@@ -612,10 +886,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        account: components["schemas"]["Account"];
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -625,18 +898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token. */
@@ -645,18 +907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description ADMIN_DISABLED: ADMIN_TOKEN is not set. */
@@ -665,18 +916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CONFLICT: the id exists. */
@@ -685,18 +925,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -732,10 +979,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        apiKey: components["schemas"]["ApiKey"];
+                        note: string;
+                        /** @description The key itself: shown only in this answer. */
+                        secret: string;
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -745,18 +994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token. */
@@ -765,18 +1003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description ADMIN_DISABLED: ADMIN_TOKEN is not set. */
@@ -785,18 +1012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such account. */
@@ -805,18 +1021,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -846,10 +1069,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        grant: {
+                            creditsGranted: number;
+                            creditsRemaining: number;
+                            model: string;
+                        };
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -859,18 +1085,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token. */
@@ -879,18 +1094,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description ADMIN_DISABLED: ADMIN_TOKEN is not set. */
@@ -899,18 +1103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such account. */
@@ -919,18 +1112,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -948,6 +1148,7 @@ export interface operations {
             content: {
                 "application/json": {
                     canvasId?: string;
+                    /** @description The canvas: `{ nodes: [...], edges: [...] }`. */
                     graph: unknown;
                     name: string;
                     slug: string;
@@ -964,8 +1165,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
+                        workflow: components["schemas"]["Workflow"];
                     };
                 };
             };
@@ -975,18 +1175,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token. */
@@ -995,18 +1184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description ADMIN_DISABLED: ADMIN_TOKEN is not set. */
@@ -1015,18 +1193,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such account. */
@@ -1035,18 +1202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CONFLICT: slug or canvas id taken. */
@@ -1055,18 +1211,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1089,11 +1252,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        apiKey: {
+                            /** @constant */
+                            active: false;
+                            capabilities: string[];
+                            id: string;
+                            name: string;
+                            /** @description The first characters of the secret, to recognise it. */
+                            prefix: string;
+                            /** @description ISO 8601 time. */
+                            revokedAt: string;
+                        };
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
+                };
+            };
+            /** @description INVALID_JSON: the body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token. */
@@ -1102,18 +1283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description ADMIN_DISABLED: ADMIN_TOKEN is not set. */
@@ -1122,18 +1292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such key. */
@@ -1142,18 +1301,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1185,8 +1351,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
+                        workflow: components["schemas"]["Workflow"];
                     };
                 };
             };
@@ -1196,18 +1361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED: missing or wrong admin token. */
@@ -1216,18 +1370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description ADMIN_DISABLED: ADMIN_TOKEN is not set. */
@@ -1236,18 +1379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such workflow. */
@@ -1256,18 +1388,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1331,18 +1470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
@@ -1351,18 +1479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INSUFFICIENT_CREDITS or grant_exhausted. */
@@ -1371,18 +1488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CAPABILITY_DENIED (with `required`) or MODEL_TIER_REQUIRED. */
@@ -1391,18 +1497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No canvas with this id in your account. */
@@ -1411,18 +1506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description EXECUTION_EXISTS (client-chosen executionId taken) or IDEMPOTENCY_IN_PROGRESS. */
@@ -1431,18 +1515,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description IDEMPOTENCY_KEY_REUSED or INVALID_WORKFLOW. */
@@ -1451,18 +1542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -1479,18 +1559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1499,8 +1568,9 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                status?: "planning" | "running" | "waiting" | "completed" | "error" | "cancelled";
-                trigger?: "manual" | "api" | "webhook" | "mcp" | "user-mcp" | "replay";
+                status?: components["schemas"]["ExecutionStatus"];
+                trigger?: components["schemas"]["TriggerType"];
+                /** @description Only runs of this workflow slug. */
                 workflow?: string;
             };
             header?: never;
@@ -1522,10 +1592,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Newest first. */
+                        executions: components["schemas"]["ExecutionSummary"][];
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -1535,38 +1605,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
+            /** @description UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description With a view token: VIEW_TOKEN_SCOPE (the token is for another run, or lists need an account token), VIEW_TOKEN_READ_ONLY, CAPABILITY_DENIED or ACCOUNT_NOT_APPROVED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -1583,18 +1640,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1624,31 +1670,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        execution: components["schemas"]["ExecutionView"];
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
-            /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
+            /** @description UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description With a view token: VIEW_TOKEN_SCOPE (the token is for another run, or lists need an account token), VIEW_TOKEN_READ_ONLY, CAPABILITY_DENIED or ACCOUNT_NOT_APPROVED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such execution in your account. */
@@ -1657,18 +1700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -1685,18 +1717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1726,31 +1747,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        executionId: string;
+                        /**
+                         * @description The run settles `cancelled` shortly; watch it or poll it.
+                         * @constant
+                         */
+                        status: "cancelling";
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
-            /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
+            /** @description INVALID_JSON: the body is not valid JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description With a view token: VIEW_TOKEN_SCOPE (the token is for another run, or lists need an account token), VIEW_TOKEN_READ_ONLY, CAPABILITY_DENIED or ACCOUNT_NOT_APPROVED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such execution. */
@@ -1759,18 +1791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description EXECUTION_FINISHED: the run already ended. */
@@ -1779,18 +1800,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -1807,25 +1835,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
     };
     getApiExecutionsIdEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Resume after this event id (for EventSource, which cannot set headers). */
+                lastEventId?: string;
+                /** @description A view token, for EventSource (which cannot set headers). */
+                token?: string;
+            };
             header?: {
                 /** @description Resume after this event id (also `?lastEventId=`). */
                 "Last-Event-ID"?: string;
@@ -1838,33 +1860,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream. */
+            /** @description An event stream of `SseEvent`s. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    "text/event-stream": string;
                 };
             };
-            /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
+            /** @description UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description With a view token: VIEW_TOKEN_SCOPE (the token is for another run, or lists need an account token), VIEW_TOKEN_READ_ONLY, CAPABILITY_DENIED or ACCOUNT_NOT_APPROVED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such execution. */
@@ -1873,18 +1893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -1901,18 +1910,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description EVENTS_UNAVAILABLE: this server has no live event stream (poll GET /api/executions/{id}). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1964,10 +1971,11 @@ export interface operations {
                         };
                         /** @description Runs that replay this one, newest first. */
                         replays: {
+                            /** @description ISO 8601 time. */
                             createdAt: string;
                             fromStepId: string | null;
                             id: string;
-                            status: string;
+                            status: components["schemas"]["ExecutionStatus"];
                         }[];
                         /** @constant */
                         success: true;
@@ -1976,44 +1984,22 @@ export interface operations {
                     };
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED. */
+            /** @description UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description VIEW_TOKEN_SCOPE: the token is for another run. */
+            /** @description With a view token: VIEW_TOKEN_SCOPE (the token is for another run, or lists need an account token), VIEW_TOKEN_READ_ONLY, CAPABILITY_DENIED or ACCOUNT_NOT_APPROVED. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such execution. */
@@ -2022,18 +2008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -2050,18 +2025,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2098,10 +2062,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description What the replay was charged (reused steps are not re-billed). */
+                        creditsUsed: number;
+                        /** @description The new execution. */
+                        executionId: string;
+                        fromStepId: string | null;
+                        /** @description The execution it replays. */
+                        parentExecutionId: string;
+                        statusUrl: string;
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -2111,38 +2081,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
+            /** @description UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INSUFFICIENT_CREDITS or grant_exhausted. */
@@ -2151,18 +2099,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_TIER_REQUIRED; with a view token VIEW_TOKEN_SCOPE, VIEW_TOKEN_READ_ONLY or CAPABILITY_DENIED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such execution. */
@@ -2171,18 +2117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description STEP_OUTPUT_MISSING: an earlier step has no recorded output to reuse. */
@@ -2191,18 +2126,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description INVALID_WORKFLOW: the recorded plan cannot be replayed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -2219,18 +2170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2295,18 +2235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
@@ -2315,18 +2244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CAPABILITY_DENIED: `actions: true` needs a key that may run the workflow (`required` names the capability). */
@@ -2335,18 +2253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such execution in your account. */
@@ -2355,18 +2262,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -2383,18 +2297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2456,18 +2359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
@@ -2476,18 +2368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CAPABILITY_DENIED: `actions: true` needs a key that may run the workflow (`required` names the capability). */
@@ -2496,18 +2377,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -2524,18 +2412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2545,6 +2422,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The URL token of one Webhook Trigger node. */
                 token: string;
             };
             cookie?: never;
@@ -2554,41 +2432,53 @@ export interface operations {
             /** @description The run was admitted. */
             202: {
                 headers: {
-                    /** @description Maximum requests allowed in the current window (per account, by tier). */
-                    "X-RateLimit-Limit"?: string;
-                    /** @description Requests remaining in the current window. */
-                    "X-RateLimit-Remaining"?: string;
-                    /** @description Unix epoch second when the window resets. */
-                    "X-RateLimit-Reset"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        executionId: string;
+                        /** @constant */
+                        status: "planning";
+                        statusUrl: string;
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
-            /** @description Bad signature. */
+            /** @description INVALID_JSON (declared JSON but is not) or INVALID_INPUTS. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description WEBHOOK_SIGNATURE_MISSING, WEBHOOK_SIGNATURE_INVALID, WEBHOOK_TIMESTAMP_INVALID or WEBHOOK_TIMESTAMP_STALE. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description INSUFFICIENT_CREDITS or grant_exhausted. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ACCOUNT_NOT_APPROVED or MODEL_TIER_REQUIRED. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unknown token. */
@@ -2597,18 +2487,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description INVALID_WORKFLOW: the canvas cannot be planned. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2622,7 +2519,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The account’s workflows. */
+            /** @description The account’s workflows the key may run. */
             200: {
                 headers: {
                     /** @description Maximum requests allowed in the current window (per account, by tier). */
@@ -2637,8 +2534,24 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
+                        workflows: {
+                            canvasId: string;
+                            /** @description The Request Input fields (absent when the canvas cannot be planned). */
+                            inputs?: {
+                                description?: string;
+                                name: string;
+                                required: boolean;
+                                /** @enum {string} */
+                                type: "string" | "number" | "integer" | "boolean" | "object" | "array";
+                            }[];
+                            /** @description Why the canvas cannot be planned (then no `inputs`). */
+                            invalid?: {
+                                code: string;
+                                message: string;
+                            };
+                            name: string;
+                            slug: string;
+                        }[];
                     };
                 };
             };
@@ -2648,18 +2561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -2676,18 +2578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2695,14 +2586,17 @@ export interface operations {
     postApiMcpWorkflowsSlugRun: {
         parameters: {
             query?: {
-                /** @description `true`: answer 202 with an executionId at once instead of waiting for the result. */
+                /** @description `true`: answer 202 at once. */
                 async?: "true" | "false";
             };
             header?: {
-                /** @description A stable key (scope: your account, kept 24 h): repeats, also concurrent ones, get the first answer instead of starting another run. */
+                /** @description As on POST /api/workflows/{slug}/run. */
                 "idempotency-key"?: string;
+                /** @description The studio agent’s server-side token: runs with it are `mcp`, without it `user-mcp`. */
+                "x-builder-agent-token"?: string;
             };
             path: {
+                /** @description The workflow’s URL slug. */
                 slug: string;
             };
             cookie?: never;
@@ -2710,11 +2604,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Values of the Request Input fields. */
                     inputs: {
                         [key: string]: unknown;
                     };
-                } & {
-                    [key: string]: unknown;
                 };
             };
         };
@@ -2732,14 +2625,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Credits consumed; 0 when a trial grant paid for the run. */
+                        creditsUsed: number;
+                        /** @description From receiving the request to all nodes completing. */
+                        durationMs: number;
+                        executionId: string;
+                        /** @description The Response Output node’s value. */
+                        output: unknown;
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
+                        /** @enum {string} */
+                        triggerType: "mcp" | "user-mcp";
                     };
                 };
             };
-            /** @description Admitted. */
+            /** @description Admitted (async). */
             202: {
                 headers: {
                     /** @description Maximum requests allowed in the current window (per account, by tier). */
@@ -2752,31 +2652,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        executionId: string;
+                        /** @constant */
+                        status: "planning";
+                        /** @description Poll this (GET) for the run and its steps. */
+                        statusUrl: string;
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
+                        /** @enum {string} */
+                        triggerType: "mcp" | "user-mcp";
                     };
                 };
             };
-            /** @description INVALID_INPUTS. */
+            /** @description INVALID_INPUTS or ASYNC_NOT_SUPPORTED. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
@@ -2785,18 +2679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INSUFFICIENT_CREDITS or grant_exhausted. */
@@ -2805,38 +2688,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description CAPABILITY_DENIED. */
+            /** @description CAPABILITY_DENIED or MODEL_TIER_REQUIRED. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such workflow. */
@@ -2845,18 +2706,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description IDEMPOTENCY_IN_PROGRESS. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description INVALID_WORKFLOW or IDEMPOTENCY_KEY_REUSED. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -2873,18 +2759,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description EXECUTION_FAILED: a step failed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ENGINE_UNAVAILABLE. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2923,7 +2818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/octet-stream": string;
                 };
             };
             /** @description The requested byte range. */
@@ -2936,7 +2831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/octet-stream": string;
                 };
             };
             /** @description S3 store: redirect to a presigned S3 URL of the blob. */
@@ -2961,18 +2856,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description NOT_FOUND: no such media. */
@@ -2981,18 +2865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RANGE_NOT_SATISFIABLE: the range lies outside the blob. */
@@ -3003,18 +2876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description MEDIA_UNAVAILABLE: this process serves no media store. */
@@ -3023,18 +2885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3089,19 +2940,37 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Acknowledged but ignored: the step no longer waits (a late or repeated callback). */
+            /** @description Acknowledged but ignored (`accepted: false`): the step no longer waits (a late or repeated callback), the run ended, or a progress event. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description True when the result was delivered to the waiting step. */
+                        accepted: boolean;
+                        /** @description Why it was ignored (the step no longer waits, the run ended, a progress event). */
+                        reason?: string;
+                        /** @constant */
+                        success: true;
+                    };
+                };
             };
-            /** @description Delivered to the waiting step. */
+            /** @description Delivered to the waiting step (`accepted: true`). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description True when the result was delivered to the waiting step. */
+                        accepted: boolean;
+                        /** @description Why it was ignored (the step no longer waits, the run ended, a progress event). */
+                        reason?: string;
+                        /** @constant */
+                        success: true;
+                    };
+                };
             };
             /** @description INVALID_REQUEST. */
             400: {
@@ -3109,18 +2978,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INVALID_CALLBACK_TOKEN; for vendors that sign callbacks (Replicate, fal): CALLBACK_SIGNATURE_MISSING, CALLBACK_SIGNATURE_INVALID, CALLBACK_SIGNATURE_STALE (timestamp more than 5 minutes off), CALLBACK_VERIFICATION_UNAVAILABLE (no secret or keys to verify with), or INVALID_CALLBACK_SIGNATURE. */
@@ -3129,18 +2987,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such step. */
@@ -3149,18 +2996,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3237,11 +3091,8 @@ export interface operations {
                         }[];
                         /** @constant */
                         success: true;
-                        /**
-                         * @description The account’s tier, whose prices apply.
-                         * @enum {string}
-                         */
-                        tier: "pro" | "business" | "enterprise";
+                        /** @description The account’s tier, whose prices apply. */
+                        tier: components["schemas"]["Tier"];
                     };
                 };
             };
@@ -3251,18 +3102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
@@ -3271,18 +3111,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED. */
@@ -3291,18 +3120,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No workflow exists with this slug, or it does not belong to your account (indistinguishable). */
@@ -3311,18 +3129,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INVALID_WORKFLOW: the canvas cannot be planned, so it cannot be priced. */
@@ -3331,18 +3156,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -3359,18 +3173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3458,18 +3261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
@@ -3478,18 +3270,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`). */
@@ -3498,18 +3279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED. */
@@ -3518,18 +3288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No workflow exists with this slug, or it does not belong to your account (indistinguishable). */
@@ -3538,18 +3297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description IDEMPOTENCY_IN_PROGRESS: the first request with this Idempotency-Key is still being admitted. */
@@ -3558,18 +3306,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…), or IDEMPOTENCY_KEY_REUSED. */
@@ -3578,18 +3333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -3606,18 +3350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description EXECUTION_FAILED: a step failed; `error` names the step and cause. */
@@ -3626,18 +3359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description ENGINE_UNAVAILABLE: the run could not be handed to the engine. */
@@ -3648,18 +3370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3715,18 +3426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED. */
@@ -3735,18 +3435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No workflow exists with this slug, or it does not belong to your account (indistinguishable). */
@@ -3755,18 +3444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description INVALID_WORKFLOW: the canvas cannot be planned. */
@@ -3775,18 +3453,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -3803,18 +3470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3824,6 +3480,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The workflow’s URL slug. */
                 slug: string;
             };
             cookie?: never;
@@ -3843,10 +3500,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        slug: string;
                         /** @constant */
                         success: true;
-                    } & {
-                        [key: string]: unknown;
+                        webhooks: {
+                            name: string;
+                            nodeId: string;
+                            path: string;
+                            /** @description True when the node has a secret: senders must sign with X-Webhook-Timestamp and X-Webhook-Signature. */
+                            signed: boolean;
+                            /** @description The full inbound URL (POST any body to it). */
+                            url: string;
+                        }[];
                     };
                 };
             };
@@ -3856,18 +3521,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CAPABILITY_DENIED: the key may not run this workflow. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No such workflow. */
@@ -3876,18 +3539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
@@ -3904,18 +3556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3929,14 +3570,43 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An HTML page of every operation. */
+            /** @description An HTML page rendering /openapi.json (Scalar). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": unknown;
+                    "text/html": string;
                 };
+            };
+        };
+    };
+    getDocsAssetsFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: "scalar.js" | "init.js";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A script. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description No such file. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3947,14 +3617,47 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
-            /** @description MCP JSON-RPC / event stream. */
+            /** @description An event stream of JSON-RPC responses. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description A notification was accepted (no response). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
+            };
+            /** @description A JSON-RPC error: the message is not valid JSON-RPC. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: number;
+                            data?: unknown;
+                            message: string;
+                        };
+                        id: string | number | null;
+                        /** @constant */
+                        jsonrpc: "2.0";
+                    };
+                };
             };
             /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
             401: {
@@ -3962,17 +3665,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A JSON-RPC error: the client must accept both application/json and text/event-stream. */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
                         error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
+                            code: number;
+                            data?: unknown;
                             message: string;
-                        } & {
-                            [key: string]: unknown;
                         };
+                        id: string | number | null;
                         /** @constant */
-                        success: false;
+                        jsonrpc: "2.0";
                     };
                 };
             };
@@ -3990,18 +3700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4022,7 +3721,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** @description Schemas and security schemes (OpenAPI 3.1 Components Object). */
+                        components: {
+                            [key: string]: unknown;
+                        };
+                        info: {
+                            description?: string;
+                            title: string;
+                            version: string;
+                        };
+                        /** @constant */
+                        openapi: "3.1.0";
+                        /** @description Path items (OpenAPI 3.1 Path Item Objects). */
+                        paths: {
+                            [key: string]: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        servers: {
+                            url: string;
+                        }[];
                     };
                 };
             };
@@ -4043,7 +3761,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": unknown;
+                    "text/html": string;
                 };
             };
             /** @description VIEWER_NOT_BUILT: web/dist is missing (run `npm run build:web`). */
@@ -4052,18 +3770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4085,7 +3792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": unknown;
+                    "text/html": string;
                 };
             };
             /** @description VIEWER_NOT_BUILT: web/dist is missing (run `npm run build:web`). */
@@ -4094,18 +3801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4127,7 +3823,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/octet-stream": string;
                 };
             };
             /** @description No such file. */
@@ -4136,18 +3832,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The code, a readable message and code-specific details (`fields`, `required`, `balance`…). */
-                        error: {
-                            /** @description Stable error code, e.g. INVALID_INPUTS */
-                            code: string;
-                            message: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @constant */
-                        success: false;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -1,13 +1,13 @@
 // The model catalog: which provider serves a model, what one call costs, and the tier it needs.
 // Vendor models (`replicate:…`, `fal:…`) outside the catalog run at their provider's default price and tier.
 import type { MediaKind } from './types';
+import { TIERS, type Tier } from '../contract/statuses';
 import { parseVendorModel, type VendorProvider } from './vendorModels';
 
 export type { MediaKind } from './types';
 
-/** Plan tiers, lowest first. */
-export const TIERS = ['pro', 'business', 'enterprise'] as const;
-export type Tier = (typeof TIERS)[number];
+/** Plan tiers, lowest first (defined in the public contract). */
+export { TIERS, type Tier };
 
 /** What a model produces. */
 export type ModelKind = 'text' | MediaKind;

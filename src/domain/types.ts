@@ -24,8 +24,8 @@ export interface CanvasGraph {
   edges: CanvasEdge[];
 }
 
-/** Where a run comes from. */
-export type TriggerType = 'manual' | 'api' | 'webhook' | 'mcp' | 'user-mcp' | 'replay';
+/** Where a run comes from (defined in the public contract). */
+export type { TriggerType } from '../contract/statuses';
 
 /** Exponential-backoff retry policy of a step, in milliseconds. */
 export interface RetryPolicySpec {

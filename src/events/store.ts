@@ -1,13 +1,11 @@
 // The execution event log: ordered per execution, written in the same transaction as the status
 // change it reports, announced with NOTIFY so any API process can stream it live.
+import type { LiveEvent } from '../contract/events';
 import type { Db } from '../db/client';
 import type { Tx } from '../db/ledger';
 
-/** One live event. */
-export interface LiveEvent {
-  type: 'run.status' | 'run.end' | 'step.status' | 'step.token' | 'step.attempt_failed';
-  data: Record<string, unknown>;
-}
+/** One live event: the contract's union of every event type with its data. */
+export type { LiveEvent } from '../contract/events';
 
 /** The NOTIFY channel; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
@@ -39,9 +37,7 @@ export async function lockExecution(tx: Tx, executionId: string): Promise<void> 
 }
 
 /** A stored event with its sequence number. */
-export interface StoredEvent extends LiveEvent {
-  seq: number;
-}
+export type StoredEvent = LiveEvent & { seq: number };
 
 /** Events of an execution after `afterSeq`, in order. */
 export async function readEvents(db: Db, executionId: string, afterSeq: number, limit = 500): Promise<StoredEvent[]> {
@@ -50,5 +46,6 @@ export async function readEvents(db: Db, executionId: string, afterSeq: number, 
     orderBy: { seq: 'asc' },
     take: limit,
   });
-  return rows.map((row) => ({ seq: row.seq, type: row.type as LiveEvent['type'], data: row.data as Record<string, unknown> }));
+  // Written only through appendEvents(), whose argument the contract types.
+  return rows.map((row) => ({ seq: row.seq, type: row.type, data: row.data }) as StoredEvent);
 }

@@ -1,6 +1,7 @@
 // HTTP routes the MCP tools use beyond the public run API: the workflows a key may run, and runs
 // whose trigger type is `mcp` (studio agent, with X-Builder-Agent-Token) or `user-mcp`.
 import Router from '@koa/router';
+import type { McpWorkflowListResponse } from '../contract/workflows';
 import { parseCanvasGraph } from '../domain/canvas';
 import { inputFieldsOfPlan } from '../domain/inputs';
 import { Refusal } from '../domain/refusals';
@@ -33,7 +34,7 @@ export function mcpApiRoutes(deps: AppDeps): Router {
             return { slug: row.slug, name: row.name, canvasId: row.canvasId, invalid: { code: err.code, message: err.message } };
           }
         }),
-    };
+    } satisfies McpWorkflowListResponse;
   });
 
   router.post('/workflows/:slug/run', async (ctx) => {

@@ -1,30 +1,61 @@
 // OpenAPI descriptions of the MCP routes (see ../api/openapi/registry.ts).
 import { z } from 'zod';
+import {
+  mcpRunAcceptedSchema,
+  mcpRunBodySchema,
+  mcpRunQuerySchema,
+  mcpRunResponseSchema,
+  mcpWorkflowListResponseSchema,
+  slugParamsSchema,
+} from '../contract/workflows';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../api/openapi/common';
 import { describeRoute } from '../api/openapi/registry';
-import { idempotencyKeyHeaderSchema } from '../api/idempotency';
-import { runQuerySchema } from '../api/workflows/schema';
 
-const ok = (description: string) => ({
-  description,
-  body: z.object({ success: z.literal(true) }).catchall(z.unknown()),
-  headers: RATE_LIMIT_HEADERS,
+/** A JSON-RPC 2.0 error answer of the MCP transport. */
+const jsonRpcErrorSchema = z.object({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.string(), z.number(), z.null()]),
+  error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }),
 });
 
 describeRoute({
   method: 'all', path: '/mcp', summary: 'MCP server (Streamable HTTP) for agents', tags: ['MCP'],
   auth: { description: 'x-api-key or Authorization: Bearer <API key>.' },
-  // Streamable HTTP: POST carries JSON-RPC messages; GET (an event stream) and DELETE (end a session) answer 405 in stateless mode.
+  description: 'POST carries JSON-RPC messages (send `Accept: application/json, text/event-stream`); the answer is an event stream whose `message` events are JSON-RPC responses.',
+  // Streamable HTTP: GET (an event stream) and DELETE (end a session) answer 405 in stateless mode.
   methods: ['post'],
-  responses: { 200: { description: 'MCP JSON-RPC / event stream.' }, ...API_KEY_ERRORS },
+  ownBody: true,
+  body: z.record(z.string(), z.unknown()).describe('A JSON-RPC 2.0 request or notification.'),
+  responses: {
+    200: { description: 'An event stream of JSON-RPC responses.', contentType: 'text/event-stream' },
+    202: { description: 'A notification was accepted (no response).' },
+    400: { description: 'A JSON-RPC error: the message is not valid JSON-RPC.', body: jsonRpcErrorSchema },
+    406: { description: 'A JSON-RPC error: the client must accept both application/json and text/event-stream.', body: jsonRpcErrorSchema },
+    ...API_KEY_ERRORS,
+  },
 });
 describeRoute({
   method: 'get', path: '/api/mcp/workflows', summary: 'Workflows for MCP agents', tags: ['MCP'], auth: 'apiKey',
-  responses: { 200: ok('The account’s workflows.'), ...API_KEY_ERRORS },
+  responses: { 200: { description: 'The account’s workflows the key may run.', body: mcpWorkflowListResponseSchema, headers: RATE_LIMIT_HEADERS }, ...API_KEY_ERRORS },
 });
 describeRoute({
   method: 'post', path: '/api/mcp/workflows/:slug/run', summary: 'Run a workflow as an MCP agent (trigger mcp / user-mcp)', tags: ['MCP'],
-  auth: 'apiKey', params: z.object({ slug: z.string() }), query: runQuerySchema, headers: z.object({ 'idempotency-key': idempotencyKeyHeaderSchema }),
-  body: z.object({ inputs: z.record(z.string(), z.unknown()) }).catchall(z.unknown()),
-  responses: { 202: ok('Admitted.'), 200: ok('Completed.'), 400: errorResponse('INVALID_INPUTS.'), 402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'), 403: errorResponse('CAPABILITY_DENIED.'), 404: errorResponse('No such workflow.'), ...API_KEY_ERRORS },
+  auth: 'apiKey', params: slugParamsSchema, query: mcpRunQuerySchema, body: mcpRunBodySchema,
+  headers: z.object({
+    'x-builder-agent-token': z.string().optional().describe('The studio agent’s server-side token: runs with it are `mcp`, without it `user-mcp`.'),
+    'idempotency-key': z.string().optional().describe('As on POST /api/workflows/{slug}/run.'),
+  }),
+  responses: {
+    200: { description: 'Completed.', body: mcpRunResponseSchema, headers: RATE_LIMIT_HEADERS },
+    202: { description: 'Admitted (async).', body: mcpRunAcceptedSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_INPUTS or ASYNC_NOT_SUPPORTED.'),
+    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
+    403: errorResponse('CAPABILITY_DENIED or MODEL_TIER_REQUIRED.'),
+    404: errorResponse('No such workflow.'),
+    409: errorResponse('IDEMPOTENCY_IN_PROGRESS.'),
+    422: errorResponse('INVALID_WORKFLOW or IDEMPOTENCY_KEY_REUSED.'),
+    500: errorResponse('EXECUTION_FAILED: a step failed.'),
+    503: errorResponse('ENGINE_UNAVAILABLE.', { 'Retry-After': 'Seconds to wait.' }),
+    ...API_KEY_ERRORS,
+  },
 });

@@ -130,7 +130,7 @@ async function follow(api: BuilderApiClient, executionId: string, extra: ToolExt
     executionId,
     async (execution) => {
       if (token === undefined) return;
-      const done = execution.steps.filter((step) => isTerminalStepStatus(step.status as StepStatus)).length;
+      const done = execution.steps.filter((step) => isTerminalStepStatus(step.status)).length;
       const total = execution.steps.length;
       const running = execution.steps.filter((step) => step.status === 'running' || step.status === 'streaming' || step.status === 'waiting');
       // MCP requires progress to increase: notify when another step has finished (and once at the start).

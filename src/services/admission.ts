@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
+import { triggerTypeToDb } from '../contract/statuses';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import { chargeGrants, debitBalance, type RunCharge } from './credits';
@@ -138,7 +139,7 @@ export class Admissions {
             id: executionId,
             accountId: request.account.id,
             workflowId: request.workflow.id,
-            triggerType: request.triggerType === 'user-mcp' ? 'user_mcp' : request.triggerType,
+            triggerType: triggerTypeToDb(request.triggerType),
             targetNodeId: plan.targetNodeId,
             status: 'planning',
             inputs: inputs as object,

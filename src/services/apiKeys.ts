@@ -14,8 +14,8 @@ export function hashApiKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** Capability strings: `workflow:run` or `workflow:<slug>:run`. */
-export const CAPABILITY_PATTERN = /^workflow:(?:[a-z0-9-]+:)?run$/;
+/** Capability strings: `workflow:run` or `workflow:<slug>:run` (defined in the public contract). */
+export { CAPABILITY_PATTERN } from '../contract/admin';
 
 /** True when the capabilities allow running the workflow `slug`. */
 export function canRunWorkflow(capabilities: readonly string[], slug: string): boolean {

@@ -1,63 +1,81 @@
-// The public JSON view of an execution and its steps.
+// The public view of an execution and its steps, built in one place from the stored rows into the
+// contract's shapes (src/contract/executions.ts): the list item is a part of the full view.
+import type { ExecutionSummary, ExecutionView, RunError, StepView } from '../contract/executions';
+import { triggerTypeFromDb } from '../contract/statuses';
 import type { Db } from '../db/client';
+import type { Execution, Step } from '../generated/prisma/client';
 import { presentMedia, type MediaUrlSigner } from '../media/urls';
+
+export type { ExecutionSummary, ExecutionView } from '../contract/executions';
+
+/** The stored execution row with its workflow's slug (what a list reads). */
+export type ExecutionRow = Execution & { workflow: { slug: string } };
+
+/** A run as lists show it. */
+export function presentExecutionSummary(row: ExecutionRow): ExecutionSummary {
+  return {
+    id: row.id,
+    workflowSlug: row.workflow.slug,
+    status: row.status,
+    triggerType: triggerTypeFromDb(row.triggerType),
+    creditsUsed: row.creditsUsed,
+    creditsRefunded: row.creditsRefunded,
+    durationMs: row.durationMs,
+    parentExecutionId: row.parentExecutionId,
+    createdAt: row.createdAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** A run with its steps (stored JSON columns are typed by the contract; the writers keep to it). */
+export function presentExecution(row: ExecutionRow & { workflow: { canvasId: string }; steps: Step[] }): ExecutionView {
+  const names = stepNames(row.plan);
+  return {
+    ...presentExecutionSummary(row),
+    canvasId: row.workflow.canvasId,
+    targetNodeId: row.targetNodeId,
+    inputs: row.inputs,
+    output: row.output,
+    error: row.error as RunError | null,
+    waitingOn: row.waitingOn as ExecutionView['waitingOn'],
+    fromStepId: row.fromStepId,
+    temporalWorkflowId: row.temporalWorkflowId,
+    startedAt: row.startedAt?.toISOString() ?? null,
+    steps: row.steps.map((step) => presentStep(step, names.get(step.stepId) ?? step.stepId)),
+  };
+}
+
+function presentStep(step: Step, name: string): StepView {
+  return {
+    id: step.stepId,
+    name,
+    nodeType: step.nodeType,
+    groupIndex: step.groupIndex,
+    status: step.status,
+    attempts: step.attempts,
+    output: step.output,
+    error: step.error as RunError | null,
+    attemptErrors: step.attemptErrors as StepView['attemptErrors'],
+    waitingOn: publicWaitingOn(step.waitingOn),
+    reused: step.reused,
+    startedAt: step.startedAt?.toISOString() ?? null,
+    finishedAt: step.finishedAt?.toISOString() ?? null,
+  };
+}
 
 /**
  * Loads an execution of `accountId` with its steps, or null (also for another account's). Media
  * references in outputs gain freshly signed URLs when a signer is given.
  */
-export async function loadExecutionView(db: Db, accountId: string, executionId: string, signer?: MediaUrlSigner) {
-  const view = await readExecutionView(db, accountId, executionId);
-  return view && signer ? presentMedia(view, signer) : view;
-}
-
-async function readExecutionView(db: Db, accountId: string, executionId: string) {
-  const execution = await db.execution.findFirst({
+export async function loadExecutionView(db: Db, accountId: string, executionId: string, signer?: MediaUrlSigner): Promise<ExecutionView | null> {
+  const row = await db.execution.findFirst({
     where: { id: executionId, accountId },
     include: { steps: { orderBy: [{ groupIndex: 'asc' }, { stepId: 'asc' }] }, workflow: { select: { slug: true, canvasId: true } } },
   });
-  if (!execution) return null;
-  const names = stepNames(execution.plan);
-  return {
-    id: execution.id,
-    workflowSlug: execution.workflow.slug,
-    canvasId: execution.workflow.canvasId,
-    status: execution.status,
-    triggerType: execution.triggerType === 'user_mcp' ? 'user-mcp' : execution.triggerType,
-    targetNodeId: execution.targetNodeId,
-    inputs: execution.inputs,
-    output: execution.output,
-    creditsUsed: execution.creditsUsed,
-    creditsRefunded: execution.creditsRefunded,
-    durationMs: execution.durationMs,
-    error: execution.error,
-    waitingOn: execution.waitingOn,
-    parentExecutionId: execution.parentExecutionId,
-    fromStepId: execution.fromStepId,
-    temporalWorkflowId: execution.temporalWorkflowId,
-    createdAt: execution.createdAt.toISOString(),
-    startedAt: execution.startedAt?.toISOString() ?? null,
-    finishedAt: execution.finishedAt?.toISOString() ?? null,
-    steps: execution.steps.map((step) => ({
-      id: step.stepId,
-      name: names.get(step.stepId) ?? step.stepId,
-      nodeType: step.nodeType,
-      groupIndex: step.groupIndex,
-      status: step.status,
-      attempts: step.attempts,
-      output: step.output,
-      error: step.error,
-      attemptErrors: step.attemptErrors,
-      waitingOn: publicWaitingOn(step.waitingOn),
-      reused: step.reused,
-      startedAt: step.startedAt?.toISOString() ?? null,
-      finishedAt: step.finishedAt?.toISOString() ?? null,
-    })),
-  };
+  if (!row) return null;
+  const view = presentExecution(row);
+  return signer ? presentMedia(view, signer) : view;
 }
-
-/** The execution view type. */
-export type ExecutionView = NonNullable<Awaited<ReturnType<typeof loadExecutionView>>>;
 
 /** The canvas names of a recorded plan's steps (the plan is stored as JSON). */
 function stepNames(plan: unknown): Map<string, string> {
@@ -66,8 +84,8 @@ function stepNames(plan: unknown): Map<string, string> {
 }
 
 /** A step's waitpoint without its callback token (a per-job secret). */
-function publicWaitingOn(value: unknown): unknown {
-  if (!value || typeof value !== 'object') return value ?? null;
+function publicWaitingOn(value: unknown): StepView['waitingOn'] {
+  if (!value || typeof value !== 'object') return null;
   const { callbackToken: _secret, ...rest } = value as Record<string, unknown>;
-  return rest;
+  return rest as StepView['waitingOn'];
 }

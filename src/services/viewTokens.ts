@@ -15,8 +15,8 @@ const LABEL = 'builder-studio/view-token/v1\n';
 /** Longest accepted token text (claims are small; anything longer is not ours). */
 const MAX_LENGTH = 1_000;
 
-/** Default and longest lifetime of a view token, in seconds. */
-export const VIEW_TOKEN_TTL = { defaultSeconds: 15 * 60, maxSeconds: 12 * 60 * 60 };
+/** Default and longest lifetime of a view token, in seconds (defined in the public contract). */
+export { VIEW_TOKEN_TTL } from '../contract/viewer';
 
 const claimsSchema = z.object({
   a: z.string().min(1).max(200),

@@ -61,7 +61,7 @@ describe('OpenAPI document', function () {
     assert.ok(run.requestBody.content['application/json'].schema.properties.callbackUrl);
     assert.ok(run.responses['429'].headers['Retry-After']);
     assert.ok(run.responses['200'].headers['X-RateLimit-Reset']);
-    assert.deepEqual(Object.keys(run.responses).sort(), ['200', '202', '400', '401', '402', '403', '404', '409', '422', '429', '500', '503']);
+    assert.deepEqual(Object.keys(run.responses).sort(), ['200', '202', '400', '401', '402', '403', '404', '409', '413', '415', '422', '429', '500', '503']);
     const start = doc.paths['/api/execute/start'].post;
     assert.ok(start.parameters.some((p: any) => p.in === 'header' && p.name === 'x-trigger-type' && p.required));
     assert.ok(start.parameters.some((p: any) => p.in === 'header' && p.name === 'idempotency-key' && !p.required));
@@ -94,13 +94,43 @@ describe('OpenAPI document', function () {
     }
   });
 
-  it('serves a self-contained, readable docs page', async () => {
+  it('gives every 2xx JSON answer its full schema: an object of named fields, none left open', async () => {
+    const doc = (await api.request('GET', '/openapi.json')).body;
+    const resolve = (schema: any): any => (schema?.$ref ? doc.components.schemas[schema.$ref.split('/').pop()] : schema);
+    const open: string[] = [];
+    let checked = 0;
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+          const schema = resolve(response.content?.['application/json']?.schema);
+          if (!status.startsWith('2') || !schema) continue;
+          checked++;
+          const fields = Object.keys(schema.properties ?? {});
+          if (schema.type !== 'object' || schema.additionalProperties !== false || fields.filter((field) => field !== 'success').length === 0) {
+            open.push(`${method.toUpperCase()} ${path} ${status}`);
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 25, `checked ${checked} answers`);
+    assert.deepEqual(open, []);
+  });
+
+  it('serves an API reference page (Scalar, with try-it) that loads only this server’s own files', async () => {
     const response = await api.request('GET', '/docs');
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
     const html = String(response.body);
-    assert.match(html, /POST<\/span> <code>\/api\/workflows\/\{slug\}\/run<\/code>/);
-    assert.match(html, /\/api\/execute\/start/);
-    assert.doesNotMatch(html, /<script|https?:\/\/(?!127)/, 'no scripts and no external resources');
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    assert.deepEqual(sources, ['/docs/assets/scalar.js', '/docs/assets/init.js']);
+    assert.doesNotMatch(html, /https?:\/\//, 'no address of another host');
+    const bundle = await fetch(`${api.url}/docs/assets/scalar.js`);
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
+    assert.match(await bundle.text(), /@scalar\/api-reference/);
+    const init = await api.request('GET', '/docs/assets/init.js');
+    assert.match(String(init.body), /createApiReference\('#api-reference', \{"url":"\/openapi\.json","withDefaultFonts":false/);
+    assert.equal((await api.request('GET', '/docs/assets/other.js')).status, 404);
   });
 });

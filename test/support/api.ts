@@ -7,6 +7,7 @@ import { createApp } from '../../src/api/app';
 import type { AppDeps } from '../../src/api/context';
 import { EventHub } from '../../src/events/hub';
 import { jobProviderLookup } from '../../src/providers/registry';
+import { contractChecker } from './contract';
 import { startTestEngine, type TestEngine } from './engine';
 
 /** A running API with its engine. */
@@ -27,8 +28,18 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+/** Options of the test API: the engine's, and whether answers are checked against the OpenAPI document. */
+export type TestApiOptions = Parameters<typeof startTestEngine>[0] & {
+  /**
+   * `enforce` (default): request() throws when an answer is not what /openapi.json documents for its
+   * route (an unlisted status, content type or body shape), so every API test also tests the contract.
+   */
+  contract?: 'enforce' | 'off';
+};
+
 /** Starts the API and a worker. */
-export async function startTestApi(options: Parameters<typeof startTestEngine>[0] = {}): Promise<TestApi> {
+export async function startTestApi(testOptions: TestApiOptions = {}): Promise<TestApi> {
+  const { contract = 'enforce', ...options } = testOptions;
   // Listening first: media URLs are signed with the API's real address.
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -75,6 +86,10 @@ export async function startTestApi(options: Parameters<typeof startTestEngine>[0
         parsed = JSON.parse(text);
       } catch {
         // not JSON: keep the text
+      }
+      if (contract === 'enforce') {
+        const problems = contractChecker().check({ method, path, status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed });
+        if (problems.length > 0) throw new Error(`The answer does not match the OpenAPI document:\n${problems.join('\n')}`);
       }
       return { status: response.status, headers: response.headers, body: parsed };
     },

@@ -1,9 +1,10 @@
 // Reading executions through the API in tests: fetch one, or poll until a condition holds.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isTerminalExecutionStatus } from '../../src/contract/statuses';
 import type { TestApi } from './api';
 
 /** True once a run has settled. */
-export const ended = (execution: any): boolean => ['completed', 'error', 'cancelled'].includes(execution.status);
+export const ended = (execution: any): boolean => isTerminalExecutionStatus(execution.status);
 
 /** Helpers bound to an API (read lazily: it starts in `before`) and a key. */
 export function executionReader(api: () => TestApi, headers: () => Record<string, string>) {

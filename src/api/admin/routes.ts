@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
-import { Prisma } from '../../generated/prisma/client';
+import { Prisma, type Account, type Workflow } from '../../generated/prisma/client';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { PlanError } from '../../domain/errors';
 import { generateApiKey } from '../../services/apiKeys';
@@ -12,41 +12,56 @@ import { validate } from '../middleware/validate';
 import { errorResponse } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 import { findModel } from '../../domain/models';
-import { createAccountSchema, createApiKeySchema, createGrantSchema, createWorkflowSchema, updateWorkflowSchema } from './schema';
+import {
+  accountResponseSchema,
+  apiKeyCreatedSchema,
+  createAccountSchema,
+  createApiKeySchema,
+  createGrantSchema,
+  createWorkflowSchema,
+  grantResponseSchema,
+  revokedResponseSchema,
+  updateWorkflowSchema,
+  workflowResponseSchema,
+  type AccountResponse,
+  type ApiKeyCreated,
+  type GrantResponse,
+  type RevokedResponse,
+  type WorkflowResponse,
+} from '../../contract/admin';
 
 const ADMIN_ERRORS = {
   401: errorResponse('UNAUTHORIZED: missing or wrong admin token.'),
   403: errorResponse('ADMIN_DISABLED: ADMIN_TOKEN is not set.'),
 };
-const ok = (description: string) => ({ description, body: z.object({ success: z.literal(true) }).catchall(z.unknown()) });
 describeRoute({
   method: 'post', path: '/admin/accounts', summary: 'Create an account', tags: ['Admin'], auth: 'admin', body: createAccountSchema,
-  responses: { 201: ok('The account.'), 400: errorResponse('INVALID_REQUEST.'), 409: errorResponse('CONFLICT: the id exists.'), ...ADMIN_ERRORS },
+  responses: { 201: { description: 'The account.', body: accountResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 409: errorResponse('CONFLICT: the id exists.'), ...ADMIN_ERRORS },
 });
 describeRoute({
   method: 'post', path: '/admin/accounts/:id/api-keys', summary: 'Create an API key (secret shown once)', tags: ['Admin'], auth: 'admin',
   body: createApiKeySchema,
-  responses: { 201: ok('The key and its secret.'), 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
+  responses: { 201: { description: 'The key and its secret.', body: apiKeyCreatedSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
 });
 describeRoute({
   method: 'post', path: '/admin/accounts/:id/grants', summary: 'Grant trial credits for one model', tags: ['Admin'], auth: 'admin',
   description: 'Runs using the model are paid from the grant first and report 0 creditsUsed. Granting again adds to the grant.',
   body: createGrantSchema,
-  responses: { 201: ok('The grant.'), 400: errorResponse('INVALID_REQUEST (e.g. unknown model).'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
+  responses: { 201: { description: 'The grant.', body: grantResponseSchema }, 400: errorResponse('INVALID_REQUEST (e.g. unknown model).'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
 });
 describeRoute({
   method: 'post', path: '/admin/api-keys/:id/revoke', summary: 'Revoke an API key', tags: ['Admin'], auth: 'admin',
-  responses: { 200: ok('Revoked.'), 404: errorResponse('No such key.'), ...ADMIN_ERRORS },
+  responses: { 200: { description: 'Revoked.', body: revokedResponseSchema }, 404: errorResponse('No such key.'), ...ADMIN_ERRORS },
 });
 describeRoute({
   method: 'post', path: '/admin/accounts/:id/workflows', summary: 'Create a workflow (canvas)', tags: ['Admin'], auth: 'admin',
   body: createWorkflowSchema,
-  responses: { 201: ok('The workflow.'), 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), 409: errorResponse('CONFLICT: slug or canvas id taken.'), ...ADMIN_ERRORS },
+  responses: { 201: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), 409: errorResponse('CONFLICT: slug or canvas id taken.'), ...ADMIN_ERRORS },
 });
 describeRoute({
   method: 'patch', path: '/admin/workflows/:canvasId', summary: 'Update a workflow’s name or graph (never its slug)', tags: ['Admin'], auth: 'admin',
   body: updateWorkflowSchema,
-  responses: { 200: ok('The workflow.'), 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such workflow.'), ...ADMIN_ERRORS },
+  responses: { 200: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such workflow.'), ...ADMIN_ERRORS },
 });
 
 /** Routes under /admin. */
@@ -63,7 +78,7 @@ export function adminRoutes(deps: ApiDeps): Router {
       `Account "${id}" already exists.`,
     );
     ctx.status = 201;
-    ctx.body = { success: true, account };
+    ctx.body = { success: true, account: presentAccount(account) } satisfies AccountResponse;
   });
 
   router.post('/accounts/:id/api-keys', validate({ body: createApiKeySchema }), async (ctx) => {
@@ -80,7 +95,7 @@ export function adminRoutes(deps: ApiDeps): Router {
       apiKey: { id: record.id, name: record.name, prefix: record.prefix, capabilities: record.capabilities, active: record.active },
       secret: key.secret,
       note: 'Store this secret now: it is shown only once.',
-    };
+    } satisfies ApiKeyCreated;
   });
 
   router.post('/accounts/:id/grants', validate({ body: createGrantSchema }), async (ctx) => {
@@ -95,13 +110,14 @@ export function adminRoutes(deps: ApiDeps): Router {
       update: { creditsGranted: { increment: input.credits }, creditsRemaining: { increment: input.credits } },
     });
     ctx.status = 201;
-    ctx.body = { success: true, grant: { model: grant.model, creditsGranted: grant.creditsGranted, creditsRemaining: grant.creditsRemaining } };
+    ctx.body = { success: true, grant: { model: grant.model, creditsGranted: grant.creditsGranted, creditsRemaining: grant.creditsRemaining } } satisfies GrantResponse;
   });
 
   router.post('/api-keys/:id/revoke', async (ctx) => {
     const updated = await db.apiKey.updateMany({ where: { id: String(ctx.params.id) }, data: { active: false, revokedAt: new Date() } });
     if (updated.count === 0) throw notFound(`API key "${ctx.params.id}"`);
-    ctx.body = { success: true };
+    const { id, name, prefix, capabilities, revokedAt } = await db.apiKey.findUniqueOrThrow({ where: { id: String(ctx.params.id) } });
+    ctx.body = { success: true, apiKey: { id, name, prefix, capabilities, active: false, revokedAt: (revokedAt ?? new Date()).toISOString() } } satisfies RevokedResponse;
   });
 
   router.post('/accounts/:id/workflows', validate({ body: createWorkflowSchema }), async (ctx) => {
@@ -124,7 +140,7 @@ export function adminRoutes(deps: ApiDeps): Router {
       `A workflow with slug "${input.slug}" (or that canvas id) already exists.`,
     );
     ctx.status = 201;
-    ctx.body = { success: true, workflow };
+    ctx.body = { success: true, workflow: presentWorkflow(workflow) } satisfies WorkflowResponse;
   });
 
   router.patch('/workflows/:canvasId', validate({ body: updateWorkflowSchema }), async (ctx) => {
@@ -134,10 +150,23 @@ export function adminRoutes(deps: ApiDeps): Router {
     if (input.graph !== undefined) data.graph = graphOrRefuse(input.graph) as object;
     const updated = await db.workflow.updateMany({ where: { canvasId: String(ctx.params.canvasId) }, data });
     if (updated.count === 0) throw notFound(`Workflow with canvas "${ctx.params.canvasId}"`);
-    ctx.body = { success: true, workflow: await db.workflow.findUnique({ where: { canvasId: String(ctx.params.canvasId) } }) };
+    const workflow = await db.workflow.findUniqueOrThrow({ where: { canvasId: String(ctx.params.canvasId) } });
+    ctx.body = { success: true, workflow: presentWorkflow(workflow) } satisfies WorkflowResponse;
   });
 
   return router;
+}
+
+/** An account as the admin API answers it. */
+function presentAccount(account: Account): AccountResponse['account'] {
+  const { id, name, tier, approved, creditBalance, webhookSecret, createdAt } = account;
+  return { id, name, tier, approved, creditBalance, webhookSecret, createdAt: createdAt.toISOString() };
+}
+
+/** A workflow as the admin API answers it. */
+function presentWorkflow(workflow: Workflow): WorkflowResponse['workflow'] {
+  const { id, accountId, slug, name, canvasId, graph, createdAt, updatedAt } = workflow;
+  return { id, accountId, slug, name, canvasId, graph, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
 }
 
 function requireAdmin(token: string | undefined): AppMiddleware {

@@ -13,7 +13,7 @@ import { requireApiKey } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
-import { executeStartBodySchema, executeStartHeadersSchema, executeStartResponseSchema } from './schema';
+import { executeStartBodySchema, executeStartHeadersSchema, executeStartResponseSchema, type ExecuteStartResponse } from '../../contract/execute';
 
 describeRoute({
   method: 'post',
@@ -73,7 +73,7 @@ export function executeRoutes(deps: ApiDeps): Router {
     const answerFor = async (executionId: string) => ({
       status: 202,
       executionId,
-      body: { success: true, executionId, status: 'planning', triggerType: 'manual', statusUrl: `/api/executions/${executionId}` },
+      body: { success: true, executionId, status: 'planning', triggerType: 'manual', statusUrl: `/api/executions/${executionId}` } satisfies ExecuteStartResponse,
     });
     await answerRun(ctx, db, auth.account.id, {
       // The body alone, as before the run API shared this: keys stored by older versions still match.

@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { isTerminalExecutionStatus } from '../../domain/statuses';
-import { loadExecutionView } from '../../services/executionView';
+import { loadExecutionView, presentExecutionSummary } from '../../services/executionView';
 import { replayExecution } from '../../services/replay';
 import { settleUnstarted } from '../../services/settle';
 import type { ApiDeps, AuthedState } from '../context';
@@ -11,49 +11,82 @@ import { requireApiKey } from '../middleware/apiKey';
 import { validate } from '../middleware/validate';
 import { streamEvents } from './events';
 import { z } from 'zod';
-import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import {
+  cancelResponseSchema,
+  executionListResponseSchema,
+  executionResponseSchema,
+  listQuerySchema,
+  replayBodySchema,
+  replayResponseSchema,
+  type ExecutionListResponse,
+  type ExecutionResponse,
+  type CancelResponse,
+  type ReplayResponse,
+} from '../../contract/executions';
+import { triggerTypeToDb } from '../../contract/statuses';
+import { errorResponse, RATE_LIMIT_HEADERS, VIEW_TOKEN_ERRORS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
-import { listQuerySchema, replayBodySchema } from './schema';
 
 // OpenAPI descriptions of the execution routes (see ../openapi/registry.ts).
 const executionId = z.object({ id: z.string().describe('The execution id.') });
-const ok = (description: string) => ({
-  description,
-  body: z.object({ success: z.literal(true) }).catchall(z.unknown()),
-  headers: RATE_LIMIT_HEADERS,
+describeRoute({
+  method: 'get', path: '/api/executions', summary: 'List your runs', tags: ['Executions'], auth: 'apiKeyOrViewToken', query: listQuerySchema,
+  responses: {
+    200: { description: 'Recent executions, newest first.', body: executionListResponseSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_REQUEST.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
 });
 describeRoute({
-  method: 'get', path: '/api/executions', summary: 'List your runs', tags: ['Executions'], auth: 'apiKey', query: listQuerySchema,
-  responses: { 200: ok('Recent executions, newest first.'), 400: errorResponse('INVALID_REQUEST.'), ...API_KEY_ERRORS },
-});
-describeRoute({
-  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKey', params: executionId,
+  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionId,
   description: 'Status, output, credits used, duration, error, what a waiting run waits on, and each step’s status, attempts, output, error and every failed attempt’s error.',
-  responses: { 200: ok('The execution.'), 404: errorResponse('No such execution in your account.'), ...API_KEY_ERRORS },
+  responses: {
+    200: { description: 'The execution.', body: executionResponseSchema, headers: RATE_LIMIT_HEADERS },
+    404: errorResponse('No such execution in your account.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
 });
 describeRoute({
   method: 'get', path: '/api/executions/:id/events', summary: 'Live run and step status and streamed tokens (Server-Sent Events)', tags: ['Executions'],
-  auth: 'apiKey', params: executionId,
+  auth: 'apiKeyOrViewToken', params: executionId,
   headers: z.object({ 'Last-Event-ID': z.string().optional().describe('Resume after this event id (also `?lastEventId=`).') }),
-  description: 'Events `run.status`, `step.status`, `step.token`, `step.attempt_failed`, and finally `run.end`, after which the stream closes. Event ids are 1, 2, 3… per execution.',
-  responses: { 200: { description: 'An event stream.', contentType: 'text/event-stream' }, 404: errorResponse('No such execution.'), ...API_KEY_ERRORS },
+  query: z.object({
+    lastEventId: z.string().optional().describe('Resume after this event id (for EventSource, which cannot set headers).'),
+    token: z.string().optional().describe('A view token, for EventSource (which cannot set headers).'),
+  }),
+  description:
+    'Events `run.status`, `step.status`, `step.token`, `step.attempt_failed`, and finally `run.end`, after which the stream closes. Event ids are 1, 2, 3… per execution. ' +
+    'Each event’s `event:` line is its `type` and its `data:` line its `data`, as in the `SseEvent` schema (#/components/schemas/SseEvent).',
+  responses: {
+    200: { description: 'An event stream of `SseEvent`s.', contentType: 'text/event-stream' },
+    404: errorResponse('No such execution.'),
+    503: errorResponse('EVENTS_UNAVAILABLE: this server has no live event stream (poll GET /api/executions/{id}).'),
+    ...VIEW_TOKEN_ERRORS,
+  },
 });
 describeRoute({
-  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKey', params: executionId,
+  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionId,
   description: 'In-flight steps stop, pending steps are skipped, the run settles `cancelled` and its credits are refunded.',
-  responses: { 202: ok('Cancellation requested.'), 404: errorResponse('No such execution.'), 409: errorResponse('EXECUTION_FINISHED: the run already ended.'), ...API_KEY_ERRORS },
+  responses: {
+    202: { description: 'Cancellation requested.', body: cancelResponseSchema, headers: RATE_LIMIT_HEADERS },
+    404: errorResponse('No such execution.'),
+    409: errorResponse('EXECUTION_FINISHED: the run already ended.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
 });
 describeRoute({
-  method: 'post', path: '/api/executions/:id/replay', summary: 'Replay a run in full or from a step', tags: ['Executions'], auth: 'apiKey',
+  method: 'post', path: '/api/executions/:id/replay', summary: 'Replay a run in full or from a step', tags: ['Executions'], auth: 'apiKeyOrViewToken',
   params: executionId, body: replayBodySchema,
   description: 'A new execution (trigger `replay`) linked to this one. From a step, the steps before it reuse their recorded outputs and are not re-run or re-billed.',
   responses: {
-    202: ok('The replay was admitted.'),
+    202: { description: 'The replay was admitted.', body: replayResponseSchema, headers: RATE_LIMIT_HEADERS },
     400: errorResponse('INVALID_STEP (not in the plan) or INVALID_REQUEST.'),
     402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
     404: errorResponse('No such execution.'),
     409: errorResponse('STEP_OUTPUT_MISSING: an earlier step has no recorded output to reuse.'),
-    ...API_KEY_ERRORS,
+    422: errorResponse('INVALID_WORKFLOW: the recorded plan cannot be replayed.'),
+    ...VIEW_TOKEN_ERRORS,
+    403: errorResponse('MODEL_TIER_REQUIRED; with a view token VIEW_TOKEN_SCOPE, VIEW_TOKEN_READ_ONLY or CAPABILITY_DENIED.'),
   },
 });
 
@@ -78,27 +111,13 @@ export function executionRoutes(deps: ApiDeps): Router {
         accountId: auth.account.id,
         ...(query.workflow ? { workflow: { slug: query.workflow } } : {}),
         ...(query.status ? { status: query.status } : {}),
-        ...(query.trigger ? { triggerType: query.trigger === 'user-mcp' ? 'user_mcp' : query.trigger } : {}),
+        ...(query.trigger ? { triggerType: triggerTypeToDb(query.trigger) } : {}),
       },
       orderBy: { createdAt: 'desc' },
       take: query.limit,
       include: { workflow: { select: { slug: true } } },
     });
-    ctx.body = {
-      success: true,
-      executions: rows.map((row) => ({
-        id: row.id,
-        workflowSlug: row.workflow.slug,
-        status: row.status,
-        triggerType: row.triggerType === 'user_mcp' ? 'user-mcp' : row.triggerType,
-        creditsUsed: row.creditsUsed,
-        creditsRefunded: row.creditsRefunded,
-        durationMs: row.durationMs,
-        parentExecutionId: row.parentExecutionId,
-        createdAt: row.createdAt.toISOString(),
-        finishedAt: row.finishedAt?.toISOString() ?? null,
-      })),
-    };
+    ctx.body = { success: true, executions: rows.map(presentExecutionSummary) } satisfies ExecutionListResponse;
   });
 
   router.get('/:id', async (ctx) => {
@@ -106,7 +125,7 @@ export function executionRoutes(deps: ApiDeps): Router {
     const id = String(ctx.params.id);
     const execution = id.length <= 100 ? await loadExecutionView(db, auth.account.id, id, deps.media?.signer) : null;
     if (!execution) throw notFound(`Execution "${id}"`);
-    ctx.body = { success: true, execution };
+    ctx.body = { success: true, execution } satisfies ExecutionResponse;
   });
 
   router.get('/:id/events', async (ctx) => {
@@ -138,7 +157,7 @@ export function executionRoutes(deps: ApiDeps): Router {
       });
     }
     ctx.status = 202;
-    ctx.body = { success: true, executionId: execution.id, status: 'cancelling' };
+    ctx.body = { success: true, executionId: execution.id, status: 'cancelling' } satisfies CancelResponse;
   });
 
   router.post('/:id/replay', validate({ body: replayBodySchema }), async (ctx) => {
@@ -161,7 +180,7 @@ export function executionRoutes(deps: ApiDeps): Router {
       fromStepId: replay.fromStepId,
       creditsUsed: replay.creditsUsed,
       statusUrl: `/api/executions/${replay.executionId}`,
-    };
+    } satisfies ReplayResponse;
   });
 
   return router;

@@ -1,17 +1,6 @@
-// Schemas shared by many route descriptions: the error envelope and the rate-limit headers.
-import { z } from 'zod';
+// Responses shared by many route descriptions: errors (the contract's envelope) and the rate-limit headers.
+import { errorBodySchema } from '../../contract/common';
 import type { ResponseSpec } from './registry';
-
-/** The body of every error answer. */
-export const errorBodySchema = z
-  .object({
-    success: z.literal(false),
-    error: z
-      .object({ code: z.string().describe('Stable error code, e.g. INVALID_INPUTS'), message: z.string() })
-      .catchall(z.unknown())
-      .describe('The code, a readable message and code-specific details (`fields`, `required`, `balance`…).'),
-  })
-  .describe('The error envelope.');
 
 /** An error response with `description`. */
 export const errorResponse = (description: string, headers?: Record<string, string>): ResponseSpec => ({
@@ -34,4 +23,18 @@ export const API_KEY_ERRORS: Record<number, ResponseSpec> = {
     ...RATE_LIMIT_HEADERS,
     'Retry-After': 'Seconds to wait before retrying.',
   }),
+};
+
+/** The errors of every route with a JSON request body (the body parser's). */
+export const JSON_BODY_ERRORS: Record<number, ResponseSpec> = {
+  400: errorResponse('INVALID_JSON: the body is not valid JSON.'),
+  413: errorResponse('PAYLOAD_TOO_LARGE: the body is over the size limit.'),
+  415: errorResponse('UNSUPPORTED_MEDIA_TYPE: send the body as application/json.'),
+};
+
+/** The errors of routes that also take a run viewer token. */
+export const VIEW_TOKEN_ERRORS: Record<number, ResponseSpec> = {
+  ...API_KEY_ERRORS,
+  401: errorResponse('UNAUTHORIZED or API_KEY_REVOKED; with a view token VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED.'),
+  403: errorResponse('With a view token: VIEW_TOKEN_SCOPE (the token is for another run, or lists need an account token), VIEW_TOKEN_READ_ONLY, CAPABILITY_DENIED or ACCOUNT_NOT_APPROVED.'),
 };

@@ -1,69 +1,56 @@
-// Builds the OpenAPI 3.1 document from the registry, converting zod schemas with z.toJSONSchema.
+// Builds the OpenAPI 3.1 document with zod-openapi from the routes' descriptions (./registry.ts),
+// whose schemas are the public contract's (src/contract).
 import { z } from 'zod';
-import { describedRoutes, type RouteSpec } from './registry';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { sseEventSchema } from '../../contract/events';
+import { JSON_BODY_ERRORS } from './common';
+import { describedRoutes, type HttpMethod, type ResponseSpec, type RouteSpec } from './registry';
 
-type JsonSchema = Record<string, unknown>;
-
-/** JSON Schema (2020-12, which OpenAPI 3.1 uses) of a zod schema; unrepresentable parts become `{}`. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
-  return rest;
-}
+type Json = Record<string, unknown>;
 
 /** `/api/workflows/:slug/run` → `/api/workflows/{slug}/run`. */
 export function openApiPath(koaPath: string): string {
   return koaPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-function parameters(route: RouteSpec): JsonSchema[] {
-  const out: JsonSchema[] = [];
-  const add = (where: 'path' | 'query' | 'header', object: z.ZodObject | undefined) => {
-    if (!object) return;
-    const schema = jsonSchema(object, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
-    for (const [name, property] of Object.entries(schema.properties ?? {})) {
-      const { description, ...rest } = property as JsonSchema & { description?: string };
-      out.push({
-        name,
-        in: where,
-        required: where === 'path' || (schema.required ?? []).includes(name),
-        ...(description ? { description } : {}),
-        schema: rest,
-      });
-    }
-  };
-  add('path', route.params);
-  for (const name of route.path.match(/:([A-Za-z0-9_]+)/g) ?? []) {
-    const param = name.slice(1);
-    if (!out.some((p) => p.in === 'path' && p.name === param)) out.push({ name: param, in: 'path', required: true, schema: { type: 'string' } });
-  }
-  add('query', route.query);
-  add('header', route.headers);
-  return out;
-}
-
-/** A unique operationId: the method, then the path in camel case (`postApiWorkflowsSlugRun`). */
-function operationId(method: string, path: string): string {
+/** A unique operationId: the method, then the path in camel case (`postApiWorkflowsSlugRun`). Stable: generated clients name methods after it. */
+export function operationId(method: string, path: string): string {
   return `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
 }
 
-function operation(route: RouteSpec, method: string): JsonSchema {
-  const security =
-    route.auth === 'apiKey' ? [{ apiKey: [] }] : route.auth === 'admin' ? [{ adminToken: [] }] : [];
+/** Path parameters: the route's own schema, plus a string for any `:name` it does not describe. */
+function pathParams(route: RouteSpec): z.ZodObject | undefined {
+  const names = (route.path.match(/:([A-Za-z0-9_]+)/g) ?? []).map((name) => name.slice(1));
+  if (names.length === 0) return undefined;
+  const described = route.params?.shape ?? {};
+  const missing = Object.fromEntries(names.filter((name) => !(name in described)).map((name) => [name, z.string()]));
+  return route.params ? route.params.extend(missing) : z.object(missing);
+}
+
+/** Response headers: all optional (Enterprise accounts get no rate-limit headers). */
+function headersOf(headers: Record<string, string>): z.ZodObject {
+  return z.object(Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, z.string().optional().meta({ description })])));
+}
+
+function response(spec: ResponseSpec) {
+  const contentType = spec.contentType ?? (spec.body ? 'application/json' : undefined);
+  return {
+    description: spec.description,
+    ...(spec.headers ? { headers: headersOf(spec.headers) } : {}),
+    ...(contentType ? { content: { [contentType]: { schema: spec.body ?? z.string() } } } : {}),
+  };
+}
+
+function operation(route: RouteSpec, method: HttpMethod): ZodOpenApiOperationObject {
+  const security: Array<Record<string, string[]>> =
+    route.auth === 'apiKey' ? [{ apiKey: [] }] : route.auth === 'apiKeyOrViewToken' ? [{ apiKey: [] }, { viewToken: [] }] : route.auth === 'admin' ? [{ adminToken: [] }] : [];
   const authNote = typeof route.auth === 'object' ? `\n\nAuthentication: ${route.auth.description}` : '';
-  const responses: Record<string, JsonSchema> = {};
-  for (const [status, response] of Object.entries(route.responses)) {
-    responses[status] = {
-      description: response.description,
-      ...(response.headers
-        ? { headers: Object.fromEntries(Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) }
-        : {}),
-      ...(response.body
-        ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.body, 'output') } } }
-        : response.contentType
-          ? { content: { [response.contentType]: {} } }
-          : {}),
-    };
-  }
+  const path = pathParams(route);
+  const responses: ZodOpenApiResponsesObject = {};
+  // A route's own description of a status wins over the body parser's generic one.
+  const parsesJson = !route.ownBody && ['post', 'put', 'patch'].includes(method);
+  const specs = { ...(parsesJson ? JSON_BODY_ERRORS : {}), ...route.responses };
+  for (const [status, spec] of Object.entries(specs)) responses[status as `2${string}`] = response(spec);
   return {
     operationId: operationId(method, route.path),
     summary: route.summary,
@@ -71,22 +58,26 @@ function operation(route: RouteSpec, method: string): JsonSchema {
     tags: route.tags,
     security,
     ...(route.deprecated ? { deprecated: true } : {}),
-    parameters: parameters(route),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    requestParams: {
+      ...(path ? { path } : {}),
+      ...(route.query ? { query: route.query } : {}),
+      ...(route.headers ? { header: route.headers } : {}),
+    },
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
     responses,
   };
 }
 
 /** The OpenAPI 3.1 document of every described route. */
-export function buildOpenApiDocument(): JsonSchema {
-  const paths: Record<string, Record<string, JsonSchema>> = {};
+export function buildOpenApiDocument(): Json {
+  const paths: ZodOpenApiPathsObject = {};
   for (const route of describedRoutes()) {
     if (route.notAnOperation) continue;
-    const path = (paths[openApiPath(route.path)] ??= {});
+    const item = (paths[openApiPath(route.path)] ??= {});
     const methods = route.method === 'all' ? (route.methods ?? ['get', 'post']) : [route.method];
-    for (const method of methods) path[method] = operation(route, method);
+    for (const method of methods) item[method] = operation(route, method);
   }
-  return {
+  return createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Builder Studio run engine API',
@@ -94,15 +85,22 @@ export function buildOpenApiDocument(): JsonSchema {
       description:
         'Run Builder Studio workflows: plan, admit and execute canvas subgraphs. Errors have the shape ' +
         '`{ "success": false, "error": { "code", "message", …details } }`. API-key routes are rate limited per account and tier ' +
-        '(Pro 100/min, Business 1,000/min, Enterprise unlimited).',
+        '(Pro 100/min, Business 1,000/min, Enterprise unlimited). The live event stream sends the events of the `SseEvent` schema.',
     },
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'Your API key (shown once when created).' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of the deployment.' },
+        viewToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A run viewer token (`vt1.…`, from POST /api/executions/{id}/view-token), also accepted as `?token=`: reads runs, and with `actions` cancels and replays them.',
+        },
       },
+      // Not a JSON body of any route, so listed here: clients generate the event types from it.
+      schemas: { SseEvent: sseEventSchema },
     },
     paths,
-  };
+  }) as unknown as Json;
 }

@@ -17,8 +17,11 @@ import type { z } from 'zod';
 /** HTTP methods a route can be described with. */
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
 
-/** How a route authenticates: `apiKey` (x-api-key), `admin` (Bearer ADMIN_TOKEN), `none`, or custom text. */
-export type RouteAuth = 'apiKey' | 'admin' | 'none' | { description: string };
+/**
+ * How a route authenticates: `apiKey` (x-api-key), `apiKeyOrViewToken` (x-api-key, or a run viewer
+ * token as `Authorization: Bearer vt1.…` or `?token=`), `admin` (Bearer ADMIN_TOKEN), `none`, or custom text.
+ */
+export type RouteAuth = 'apiKey' | 'apiKeyOrViewToken' | 'admin' | 'none' | { description: string };
 
 /** One documented response. */
 export interface ResponseSpec {
@@ -54,6 +57,8 @@ export interface RouteSpec {
    * with the reason: a retired route that only answers 410 is no operation a client may call.
    */
   notAnOperation?: string;
+  /** The route reads its own body (mounted before the JSON body parser), so the parser's errors do not apply. */
+  ownBody?: boolean;
   /** For `all` routes: the methods the route really serves, each documented as its own operation (default get and post). */
   methods?: HttpMethod[];
 }

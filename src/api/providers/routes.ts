@@ -11,7 +11,7 @@ import { parseRequest } from '../middleware/validate';
 import { z } from 'zod';
 import { errorResponse } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
-import { callbackBodySchema } from './schema';
+import { callbackBodySchema, callbackResponseSchema, type CallbackResponse } from '../../contract/providers';
 
 describeRoute({
   method: 'post', path: '/api/providers/callbacks/:executionId/:stepId', summary: 'Async provider result callback', tags: ['Providers'],
@@ -20,8 +20,8 @@ describeRoute({
   query: z.object({ token: z.string() }),
   body: callbackBodySchema,
   responses: {
-    202: { description: 'Delivered to the waiting step.' },
-    200: { description: 'Acknowledged but ignored: the step no longer waits (a late or repeated callback).' },
+    202: { description: 'Delivered to the waiting step (`accepted: true`).', body: callbackResponseSchema },
+    200: { description: 'Acknowledged but ignored (`accepted: false`): the step no longer waits (a late or repeated callback), the run ended, or a progress event.', body: callbackResponseSchema },
     400: errorResponse('INVALID_REQUEST.'),
     401: errorResponse(
       'INVALID_CALLBACK_TOKEN; for vendors that sign callbacks (Replicate, fal): CALLBACK_SIGNATURE_MISSING, CALLBACK_SIGNATURE_INVALID, ' +
@@ -47,14 +47,14 @@ export function providerRoutes(deps: ApiDeps): Router {
     const waitingOn = step.waitingOn as { callbackToken?: string; provider?: string } | null;
     if (!waitingOn?.callbackToken) {
       // Late or repeated: the step is no longer waiting. Acknowledge so the provider stops retrying.
-      ctx.body = { success: true, accepted: false, reason: `Step "${stepId}" is not waiting (status ${step.status}).` };
+      ctx.body = { success: true, accepted: false, reason: `Step "${stepId}" is not waiting (status ${step.status}).` } satisfies CallbackResponse;
       return;
     }
     if (!sameSecret(token, waitingOn.callbackToken)) throw new HttpError(401, 'INVALID_CALLBACK_TOKEN', 'The callback token does not match this job.');
     const body = await readCallback(deps, waitingOn.provider, ctx);
     if (body === 'progress') {
       // A verified progress event (Replicate's `start`): the job runs; nothing to resume yet.
-      ctx.body = { success: true, accepted: false, reason: 'Progress event: the job is still running.' };
+      ctx.body = { success: true, accepted: false, reason: 'Progress event: the job is still running.' } satisfies CallbackResponse;
       return;
     }
     if (body.status === 'succeeded' && !body.result) throw new HttpError(400, 'INVALID_REQUEST', 'A succeeded job must carry its result.');
@@ -68,11 +68,11 @@ export function providerRoutes(deps: ApiDeps): Router {
       });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      ctx.body = { success: true, accepted: false, reason: 'The run has already ended.' };
+      ctx.body = { success: true, accepted: false, reason: 'The run has already ended.' } satisfies CallbackResponse;
       return;
     }
     ctx.status = 202;
-    ctx.body = { success: true, accepted: true };
+    ctx.body = { success: true, accepted: true } satisfies CallbackResponse;
   });
 
   return router;

@@ -10,17 +10,11 @@ import type { ApiDeps, AuthedContext, AuthedState, ViewerLinks } from '../contex
 import { capabilityDenied, HttpError, notFound } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
-import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS, VIEW_TOKEN_ERRORS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
-import { graphResponseSchema, viewTokenBodySchema, viewTokenResponseSchema } from './schema';
+import { graphResponseSchema, viewTokenBodySchema, viewTokenResponseSchema, type GraphResponse, type ViewTokenResponse } from '../../contract/viewer';
 
 const executionId = z.object({ id: z.string().describe('The execution id.') });
-const TOKEN_AUTH = { description: '`x-api-key`, or a view token (`Authorization: Bearer vt1.…` or `?token=`) for this run or the account.' };
-const TOKEN_ERRORS = {
-  ...API_KEY_ERRORS,
-  401: errorResponse('UNAUTHORIZED, API_KEY_REVOKED, VIEW_TOKEN_INVALID or VIEW_TOKEN_EXPIRED.'),
-  403: errorResponse('VIEW_TOKEN_SCOPE: the token is for another run.'),
-};
 const mintErrors = {
   200: { description: 'A view token.', body: viewTokenResponseSchema, headers: RATE_LIMIT_HEADERS },
   400: errorResponse('INVALID_REQUEST (ttlSeconds out of range).'),
@@ -41,8 +35,8 @@ describeRoute({
 });
 describeRoute({
   method: 'get', path: '/api/executions/:id/graph', summary: 'The run’s plan as a graph, its replays and its Temporal UI link', tags: ['Run viewer'],
-  auth: TOKEN_AUTH, params: executionId,
-  responses: { 200: { description: 'The graph.', body: graphResponseSchema, headers: RATE_LIMIT_HEADERS }, 404: errorResponse('No such execution.'), ...TOKEN_ERRORS },
+  auth: 'apiKeyOrViewToken', params: executionId,
+  responses: { 200: { description: 'The graph.', body: graphResponseSchema, headers: RATE_LIMIT_HEADERS }, 404: errorResponse('No such execution.'), ...VIEW_TOKEN_ERRORS },
 });
 
 /** The run viewer's API routes. */
@@ -75,7 +69,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
       actions: body.actions,
       expiresAt: new Date(exp * 1000).toISOString(),
       viewUrl: `${id === null ? '/runs' : `/runs/${encodeURIComponent(id)}`}#token=${token}`,
-    };
+    } satisfies ViewTokenResponse;
   }
 
   router.post('/view-token', auth, (ctx) => mint(ctx, null));
@@ -113,7 +107,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
       },
       replays: execution.replays.map((replay) => ({ id: replay.id, status: replay.status, fromStepId: replay.fromStepId, createdAt: replay.createdAt.toISOString() })),
       temporalUrl: await temporalLink(deps, links, execution.temporalWorkflowId),
-    };
+    } satisfies GraphResponse;
   });
 
   return router;

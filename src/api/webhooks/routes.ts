@@ -3,6 +3,7 @@
 // `GET /api/workflows/:slug/webhooks` lists a workflow's inbound URLs.
 // Mounted before the JSON body parser: senders post any content type, and signatures cover the raw bytes.
 import Router from '@koa/router';
+import type { WebhookAccepted, WebhookListResponse } from '../../contract/workflows';
 import type { Context } from 'koa';
 import { parseCanvasGraph } from '../../domain/canvas';
 import type { CanvasGraph } from '../../domain/types';
@@ -47,7 +48,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
       metrics.webhookDeliveries.inc({ outcome: 'accepted' });
       ctx.state.executionId = admission.executionId;
       ctx.status = 202;
-      ctx.body = { success: true, executionId: admission.executionId, status: 'planning', statusUrl: `/api/executions/${admission.executionId}` };
+      ctx.body = { success: true, executionId: admission.executionId, status: 'planning', statusUrl: `/api/executions/${admission.executionId}` } satisfies WebhookAccepted;
     } catch (err) {
       metrics.webhookDeliveries.inc({ outcome: errorCodeOf(err)?.toLowerCase() ?? 'internal_error' });
       throw err;
@@ -71,7 +72,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
           const path = `/api/hooks/${webhookToken(workflow.account.webhookSecret, workflow.canvasId, node.id)}`;
           return { nodeId: node.id, name: node.name ?? node.id, url: `${ctx.protocol}://${ctx.host}${path}`, path, signed: typeof node.config.secret === 'string' && node.config.secret !== '' };
         }),
-    };
+    } satisfies WebhookListResponse;
   });
 
   return router;

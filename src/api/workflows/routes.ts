@@ -7,11 +7,11 @@ import { Refusal } from '../../domain/refusals';
 import { planOrRefuse } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
 import type { ApiDeps, AuthedContext, AuthedState } from '../context';
-import { idempotencyKeyHeaderSchema } from '../idempotency';
 import { invalidCallbackUrl, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
+import { idempotencyKeyHeaderSchema } from '../../contract/common';
 import {
   estimateBodySchema,
   estimateResponseSchema,
@@ -21,7 +21,8 @@ import {
   runResponseSchema,
   slugParamsSchema,
   workflowSchemaResponseSchema,
-} from './schema';
+  type WorkflowSchemaResponse,
+} from '../../contract/workflows';
 import { findRunnableWorkflow, runBodyOf, serveRun } from './run';
 
 const NOT_FOUND = errorResponse('No workflow exists with this slug, or it does not belong to your account (indistinguishable).');
@@ -156,7 +157,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
         ...(field.default !== undefined ? { default: field.default } : {}),
       })),
       inputSchema: inputsJsonSchema(fields),
-    };
+    } satisfies WorkflowSchemaResponse;
   });
 
   return router;

@@ -15,7 +15,8 @@ import type { AppContext, AuthState } from '../context';
 import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../errors';
 import { answerRun } from '../idempotency';
 import { errorBody } from '../middleware/errorHandler';
-import { slugSchema } from './schema';
+import { slugSchema } from '../../contract/common';
+import type { RunAccepted, RunResponse } from '../../contract/workflows';
 
 /** The caller's workflow by slug, after the capability check (so other accounts' slugs look absent). */
 export async function findRunnableWorkflow(db: Db, auth: AuthState, slug: string) {
@@ -60,14 +61,14 @@ export async function serveRun(
   const { auth, extra = {} } = run;
   const answerFor = async (executionId: string): Promise<ExecutionAnswer> => {
     if (run.runAsync) {
-      return { status: 202, executionId, body: { success: true, executionId, status: 'planning', ...extra, statusUrl: `/api/executions/${executionId}` } };
+      return { status: 202, executionId, body: { success: true, executionId, status: 'planning', ...extra, statusUrl: `/api/executions/${executionId}` } satisfies RunAccepted };
     }
     try {
       const execution = await awaitCompletedRun(deps, auth.account.id, executionId);
       return {
         status: 200,
         executionId,
-        body: { success: true, executionId, ...extra, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs },
+        body: { success: true, executionId, ...extra, output: execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs ?? 0 } satisfies RunResponse,
       };
     } catch (err) {
       if (err instanceof HttpError && err.code === 'EXECUTION_FAILED') return { status: err.status, executionId, body: errorBody(err) };

@@ -1,8 +1,7 @@
-// Request and response schemas of the workflow routes.
+// Request and response bodies of the workflow routes: run, estimate, input schema, webhook URLs.
 import { z } from 'zod';
-
-/** Path parameter: a workflow slug. */
-export const slugSchema = z.string().min(1).max(100).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+import { slugSchema } from './common';
+import { tierSchema, triggerTypeSchema } from './statuses';
 
 /** Body of `POST /api/workflows/:slug/run`. `inputs` is checked against the Request Input fields. */
 export const runBodySchema = z.object({
@@ -39,6 +38,18 @@ export const runAcceptedSchema = z.object({
   statusUrl: z.string().describe('Poll this (GET) for the run and its steps.'),
 });
 
+/** The trigger types of MCP runs, which MCP's run route adds to its answers. */
+const mcpTriggerSchema = z.object({ triggerType: triggerTypeSchema.extract(['mcp', 'user-mcp']) });
+
+/** 200 answer of `POST /api/mcp/workflows/:slug/run` (sync). */
+export const mcpRunResponseSchema = runResponseSchema.extend(mcpTriggerSchema.shape);
+/** 202 answer of `POST /api/mcp/workflows/:slug/run` (async). */
+export const mcpRunAcceptedSchema = runAcceptedSchema.extend(mcpTriggerSchema.shape);
+/** Body of `POST /api/mcp/workflows/:slug/run`. */
+export const mcpRunBodySchema = z.object({ inputs: z.record(z.string(), z.unknown()).describe('Values of the Request Input fields.') });
+/** Query of `POST /api/mcp/workflows/:slug/run`. */
+export const mcpRunQuerySchema = z.object({ async: z.enum(['true', 'false']).optional().describe('`true`: answer 202 at once.') });
+
 /** 200 answer of `GET /api/workflows/:slug/schema`. */
 export const workflowSchemaResponseSchema = z.object({
   success: z.literal(true),
@@ -60,7 +71,8 @@ export const workflowSchemaResponseSchema = z.object({
 /** Body of `POST /api/workflows/:slug/estimate`: the run body (only `inputs` matters). */
 export const estimateBodySchema = runBodySchema.partial({ inputs: true }).describe('The same body as the run; nothing runs.');
 
-const refusalSchema = z
+/** One refusal a run would get. */
+export const refusalSchema = z
   .object({
     status: z.number().int().describe('The HTTP status the run would get.'),
     code: z.enum(['INVALID_INPUTS', 'MODEL_TIER_REQUIRED', 'INSUFFICIENT_CREDITS', 'grant_exhausted']),
@@ -73,7 +85,7 @@ const refusalSchema = z
 export const estimateResponseSchema = z.object({
   success: z.literal(true),
   slug: z.string(),
-  tier: z.enum(['pro', 'business', 'enterprise']).describe('The account’s tier, whose prices apply.'),
+  tier: tierSchema.describe('The account’s tier, whose prices apply.'),
   admissible: z.boolean().describe('True when the run would be admitted now (no refusals).'),
   creditsTotal: z.number().int().describe('Price of every billable step at the tier, with markup, before trial grants.'),
   creditsFromBalance: z.number().int().describe('What the run would take from the balance and report as creditsUsed (0 when grants pay it all).'),
@@ -93,3 +105,57 @@ export const estimateResponseSchema = z.object({
   ),
   refusals: z.array(refusalSchema).describe('Every refusal the run would get, in the order admission checks them; empty when admissible.'),
 });
+export type EstimateResponse = z.infer<typeof estimateResponseSchema>;
+export type Refusal = z.infer<typeof refusalSchema>;
+
+/** One input field of a workflow, as MCP's workflow list shows it. */
+const mcpInputFieldSchema = z.object({
+  name: z.string(),
+  type: z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array']),
+  required: z.boolean(),
+  description: z.string().optional(),
+});
+
+/** 200 answer of `GET /api/mcp/workflows`: the workflows the key may run, with their inputs. */
+export const mcpWorkflowListResponseSchema = z.object({
+  success: z.literal(true),
+  workflows: z.array(
+    z.object({
+      slug: z.string(),
+      name: z.string(),
+      canvasId: z.string(),
+      inputs: z.array(mcpInputFieldSchema).optional().describe('The Request Input fields (absent when the canvas cannot be planned).'),
+      invalid: z.object({ code: z.string(), message: z.string() }).optional().describe('Why the canvas cannot be planned (then no `inputs`).'),
+    }),
+  ),
+});
+
+/** 202 answer of `POST /api/hooks/:token`. */
+export const webhookAcceptedSchema = z.object({
+  success: z.literal(true),
+  executionId: z.string(),
+  status: z.literal('planning'),
+  statusUrl: z.string(),
+});
+
+/** 200 answer of `GET /api/workflows/:slug/webhooks`. */
+export const webhookListResponseSchema = z.object({
+  success: z.literal(true),
+  slug: z.string(),
+  webhooks: z.array(
+    z.object({
+      nodeId: z.string(),
+      name: z.string(),
+      url: z.string().describe('The full inbound URL (POST any body to it).'),
+      path: z.string(),
+      signed: z.boolean().describe('True when the node has a secret: senders must sign with X-Webhook-Timestamp and X-Webhook-Signature.'),
+    }),
+  ),
+});
+
+export type RunResponse = z.infer<typeof runResponseSchema>;
+export type RunAccepted = z.infer<typeof runAcceptedSchema>;
+export type WorkflowSchemaResponse = z.infer<typeof workflowSchemaResponseSchema>;
+export type McpWorkflowListResponse = z.infer<typeof mcpWorkflowListResponseSchema>;
+export type WebhookAccepted = z.infer<typeof webhookAcceptedSchema>;
+export type WebhookListResponse = z.infer<typeof webhookListResponseSchema>;

@@ -1,8 +1,6 @@
-// Request schemas of the studio's manual trigger, POST /api/execute/start.
+// Request and response bodies of the studio's manual trigger, POST /api/execute/start.
 import { z } from 'zod';
-import { idempotencyKeyHeaderSchema } from '../idempotency';
-
-const idPattern = /^[A-Za-z0-9_-]+$/;
+import { ID_PATTERN as idPattern, idempotencyKeyHeaderSchema } from './common';
 
 /** Body of `POST /api/execute/start`. */
 export const executeStartBodySchema = z.strictObject({
@@ -26,3 +24,4 @@ export const executeStartResponseSchema = z.object({
   triggerType: z.literal('manual'),
   statusUrl: z.string(),
 });
+export type ExecuteStartResponse = z.infer<typeof executeStartResponseSchema>;

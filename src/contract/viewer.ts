@@ -1,6 +1,10 @@
-// Request and response schemas of the run viewer's API routes.
+// Request and response bodies of the run viewer's API routes: view tokens and the run's graph.
 import { z } from 'zod';
-import { VIEW_TOKEN_TTL } from '../../services/viewTokens';
+import { isoTimeSchema } from './common';
+import { executionStatusSchema } from './statuses';
+
+/** Default and longest lifetime of a view token, in seconds. */
+export const VIEW_TOKEN_TTL = { defaultSeconds: 15 * 60, maxSeconds: 12 * 60 * 60 };
 
 /** Body of `POST /api/executions/:id/view-token` and `POST /api/executions/view-token`. */
 export const viewTokenBodySchema = z.object({
@@ -39,6 +43,9 @@ export const graphResponseSchema = z.object({
     ),
     edges: z.array(z.object({ id: z.string(), source: z.string(), sourcePort: z.string(), target: z.string(), targetPort: z.string() })),
   }),
-  replays: z.array(z.object({ id: z.string(), status: z.string(), fromStepId: z.string().nullable(), createdAt: z.string() })).describe('Runs that replay this one, newest first.'),
+  replays: z.array(z.object({ id: z.string(), status: executionStatusSchema, fromStepId: z.string().nullable(), createdAt: isoTimeSchema })).describe('Runs that replay this one, newest first.'),
   temporalUrl: z.string().nullable().describe('The run in the Temporal Web UI, when its address is configured (TEMPORAL_UI_URL, or the local dev server under npm start).'),
 });
+
+export type ViewTokenResponse = z.infer<typeof viewTokenResponseSchema>;
+export type GraphResponse = z.infer<typeof graphResponseSchema>;

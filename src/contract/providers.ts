@@ -1,7 +1,6 @@
-// Request schemas of the provider callback route.
+// Request and response bodies of the provider callback route.
 import { z } from 'zod';
-import { storedMediaRefSchema } from '../../media/refSchema';
-
+import { storedMediaRefSchema } from '../media/refSchema';
 
 /** A job's result: a reference the provider stored, or a URL the worker downloads into the media store. */
 export const mediaResultSchema = z.discriminatedUnion('type', [
@@ -20,3 +19,11 @@ export const callbackBodySchema = z.object({
   result: mediaResultSchema.optional(),
   error: z.object({ type: z.string().max(100), message: z.string().max(2000) }).optional(),
 });
+
+/** Answer of the callback route: 202 `accepted: true` when delivered, 200 `accepted: false` when ignored. */
+export const callbackResponseSchema = z.object({
+  success: z.literal(true),
+  accepted: z.boolean().describe('True when the result was delivered to the waiting step.'),
+  reason: z.string().optional().describe('Why it was ignored (the step no longer waits, the run ended, a progress event).'),
+});
+export type CallbackResponse = z.infer<typeof callbackResponseSchema>;

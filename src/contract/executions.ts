@@ -1,0 +1,136 @@
+// The execution (run) as every surface shows it: the view of one run with its steps, the list item,
+// and the bodies of the execution routes (list, read, cancel, replay).
+import { z } from 'zod';
+import { isoTimeSchema } from './common';
+import { executionStatusSchema, stepStatusSchema, triggerTypeSchema } from './statuses';
+
+/** Why a run or a step failed, as stored and shown. */
+export const runErrorSchema = z
+  .object({
+    type: z.string().describe('A closed error type: provider error types, `StepTimeout`, `RunTimeout`, `Cancelled`, `InlineStepFailed`…'),
+    message: z.string(),
+    stepId: z.string().optional().describe('The failed step, when one did.'),
+    nodeType: z.string().optional(),
+    attempt: z.number().int().optional(),
+  })
+  .meta({ id: 'RunError' });
+export type RunError = z.infer<typeof runErrorSchema>;
+
+/** What a waiting run waits on: one entry per waiting step. */
+export const waitpointSchema = z
+  .object({ stepId: z.string(), provider: z.string(), jobId: z.string(), since: isoTimeSchema })
+  .meta({ id: 'Waitpoint', description: 'An async provider job a step waits on.' });
+
+/** What a waiting step waits on: its provider's job (the callback token, a secret, is never shown). */
+export const stepWaitpointSchema = z
+  .object({
+    provider: z.string(),
+    stepId: z.string().optional(),
+    jobId: z.string().optional().describe('The provider’s job id, once submitted.'),
+    jobKey: z.string().optional().describe('Our idempotency key of the job submission.'),
+    since: isoTimeSchema.optional(),
+  })
+  .meta({ id: 'StepWaitpoint' });
+
+/** One failed attempt of a step. */
+export const attemptErrorSchema = z
+  .object({ attempt: z.number().int(), type: z.string(), message: z.string(), at: isoTimeSchema })
+  .meta({ id: 'AttemptError' });
+
+/** One step of a run. */
+export const stepViewSchema = z
+  .object({
+    id: z.string().describe('The step id (the canvas node id).'),
+    name: z.string().describe('The node’s name on the canvas.'),
+    nodeType: z.string(),
+    groupIndex: z.number().int().describe('Steps of one group run in parallel; groups run in order.'),
+    status: stepStatusSchema,
+    attempts: z.number().int(),
+    output: z.unknown().describe('The step’s output (media as references with signed URLs); null until it completes.'),
+    error: runErrorSchema.nullable(),
+    attemptErrors: z.array(attemptErrorSchema).describe('Every failed attempt’s error, also of attempts a retry recovered from.'),
+    waitingOn: stepWaitpointSchema.nullable().describe('What a waiting step waits on (its provider and job); null otherwise.'),
+    reused: z.boolean().describe('True when a replay reused this step’s recorded output instead of running it.'),
+    startedAt: isoTimeSchema.nullable(),
+    finishedAt: isoTimeSchema.nullable(),
+  })
+  .meta({ id: 'StepView' });
+export type StepView = z.infer<typeof stepViewSchema>;
+
+/** The fields of a run that lists show; the full view has these and more. */
+export const executionSummarySchema = z
+  .object({
+    id: z.string(),
+    workflowSlug: z.string(),
+    status: executionStatusSchema,
+    triggerType: triggerTypeSchema,
+    creditsUsed: z.number().int().describe('Credits the run cost from the balance, net of refunds; 0 when a trial grant paid.'),
+    creditsRefunded: z.number().int().describe('Credits given back because the run ended `error` or `cancelled`.'),
+    durationMs: z.number().int().nullable().describe('From receiving the request to the run settling.'),
+    parentExecutionId: z.string().nullable().describe('The run this one replays.'),
+    createdAt: isoTimeSchema,
+    finishedAt: isoTimeSchema.nullable(),
+  })
+  .meta({ id: 'ExecutionSummary', description: 'A run as lists show it.' });
+export type ExecutionSummary = z.infer<typeof executionSummarySchema>;
+
+/** A run with its steps: what `GET /api/executions/:id` answers. */
+export const executionViewSchema = executionSummarySchema
+  .extend({
+    canvasId: z.string(),
+    targetNodeId: z.string(),
+    inputs: z.unknown().describe('The inputs the run was started with.'),
+    output: z.unknown().describe('The Response Output node’s value once completed, else null.'),
+    error: runErrorSchema.nullable(),
+    waitingOn: z.array(waitpointSchema).nullable().describe('The jobs a `waiting` run waits on.'),
+    fromStepId: z.string().nullable().describe('For a replay: the first step that was re-run.'),
+    temporalWorkflowId: z.string(),
+    startedAt: isoTimeSchema.nullable(),
+    steps: z.array(stepViewSchema),
+  })
+  .meta({ id: 'ExecutionView', description: 'A run and its steps.' });
+export type ExecutionView = z.infer<typeof executionViewSchema>;
+
+/** 200 answer of `GET /api/executions/:id`. */
+export const executionResponseSchema = z.object({ success: z.literal(true), execution: executionViewSchema });
+
+/** Query of `GET /api/executions`. */
+export const listQuerySchema = z.object({
+  workflow: z.string().max(100).optional().describe('Only runs of this workflow slug.'),
+  status: executionStatusSchema.optional(),
+  trigger: triggerTypeSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+/** 200 answer of `GET /api/executions`. */
+export const executionListResponseSchema = z.object({
+  success: z.literal(true),
+  executions: z.array(executionSummarySchema).describe('Newest first.'),
+});
+
+/** 202 answer of `POST /api/executions/:id/cancel`. */
+export const cancelResponseSchema = z.object({
+  success: z.literal(true),
+  executionId: z.string(),
+  status: z.literal('cancelling').describe('The run settles `cancelled` shortly; watch it or poll it.'),
+});
+
+/** Body of `POST /api/executions/:id/replay`. */
+export const replayBodySchema = z.object({
+  fromStepId: z.string().min(1).max(128).optional().describe('Re-run this step and everything downstream; reuse earlier outputs.'),
+});
+
+/** 202 answer of `POST /api/executions/:id/replay`. */
+export const replayResponseSchema = z.object({
+  success: z.literal(true),
+  executionId: z.string().describe('The new execution.'),
+  parentExecutionId: z.string().describe('The execution it replays.'),
+  fromStepId: z.string().nullable(),
+  creditsUsed: z.number().int().describe('What the replay was charged (reused steps are not re-billed).'),
+  statusUrl: z.string(),
+});
+
+export type ExecutionResponse = z.infer<typeof executionResponseSchema>;
+export type ExecutionListResponse = z.infer<typeof executionListResponseSchema>;
+export type CancelResponse = z.infer<typeof cancelResponseSchema>;
+export type ReplayResponse = z.infer<typeof replayResponseSchema>;
