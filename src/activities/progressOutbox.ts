@@ -146,7 +146,7 @@ export function withProgress(failure: ApplicationFailure, progress: ProgressEntr
     message: failure.message,
     nonRetryable: failure.nonRetryable ?? false,
     details: [{ ...first, progress }, ...(failure.details?.slice(1) ?? [])],
-    ...(failure.nextRetryDelay !== undefined ? { nextRetryDelay: failure.nextRetryDelay } : {}),
+    ...(failure.nextRetryDelay != null ? { nextRetryDelay: failure.nextRetryDelay } : {}),
     ...(failure.cause ? { cause: failure.cause } : {}),
   });
 }
