@@ -102,5 +102,6 @@ export function buildOpenApiDocument(): Json {
       schemas: { SseEvent: sseEventSchema },
     },
     paths,
-  }) as unknown as Json;
+    // Named schemas are answers or enums, the same read as written: one component each, no `…Output` twin.
+  }, { outputIdSuffix: '' }) as unknown as Json;
 }

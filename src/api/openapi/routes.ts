@@ -56,7 +56,8 @@ const PAGE = `<!doctype html>
 <body><div id="api-reference"></div><script src="${DOCS_ASSETS.scalar}"></script><script src="${DOCS_ASSETS.init}"></script></body>
 </html>`;
 
-// System fonts (the default fonts come from Scalar's CDN); "try it" sends requests straight to this server.
+// System fonts (Scalar's own come from its CDN, which the CSP below blocks); "try it" sends requests
+// straight to this server (no proxy); no AI agent.
 const INIT = `Scalar.createApiReference('#api-reference', ${JSON.stringify({
   url: '/openapi.json',
   withDefaultFonts: false,
@@ -64,9 +65,12 @@ const INIT = `Scalar.createApiReference('#api-reference', ${JSON.stringify({
   showDeveloperTools: 'never',
   telemetry: false,
   persistAuth: false,
+  agent: { disabled: true },
+  customCss: ':root { --scalar-font: system-ui, sans-serif; --scalar-font-code: ui-monospace, monospace; }',
 })});\n`;
 
-// Everything from this origin: the page works offline and loads nothing from elsewhere.
+// Everything from this origin: the page works offline, and what the bundle would fetch from its vendor
+// (fonts, the agent's registry) is blocked, so nothing leaves the browser for another host.
 const CSP =
   "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
