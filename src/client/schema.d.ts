@@ -663,7 +663,7 @@ export interface components {
             creditsUsed: number;
             /** @description From receiving the request to the run settling. */
             durationMs: number | null;
-            error: components["schemas"]["RunErrorOutput"] | null;
+            error: components["schemas"]["RunError"] | null;
             finishedAt: string | null;
             /** @description For a replay: the first step that was re-run. */
             fromStepId: string | null;
@@ -681,7 +681,7 @@ export interface components {
             temporalWorkflowId: string;
             triggerType: components["schemas"]["TriggerType"];
             /** @description The jobs a `waiting` run waits on. */
-            waitingOn: components["schemas"]["WaitpointOutput"][] | null;
+            waitingOn: components["schemas"]["Waitpoint"][] | null;
             workflowSlug: string;
         };
         RunError: {
@@ -693,20 +693,11 @@ export interface components {
             /** @description A closed error type: provider error types, `StepTimeout`, `RunTimeout`, `Cancelled`, `InlineStepFailed`… */
             type: string;
         };
-        RunErrorOutput: {
-            attempt?: number;
-            message: string;
-            nodeType?: string;
-            /** @description The failed step, when one did. */
-            stepId?: string;
-            /** @description A closed error type: provider error types, `StepTimeout`, `RunTimeout`, `Cancelled`, `InlineStepFailed`… */
-            type: string;
-        };
         SseEvent: {
             data: {
-                error?: components["schemas"]["RunErrorOutput"];
+                error?: components["schemas"]["RunError"];
                 status: components["schemas"]["ExecutionStatus"];
-                waitingOn?: components["schemas"]["WaitpointOutput"][];
+                waitingOn?: components["schemas"]["Waitpoint"][];
             };
             /** @constant */
             type: "run.status";
@@ -715,7 +706,7 @@ export interface components {
                 creditsRefunded?: number;
                 creditsUsed?: number;
                 durationMs: number | null;
-                error?: components["schemas"]["RunErrorOutput"];
+                error?: components["schemas"]["RunError"];
                 output: unknown;
                 status: components["schemas"]["ExecutionStatus"];
             };
@@ -726,11 +717,11 @@ export interface components {
                 /** @description The attempt that started (status `running`). */
                 attempt?: number;
                 attempts?: number;
-                error?: components["schemas"]["RunErrorOutput"];
+                error?: components["schemas"]["RunError"];
                 reused?: boolean;
                 status: components["schemas"]["StepStatus"];
                 stepId: string;
-                waitingOn?: components["schemas"]["StepWaitpointOutput"];
+                waitingOn?: components["schemas"]["StepWaitpoint"];
             };
             /** @constant */
             type: "step.status";
@@ -771,7 +762,7 @@ export interface components {
             /** @description Every failed attempt’s error, also of attempts a retry recovered from. */
             attemptErrors: components["schemas"]["AttemptError"][];
             attempts: number;
-            error: components["schemas"]["RunErrorOutput"] | null;
+            error: components["schemas"]["RunError"] | null;
             finishedAt: string | null;
             /** @description Steps of one group run in parallel; groups run in order. */
             groupIndex: number;
@@ -787,19 +778,9 @@ export interface components {
             startedAt: string | null;
             status: components["schemas"]["StepStatus"];
             /** @description What a waiting step waits on (its provider and job); null otherwise. */
-            waitingOn: components["schemas"]["StepWaitpointOutput"] | null;
+            waitingOn: components["schemas"]["StepWaitpoint"] | null;
         };
         StepWaitpoint: {
-            /** @description The provider’s job id, once submitted. */
-            jobId?: string;
-            /** @description Our idempotency key of the job submission. */
-            jobKey?: string;
-            provider: string;
-            /** @description ISO 8601 time. */
-            since?: string;
-            stepId?: string;
-        };
-        StepWaitpointOutput: {
             /** @description The provider’s job id, once submitted. */
             jobId?: string;
             /** @description Our idempotency key of the job submission. */
@@ -821,14 +802,6 @@ export interface components {
         TriggerType: "manual" | "api" | "webhook" | "mcp" | "user-mcp" | "replay";
         /** @description An async provider job a step waits on. */
         Waitpoint: {
-            jobId: string;
-            provider: string;
-            /** @description ISO 8601 time. */
-            since: string;
-            stepId: string;
-        };
-        /** @description An async provider job a step waits on. */
-        WaitpointOutput: {
             jobId: string;
             provider: string;
             /** @description ISO 8601 time. */

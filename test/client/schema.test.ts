@@ -5,15 +5,15 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { CLIENT_SCHEMA_FILE, REGENERATE_COMMAND, renderClientSchema } from '../../scripts/generate-client';
 import { AdminApiClient } from '../../src/client/adminClient';
 import { ApiError, BuilderApiClient } from '../../src/client/apiClient';
 import { TEXT_CHAIN } from '../../src/demo/workflows';
 import { startTestApi, type TestApi } from '../support/api';
+import { ContractChecker } from '../support/contract';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
 
-type Document = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>> };
+type Document = ConstructorParameters<typeof ContractChecker>[0];
 
 /** The first line where two texts differ, for a readable failure. */
 function firstDifference(actual: string, expected: string): string {
@@ -24,30 +24,22 @@ function firstDifference(actual: string, expected: string): string {
   return `line ${at + 1}:\n  committed: ${a[at] ?? '(end of file)'}\n  generated: ${e[at] ?? '(end of file)'}`;
 }
 
-/** A fetch that checks every JSON answer against the document's schema of its operation and status. */
+/** A fetch that checks every answer against the document's operation, status and schema (test/support/contract.ts). */
 function checkingFetch(document: Document, checked: string[], disagreements: string[]): typeof fetch {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  const templates = Object.keys(document.paths).map((template) => ({
-    template,
-    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-  }));
+  const checker = new ContractChecker(document);
   return async (input, init) => {
     const method = input instanceof Request ? input.method : (init?.method ?? 'GET');
     const { pathname } = new URL(input instanceof Request ? input.url : String(input));
     const response = await fetch(input, init);
     const operation = `${method} ${pathname} → ${response.status}`;
-    const template = templates.find((candidate) => candidate.pattern.test(pathname))?.template;
-    const documented = template ? document.paths[template]?.[method.toLowerCase()]?.responses[String(response.status)] : undefined;
-    if (!documented) {
-      disagreements.push(`${operation}: the document has no such answer`);
+    if (!checker.operationOf(method, pathname)) {
+      disagreements.push(`${operation}: the document has no such operation`);
       return response;
     }
-    const schema = documented.content?.['application/json']?.schema;
-    if (schema && /json/.test(response.headers.get('content-type') ?? '')) {
-      const validate = ajv.compile(schema);
-      if (!validate(await response.clone().json())) disagreements.push(`${operation}: ${ajv.errorsText(validate.errors)}`);
-      checked.push(operation);
-    }
+    const contentType = response.headers.get('content-type') ?? '';
+    const body: unknown = /json/.test(contentType) ? await response.clone().json() : undefined;
+    disagreements.push(...checker.check({ method, path: pathname, status: response.status, contentType, body }));
+    if (/json/.test(contentType)) checked.push(operation);
     return response;
   };
 }
