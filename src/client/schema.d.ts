@@ -2045,6 +2045,8 @@ export interface operations {
                         statusUrl: string;
                         /** @constant */
                         success: true;
+                        /** @description Only when the replay was asked with an action view token: a token for the new run, with the same rights and no later expiry. */
+                        viewToken?: string;
                     };
                 };
             };

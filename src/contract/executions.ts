@@ -128,6 +128,10 @@ export const replayResponseSchema = z.object({
   fromStepId: z.string().nullable(),
   creditsUsed: z.number().int().describe('What the replay was charged (reused steps are not re-billed).'),
   statusUrl: z.string(),
+  viewToken: z
+    .string()
+    .optional()
+    .describe('Only when the replay was asked with an action view token: a token for the new run, with the same rights and no later expiry.'),
 });
 
 export type ExecutionResponse = z.infer<typeof executionResponseSchema>;
