@@ -27,7 +27,7 @@ export async function classicBench(): Promise<void> {
 
   const temporal = await benchTemporal();
   const database = await benchDatabase();
-  const engine = await benchEngine(temporal, database.db);
+  const engine = await benchEngine(temporal, database.db, database.url);
   const demo = await seedDemo(database.db, `/tmp/bench-${randomUUID()}`);
   // The demo account is business tier (1,000 requests a minute); the benchmark is not about limits.
   await database.db.account.update({ where: { id: demo.accountId }, data: { tier: 'enterprise', creditBalance: 1_000_000_000 } });
