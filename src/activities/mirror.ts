@@ -12,6 +12,15 @@ import { applyProgress } from './progressWrites';
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const time = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
 
+/**
+ * The mirror's transaction limits. Prisma's defaults (2 s to get a connection, 5 s to finish) are
+ * too short for a batch carrying MB-sized outputs on a loaded database: the transaction was rolled
+ * back at 5 s and the local activity, which retries without limit, tried the same batch again, and
+ * again. The timeout stays below the local activity's start-to-close (45 s, mirrorPump.ts), so an
+ * attempt's transaction has ended before the next attempt starts.
+ */
+export const MIRROR_TRANSACTION = { maxWait: 10_000, timeout: 30_000 };
+
 /** Builds the `mirror` local activity. */
 export function createMirrorActivity(db: Db) {
   return async function mirror(batch: MirrorBatch): Promise<void> {
@@ -31,7 +40,7 @@ export function createMirrorActivity(db: Db) {
       if (batch.applyResults) await applyResults(tx, executionId, batch.applyResults.workflowId);
       if (batch.refund) await refundExecution(tx, executionId);
       await appendEvents(tx, executionId, await withRunEndCredits(tx, executionId, events));
-    });
+    }, MIRROR_TRANSACTION);
   };
 }
 
