@@ -13,13 +13,14 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
 const time = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
 
 /**
- * The mirror's transaction limits. Prisma's defaults (2 s to get a connection, 5 s to finish) are
- * too short for a batch carrying MB-sized outputs on a loaded database: the transaction was rolled
- * back at 5 s and the local activity, which retries without limit, tried the same batch again, and
- * again. The timeout stays below the local activity's start-to-close (45 s, mirrorPump.ts), so an
- * attempt's transaction has ended before the next attempt starts.
+ * The mirror's transaction limits. Prisma's default timeout (5 s to finish) is too short for a
+ * batch carrying MB-sized outputs on a loaded database: the transaction was rolled back at 5 s and
+ * the local activity, which retries without limit, tried the same batch again, and again. The
+ * timeout stays below the local activity's start-to-close (45 s, mirrorPump.ts), so an attempt's
+ * transaction has ended before the next attempt starts. The wait for a connection keeps Prisma's
+ * 2 s: when the pool is saturated the mirror backs off (its retries) and lets admissions through.
  */
-export const MIRROR_TRANSACTION = { maxWait: 10_000, timeout: 30_000 };
+export const MIRROR_TRANSACTION = { maxWait: 2_000, timeout: 30_000 };
 
 /** Builds the `mirror` local activity. */
 export function createMirrorActivity(db: Db) {

@@ -10,7 +10,7 @@ import { appendEvents, lockExecution, type LiveEvent } from '../events/store';
 import type { ProgressEntry } from './contracts';
 
 /** Limits of a progress transaction: streamed text can be large, and a loaded database slow (see MIRROR_TRANSACTION). */
-const PROGRESS_TRANSACTION = { maxWait: 10_000, timeout: 30_000 };
+const PROGRESS_TRANSACTION = { maxWait: 2_000, timeout: 30_000 };
 
 /** Writes entries in order in one transaction, with their events. */
 export async function writeProgress(db: Db, executionId: string, entries: ProgressEntry[]): Promise<void> {
