@@ -53,7 +53,7 @@ export const DAG_TEXT = dagCanvas((_, template) => ({
 export const DAG_INLINE = dagCanvas((_, template) => ({ type: 'template', config: { template } }));
 
 /** An enterprise account (no rate limit) with a key and the two DAG workflows. */
-async function seedDagAccount(db: Db): Promise<{ apiKey: string }> {
+export async function seedDagAccount(db: Db): Promise<{ apiKey: string }> {
   const accountId = `acct_bench_${randomUUID()}`;
   await db.account.create({
     data: { id: accountId, name: 'Bench', tier: 'enterprise', approved: true, creditBalance: 1_000_000_000, webhookSecret: `whsec_${randomBytes(12).toString('hex')}` },
@@ -75,7 +75,7 @@ export async function dagBench(): Promise<DagFigures[]> {
 
   const temporal = await benchTemporal();
   const database = await benchDatabase();
-  const engine = await benchEngine(temporal, database.db);
+  const engine = await benchEngine(temporal, database.db, database.url);
   const { apiKey } = await seedDagAccount(database.db);
   const bareQueue = `${engine.taskQueue}-bare`;
   const bareWorker = await Worker.create({

@@ -1,12 +1,13 @@
-// `npm run bench [-- dag|classic|hop|trace …]`: starts what it needs (a Temporal dev server or the
+// `npm run bench [-- dag|classic|hop|trace|soak …]`: starts what it needs (a Temporal dev server or the
 // one at TEMPORAL_ADDRESS, a fresh database, our API and worker in this process) and prints
 // figures. No assertions: compare the ratios, not absolutes. Default: dag, then classic.
 import { classicBench } from './classic';
 import { dagBench } from './dag';
 import { hopBench } from './hop';
+import { soakBench } from './soak';
 import { traceBench } from './trace';
 
-const benches: Record<string, () => Promise<unknown>> = { dag: dagBench, classic: classicBench, hop: hopBench, trace: traceBench };
+const benches: Record<string, () => Promise<unknown>> = { dag: dagBench, classic: classicBench, hop: hopBench, trace: traceBench, soak: soakBench };
 const modes = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dag', 'classic'];
 const unknown = modes.filter((mode) => !(mode in benches));
 if (unknown.length > 0) {

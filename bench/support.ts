@@ -17,6 +17,7 @@ import type { MediaLibrary } from '../src/media/types';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
+import { EventHub } from '../src/events/hub';
 import { Admissions } from '../src/services/admission';
 import { locateTemporalCli } from '../temporal/cli';
 import { registerSearchAttributes, startDevServer, type DevServer } from '../temporal/devServer';
@@ -119,8 +120,12 @@ export function benchMedia(db: Db): MediaLibrary {
   return createMediaLibrary({ db, store: createFsBlobStore(`/tmp/bench-media-${randomUUID()}`), maxBytes: 500 * 1024 * 1024 });
 }
 
-/** Starts our API (HTTP on loopback) and a run worker with the sandbox provider (no delays). */
-export async function benchEngine(temporal: BenchTemporal, db: Db): Promise<BenchEngine> {
+/**
+ * Starts our API (HTTP on loopback) and a run worker with the sandbox provider (no delays). With
+ * the database's URL, the API listens for live events as `npm start` does, so a sync run is
+ * answered when its terminal status commits rather than when its workflow closes.
+ */
+export async function benchEngine(temporal: BenchTemporal, db: Db, databaseUrl?: string): Promise<BenchEngine> {
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
   const providers = createProviderRegistry({ sandbox, http: { allowPrivateNetworks: true } });
   const taskQueue = `bench-${randomUUID()}`;
@@ -132,10 +137,12 @@ export async function benchEngine(temporal: BenchTemporal, db: Db): Promise<Benc
     deps: { db, providers, media: benchMedia(db), warn: () => undefined },
   });
   const admissions = new Admissions({ db, temporal: temporal.client, taskQueue, markup: 1, runTimeoutMs: 120_000 });
+  const events = databaseUrl ? new EventHub(databaseUrl) : undefined;
   const app = createApp({
     db,
     temporal: temporal.client,
     admissions,
+    ...(events ? { events } : {}),
     config: { ADMIN_TOKEN: undefined, TEMPORAL_TASK_QUEUE: taskQueue },
     log: { error: console.error, info: () => undefined },
   });
@@ -151,6 +158,7 @@ export async function benchEngine(temporal: BenchTemporal, db: Db): Promise<Benc
       await new Promise<void>((resolve) => server.close(() => resolve()));
       worker.shutdown();
       await running;
+      await events?.close();
     },
   };
 }

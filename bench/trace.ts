@@ -1,6 +1,6 @@
-// Where the time of a run goes: runs the DAG (text-generation steps) solo with tracing into an
-// in-memory exporter and prints the span tree of the median run, each span with its start offset
-// from the request and its duration.
+// Where the time of a run goes: runs the DAG (text-generation steps, or template steps with
+// TRACE_WORKFLOW=dag-inline) solo with tracing into an in-memory exporter and prints the span tree
+// of the median run, each span with its start offset from the request and its duration.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker } from '../src/runtime/worker';
 import { Admissions } from '../src/services/admission';
 import { generateApiKey } from '../src/services/apiKeys';
-import { DAG_TEXT } from './dag';
+import { DAG_INLINE, DAG_TEXT } from './dag';
 import { benchDatabase, benchMedia, benchTemporal, envInt, log, solo } from './support';
 
 const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
@@ -21,6 +21,7 @@ const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
 /** Runs TRACE_RUNS solo DAG runs with tracing and prints the median run's span tree. */
 export async function traceBench(): Promise<void> {
   const runs = envInt('TRACE_RUNS', 15);
+  const slug = process.env.TRACE_WORKFLOW === 'dag-inline' ? 'dag-inline' : 'dag-text';
   const exporter = new InMemorySpanExporter();
   const tracing = startTracing({ serviceName: 'bench', spanProcessor: new SimpleSpanProcessor(exporter) })!;
   const temporal = await benchTemporal();
@@ -46,19 +47,20 @@ export async function traceBench(): Promise<void> {
   await db.account.create({ data: { id: accountId, name: 'Trace', tier: 'enterprise', approved: true, creditBalance: 1_000_000, webhookSecret: `whsec_${randomBytes(8).toString('hex')}` } });
   const key = generateApiKey();
   await db.apiKey.create({ data: { id: `key_${randomUUID()}`, accountId, prefix: key.prefix, hash: key.hash, capabilities: ['workflow:run'] } });
-  await db.workflow.create({ data: { id: `wf_${randomUUID()}`, accountId, slug: 'dag-text', name: 'dag-text', canvasId: `cnv_${randomUUID()}`, graph: DAG_TEXT as object } });
+  const graph = slug === 'dag-inline' ? DAG_INLINE : DAG_TEXT;
+  await db.workflow.create({ data: { id: `wf_${randomUUID()}`, accountId, slug, name: slug, canvasId: `cnv_${randomUUID()}`, graph: graph as object } });
 
   const durations: number[] = [];
   try {
     await worker.runUntil(async () => {
       const post = () =>
-        fetch(`${url}/api/workflows/dag-text/run`, {
+        fetch(`${url}/api/workflows/${slug}/run`, {
           method: 'POST',
           headers: { 'x-api-key': key.secret, 'content-type': 'application/json' },
           body: JSON.stringify({ inputs: { topic: randomUUID() } }),
         }).then((response) => response.json());
       await solo(3, post);
-      log(`trace: ${runs} solo runs of the DAG with text-generation steps`);
+      log(`trace: ${runs} solo runs of ${slug}`);
       exporter.reset();
       durations.push(...(await solo(runs, post)));
       // Workflow spans leave the sandbox through a sink after the last activation.

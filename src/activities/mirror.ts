@@ -12,6 +12,16 @@ import { applyProgress } from './progressWrites';
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const time = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
 
+/**
+ * The mirror's transaction limits. Prisma's default timeout (5 s to finish) is too short for a
+ * batch carrying MB-sized outputs on a loaded database: the transaction was rolled back at 5 s and
+ * the local activity, which retries without limit, tried the same batch again, and again. The
+ * timeout stays below the local activity's start-to-close (45 s, mirrorPump.ts), so an attempt's
+ * transaction has ended before the next attempt starts. The wait for a connection keeps Prisma's
+ * 2 s: when the pool is saturated the mirror backs off (its retries) and lets admissions through.
+ */
+export const MIRROR_TRANSACTION = { maxWait: 2_000, timeout: 30_000 };
+
 /** Builds the `mirror` local activity. */
 export function createMirrorActivity(db: Db) {
   return async function mirror(batch: MirrorBatch): Promise<void> {
@@ -31,7 +41,7 @@ export function createMirrorActivity(db: Db) {
       if (batch.applyResults) await applyResults(tx, executionId, batch.applyResults.workflowId);
       if (batch.refund) await refundExecution(tx, executionId);
       await appendEvents(tx, executionId, await withRunEndCredits(tx, executionId, events));
-    });
+    }, MIRROR_TRANSACTION);
   };
 }
 

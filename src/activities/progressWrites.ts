@@ -9,6 +9,9 @@ import { TERMINAL_STEP_STATUSES } from '../domain/statuses';
 import { appendEvents, lockExecution, type LiveEvent } from '../events/store';
 import type { ProgressEntry } from './contracts';
 
+/** Limits of a progress transaction: streamed text can be large, and a loaded database slow (see MIRROR_TRANSACTION). */
+const PROGRESS_TRANSACTION = { maxWait: 2_000, timeout: 30_000 };
+
 /** Writes entries in order in one transaction, with their events. */
 export async function writeProgress(db: Db, executionId: string, entries: ProgressEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -17,7 +20,7 @@ export async function writeProgress(db: Db, executionId: string, entries: Progre
     const events: LiveEvent[] = [];
     for (const entry of entries) events.push(...(await applyProgress(tx, executionId, entry)));
     await appendEvents(tx, executionId, events);
-  });
+  }, PROGRESS_TRANSACTION);
 }
 
 /** Applies one entry (the caller holds the execution's row lock); returns its events if it changed anything. */

@@ -40,7 +40,8 @@ export async function runAttempt(
   const heartbeat = setInterval(() => beat(outbox.unwritten()), HEARTBEAT_EVERY_MS);
   try {
     const output = await work(context.cancellationSignal, number, outbox);
-    return { output, attempt: number, progress: await outbox.handover() };
+    // A short attempt's progress is written by the workflow's mirror with the step's settlement.
+    return { output, attempt: number, progress: await outbox.handover({ keepHeld: true }) };
   } catch (err) {
     const failure = toFailure(err, number);
     outbox.attemptFailed({ type: failure.type ?? 'Error', message: failure.message });

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
-import { triggerTypeToDb } from '../contract/statuses';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
+import type { Tx } from '../db/ledger';
 import { chargeGrants, debitBalance, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
@@ -88,6 +88,38 @@ export interface AdmissionDeps {
  */
 const ADMISSION_TRANSACTION = { maxWait: 5_000, timeout: 15_000 };
 
+/**
+ * Inserts the execution (`planning`) and one `pending` row per step in one statement: one round
+ * trip, where Prisma's nested create took three (the execution, the steps, and reading it back).
+ */
+async function insertExecution(
+  tx: Tx,
+  row: { executionId: string; request: AdmissionRequest; plan: Plan; inputs: Record<string, unknown>; creditsUsed: number; paidByGrant: boolean; temporalWorkflowId: string },
+): Promise<void> {
+  const { executionId, request, plan } = row;
+  const steps = plan.steps.map((step) => ({ step_id: step.id, node_type: step.nodeType, group_index: step.groupIndex }));
+  await tx.$executeRaw`
+    WITH execution AS (
+      INSERT INTO executions (id, account_id, workflow_id, trigger_type, target_node_id, status, inputs, plan, credits_used,
+        paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url)
+      VALUES (${executionId}, ${request.account.id}, ${request.workflow.id}, ${request.triggerType}::"TriggerType", ${plan.targetNodeId},
+        'planning', ${JSON.stringify(row.inputs)}::jsonb, ${JSON.stringify(plan)}::jsonb, ${row.creditsUsed}, ${row.paidByGrant},
+        ${row.temporalWorkflowId}, ${new Date(request.receivedAtMs)}, ${request.idempotencyClaim?.key ?? null}, ${request.parentExecutionId ?? null},
+        ${request.fromStepId ?? null}, ${request.callbackUrl ?? null})
+      RETURNING id)
+    INSERT INTO steps (execution_id, step_id, node_type, group_index)
+    SELECT execution.id, s.step_id, s.node_type, s.group_index
+    FROM execution, jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) AS s(step_id text, node_type text, group_index int)`;
+}
+
+/** A unique-key violation, from Prisma's query API (P2002) or a raw query (P2010 with the driver's kind). */
+function isUniqueViolation(err: unknown): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (err.code === 'P2002') return true;
+  const cause = (err.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError?.cause;
+  return err.code === 'P2010' && cause?.kind === 'UniqueConstraintViolation';
+}
+
 /** Plans and admits runs. */
 export class Admissions {
   constructor(private readonly deps: AdmissionDeps) {}
@@ -134,36 +166,20 @@ export class Admissions {
         }
         const grants = await chargeGrants(tx, request.account.id, executionId, price);
         charge = grants;
-        await tx.execution.create({
-          data: {
-            id: executionId,
-            accountId: request.account.id,
-            workflowId: request.workflow.id,
-            triggerType: triggerTypeToDb(request.triggerType),
-            targetNodeId: plan.targetNodeId,
-            status: 'planning',
-            inputs: inputs as object,
-            plan: plan as object,
-            creditsUsed: charge.fromBalance,
-            paidByGrant: Object.keys(charge.fromGrants).length > 0,
-            temporalWorkflowId,
-            receivedAt: new Date(request.receivedAtMs),
-            idempotencyKey: request.idempotencyClaim?.key ?? null,
-            parentExecutionId: request.parentExecutionId ?? null,
-            fromStepId: request.fromStepId ?? null,
-            callbackUrl: request.callbackUrl ?? null,
-            steps: {
-              createMany: {
-                data: plan.steps.map((step) => ({ stepId: step.id, nodeType: step.nodeType, groupIndex: step.groupIndex })),
-              },
-            },
-          },
+        await insertExecution(tx, {
+          executionId,
+          request,
+          plan,
+          inputs,
+          creditsUsed: charge.fromBalance,
+          paidByGrant: Object.keys(charge.fromGrants).length > 0,
+          temporalWorkflowId,
         });
         // Last: the account row lock it takes serialises the account's admissions until the commit.
         await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
       }, ADMISSION_TRANSACTION);
     } catch (err) {
-      if (request.executionId && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw executionExists(executionId);
+      if (request.executionId && isUniqueViolation(err)) throw executionExists(executionId);
       throw err;
     }
 
@@ -199,7 +215,9 @@ export class Admissions {
           { key: WORKFLOW_SLUG, value: workflow.slug },
           { key: ACCOUNT_ID, value: account.id },
           { key: CANVAS_ID, value: workflow.canvasId },
-          { key: RUN_STATUS, value: 'planning' },
+          // `running` from the start: the workflow's first task makes the run running, and this
+          // spares every run an upsert (a history event and a visibility write) just for that.
+          { key: RUN_STATUS, value: 'running' },
         ],
         memo: { workflowName: workflow.name, targetNodeId: plan.targetNodeId, steps: plan.steps.length },
         staticSummary: `${workflow.name} (${workflow.slug}) · ${triggerType} run of ${plan.targetNodeId}`,

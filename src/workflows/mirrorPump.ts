@@ -1,14 +1,18 @@
 // Mirrors status changes into Postgres from inside the workflow without making the run wait on
 // the database: changes are queued, and one pump drains them in order through a local activity,
-// sending everything that queued up meanwhile in one write (every change kept, so watchers see
-// every transition). A database outage only delays the pump
+// one write per workflow activation: it waits until the activation has made all its changes (a
+// step's handed-over progress and its settlement, a group of inline steps, the run's end) and
+// sends them, with everything that queued up while a write was in flight, in one transaction
+// (every change kept, so watchers see every transition). A database outage only delays the pump
 // (the local activity retries forever); the run goes on and the mirror catches up.
 import { CancellationScope, condition, proxyLocalActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { MirrorBatch, MirrorChange, ProgressEntry, RunPatch, StepPatch } from '../activities/contracts';
 
 const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
-  startToCloseTimeout: '15s',
+  // Longer than the write's own transaction timeout (src/activities/mirror.ts), so an attempt is
+  // never retried while its transaction may still hold the execution's row lock.
+  startToCloseTimeout: '45s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
   // Longer backoffs become workflow timers instead of holding the workflow task, so the run's own
   // work keeps going while the database is down.
@@ -75,6 +79,7 @@ export class MirrorPump {
 
   private async drainQueue(): Promise<void> {
     while (this.pending) {
+      await endOfActivation();
       const batch: MirrorBatch = { executionId: this.executionId, changes: this.changes };
       if (this.applyResults) batch.applyResults = this.applyResults;
       if (this.refund) batch.refund = true;
@@ -85,4 +90,19 @@ export class MirrorPump {
       await mirror(batch);
     }
   }
+}
+
+/**
+ * Resolves once the current activation has run everything it can: the SDK evaluates blocked
+ * conditions only after the workflow's microtasks have settled, and this condition is false when
+ * first evaluated (at the call) and true at the next evaluation. Deterministic: no command, and
+ * the same point on replay.
+ */
+function endOfActivation(): Promise<void> {
+  let evaluated = false;
+  return condition(() => {
+    if (evaluated) return true;
+    evaluated = true;
+    return false;
+  });
 }

@@ -51,6 +51,8 @@ class Execution {
   private readonly settled = new Set<string>();
   private readonly steps: Map<string, PlanStep>;
   private runTimedOut = false;
+  /** The run status last written to the search attribute (admission starts the workflow with `running`). */
+  private searchStatus: ExecutionStatus = 'running';
   private readonly running = new Set<string>();
   private readonly waitpoints: Waitpoints;
 
@@ -244,7 +246,12 @@ class Execution {
 
   private setStatus(status: ExecutionStatus, patch: Omit<Parameters<MirrorPump['runStatus']>[0], 'status'>): void {
     this.mirror.runStatus({ ...patch, status });
-    upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+    // A history event and a visibility write each: only when the status changes (two parallel
+    // jobs waiting set `waiting` twice, with different waitingOn).
+    if (status !== this.searchStatus) {
+      this.searchStatus = status;
+      upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+    }
     if (status !== 'running') setCurrentDetails(`Run ${status}`);
   }
 }
