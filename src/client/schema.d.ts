@@ -2565,7 +2565,7 @@ export interface operations {
                 async?: "true" | "false";
             };
             header?: {
-                /** @description As on POST /api/workflows/{slug}/run. */
+                /** @description A stable key (scope: your account, kept 24 h): repeats, also concurrent ones, get the first answer instead of starting another run. */
                 "idempotency-key"?: string;
                 /** @description The studio agent’s server-side token: runs with it are `mcp`, without it `user-mcp`. */
                 "x-builder-agent-token"?: string;

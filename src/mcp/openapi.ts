@@ -8,6 +8,7 @@ import {
   mcpWorkflowListResponseSchema,
   slugParamsSchema,
 } from '../contract/workflows';
+import { idempotencyKeyHeaderSchema } from '../contract/common';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../api/openapi/common';
 import { describeRoute } from '../api/openapi/registry';
 
@@ -43,7 +44,7 @@ describeRoute({
   auth: 'apiKey', params: slugParamsSchema, query: mcpRunQuerySchema, body: mcpRunBodySchema,
   headers: z.object({
     'x-builder-agent-token': z.string().optional().describe('The studio agent’s server-side token: runs with it are `mcp`, without it `user-mcp`.'),
-    'idempotency-key': z.string().optional().describe('As on POST /api/workflows/{slug}/run.'),
+    'idempotency-key': idempotencyKeyHeaderSchema,
   }),
   responses: {
     200: { description: 'Completed.', body: mcpRunResponseSchema, headers: RATE_LIMIT_HEADERS },

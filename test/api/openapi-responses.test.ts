@@ -7,6 +7,7 @@ import type { CanvasGraph } from '../../src/domain/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { contractChecker } from '../support/contract';
 import { executionReader, ended } from '../support/executions';
+import { sandboxVideoCanvas } from '../support/fixtures';
 
 /** Webhook Trigger → Template → Response Output. */
 const HOOK_CANVAS: CanvasGraph = {
@@ -21,18 +22,6 @@ const HOOK_CANVAS: CanvasGraph = {
   ],
 };
 
-/** Request Input → a sandbox video job that waits for a callback → Response Output. */
-const waitingCanvas = (sandbox: Record<string, unknown>): CanvasGraph => ({
-  nodes: [
-    { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
-    { id: 'clip', type: 'video-generation', config: { model: 'sandbox-video', prompt: `Clip ${Math.random()} of {{topic}}`, sandbox, pollAfterMs: 120_000 } },
-    { id: 'output', type: 'response-output', config: {} },
-  ],
-  edges: [
-    { source: 'input', sourcePort: 'topic', target: 'clip', targetPort: 'topic' },
-    { source: 'clip', sourcePort: 'video', target: 'output', targetPort: 'video' },
-  ],
-});
 
 /** Operations not answered with a 2xx here, and why. */
 const NO_SUCCESS_HERE: Record<string, string> = {};
@@ -135,7 +124,7 @@ describe('every route answers what /openapi.json documents', function () {
   it('waiting runs: provider callbacks, cancel while waiting, and the media of a result', async () => {
     const workflow = await expect(201, 'POST', `/admin/accounts/${accountId}/workflows`, {
       headers: admin,
-      body: { slug: `clip-${Date.now()}`, name: 'Clip', graph: waitingCanvas({ delayMs: 60_000, callback: false }) },
+      body: { slug: `clip-${Date.now()}`, name: 'Clip', graph: sandboxVideoCanvas({ delayMs: 60_000, callback: false }) },
     });
     const start = async () => (await expect(202, 'POST', `/api/workflows/${workflow.body.workflow.slug}/run?async=true`, { headers: auth(), body: { inputs: { topic: 'waves' } } })).body.executionId as string;
     const waiting = async (id: string) => {

@@ -6,7 +6,7 @@ import type { CanvasGraph } from '../../src/domain/types';
 import { temporalWorkflowIdOf } from '../../src/domain/workflowIds';
 import { startTestApi, type TestApi } from '../support/api';
 import { ended, executionReader } from '../support/executions';
-import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
+import { buildAccount, buildApiKey, buildWorkflow, sandboxVideoCanvas } from '../support/fixtures';
 
 describe('Temporal workflow ids', function () {
   let api: TestApi;
@@ -23,17 +23,6 @@ describe('Temporal workflow ids', function () {
 
   const auth = () => ({ 'x-api-key': key });
   const { waitFor } = executionReader(() => api, auth);
-  const video = (sandbox: Record<string, unknown>): CanvasGraph => ({
-    nodes: [
-      { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
-      { id: 'clip', type: 'video-generation', config: { model: 'sandbox-video', prompt: `Clip ${Math.random()} of {{topic}}`, sandbox, pollAfterMs: 120_000 } },
-      { id: 'output', type: 'response-output', config: {} },
-    ],
-    edges: [
-      { source: 'input', sourcePort: 'topic', target: 'clip', targetPort: 'topic' },
-      { source: 'clip', sourcePort: 'video', target: 'output', targetPort: 'video' },
-    ],
-  });
   const start = async (graph: CanvasGraph) => {
     const workflow = await buildWorkflow(api.engine.db, accountId, graph);
     const response = await api.request('POST', `/api/workflows/${workflow.slug}/run?async=true`, { body: { inputs: { topic: 'waves' } }, headers: auth() });
@@ -44,7 +33,7 @@ describe('Temporal workflow ids', function () {
   it('names the workflow <slug>-<executionId>, and a provider callback still signals the waiting run', async () => {
     const callbacks = api.engine.sandboxMedia.callbacksDelivered;
     const polls = api.engine.sandboxMedia.polls;
-    const { slug, id } = await start(video({ delayMs: 300 }));
+    const { slug, id } = await start(sandboxVideoCanvas({ delayMs: 300 }));
     const execution = await waitFor(id, ended);
     assert.equal(execution.status, 'completed');
     assert.equal(execution.id, id, 'the API keeps its own execution id');
@@ -70,7 +59,7 @@ describe('Temporal workflow ids', function () {
   });
 
   it('cancels a run waiting on a provider through its slug-named workflow', async () => {
-    const { slug, id } = await start(video({ delayMs: 60_000, callback: false }));
+    const { slug, id } = await start(sandboxVideoCanvas({ delayMs: 60_000, callback: false }));
     await waitFor(id, (execution) => execution.status === 'waiting');
     const cancel = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
     assert.equal(cancel.status, 202, JSON.stringify(cancel.body));

@@ -63,6 +63,21 @@ export function chain(
   return graph;
 }
 
+/** Request Input (`topic`) → a sandbox video job (each call a new prompt, so no reuse) → Response Output. */
+export function sandboxVideoCanvas(sandbox: Record<string, unknown>): CanvasGraph {
+  return {
+    nodes: [
+      { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+      { id: 'clip', type: 'video-generation', config: { model: 'sandbox-video', prompt: `Clip ${Math.random()} of {{topic}}`, sandbox, pollAfterMs: 120_000 } },
+      { id: 'output', type: 'response-output', config: {} },
+    ],
+    edges: [
+      { source: 'input', sourcePort: 'topic', target: 'clip', targetPort: 'topic' },
+      { source: 'clip', sourcePort: 'video', target: 'output', targetPort: 'video' },
+    ],
+  };
+}
+
 function outputPortOf(nodes: Array<{ id: string; type: string }>, id: string): string {
   const type = nodes.find((node) => node.id === id)?.type;
   return type === 'image-generation' ? 'image' : type === 'http-request' ? 'body' : 'text';
