@@ -1,6 +1,6 @@
 // Acceptance: media at real sizes travels by reference. A 20 MB image (sync) and a 150 MB video
 // (async job) complete; their URLs serve exactly the stored bytes; Temporal history stays small;
-// the worker (in this process) stays under 400 MB RSS; a replay reuses stored media.
+// the process hosting the worker grows by under 100 MB; a replay reuses stored media.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
@@ -13,8 +13,7 @@ const MB = 1024 * 1024;
 
 /**
  * Runs the shared media acceptance suite against the API `start` gives (fs store or S3).
- * `rssBound`: assert the run's RSS growth under 100 MB and, with MEDIA_RSS_BOUND=1 (the file run alone), also assert the process's peak RSS under
- * 400 MB (never with S3: the in-process S3 server shares the figure).
+ * `rssBound`: assert the run's RSS growth under 100 MB (never with S3: the in-process S3 server shares the figure).
  */
 export function mediaAtSizeSuite(title: string, start: () => Promise<TestApi>, { rssBound }: { rssBound: boolean }): void {
   describe(title, function () {
@@ -97,8 +96,7 @@ export function mediaAtSizeSuite(title: string, start: () => Promise<TestApi>, {
       assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
       // The run's own footprint: a 150 MB file held in memory anywhere (provider, store, activity) breaks this.
       if (rssBound) assert.ok(peakRss - startRss < 100 * MB, `RSS grew by ${peakRss - startRss} bytes during the run`);
-      // The absolute figure depends on what earlier test files left in this process: bounded only when asked (a file run alone).
-      if (rssBound && process.env.MEDIA_RSS_BOUND === '1') assert.ok(peakRss < 400 * MB, `peak RSS ${peakRss}`);
+      // The absolute figure of a worker process alone: test/media/worker-rss.test.ts.
       assert.equal(api.engine.sandboxMedia.jobsStarted, jobs + 1);
       const video = execution.output.media;
       assert.equal(video.sizeBytes, sizeBytes);

@@ -23,6 +23,8 @@ export interface TestApi {
   }>;
   /** Shuts the worker down (its in-flight activities are cancelled) and starts a fresh one on the same queue. */
   replaceWorker(): Promise<void>;
+  /** Shuts the in-process worker down for good (runs then need a worker of another process on the engine's queue). */
+  stopWorker(): Promise<void>;
   /** Another app over the same engine (a second API process, or one with extra options). */
   appWith(extra?: Partial<AppDeps>): Koa;
   close(): Promise<void>;
@@ -74,6 +76,10 @@ export async function startTestApi(testOptions: TestApiOptions = {}): Promise<Te
       worker = await engine.createWorker({ callbackBaseUrl: url });
       running = worker.run();
     },
+    async stopWorker() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+    },
     async request(method, path, { body, headers = {}, raw } = {}) {
       const response = await fetch(url + path, {
         method,
@@ -94,7 +100,7 @@ export async function startTestApi(testOptions: TestApiOptions = {}): Promise<Te
       return { status: response.status, headers: response.headers, body: parsed };
     },
     async close() {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

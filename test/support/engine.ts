@@ -44,6 +44,8 @@ export interface TestEngine {
   db: Db;
   databaseUrl: string;
   taskQueue: string;
+  /** The folder of the file media store (`blobs/`) and payload store (`payloads/`), as DATA_DIR/media is for a process. */
+  mediaDir: string;
   sandbox: SandboxProvider;
   /** The sandbox's async media jobs (counts jobs, polls and callbacks). */
   sandboxMedia: SandboxMediaProvider;
@@ -110,6 +112,7 @@ export async function startTestEngine(
     db: database.prisma,
     databaseUrl: database.url,
     taskQueue,
+    mediaDir,
     sandbox,
     sandboxMedia,
     providers,
