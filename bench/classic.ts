@@ -2,7 +2,6 @@
 // rate), sync runs of demo-parallel-media against a bare workflow with the same activities, and
 // throughput at 16 concurrent.
 import { randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
 import { createStepActivities } from '../src/activities/steps';
 import { ProgressOutbox } from '../src/activities/progressOutbox';
 import type { StepProgress } from '../src/activities/stepProgress';
@@ -11,7 +10,7 @@ import { PARALLEL_MEDIA } from '../src/demo/workflows';
 import { planRun } from '../src/domain/planner';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
-import { bundleBareWorkflows, benchDatabase, benchEngine, benchMedia, benchTemporal, envInt, loaded, log, percentile, solo, timed } from './support';
+import { benchDatabase, benchEngine, benchMedia, benchTemporal, createBareWorker, envInt, loaded, log, percentile, solo, timed } from './support';
 import { temporalWorkflowIdOf } from '../src/domain/workflowIds';
 
 const fixed = (value: number) => `${value.toFixed(1)} ms`;
@@ -39,13 +38,7 @@ export async function classicBench(): Promise<void> {
   } as unknown as StepProgress;
   const providers = createProviderRegistry({ sandbox: new SandboxProvider({ tokenDelayMs: 0 }), http: { allowPrivateNetworks: true } });
   const bareQueue = `${engine.taskQueue}-bare`;
-  const bareWorker = await Worker.create({
-    connection: temporal.native,
-    namespace: temporal.namespace,
-    taskQueue: bareQueue,
-    workflowBundle: await bundleBareWorkflows(),
-    activities: createStepActivities({ providers, progress: noProgress, media: benchMedia(database.db) }),
-  });
+  const bareWorker = await createBareWorker(temporal, bareQueue, createStepActivities({ providers, progress: noProgress, media: benchMedia(database.db) }));
 
   const post = (query = '') =>
     fetch(`${engine.apiUrl}/api/workflows/demo-parallel-media/run${query}`, {

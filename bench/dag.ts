@@ -3,11 +3,10 @@
 // activities, template steps inline), on the same server in one run. Prints runs/s, p50/p99 under
 // load and solo p50, with our ratios to bare Temporal.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
 import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
-import { bundleBareWorkflows, benchDatabase, benchEngine, benchTemporal, envInt, loaded, log, ms, percentile, solo } from './support';
+import { benchDatabase, benchEngine, benchTemporal, createBareWorker, envInt, loaded, log, ms, percentile, solo } from './support';
 
 /** Figures of one system. */
 export interface DagFigures {
@@ -78,14 +77,7 @@ export async function dagBench(): Promise<DagFigures[]> {
   const engine = await benchEngine(temporal, database.db, database.url);
   const { apiKey } = await seedDagAccount(database.db);
   const bareQueue = `${engine.taskQueue}-bare`;
-  const bareWorker = await Worker.create({
-    connection: temporal.native,
-    namespace: temporal.namespace,
-    taskQueue: bareQueue,
-    workflowBundle: await bundleBareWorkflows(),
-    activities: { noop: async (step: string) => step },
-    maxCachedWorkflows: 1000,
-  });
+  const bareWorker = await createBareWorker(temporal, bareQueue, { noop: async (step: string) => step }, { maxCachedWorkflows: 1000 });
 
   const bare = (useLocal: boolean) => () =>
     temporal.client.workflow.execute('bareDag', { taskQueue: bareQueue, workflowId: `bare-${randomUUID()}`, args: [useLocal] });

@@ -3,11 +3,11 @@
 // goes. Prints the solo p50 of each shape under each setting.
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkerOptions, WorkflowBundle } from '@temporalio/worker';
 import { freePort } from '../src/db/embedded';
 import { installTemporalRuntime } from '../src/runtime/worker';
 import { DEV_SERVER_TUNING } from '../temporal/devServer';
-import { bundleBareWorkflows, benchTemporal, envInt, log, percentile, solo, type BenchTemporal } from './support';
+import { bundleBareWorkflows, benchTemporal, createBareWorker, envInt, log, percentile, solo, type BenchTemporal } from './support';
 
 const dc = (key: string, value: unknown) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`];
 
@@ -139,14 +139,10 @@ async function historyGaps(temporal: BenchTemporal, workflowIds: string[]): Prom
 
 async function probe(temporal: BenchTemporal, bundle: WorkflowBundle, runs: number): Promise<{ p50: number[]; gaps: Gaps }> {
   const taskQueue = `hop-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: temporal.native,
-    namespace: temporal.namespace,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: { noop: async (step: string) => step },
+  const worker = await createBareWorker(temporal, taskQueue, { noop: async (step: string) => step }, {
+    bundle,
     // Worker options to compare, e.g. HOP_WORKER_OPTIONS='{"debugMode":true}' (workflows on the main thread).
-    ...(JSON.parse(process.env.HOP_WORKER_OPTIONS ?? '{}') as Record<string, unknown>),
+    ...(JSON.parse(process.env.HOP_WORKER_OPTIONS ?? '{}') as Partial<WorkerOptions>),
   });
   // Eager workflow start needs the client to share the worker's native connection.
   const eagerClient = new Client({ connection: temporal.native, namespace: temporal.namespace });

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
@@ -30,6 +30,26 @@ export function bundleBareWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./bareWorkflow.ts', import.meta.url)),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+  });
+}
+
+/**
+ * A worker of the bare comparison workflows on `taskQueue`, with the given activities (no mirror,
+ * no API): what our figures are compared with. `bundle` defaults to a fresh bundle of them.
+ */
+export async function createBareWorker(
+  temporal: BenchTemporal,
+  taskQueue: string,
+  activities: WorkerOptions['activities'],
+  { bundle, ...options }: { bundle?: WorkflowBundle } & Partial<WorkerOptions> = {},
+): Promise<Worker> {
+  return Worker.create({
+    connection: temporal.native,
+    namespace: temporal.namespace,
+    taskQueue,
+    workflowBundle: bundle ?? (await bundleBareWorkflows()),
+    activities,
+    ...options,
   });
 }
 
