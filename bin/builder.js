@@ -1,24 +1,13 @@
 #!/usr/bin/env node
 // The `builder` CLI. Runs the compiled dist/cli/main.js (built at `npm install`, or with
-// `npm run build:cli`) when it is newer than every source it was built from; otherwise runs
+// `npm run build`) when it is newer than every source it was built from; otherwise runs
 // src/cli/main.ts through tsx's loader. Both in this same process, so `builder mcp` keeps
 // stdin/stdout to itself for the MCP stdio transport.
-import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isFresh } from './compiled.js';
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
-
-function compiledIsFresh() {
-  try {
-    const builtAt = statSync(compiled).mtimeMs;
-    const inputs = JSON.parse(readFileSync(new URL('../dist/cli/inputs.json', import.meta.url), 'utf8'));
-    return inputs.every((input) => statSync(input).mtimeMs <= builtAt);
-  } catch {
-    return false;
-  }
-}
-
-if (compiledIsFresh()) {
-  await import(compiled.href);
+if (isFresh(fileURLToPath(new URL('../dist/cli', import.meta.url)), ['main'])) {
+  await import('../dist/cli/main.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();

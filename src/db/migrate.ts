@@ -6,11 +6,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { projectPath } from '../paths';
 
 /** The repository's migrations folder. */
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+export const DEFAULT_MIGRATIONS_DIR = projectPath('prisma', 'migrations');
 
 /** Prisma Migrate's advisory lock key on Postgres ("72707369 is a unique number we chose"). */
 export const PRISMA_MIGRATE_LOCK_KEY = 72707369;

@@ -5,12 +5,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createApp } from '../api/app';
 import { vendorDefaultsOf, type Config } from '../config';
 import { createPrisma, type Db } from '../db/client';
-import { startEmbeddedPostgres } from '../db/embedded';
 import { applyMigrations } from '../db/migrate';
-import { EventHub } from '../events/hub';
 import { createMediaLibrary } from '../media/library';
 import { createClaimCheckCodec } from '../media/payloadCodec';
 import { mediaUrlSecret } from '../media/secret';
@@ -19,10 +16,6 @@ import { createMediaUrlSigner } from '../media/urls';
 import { createLogger } from '../observability/logger';
 import { startMetricsServer } from '../observability/metricsServer';
 import { startTracing } from '../observability/tracing';
-import { Admissions } from '../services/admission';
-import { startReconciler } from '../services/reconciler';
-import { registerSearchAttributes } from '../../temporal/devServer';
-import { startLocalTemporal } from '../../temporal/localServer';
 import { callbackBaseUrl } from './callbackBase';
 import { choosePort, freeLoopbackPort } from './ports';
 import { asyncProviderIds, providersFromConfig } from './providers';
@@ -81,6 +74,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     if (!databaseUrl) {
       options.log('DATABASE_URL is not set: starting an embedded Postgres…');
       const port = await choosePort('EMBEDDED_POSTGRES_PORT', config.EMBEDDED_POSTGRES_PORT);
+      const { startEmbeddedPostgres } = await import('../db/embedded');
       const pg = await startEmbeddedPostgres({ dataDir: path.resolve(config.DATA_DIR, 'postgres'), ...(port ? { port } : {}) });
       stops.push(pg.stop);
       databaseUrl = pg.url;
@@ -96,6 +90,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       // The CLI's own defaults when free, so `temporal workflow list` works without --address.
       const port = await choosePort('TEMPORAL_PORT', config.TEMPORAL_PORT, 7233);
       const uiPort = await choosePort('TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT, 8233);
+      const { startLocalTemporal } = await import('../../temporal/localServer');
       const server = await startLocalTemporal({
         dbFile: path.resolve(config.DATA_DIR, 'temporal', 'dev.sqlite'),
         ...(port ? { port } : {}),
@@ -118,6 +113,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
       // A cluster we did not start may lack our search attributes; runs set them, so add them first.
+      const { registerSearchAttributes } = await import('../../temporal/devServer');
       await registerSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
         options.log(`Could not register search attributes (run \`npm run temporal:setup\` with operator rights): ${String(err)}`),
       );
@@ -173,6 +169,13 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
 
     let apiUrl: string | undefined;
     if (options.api) {
+      // Loaded only where the API is served: a worker process never loads Koa, the contract or MCP.
+      const [{ createApp }, { EventHub }, { Admissions }, { startReconciler }] = await Promise.all([
+        import('../api/app'),
+        import('../events/hub'),
+        import('../services/admission'),
+        import('../services/reconciler'),
+      ]);
       const admissions = new Admissions({
         db,
         temporal,

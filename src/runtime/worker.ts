@@ -12,12 +12,18 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { silentLogger, type Logger } from '../observability/logger';
 import { traceProviders, WORKFLOW_TRACING_MODULE, type Tracing } from '../observability/tracing';
 import { stepObservability } from '../observability/worker';
+import { projectPath } from '../paths';
 
 const execFileAsync = promisify(execFile);
-const BUNDLER_PATH = fileURLToPath(new URL('./bundleMain.ts', import.meta.url));
+/**
+ * The bundler's child entry: next to this module, as TypeScript when this runs from the sources
+ * (tsx's loader is in execArgv, so the child gets it too), as JavaScript when it runs compiled
+ * (dist/server/bundleMain.js, see scripts/build.mjs).
+ */
+const BUNDLER_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './bundleMain.ts' : './bundleMain.js', import.meta.url));
 
-/** Path of the workflow bundle's entry point. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Path of the workflow bundle's entry point: webpack bundles it from the TypeScript sources. */
+export const WORKFLOWS_PATH = projectPath('src', 'workflows', 'index.ts');
 
 let runtimeInstalled = false;
 /**

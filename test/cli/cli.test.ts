@@ -28,7 +28,7 @@ describe('builder CLI', function () {
   const cli = (...args: string[]) => runCli({ BUILDER_API_URL: api.url, BUILDER_API_KEY: key, ADMIN_TOKEN: '' }, ...args);
 
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build-cli.mjs']);
+    execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale']);
     api = await startTestApi();
     const account = await buildAccount(api.engine.db);
     key = (await buildApiKey(api.engine.db, account.id)).secret;

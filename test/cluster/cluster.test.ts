@@ -13,11 +13,11 @@ import { startTemporalCluster, type TemporalCluster } from '../../temporal/clust
 import { DAG_TEXT } from '../../bench/dag';
 import { testDatabase, type TestDatabase } from '../support/db';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
+import { nodeScript } from '../support/npmScripts';
 import { temporalWorkflowIdOf } from '../../src/domain/workflowIds';
 
 const RUNS = 200;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /** A child process of ours, with the address it printed once ready. */
 interface Proc {
@@ -26,9 +26,10 @@ interface Proc {
   ready: Promise<string>;
 }
 
-/** Starts `tsx <entry>` and resolves `ready` with the first match of `readyLine` in its output. */
-function startProcess(entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp): Proc {
-  const child = spawn(TSX, [entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `npm run <script>`'s node command and resolves `ready` with the first match of `readyLine` in its output. */
+function startProcess(script: 'server' | 'worker', env: NodeJS.ProcessEnv, readyLine: RegExp): Proc {
+  const command = nodeScript(script);
+  const child = spawn(process.execPath, command.args, { cwd: ROOT, env: { ...process.env, ...command.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -38,7 +39,7 @@ function startProcess(entry: string, env: NodeJS.ProcessEnv, readyLine: RegExp):
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}:\n${text}`)));
+    child.once('exit', (code) => reject(new Error(`npm run ${script} exited with ${code}:\n${text}`)));
   });
   ready.catch(() => undefined);
   return { child, output: () => text, ready };
@@ -105,11 +106,11 @@ const enabled = ['1', 'true', 'yes'].includes(process.env.TEST_TEMPORAL_CLUSTER 
       // max_connections (100) with room for the test itself.
       DATABASE_POOL_MAX: '10',
     };
-    const apis = [0, 1].map(() => startProcess('src/server.ts', env, /\[api\] listening on (http:\/\/\S+)/));
+    const apis = [0, 1].map(() => startProcess('server', env, /\[api\] listening on (http:\/\/\S+)/));
     procs.push(...apis);
     apiUrls = await Promise.all(apis.map((api) => api.ready));
     // Worker-only processes refuse to start without PUBLIC_URL: async providers call back there.
-    for (let i = 0; i < 2; i++) procs.push(startProcess('src/worker.ts', { ...env, PUBLIC_URL: apiUrls[i]! }, /\[worker\] polling/));
+    for (let i = 0; i < 2; i++) procs.push(startProcess('worker', { ...env, PUBLIC_URL: apiUrls[i]! }, /\[worker\] polling/));
     await Promise.all(procs.map((proc) => proc.ready));
   });
 

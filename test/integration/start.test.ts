@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freeLoopbackPort } from '../../src/runtime/ports';
 import { startLocalTemporal, TemporalUnavailableError } from '../../temporal/localServer';
+import { nodeScript } from '../support/npmScripts';
 
-const TSX = path.resolve('node_modules/.bin/tsx');
-
-/** Spawns an entry point and collects its output until `until` matches (or it exits). */
-function launch(script: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; waitFor: (until: RegExp, timeoutMs: number) => Promise<string>; exited: Promise<number | null> } {
-  const child = spawn(TSX, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `npm run <script>`'s node command and collects its output until `until` matches (or it exits). */
+function launch(script: 'start' | 'worker', env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; waitFor: (until: RegExp, timeoutMs: number) => Promise<string>; exited: Promise<number | null> } {
+  const command = nodeScript(script);
+  const child = spawn(process.execPath, command.args, { env: { ...process.env, ...command.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const listeners = new Set<() => void>();
   const keep = (chunk: Buffer) => {
@@ -63,7 +63,7 @@ describe('start-up of the processes', () => {
       DATA_DIR: dataDir, LOG_LEVEL: 'silent',
     };
     for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_URL', 'ADMIN_TOKEN']) env[name] = '';
-    const started = launch('src/start.ts', env);
+    const started = launch('start', env);
     try {
       const text = await started.waitFor(/List runs in Temporal:\n\s+\S.*\n/, 200_000);
       assert.match(text, new RegExp(`API: +http://127\\.0\\.0\\.1:${port}\\n`));
@@ -90,7 +90,7 @@ describe('start-up of the processes', () => {
   it('a worker-only process without PUBLIC_URL refuses to start and says how to fix it', async function () {
     this.timeout(60_000);
     // Nothing is reachable at these addresses: the check must come before any connection.
-    const worker = launch('src/worker.ts', { PUBLIC_URL: '', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none', TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const worker = launch('worker', { PUBLIC_URL: '', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none', TEMPORAL_ADDRESS: '127.0.0.1:1' });
     const code = await worker.exited;
     assert.equal(code, 1, worker.output());
     assert.match(worker.output(), /\[worker\] could not start: PUBLIC_URL is not set/);

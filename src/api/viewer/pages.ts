@@ -8,12 +8,13 @@ import path from 'node:path';
 import Router, { type RouterContext } from '@koa/router';
 import send from 'koa-send';
 import { z } from 'zod';
+import { projectPath } from '../../paths';
 import { HttpError } from '../errors';
 import { errorResponse } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 
 /** Where `vite build` writes the viewer (web/vite.config.ts). */
-export const VIEWER_DIST = path.resolve(import.meta.dirname, '../../../web/dist');
+export const VIEWER_DIST = projectPath('web', 'dist');
 
 const PAGE_AUTH = { description: 'None for the page itself; it reads the API with a view token taken from its URL fragment (`#token=vt1.…`).' };
 const notBuilt = errorResponse('VIEWER_NOT_BUILT: web/dist is missing (run `npm run build:web`).');
