@@ -1,5 +1,6 @@
 // Whether a compiled target of scripts/build.mjs (dist/cli, dist/server) is fresh: it has the
-// named entry points and was built after every source it was built from was last changed.
+// named entry points and was built after every source it was built from was last changed. The
+// sources are listed in its inputs.json, relative to the target's folder.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -9,7 +10,7 @@ export function isFresh(outdir, entries) {
     const { builtAt, inputs } = JSON.parse(readFileSync(path.join(outdir, 'inputs.json'), 'utf8'));
     if (typeof builtAt !== 'number' || !Array.isArray(inputs)) return false;
     if (!entries.every((entry) => existsSync(path.join(outdir, `${entry}.js`)))) return false;
-    return inputs.every((input) => statSync(input).mtimeMs <= builtAt);
+    return inputs.every((input) => statSync(path.resolve(outdir, input)).mtimeMs <= builtAt);
   } catch {
     return false;
   }
