@@ -3,11 +3,11 @@
 // runs it (package.json's command, compiled JavaScript from dist/server), alone in its own process,
 // so the figure is the worker's, not the test harness's or the API's; the figures are printed.
 // The API of the test serves the run and the media URL from the same database, Temporal queue and
-// media folder.
+// media store: a folder, then the tests' S3 server (s3rver, in the test process, not the worker's).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,7 +25,7 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
   return { rss: kB('VmRSS'), peak: kB('VmHWM') };
 }
 
-describe('a worker process running a 150 MB video job', function () {
+for (const backend of ['fs', 's3'] as const) describe(`a worker process running a 150 MB video job (${backend === 'fs' ? 'file' : 'S3'} store)`, function () {
   this.timeout(300_000);
   let api: TestApi;
   let key: string;
@@ -35,13 +35,11 @@ describe('a worker process running a 150 MB video job', function () {
 
   before(async function () {
     if (process.platform !== 'linux') this.skip();
-    api = await startTestApi({ contract: 'off' });
+    api = await startTestApi({ contract: 'off', mediaBackend: backend });
     await api.stopWorker();
     const account = await buildAccount(api.engine.db, { tier: 'enterprise', creditBalance: 100_000 });
     key = (await buildApiKey(api.engine.db, account.id)).secret;
-    // DATA_DIR/media of the worker is the engine's media folder: the API serves what the worker stores.
     dataDir = await mkdtemp(path.join(tmpdir(), 'builder-worker-rss-'));
-    await symlink(api.engine.mediaDir, path.join(dataDir, 'media'));
     // `npm run worker` without npm: its pre-script, then its node command, so the child's pid is the worker's.
     execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale']);
     const command = nodeScript('worker');
@@ -55,6 +53,8 @@ describe('a worker process running a 150 MB video job', function () {
         TEMPORAL_TASK_QUEUE: api.engine.taskQueue,
         PUBLIC_URL: api.url,
         DATA_DIR: dataDir,
+        // The engine's media store: the API serves what the worker stores.
+        ...api.engine.mediaEnv,
         MEDIA_URL_SECRET: 'test-media-url-secret',
         METRICS_ADDRESS: '127.0.0.1:0',
       },

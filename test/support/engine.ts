@@ -23,7 +23,7 @@ import { createClaimCheckCodec } from '../../src/media/payloadCodec';
 import type { BlobStore, MediaLibrary } from '../../src/media/types';
 import { createMediaUrlSigner, type MediaUrlSigner } from '../../src/media/urls';
 import { testDatabase } from './db';
-import { testS3Store } from './s3';
+import { testS3Stores } from './s3';
 import { testTemporal } from './temporal';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -41,6 +41,8 @@ export interface TestEngine {
   dataConverter: DataConverter;
   /** Where payloads over 256 KB are offloaded. */
   payloadStore: BlobStore;
+  /** The environment (MEDIA_STORE_URL, and S3's settings with the S3 backend) that makes a worker process use this engine's stores. */
+  mediaEnv: Record<string, string>;
   db: Db;
   databaseUrl: string;
   taskQueue: string;
@@ -80,8 +82,11 @@ export async function startTestEngine(
 ): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
   const mediaDir = await mkdtemp(path.join(tmpdir(), 'builder-test-media-'));
-  const mediaStore = options.mediaBackend === 's3' ? await testS3Store('blobs/') : createFsBlobStore(path.join(mediaDir, 'blobs'));
-  const payloadStore = options.mediaBackend === 's3' ? await testS3Store('payloads/') : createFsBlobStore(path.join(mediaDir, 'payloads'));
+  const s3 = options.mediaBackend === 's3' ? await testS3Stores() : undefined;
+  const mediaStore = s3?.media ?? createFsBlobStore(path.join(mediaDir, 'blobs'));
+  const payloadStore = s3?.payloads ?? createFsBlobStore(path.join(mediaDir, 'payloads'));
+  // MEDIA_STORE_URL may name a folder: it then holds blobs/ and payloads/, as mediaDir does.
+  const mediaEnv = s3?.env ?? { MEDIA_STORE_URL: mediaDir };
   const dataConverter: DataConverter = { payloadCodecs: [createClaimCheckCodec({ store: payloadStore })] };
   const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
   const media = createMediaLibrary({ db: database.prisma, store: mediaStore, maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024 });
@@ -109,6 +114,7 @@ export async function startTestEngine(
     client,
     dataConverter,
     payloadStore,
+    mediaEnv,
     db: database.prisma,
     databaseUrl: database.url,
     taskQueue,

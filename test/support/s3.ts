@@ -41,6 +41,29 @@ export async function testS3Store(kind = 'blobs/'): Promise<BlobStore> {
   return createS3BlobStore({ bucket: s3.bucket, prefix: `${s3.freshPrefix()}${kind}`, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials });
 }
 
+/**
+ * A media store and a payload store on the shared server under one fresh prefix, laid out as
+ * `MEDIA_STORE_URL=s3://<bucket>/<prefix>` lays them out, with the environment that makes a process
+ * of ours (`npm run worker`) open the same two stores.
+ */
+export async function testS3Stores(): Promise<{ media: BlobStore; payloads: BlobStore; env: Record<string, string> }> {
+  const s3 = await testS3();
+  const prefix = s3.freshPrefix();
+  const store = (kind: string) => createS3BlobStore({ bucket: s3.bucket, prefix: `${prefix}${kind}`, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials });
+  return {
+    media: store('blobs/'),
+    payloads: store('payloads/'),
+    env: {
+      MEDIA_STORE_URL: `s3://${s3.bucket}/${prefix}`,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    },
+  };
+}
+
 /** Stops the shared server (root afterAll hook). */
 export async function teardownS3(): Promise<void> {
   const current = state.shared;
