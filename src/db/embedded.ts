@@ -128,6 +128,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
 /** initdb: UTF8 whatever the machine's locale, scram-sha-256 with our password. */
 async function initialise(binaries: PostgresBinaries, dataDir: string, runAs: RunAs | undefined, keep: (line: string) => void): Promise<void> {
+  // Folders above the cluster with the usual mode (a fresh DATA_DIR, say): mode 700 on them would
+  // shut the `postgres` user out of its own cluster. Only the cluster's folder itself is private.
+  await mkdir(path.dirname(dataDir), { recursive: true });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
   // /tmp is enterable by everyone; the file is the postgres user's own and readable by it only.

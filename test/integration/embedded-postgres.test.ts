@@ -44,6 +44,13 @@ describe('embedded Postgres', () => {
     assert.deepEqual(row, { db: 'builder', encoding: 'UTF8' });
   });
 
+  it('initialises a cluster in a data folder whose parents do not exist yet (a fresh DATA_DIR)', async () => {
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'fresh', '.data', 'postgres') });
+    stops.push(server.stop);
+    const [row] = await query<{ db: string }>(server.url, 'SELECT current_database() AS db');
+    assert.equal(row?.db, 'builder');
+  });
+
   it('keeps its data when stopped and started again on the same folder, on another port', async () => {
     const dataDir = path.join(dir, 'data');
     const first = await startEmbeddedPostgres({ dataDir });
