@@ -1,12 +1,12 @@
 // Compiles our TypeScript entry points to plain JavaScript, so they start without compiling
-// TypeScript at run time (tsx's loader costs a worker about 45 MB of RSS and some start-up time):
+// TypeScript at run time (tsx's loader costs a worker 60–90 MB of RSS, and start-up time):
 //   dist/cli/main.js                      the `builder` CLI (bin/builder.js runs it)
 //   dist/server/{start,server,worker}.js  `npm start`, `npm run server`, `npm run worker` (bin/run.js runs them)
 //   dist/server/bundleMain.js             the workflow bundler's child process (src/runtime/worker.ts)
 // Runs at `npm install` (postinstall) and with `npm run build`; `--if-stale` builds only targets
 // older than one of their sources. Dependencies stay external (loaded from node_modules); our own
 // modules are bundled. Each target lists its sources in inputs.json, which tells a stale build
-// (bin/compiled.js). Both output folders sit two levels below the root, like src/<folder>/.
+// (bin/compiled.js).
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

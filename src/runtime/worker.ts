@@ -16,11 +16,24 @@ import { projectPath } from '../paths';
 
 const execFileAsync = promisify(execFile);
 /**
- * The bundler's child entry: next to this module, as TypeScript when this runs from the sources
- * (tsx's loader is in execArgv, so the child gets it too), as JavaScript when it runs compiled
- * (dist/server/bundleMain.js, see scripts/build.mjs).
+ * The bundler's child: next to this module, as JavaScript when this runs compiled
+ * (dist/server/bundleMain.js, see scripts/build.mjs), as TypeScript with tsx's loader when it runs
+ * from the sources (the loader is in execArgv unless it was registered from code, as bin/run.js does).
  */
-const BUNDLER_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './bundleMain.ts' : './bundleMain.js', import.meta.url));
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+const BUNDLER_PATH = fileURLToPath(new URL(FROM_SOURCES ? './bundleMain.ts' : './bundleMain.js', import.meta.url));
+const BUNDLER_LOADER = FROM_SOURCES && !process.execArgv.some((arg) => arg.includes('tsx')) ? ['--import', import.meta.resolve('tsx')] : [];
+
+/** This process's node flags for the bundler's child, minus code given with -e/-p (which the child would run again) and its --input-type. */
+function bundlerExecArgv(): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(arg)) i++;
+    else if (!/^--(eval|print|input-type)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
+}
 
 /** Path of the workflow bundle's entry point: webpack bundles it from the TypeScript sources. */
 export const WORKFLOWS_PATH = projectPath('src', 'workflows', 'index.ts');
@@ -53,7 +66,7 @@ export async function bundleWorkflows(options: { tracing?: boolean } = {}): Prom
   const dir = await mkdtemp(path.join(tmpdir(), 'builder-bundle-'));
   const out = path.join(dir, 'bundle.json');
   try {
-    await execFileAsync(process.execPath, [...process.execArgv, BUNDLER_PATH, out, ...(options.tracing ? ['--tracing'] : [])], { maxBuffer: 16 * 1024 * 1024 });
+    await execFileAsync(process.execPath, [...bundlerExecArgv(), ...BUNDLER_LOADER, BUNDLER_PATH, out, ...(options.tracing ? ['--tracing'] : [])], { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(await readFile(out, 'utf8')) as WorkflowBundleWithSourceMap;
   } catch {
     return bundleWorkflowsHere(options);

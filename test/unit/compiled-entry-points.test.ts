@@ -69,6 +69,14 @@ describe('compiled entry points', () => {
     assert.match(failed.stderr, /usage: node bin\/run\.js <start\|server\|worker>/);
   });
 
+  it('bundles the workflows in a child process that does not run the code a parent was given with -e again', async function () {
+    this.timeout(120_000);
+    const code = "const { bundleWorkflows } = await import('./src/runtime/worker.ts'); const bundle = await bundleWorkflows(); console.log(`bundled ${bundle.code.length > 0} in a child: ${process.memoryUsage().rss < 250 * 1024 * 1024}`);";
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 110_000 });
+    // Once: a child that ran the -e code again would print twice (and start children of its own).
+    assert.equal(stdout.trim(), 'bundled true in a child: true');
+  });
+
   it('finds the project root from the sources', () => {
     assert.equal(PROJECT_ROOT, path.resolve('.'));
     assert.equal(projectPath('prisma', 'migrations'), path.resolve('prisma/migrations'));
