@@ -3,7 +3,7 @@
 // `npm run worker` would start them. Opt-in (it builds and starts a Temporal server):
 // TEST_TEMPORAL_CLUSTER=1; .ci/run sets it.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { startTemporalCluster, type TemporalCluster } from '../../temporal/clust
 import { DAG_TEXT } from '../../bench/dag';
 import { testDatabase, type TestDatabase } from '../support/db';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
-import { nodeScript } from '../support/npmScripts';
+import { spawnNodeScript } from '../support/npmScripts';
 import { temporalWorkflowIdOf } from '../../src/domain/workflowIds';
 
 const RUNS = 200;
@@ -28,8 +28,7 @@ interface Proc {
 
 /** Starts `npm run <script>`'s node command and resolves `ready` with the first match of `readyLine` in its output. */
 function startProcess(script: 'server' | 'worker', env: NodeJS.ProcessEnv, readyLine: RegExp): Proc {
-  const command = nodeScript(script);
-  const child = spawn(process.execPath, command.args, { cwd: ROOT, env: { ...process.env, ...command.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnNodeScript(script, env, { cwd: ROOT });
   let text = '';
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

@@ -1,17 +1,16 @@
 // `npm start` and `npm run worker` as a person runs them: real processes, real ports.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freeLoopbackPort } from '../../src/runtime/ports';
 import { startLocalTemporal, TemporalUnavailableError } from '../../temporal/localServer';
-import { nodeScript } from '../support/npmScripts';
+import { spawnNodeScript } from '../support/npmScripts';
 
 /** Spawns `npm run <script>`'s node command and collects its output until `until` matches (or it exits). */
 function launch(script: 'start' | 'worker', env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; waitFor: (until: RegExp, timeoutMs: number) => Promise<string>; exited: Promise<number | null> } {
-  const command = nodeScript(script);
-  const child = spawn(process.execPath, command.args, { env: { ...process.env, ...command.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnNodeScript(script, env);
   let text = '';
   const listeners = new Set<() => void>();
   const keep = (chunk: Buffer) => {

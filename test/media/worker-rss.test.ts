@@ -5,7 +5,7 @@
 // The API of the test serves the run and the media URL from the same database, Temporal queue and
 // media store: a folder, then the tests' S3 server (s3rver, in the test process, not the worker's).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApi, type TestApi } from '../support/api';
 import { ended, executionReader } from '../support/executions';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
-import { nodeScript } from '../support/npmScripts';
+import { spawnNodeScript } from '../support/npmScripts';
 
 const MB = 1024 * 1024;
 
@@ -42,23 +42,17 @@ for (const backend of ['fs', 's3'] as const) describe(`a worker process running 
     dataDir = await mkdtemp(path.join(tmpdir(), 'builder-worker-rss-'));
     // `npm run worker` without npm: its pre-script, then its node command, so the child's pid is the worker's.
     execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale']);
-    const command = nodeScript('worker');
-    worker = spawn(process.execPath, command.args, {
-      env: {
-        ...process.env,
-        ...command.env,
-        DATABASE_URL: api.engine.databaseUrl,
-        DATABASE_POOL_MAX: '5',
-        TEMPORAL_ADDRESS: api.engine.env.address,
-        TEMPORAL_TASK_QUEUE: api.engine.taskQueue,
-        PUBLIC_URL: api.url,
-        DATA_DIR: dataDir,
-        // The engine's media store: the API serves what the worker stores.
-        ...api.engine.mediaEnv,
-        MEDIA_URL_SECRET: 'test-media-url-secret',
-        METRICS_ADDRESS: '127.0.0.1:0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    worker = spawnNodeScript('worker', {
+      DATABASE_URL: api.engine.databaseUrl,
+      DATABASE_POOL_MAX: '5',
+      TEMPORAL_ADDRESS: api.engine.env.address,
+      TEMPORAL_TASK_QUEUE: api.engine.taskQueue,
+      PUBLIC_URL: api.url,
+      DATA_DIR: dataDir,
+      // The engine's media store: the API serves what the worker stores.
+      ...api.engine.mediaEnv,
+      MEDIA_URL_SECRET: 'test-media-url-secret',
+      METRICS_ADDRESS: '127.0.0.1:0',
     });
     worker.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     worker.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

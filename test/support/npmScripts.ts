@@ -1,5 +1,6 @@
 // The commands of package.json's scripts, for tests that start a process exactly as `npm run <name>`
 // would, without npm in between (so the child's pid is the service's own).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -21,4 +22,13 @@ export function nodeScript(name: string): { args: string[]; env: Record<string, 
     throw new Error(`the "${name}" script is not a plain \`[VAR=value …] node <args…>\` command: ${script}`);
   }
   return { args: words, env };
+}
+
+/**
+ * Starts `npm run <name>`'s node command as a child of this process (its pid is the service's),
+ * with the script's environment, then `env` on top; stdout and stderr are piped.
+ */
+export function spawnNodeScript(name: string, env: NodeJS.ProcessEnv, options: { cwd?: string } = {}): ChildProcess {
+  const command = nodeScript(name);
+  return spawn(process.execPath, command.args, { ...options, env: { ...process.env, ...command.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
