@@ -63,7 +63,7 @@ async function start(): Promise<TestWorkflowEnvironment> {
 }
 
 /** Worker lifecycle messages at INFO would drown the test report; keep warnings and errors. */
-async function quietRuntime(): Promise<void> {
+export async function quietRuntime(): Promise<void> {
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   const { freePort } = await import('../../src/db/embedded');
   const port = await freePort();
