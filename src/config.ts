@@ -122,6 +122,20 @@ const schema = z.object({
   /** Concurrency of a worker process. */
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),
+  /**
+   * The worker's build id, reported to Temporal (Workers view, task queue pollers, the deployment
+   * version of each workflow task) and printed at start. Unset: `<package version>+<git commit>`.
+   */
+  WORKER_BUILD_ID: z.string().trim().min(1).max(255).optional(),
+  /** The Worker Deployment this worker belongs to (Temporal Worker Versioning); its version is WORKER_BUILD_ID. */
+  WORKER_DEPLOYMENT_NAME: z.string().trim().min(1).max(255).default('builder-studio'),
+  /**
+   * `off` (default): workers report their build id and any worker takes any run; workflow changes
+   * are kept replayable with patched() (README, "Deploys without a drain"). `pinned`: each run stays
+   * on the build that started it (the deployment's current version must be set with the Temporal
+   * CLI). `auto-upgrade`: versioned workers, runs move to the current version.
+   */
+  WORKER_VERSIONING: z.enum(['off', 'pinned', 'auto-upgrade']).default('off'),
 });
 
 /** The parsed configuration. */

@@ -16,6 +16,7 @@ await runEntryPoint('start', async () => {
   const log = (message: string) => console.log(`[start] ${message}`);
 
   const system = await startSystem(config, { api: true, worker: true, log });
+  log(`Worker build ${system.workerBuild!.buildId} (deployment ${system.workerBuild!.deploymentName}, versioning ${system.workerBuild!.versioning})`);
   const demo = await seedDemo(system.db, config.DATA_DIR);
   console.log(
     startBanner({

@@ -22,9 +22,9 @@ export function gitCommit(): string | undefined {
   }
 }
 
-/** `WORKER_BUILD_ID` when set, else `<package version>+<git commit>` (`+unknown` outside a checkout). */
-export function defaultBuildId(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.WORKER_BUILD_ID?.trim();
-  if (explicit) return explicit;
+/** The explicit id (config's `WORKER_BUILD_ID`) when set, else `<package version>+<git commit>` (`+unknown` outside a checkout). */
+export function resolveBuildId(explicit?: string): string {
+  const trimmed = explicit?.trim();
+  if (trimmed) return trimmed;
   return `${packageVersion()}+${gitCommit() ?? 'unknown'}`;
 }

@@ -18,6 +18,7 @@ import { startMetricsServer } from '../observability/metricsServer';
 import { startTracing } from '../observability/tracing';
 import { callbackBaseUrl } from './callbackBase';
 import { choosePort, freeLoopbackPort } from './ports';
+import { resolveBuildId } from './buildId';
 import { asyncProviderIds, providersFromConfig } from './providers';
 import { jobProviderLookup } from '../providers/registry';
 import { connectClient, connectWorker } from './temporal';
@@ -47,6 +48,8 @@ export interface System {
   /** The media and payload blob stores. */
   mediaStores: MediaStores;
   worker?: Worker;
+  /** With a worker: the build id it reports to Temporal, and how Worker Versioning routes runs. */
+  workerBuild?: { buildId: string; deploymentName: string; versioning: Config['WORKER_VERSIONING'] };
   stop(): Promise<void>;
 }
 
@@ -127,10 +130,12 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     });
 
     let worker: Worker | undefined;
+    let workerBuild: System['workerBuild'];
     let workerConnection: NativeConnection | undefined;
     if (options.worker) {
       workerConnection = await connectWorker(temporalAddress, config);
       const { registry } = providersFromConfig(config, db);
+      workerBuild = { buildId: resolveBuildId(config.WORKER_BUILD_ID), deploymentName: config.WORKER_DEPLOYMENT_NAME, versioning: config.WORKER_VERSIONING };
       worker = await createRunWorker({
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -147,6 +152,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,
+        buildId: workerBuild.buildId,
+        versioning: { deploymentName: workerBuild.deploymentName, mode: workerBuild.versioning },
         logger,
         ...(tracing ? { tracing } : {}),
       });
@@ -224,7 +231,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       db,
       temporal,
       mediaStores,
-      ...(worker ? { worker } : {}),
+      ...(worker ? { worker, workerBuild } : {}),
       stop: stopAll,
     };
   } catch (err) {

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkerDeploymentOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { silentLogger, type Logger } from '../observability/logger';
 import { traceProviders, WORKFLOW_TRACING_MODULE, type Tracing } from '../observability/tracing';
 import { stepObservability } from '../observability/worker';
 import { projectPath } from '../paths';
+import { resolveBuildId } from './buildId';
 
 const execFileAsync = promisify(execFile);
 /**
@@ -99,6 +100,17 @@ export interface RunWorkerOptions {
   logger?: Logger;
   /** Spans for activities and provider calls; the bundle must be built with `tracing: true`. */
   tracing?: Tracing;
+  /** The build id reported to Temporal (default: package version + git commit, see buildId.ts). */
+  buildId?: string;
+  /** Worker Versioning: the deployment's name and how runs are routed (default `off`: reported, not routed). */
+  versioning?: { deploymentName: string; mode: 'off' | 'pinned' | 'auto-upgrade' };
+}
+
+/** The deployment options a worker reports: always its version; routing by version only when asked. */
+export function workerDeploymentOptions(buildId: string, versioning: RunWorkerOptions['versioning'] = { deploymentName: 'builder-studio', mode: 'off' }): WorkerDeploymentOptions {
+  const version = { deploymentName: versioning.deploymentName, buildId };
+  if (versioning.mode === 'off') return { version, useWorkerVersioning: false };
+  return { version, useWorkerVersioning: true, defaultVersioningBehavior: versioning.mode === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE' };
 }
 
 /** Creates a worker that executes runs. */
@@ -107,6 +119,7 @@ export async function createRunWorker(options: RunWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    workerDeploymentOptions: workerDeploymentOptions(options.buildId ?? resolveBuildId(), options.versioning),
     workflowBundle: options.bundle,
     activities: createActivities(options.tracing ? { ...options.deps, providers: traceProviders(options.deps.providers) } : options.deps),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 200,

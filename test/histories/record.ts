@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { defaultBuildId, gitCommit } from '../../src/runtime/buildId';
+import { resolveBuildId, gitCommit } from '../../src/runtime/buildId';
 import { startTestApi } from '../support/api';
 import { teardownTestDatabases } from '../support/db';
 import { startFakeReplicate } from '../support/fakeReplicate';
@@ -20,7 +20,7 @@ import { HISTORIES_DIR, writeHistory, type ReleaseManifest } from './store';
 async function main(): Promise<void> {
   // Naming shapes records only those (for trying a new shape); a release is recorded whole.
   const only = process.argv.slice(2);
-  const release = defaultBuildId();
+  const release = resolveBuildId(process.env.WORKER_BUILD_ID);
   const dir = path.join(HISTORIES_DIR, release);
   console.log(`Recording histories of release ${release} into ${path.relative(process.cwd(), dir)}/`);
 

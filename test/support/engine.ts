@@ -14,7 +14,7 @@ import { createVendorProviders, type VendorSettings } from '../../src/providers/
 import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
-import { createRunWorker, bundleWorkflows } from '../../src/runtime/worker';
+import { createRunWorker, bundleWorkflows, type RunWorkerOptions } from '../../src/runtime/worker';
 import { Admissions } from '../../src/services/admission';
 import type { Db } from '../../src/db/client';
 import { createFsBlobStore } from '../../src/media/fsStore';
@@ -60,7 +60,7 @@ export interface TestEngine {
   /** Signs media URLs; its base URL is the test API's once one is started over this engine. */
   mediaUrls: MediaUrlSigner;
   /** Creates a worker on this engine's task queue (not started); with a callback URL, async providers call back. */
-  createWorker(options?: { callbackBaseUrl?: string }): Promise<Worker>;
+  createWorker(options?: { callbackBaseUrl?: string; buildId?: string; versioning?: RunWorkerOptions['versioning'] }): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -126,8 +126,10 @@ export async function startTestEngine(
     mediaStore,
     media,
     mediaUrls,
-    createWorker: async (workerOptions = {}) =>
+    createWorker: async ({ buildId, versioning, ...workerOptions } = {}) =>
       createRunWorker({
+        ...(buildId ? { buildId } : {}),
+        ...(versioning ? { versioning } : {}),
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
