@@ -66,6 +66,7 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
           params: input.config,
           media: mediaSink(media, input.executionId),
           idempotencyKey: jobKey,
+          executionId: input.executionId,
           ...(callbackUrl ? { callbackUrl } : {}),
         });
         return { provider: model.provider, handle };

@@ -166,7 +166,7 @@ export function renderRequest(prompt: string, params: Record<string, unknown>): 
 }
 
 /** Renders the request's kind and streams it into the request's media sink. */
-export function renderInto(request: Pick<MediaRequest, 'kind' | 'media'>, render: RenderRequest) {
+export function renderInto(request: { kind: MediaRequest['kind']; media: Pick<MediaRequest['media'], 'save'> }, render: RenderRequest) {
   const { meta, body } = SANDBOX_RENDERERS[request.kind](render);
   return request.media.save(body, meta);
 }

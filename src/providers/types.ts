@@ -117,6 +117,8 @@ export interface MediaProvider {
 export interface JobSubmitRequest extends MediaRequest {
   /** Derived from execution and step: a retried submit (new activity attempt) must not start a second job. */
   idempotencyKey: string;
+  /** The execution the job's media belongs to. */
+  executionId: string;
   /** Where the provider should POST the result; absent means polling only. */
   callbackUrl?: string;
 }

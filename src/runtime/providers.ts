@@ -3,7 +3,10 @@ import type { Config } from '../config';
 import { MODELS } from '../domain/models';
 import type { Db } from '../db/client';
 import { createProviderRegistry } from '../providers/registry';
+import type { MediaLibrary } from '../media/types';
 import { SandboxProvider } from '../providers/sandbox';
+import { dbSandboxJobs } from '../providers/sandboxJobs';
+import { SandboxMediaProvider } from '../providers/sandboxMedia';
 import type { ProviderRegistry } from '../providers/types';
 import { createVendorProviders, type VendorSettings } from '../providers/vendors';
 
@@ -24,15 +27,25 @@ export function vendorSettingsOf(config: Config): VendorSettings {
   };
 }
 
-/** Providers configured by the environment; the sandbox always exists (test mode). Vendor submits are recorded in `db` (without it, as for the start-up check of which providers call back, they are not). */
-export function providersFromConfig(config: Config, db?: Db): { registry: ProviderRegistry; sandbox: SandboxProvider } {
+/**
+ * Providers configured by the environment; the sandbox always exists (test mode). Vendor submits and
+ * sandbox jobs are recorded in `db` (without it, as for the start-up check of which providers call
+ * back, they are not). A worker passes its media `library`, so its sandbox can finish jobs other workers started.
+ */
+export function providersFromConfig(
+  config: Config,
+  db?: Db,
+  library?: Pick<MediaLibrary, 'save'>,
+): { registry: ProviderRegistry; sandbox: SandboxProvider; sandboxMedia: SandboxMediaProvider } {
   const sandbox = new SandboxProvider({
     delayMs: config.SANDBOX_DELAY_MS,
     tokenDelayMs: config.SANDBOX_TOKEN_DELAY_MS,
     failureRate: config.SANDBOX_FAILURE_RATE,
   });
+  const sandboxMedia = new SandboxMediaProvider({ ...(db ? { jobs: dbSandboxJobs(db) } : {}), ...(library ? { library } : {}) });
   const registry = createProviderRegistry({
     sandbox,
+    sandboxMedia,
     openai: {
       ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}),
       ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
@@ -40,7 +53,7 @@ export function providersFromConfig(config: Config, db?: Db): { registry: Provid
     http: { allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS },
     ...createVendorProviders(vendorSettingsOf(config), db),
   });
-  return { registry, sandbox };
+  return { registry, sandbox, sandboxMedia };
 }
 
 /** Ids of the configured providers whose jobs report back by callback (async models' providers). */

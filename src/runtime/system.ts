@@ -134,7 +134,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let workerConnection: NativeConnection | undefined;
     if (options.worker) {
       workerConnection = await connectWorker(temporalAddress, config);
-      const { registry } = providersFromConfig(config, db);
+      const media = createMediaLibrary({ db, store: mediaStores.media, maxBytes: config.MEDIA_MAX_BYTES });
+      const { registry, sandboxMedia } = providersFromConfig(config, db, media);
+      // Finishes sandbox jobs (and their callbacks) whose worker is gone, as a vendor would.
+      stops.push(async () => sandboxMedia.close());
+      sandboxMedia.startSweeper();
       workerBuild = { buildId: resolveBuildId(config.WORKER_BUILD_ID), deploymentName: config.WORKER_DEPLOYMENT_NAME, versioning: config.WORKER_VERSIONING };
       worker = await createRunWorker({
         connection: workerConnection,
@@ -147,7 +151,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
           providers: registry,
           callbackBaseUrl: callbackBase ?? publicUrl,
           allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
-          media: createMediaLibrary({ db, store: mediaStores.media, maxBytes: config.MEDIA_MAX_BYTES }),
+          media,
           mediaUrls,
         },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,

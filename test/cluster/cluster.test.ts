@@ -3,56 +3,18 @@
 // `npm run worker` would start them. Opt-in (it builds and starts a Temporal server):
 // TEST_TEMPORAL_CLUSTER=1; .ci/run sets it.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { startTemporalCluster, type TemporalCluster } from '../../temporal/cluster';
 import { DAG_TEXT } from '../../bench/dag';
 import { testDatabase, type TestDatabase } from '../support/db';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
-import { spawnNodeScript } from '../support/npmScripts';
+import { startProcess, stopProcess, type Proc } from '../support/processes';
 import { temporalWorkflowIdOf } from '../../src/domain/workflowIds';
 
 const RUNS = 200;
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A child process of ours, with the address it printed once ready. */
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  ready: Promise<string>;
-}
-
-/** Starts `npm run <script>`'s node command and resolves `ready` with the first match of `readyLine` in its output. */
-function startProcess(script: 'server' | 'worker', env: NodeJS.ProcessEnv, readyLine: RegExp): Proc {
-  const child = spawnNodeScript(script, env, { cwd: ROOT });
-  let text = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      text = (text + chunk.toString()).slice(-20_000);
-      const match = readyLine.exec(text);
-      if (match) resolve(match[1] ?? match[0]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`npm run ${script} exited with ${code}:\n${text}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, output: () => text, ready };
-}
-
-/** Stops a child and waits for it to exit. */
-async function stopProcess(proc: Proc | undefined): Promise<void> {
-  if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.child.once('exit', resolve));
-  proc.child.kill('SIGTERM');
-  const forced = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(forced);
-}
 
 /** A base port with the nine ports above it free too (the cluster's services listen there); below 32768, as the SQL schema keeps membership ports in a smallint. */
 async function freePortRange(size: number): Promise<number> {
@@ -119,7 +81,7 @@ const enabled = ['1', 'true', 'yes'].includes(process.env.TEST_TEMPORAL_CLUSTER 
   });
 
   after(async function () {
-    await Promise.all(procs.map(stopProcess));
+    await Promise.all(procs.map((proc) => stopProcess(proc)));
     await temporal?.connection.close();
     await cluster?.stop();
     await database?.drop();

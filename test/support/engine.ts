@@ -13,6 +13,7 @@ import { createProviderRegistry } from '../../src/providers/registry';
 import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
 import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
+import { dbSandboxJobs } from '../../src/providers/sandboxJobs';
 import { SandboxMediaProvider } from '../../src/providers/sandboxMedia';
 import { createRunWorker, bundleWorkflows, type RunWorkerOptions } from '../../src/runtime/worker';
 import { Admissions } from '../../src/services/admission';
@@ -93,7 +94,9 @@ export async function startTestEngine(
   const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });
-  const sandboxMedia = new SandboxMediaProvider();
+  // Jobs in the test database, as a worker keeps them; the sweeper finishes those a replaced worker left.
+  const sandboxMedia = new SandboxMediaProvider({ jobs: dbSandboxJobs(database.prisma), library: media });
+  sandboxMedia.startSweeper();
   const providers = createProviderRegistry({
     sandbox,
     sandboxMedia,
@@ -138,6 +141,7 @@ export async function startTestEngine(
         deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, media, mediaUrls, ...workerOptions },
       }),
     close: async () => {
+      sandboxMedia.close();
       await database.drop();
       await rm(mediaDir, { recursive: true, force: true });
     },

@@ -21,6 +21,7 @@ export function jobRequest(model: string, overrides: Partial<JobSubmitRequest> =
     signal: new AbortController().signal,
     media: noStore,
     idempotencyKey: `ex_${randomUUID()}:step:1`,
+    executionId: 'ex_test',
     ...overrides,
   };
 }
