@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../src/runtime/worker';
 import { sharedBundle } from '../support/engine';
 import { quietRuntime } from '../support/temporal';
 import { allRecordedHistories, describeFailures, replayHistories } from './replay';
@@ -38,12 +39,17 @@ describe('recorded workflow histories', function () {
     assert.deepEqual(describeFailures(outcomes), []);
   });
 
+  it('all replay against the bundle of workers that trace (OpenTelemetry workflow interceptors)', async () => {
+    const outcomes = await replayHistories(await bundleWorkflows({ tracing: true }), histories);
+    assert.deepEqual(describeFailures(outcomes), []);
+  });
+
   it('fail on an unguarded change to the workflow, naming the history and the event', async () => {
     const outcomes = await replayHistories(await bundleOf('incompatibleWorkflow.ts'), histories);
     const failures = describeFailures(outcomes);
     assert.equal(failures.length, histories.length, `every history must refuse the change:\n${failures.join('\n')}`);
-    for (const failure of failures) assert.match(failure, /^[^/]+\/[a-z0-9-]+: DeterminismViolationError: .*(event|Event)/);
-    console.log(`      (${histories.length} histories refused it; e.g. ${failures[0]!.slice(0, 300)})`);
+    for (const failure of failures) assert.match(failure, /^[^/]+\/[a-z0-9-]+: DeterminismViolationError: Nondeterminism error: .*HistoryEvent\(id: \d+, \w+\)/);
+    console.log(`      (${histories.length} histories refused it; e.g. ${failures[0]})`);
   });
 
   it('replay the same change when it is behind patched()', async () => {

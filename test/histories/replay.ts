@@ -38,7 +38,12 @@ export async function replayHistories(bundle: WorkflowBundleWithSourceMap, histo
   return outcomes;
 }
 
-/** One line per failed history: `<release>/<shape>: <error name>: <message>`. */
+/**
+ * One line per failed history: `<release>/<shape>: <error name>: <message>`, the message cut to the
+ * SDK core's own sentence when there is one ("Nondeterminism error: … HistoryEvent(id: 5, …)").
+ */
 export function describeFailures(outcomes: ReplayOutcome[]): string[] {
-  return outcomes.filter((outcome) => outcome.error).map(({ name, error }) => `${name}: ${error!.name}: ${error!.message}`);
+  return outcomes
+    .filter((outcome) => outcome.error)
+    .map(({ name, error }) => `${name}: ${error!.name}: ${/Nondeterminism error: [^"]+/.exec(error!.message)?.[0] ?? error!.message}`);
 }
