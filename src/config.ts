@@ -1,6 +1,7 @@
 // The one place that reads the environment. Parsed with zod at boot; a bad value fails fast.
 import { z } from 'zod';
 import { TIERS, type VendorDefaults } from './domain/models';
+import { parseAllowlist } from './providers/networkAllowlist';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -73,6 +74,21 @@ const schema = z.object({
   FAL_DEFAULT_TIER: z.enum(TIERS).default('pro'),
   /** Let HTTP Request nodes and result callbacks reach loopback and private networks. */
   ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /**
+   * Comma-separated `host:port` or CIDR entries that HTTP Request nodes, result callbacks and vendor
+   * output downloads may reach although they are private (a local fake vendor, an internal receiver).
+   */
+  PRIVATE_NETWORK_ALLOWLIST: z
+    .string()
+    .transform((raw) => raw.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      try {
+        parseAllowlist(entries);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .default([]),
   /** Level of the JSON logs (pino): fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

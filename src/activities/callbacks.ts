@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import { presentMedia, type MediaUrlSigner } from '../media/urls';
 import { isTerminalExecutionStatus } from '../domain/statuses';
 import { CallbackUrlError, checkCallbackUrl } from '../providers/callbackUrl';
+import { outboundGuard, PrivateNetworkRefused, type GuardedInit, type GuardedResponse, type NetworkPolicy } from '../providers/guardedFetch';
 
 /** Closed set of failure types raised by deliverCallback. */
 export type CallbackFailureType = 'CallbackNetworkError' | 'CallbackServerError' | 'CallbackRejected' | 'CallbackUrlRefused' | 'CallbackNotReady';
@@ -22,8 +23,10 @@ export function signCallback(secret: string, t: number, body: string): string {
 /** Dependencies of the callback activities. */
 export interface CallbackDeps {
   db: Db;
-  allowPrivateNetworks: boolean;
-  fetchImpl?: typeof fetch;
+  /** Where callbacks may go (ALLOW_PRIVATE_NETWORKS, PRIVATE_NETWORK_ALLOWLIST). */
+  network: NetworkPolicy;
+  /** The fetch of deliveries (default: the guarded fetch of `network`). */
+  fetchImpl?: (url: URL, init: GuardedInit) => Promise<{ status: number; body: GuardedResponse['body'] }>;
   /** Per-attempt timeout of the POST (default 10 s). */
   timeoutMs?: number;
   /** Signs media URLs in the result (references alone are useless to a receiver). */
@@ -31,7 +34,8 @@ export interface CallbackDeps {
 }
 
 /** The callback delivery activity. */
-export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl = fetch, timeoutMs = 10_000, mediaUrls }: CallbackDeps) {
+export function createCallbackActivities({ db, network, fetchImpl, timeoutMs = 10_000, mediaUrls }: CallbackDeps) {
+  const send = fetchImpl ?? ((url: URL, init: GuardedInit) => outboundGuard(network).fetch(url, init));
   return {
     /**
      * Delivers the final result of `executionId` to its callbackUrl. Returns the receiver's status
@@ -49,7 +53,7 @@ export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl =
       }
       let url: URL;
       try {
-        url = await checkCallbackUrl(execution.callbackUrl, allowPrivateNetworks);
+        url = await checkCallbackUrl(execution.callbackUrl, network);
       } catch (err) {
         if (err instanceof CallbackUrlError) throw ApplicationFailure.create({ type: 'CallbackUrlRefused', message: err.message, nonRetryable: true });
         throw err;
@@ -69,12 +73,14 @@ export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl =
         finishedAt: execution.finishedAt?.toISOString() ?? null,
       });
       const t = Math.floor(Date.now() / 1000);
-      let response: Response;
+      let status: number;
       try {
-        response = await fetchImpl(url, {
+        // No redirects (a 3xx is an answer), and at most 64 KB of the receiver's answer is read.
+        const response = await send(url, {
           method: 'POST',
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
+          maxRedirects: 0,
+          maxBytes: CALLBACK_ANSWER_MAX_BYTES,
+          totalTimeoutMs: timeoutMs,
           headers: {
             'content-type': 'application/json',
             'user-agent': 'BuilderStudio-Callbacks/1',
@@ -84,14 +90,15 @@ export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl =
           },
           body,
         });
-        await response.arrayBuffer().catch(() => undefined);
+        status = response.status;
+        await drain(response.body);
       } catch (err) {
+        if (err instanceof PrivateNetworkRefused) throw ApplicationFailure.create({ type: 'CallbackUrlRefused', message: err.message, nonRetryable: true });
         throw ApplicationFailure.create({
           type: 'CallbackNetworkError',
           message: `Callback to ${url.host} failed: ${err instanceof Error ? err.message : String(err)}`,
         });
       }
-      const status = response.status;
       if (status >= 200 && status < 300) return { status };
       if (status >= 500 || status === 408 || status === 429) {
         throw ApplicationFailure.create({ type: 'CallbackServerError', message: `Callback receiver answered ${status}.`, details: [{ status }] });
@@ -99,6 +106,19 @@ export function createCallbackActivities({ db, allowPrivateNetworks, fetchImpl =
       throw ApplicationFailure.create({ type: 'CallbackRejected', message: `Callback receiver answered ${status}.`, nonRetryable: true, details: [{ status }] });
     },
   };
+}
+
+/** How much of a receiver's answer is read (and thrown away): enough for any acknowledgement. */
+const CALLBACK_ANSWER_MAX_BYTES = 64 * 1024;
+
+/** Reads an answer's body to its end, or stops quietly past the byte limit: only the status matters. */
+async function drain(body: GuardedResponse['body']): Promise<void> {
+  if (!body) return;
+  try {
+    for await (const chunk of body) void chunk;
+  } catch {
+    // Too large or cut off: the status already arrived.
+  }
 }
 
 /** The callback activities' type, for `proxyActivities`. */

@@ -20,16 +20,19 @@ export interface ActivityDeps {
   callbackBaseUrl?: string;
   /** Let result callbacks reach loopback and private networks (tests, local setups). */
   allowPrivateNetworks?: boolean;
+  /** PRIVATE_NETWORK_ALLOWLIST: private `host:port` or CIDR entries result callbacks may reach. */
+  privateNetworkAllowlist?: readonly string[];
   /** Signs media URLs in what leaves the worker (result callbacks). */
   mediaUrls?: MediaUrlSigner;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false }: ActivityDeps) {
+export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [] }: ActivityDeps) {
   const progress = new StepProgress(db, warn);
+  const network = { allowPrivateNetworks, allowlist: privateNetworkAllowlist };
   return {
     mirror: createMirrorActivity(db),
-    ...createCallbackActivities({ db, allowPrivateNetworks, ...(mediaUrls ? { mediaUrls } : {}) }),
+    ...createCallbackActivities({ db, network, ...(mediaUrls ? { mediaUrls } : {}) }),
     ...createStepActivities({ providers, progress, media }),
     ...createJobActivities({ providers, progress, media, ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };

@@ -20,7 +20,7 @@ export interface StepResult {
 const HEARTBEAT_EVERY_MS = 1_000;
 
 /** Media store failures that retrying cannot fix (names of the media layer's errors). */
-const NON_RETRYABLE_ERRORS = new Set(['MediaTooLarge', 'MediaNotFound']);
+const NON_RETRYABLE_ERRORS = new Set(['MediaTooLarge', 'MediaNotFound', 'PrivateNetworkRefused']);
 
 /**
  * Runs one attempt of a step: records it, heartbeats so cancellation reaches it, records its

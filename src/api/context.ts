@@ -21,7 +21,7 @@ export interface ApiDeps {
   admissions: Admissions;
   /** Wakes live event streams; without it, /events answers 503. */
   events?: EventHub;
-  config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'ALLOW_PRIVATE_NETWORKS'>>;
+  config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'ALLOW_PRIVATE_NETWORKS' | 'PRIVATE_NETWORK_ALLOWLIST'>>;
   /** Async providers by id: their adapters parse and verify callbacks (absent: the engine's own callback format). */
   jobProviders?: (providerId: string) => JobProvider | undefined;
   /** The media store and URL signer: serves /api/media and signs media URLs in views; without it, /api/media answers 503. */

@@ -2,6 +2,7 @@
 // the executions that produced or reused it (what retention and gc go by).
 import { Readable } from 'node:stream';
 import type { Db } from '../db/client';
+import { outboundGuard, PrivateNetworkRefused, PUBLIC_ONLY, type GuardedResponse, type NetworkPolicy } from '../providers/guardedFetch';
 import { MediaDownloadFailed, MediaNotFound, MediaTooLarge } from './errors';
 import type { BlobBody } from './hashing';
 import { mediaIdOf } from './refs';
@@ -13,14 +14,18 @@ export interface MediaLibraryDeps {
   store: BlobStore;
   /** MEDIA_MAX_BYTES: the largest body saved or downloaded unless a call asks for less. */
   maxBytes: number;
-  /** The fetch used by download (default: the global one). */
-  fetch?: typeof fetch;
+  /**
+   * Where downloads may go: vendor output URLs are untrusted, so they go through the guarded fetch
+   * (default: public addresses only; ALLOW_PRIVATE_NETWORKS and PRIVATE_NETWORK_ALLOWLIST open it).
+   */
+  network?: NetworkPolicy;
 }
 
 const DEFAULT_MIME = 'application/octet-stream';
 
 /** A MediaLibrary over a blob store and the media tables. */
-export function createMediaLibrary({ db, store, maxBytes, fetch: fetchImpl = fetch }: MediaLibraryDeps): MediaLibrary & { store: BlobStore } {
+export function createMediaLibrary({ db, store, maxBytes, network = PUBLIC_ONLY }: MediaLibraryDeps): MediaLibrary & { store: BlobStore } {
+  const guard = outboundGuard(network);
   async function record(sha256: string, sizeBytes: number, meta: MediaMeta, owner: MediaOwner): Promise<StoredMediaRef> {
     const id = mediaIdOf(sha256);
     const dims = {
@@ -59,11 +64,11 @@ export function createMediaLibrary({ db, store, maxBytes, fetch: fetchImpl = fet
 
     async download(url, meta, owner, options = {}) {
       const limit = Math.min(options.maxBytes ?? maxBytes, maxBytes);
-      let response: Response;
+      let response: GuardedResponse;
       try {
-        response = await fetchImpl(url, { ...(options.headers ? { headers: options.headers } : {}), ...(options.signal ? { signal: options.signal } : {}), redirect: 'follow' });
+        response = await guard.fetch(url, { ...(options.headers ? { headers: options.headers } : {}), ...(options.signal ? { signal: options.signal } : {}) });
       } catch (err) {
-        if (options.signal?.aborted) throw err;
+        if (options.signal?.aborted || err instanceof PrivateNetworkRefused) throw err;
         throw new MediaDownloadFailed(url, undefined, `Could not download media from ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (!response.ok || !response.body) {

@@ -1,6 +1,7 @@
-// Result callback URLs: http(s) only, and never loopback or private addresses unless allowed.
+// Result callback URLs: http(s) only, and never loopback or private addresses unless allowed
+// (ALLOW_PRIVATE_NETWORKS, or PRIVATE_NETWORK_ALLOWLIST naming them).
 // Checked by the run route at admission and by the callback activity before each delivery.
-import { checkPublicHost } from './privateNetwork';
+import { outboundGuard, PrivateNetworkRefused, type NetworkPolicy } from './guardedFetch';
 
 /** Thrown when a callback URL may not be used; the message says why. */
 export class CallbackUrlError extends Error {
@@ -11,11 +12,12 @@ export class CallbackUrlError extends Error {
 export const MAX_CALLBACK_URL_LENGTH = 2048;
 
 /**
- * Checks a callback URL: absolute http(s), no credentials, and (unless `allowPrivateNetworks`)
- * a host whose every resolved address is public, so a callback cannot be aimed at our own network.
- * Called at admission and again before each delivery (DNS may change in between).
+ * Checks a callback URL: absolute http(s), no credentials, and (unless the policy allows private
+ * networks or allowlists it) a host whose every address is public, so a callback cannot be aimed
+ * at our own network. Called at admission (a refusal is a 400 naming the host) and again by the
+ * delivery, whose guarded fetch checks the address it connects to.
  */
-export async function checkCallbackUrl(raw: string, allowPrivateNetworks: boolean): Promise<URL> {
+export async function checkCallbackUrl(raw: string, network: NetworkPolicy): Promise<URL> {
   if (raw.length > MAX_CALLBACK_URL_LENGTH) throw new CallbackUrlError(`callbackUrl must be at most ${MAX_CALLBACK_URL_LENGTH} characters.`);
   let url: URL;
   try {
@@ -25,12 +27,14 @@ export async function checkCallbackUrl(raw: string, allowPrivateNetworks: boolea
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CallbackUrlError('callbackUrl must use http or https.');
   if (url.username || url.password) throw new CallbackUrlError('callbackUrl must not carry credentials.');
-  if (allowPrivateNetworks) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const check = await checkPublicHost(host);
-  if (check.verdict === 'unresolved') throw new CallbackUrlError(`callbackUrl host "${host}" does not resolve.`);
-  if (check.verdict === 'private') {
-    throw new CallbackUrlError(`callbackUrl host "${host}" is a loopback or private address; callbacks must reach a public address.`);
+  try {
+    await outboundGuard(network).check(url);
+  } catch (err) {
+    if (err instanceof PrivateNetworkRefused) {
+      throw new CallbackUrlError(`callbackUrl host "${host}" is a loopback or private address (${err.address}); callbacks must reach a public address.`);
+    }
+    throw new CallbackUrlError(`callbackUrl host "${host}" does not resolve.`);
   }
   return url;
 }

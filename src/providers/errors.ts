@@ -9,7 +9,9 @@ export type ProviderErrorType =
   /** The provider asked us to slow down (429). */
   | 'ProviderRateLimited'
   /** The node's config is unusable for this provider (missing API key, bad URL): never retried. */
-  | 'InvalidConfig';
+  | 'InvalidConfig'
+  /** A URL a user or vendor gave leads to a loopback, private or link-local address (see guardedFetch.ts): never retried. */
+  | 'PrivateNetworkRefused';
 
 /** Thrown by provider adapters when a call fails. */
 export class ProviderError extends Error {
@@ -24,7 +26,7 @@ export class ProviderError extends Error {
 
   /** True for failures that retrying cannot fix. */
   get nonRetryable(): boolean {
-    return this.type === 'ProviderRejected' || this.type === 'InvalidConfig';
+    return this.type === 'ProviderRejected' || this.type === 'InvalidConfig' || this.type === 'PrivateNetworkRefused';
   }
 }
 

@@ -1,12 +1,16 @@
-// Outbound requests of HTTP Request nodes, with a guard against reaching the worker's own network.
+// Outbound requests of HTTP Request nodes, through the guarded fetch (./guardedFetch.ts): never the
+// worker's own network, every redirect checked.
+import type { Response } from 'undici';
 import { ProviderError, abortError, parseRetryAfter } from './errors';
-import { checkPublicHost } from './privateNetwork';
+import { OutboundGuard, PrivateNetworkRefused, TooManyRedirects } from './guardedFetch';
 import type { HttpCall, HttpProvider, HttpResponse } from './types';
 
 /** How the HTTP provider may be used. */
 export interface FetchHttpOptions {
   /** When false, URLs whose host resolves to loopback, private or link-local addresses are refused. */
   allowPrivateNetworks: boolean;
+  /** PRIVATE_NETWORK_ALLOWLIST: `host:port` or CIDR entries reachable although private. */
+  privateNetworkAllowlist?: readonly string[];
   /** Largest response body accepted without a media sink, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /** With a media sink: bodies larger than this (or binary) are stored as media (default 256 KiB). */
@@ -19,22 +23,24 @@ const PROVIDER = 'http';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const EXCERPT_CHARS = 200;
 
-/** Performs HTTP Request node calls with global fetch. */
+/** Performs HTTP Request node calls through the guarded fetch. */
 export class FetchHttpProvider implements HttpProvider {
   readonly id = PROVIDER;
   private readonly maxBodyBytes: number;
   private readonly inlineBodyBytes: number;
   private readonly maxRedirects: number;
+  private readonly guard: OutboundGuard;
 
-  constructor(private readonly options: FetchHttpOptions) {
+  constructor(options: FetchHttpOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
     this.inlineBodyBytes = options.inlineBodyBytes ?? 256 * 1024;
     this.maxRedirects = options.maxRedirects ?? 5;
+    this.guard = new OutboundGuard({ allowPrivateNetworks: options.allowPrivateNetworks, ...(options.privateNetworkAllowlist ? { allowlist: options.privateNetworkAllowlist } : {}) });
   }
 
   /** Sends the call; non-2xx statuses become ProviderErrors classified for retrying. */
   async request(call: HttpCall): Promise<HttpResponse> {
-    let method = call.method.toUpperCase();
+    const method = call.method.toUpperCase();
     if (!METHODS.has(method)) throw invalid(`unsupported method "${call.method}"`);
     let headers: Headers;
     try {
@@ -42,44 +48,26 @@ export class FetchHttpProvider implements HttpProvider {
     } catch (err) {
       throw invalid(`invalid headers: ${(err as Error).message}`);
     }
-    let body = encodeBody(call.body, headers);
+    const body = encodeBody(call.body, headers);
     if (body !== undefined && (method === 'GET' || method === 'HEAD')) throw invalid(`${method} requests cannot have a body`);
-
-    // Redirects are followed by hand so every hop passes the private-network check.
-    let url = parseUrl(call.url);
-    for (let hop = 0; ; hop += 1) {
-      await this.checkHost(url);
-      const response = await send(url, { method, headers, body, signal: call.signal });
-      const location = response.headers.get('location');
-      if (!isRedirect(response.status) || !location) return this.finish(response, call);
-      await response.body?.cancel();
-      if (hop >= this.maxRedirects) throw rejected(`too many redirects (more than ${this.maxRedirects})`, response.status);
-      const next = parseUrl(new URL(location, url).href);
-      // Credentials meant for one origin must not leak to whatever it redirects to.
-      if (next.origin !== url.origin) {
-        headers.delete('authorization');
-        headers.delete('cookie');
-      }
-      url = next;
-      // Browsers turn a redirected POST into a GET without a body; 307/308 keep both.
-      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-        if (method !== 'HEAD') method = 'GET';
-        body = undefined;
-        headers.delete('content-type');
-      }
-    }
+    // The guard follows redirects by hand, checking every hop and dropping credentials across origins.
+    const url = parseUrl(call.url);
+    const response = await this.send(url, { method, headers, body, signal: call.signal });
+    return this.finish(response, call);
   }
 
-  private async checkHost(url: URL): Promise<void> {
-    if (this.options.allowPrivateNetworks) return;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    // fetch resolves the name again; a rebinding DNS server could still answer differently then.
-    const check = await checkPublicHost(host);
-    if (check.verdict === 'unresolved') {
-      if (check.errorCode === 'ENOTFOUND') throw invalid(`host "${host}" not found`);
-      throw new ProviderError('ProviderUnavailable', `http: cannot resolve "${host}" (${check.errorCode ?? 'error'})`, { provider: PROVIDER });
+  private async send(url: URL, init: { method: string; headers: Headers; body: string | undefined; signal: AbortSignal }): Promise<Response> {
+    try {
+      return await this.guard.fetch(url, { method: init.method, headers: Object.fromEntries(init.headers), body: init.body ?? null, signal: init.signal, maxRedirects: this.maxRedirects });
+    } catch (err) {
+      if (init.signal.aborted) throw abortError(init.signal);
+      if (err instanceof PrivateNetworkRefused) throw new ProviderError('PrivateNetworkRefused', `http: ${err.message}`, { provider: PROVIDER });
+      if (err instanceof TooManyRedirects) throw new ProviderError('ProviderRejected', `http: too many redirects (more than ${this.maxRedirects})`, { provider: PROVIDER });
+      const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+      if (cause?.code === 'ENOTFOUND') throw invalid(`host "${url.hostname}" not found`);
+      const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new ProviderError('ProviderUnavailable', `http: ${init.method} ${url.origin} failed (${detail})`, { provider: PROVIDER });
     }
-    if (check.verdict === 'private') throw invalid(`"${host}" resolves to a private address (${check.address}); private networks are not allowed`);
   }
 
   private async finish(response: Response, call: HttpCall): Promise<HttpResponse> {
@@ -142,17 +130,6 @@ function decodeBody(text: string, contentType: string | null): unknown {
     }
   }
   return text;
-}
-
-async function send(url: URL, init: { method: string; headers: Headers; body: string | undefined; signal: AbortSignal }): Promise<Response> {
-  try {
-    return await fetch(url, { ...init, redirect: 'manual' });
-  } catch (err) {
-    if (init.signal.aborted) throw abortError(init.signal);
-    const cause = (err as { cause?: { message?: string; code?: string } }).cause;
-    const detail = cause?.code ?? cause?.message ?? (err as Error).message;
-    throw new ProviderError('ProviderUnavailable', `http: ${init.method} ${url.origin} failed (${detail})`, { provider: PROVIDER });
-  }
 }
 
 /** Reads the body as text, stopping as soon as it passes `maxBytes` rather than buffering it all. */
@@ -226,10 +203,6 @@ function statusError(response: Response, text: string): ProviderError {
   }
   if (status === 408 || status >= 500) return new ProviderError('ProviderUnavailable', message, { provider: PROVIDER, status });
   return new ProviderError('ProviderRejected', message, { provider: PROVIDER, status });
-}
-
-function isRedirect(status: number): boolean {
-  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
 function invalid(message: string): ProviderError {

@@ -14,7 +14,7 @@ export interface ProviderRegistryOptions {
   /** Without an API key the openai provider exists but every call fails as InvalidConfig. */
   openai?: { baseUrl?: string; apiKey?: string };
   /** Defaults to refusing private networks. */
-  http?: { allowPrivateNetworks: boolean };
+  http?: { allowPrivateNetworks: boolean; privateNetworkAllowlist?: readonly string[] };
   /** More adapters (vendors), by their ids. */
   media?: MediaProvider[];
   jobs?: JobProvider[];

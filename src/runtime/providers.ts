@@ -50,7 +50,7 @@ export function providersFromConfig(
       ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}),
       ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
     },
-    http: { allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS },
+    http: { allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS, privateNetworkAllowlist: config.PRIVATE_NETWORK_ALLOWLIST },
     ...createVendorProviders(vendorSettingsOf(config), db),
   });
   return { registry, sandbox, sandboxMedia };

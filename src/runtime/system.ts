@@ -134,7 +134,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     let workerConnection: NativeConnection | undefined;
     if (options.worker) {
       workerConnection = await connectWorker(temporalAddress, config);
-      const media = createMediaLibrary({ db, store: mediaStores.media, maxBytes: config.MEDIA_MAX_BYTES });
+      const media = createMediaLibrary({ db, store: mediaStores.media, maxBytes: config.MEDIA_MAX_BYTES, network: { allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS, allowlist: config.PRIVATE_NETWORK_ALLOWLIST } });
       const { registry, sandboxMedia } = providersFromConfig(config, db, media);
       // Finishes sandbox jobs (and their callbacks) whose worker is gone, as a vendor would.
       stops.push(async () => sandboxMedia.close());
@@ -151,6 +151,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
           providers: registry,
           callbackBaseUrl: callbackBase ?? publicUrl,
           allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS,
+          privateNetworkAllowlist: config.PRIVATE_NETWORK_ALLOWLIST,
           media,
           mediaUrls,
         },

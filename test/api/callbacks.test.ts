@@ -75,7 +75,7 @@ describe('result callbacks', function () {
       if (row.status === 'completed') break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const { deliverCallback } = createCallbackActivities({ db: api.engine.db, allowPrivateNetworks: true });
+    const { deliverCallback } = createCallbackActivities({ db: api.engine.db, network: { allowPrivateNetworks: true } });
     received.length = 0;
     answer = 200;
     assert.deepEqual(await deliverCallback({ executionId: admission.executionId }), { status: 200 });
@@ -101,7 +101,7 @@ describe('result callbacks', function () {
         inputs: {}, plan: {}, temporalWorkflowId: 'x', receivedAt: new Date(), callbackUrl: receiverUrl, error: { type: 'X', message: 'boom' },
       },
     });
-    const allowed = createCallbackActivities({ db: api.engine.db, allowPrivateNetworks: true });
+    const allowed = createCallbackActivities({ db: api.engine.db, network: { allowPrivateNetworks: true } });
     for (const [status, retryable] of [[500, true], [503, true], [408, true], [429, true], [400, false], [404, false], [410, false]] as const) {
       answer = status;
       await assert.rejects(allowed.deliverCallback({ executionId: execution.id }), (err: unknown) => {
@@ -110,7 +110,7 @@ describe('result callbacks', function () {
         return true;
       });
     }
-    const refusing = createCallbackActivities({ db: api.engine.db, allowPrivateNetworks: false });
+    const refusing = createCallbackActivities({ db: api.engine.db, network: { allowPrivateNetworks: false } });
     await assert.rejects(refusing.deliverCallback({ executionId: execution.id }), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, 'CallbackUrlRefused');
@@ -119,7 +119,7 @@ describe('result callbacks', function () {
     });
     const unreachable = createCallbackActivities({
       db: api.engine.db,
-      allowPrivateNetworks: true,
+      network: { allowPrivateNetworks: true },
       fetchImpl: async () => {
         throw new TypeError('fetch failed');
       },

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { MediaDownloadFailed, MediaNotFound, MediaTooLarge } from '../../src/media/errors';
 import { createFsBlobStore } from '../../src/media/fsStore';
 import { createMediaLibrary } from '../../src/media/library';
+import { PrivateNetworkRefused } from '../../src/providers/guardedFetch';
 import type { BlobStore, MediaLibrary } from '../../src/media/types';
 import { testDatabase, type TestDatabase } from '../support/db';
 import { buildAccount, buildUnstartedExecution, buildWorkflow, chain } from '../support/fixtures';
@@ -24,7 +25,7 @@ describe('media library', function () {
   let executions: string[];
   let vendor: Server;
   let vendorUrl: string;
-  const served = new Map<string, { body: Buffer; type: string; chunked?: boolean; status?: number }>();
+  const served = new Map<string, { body: Buffer; type: string; chunked?: boolean; status?: number; location?: string }>();
 
   before(async () => {
     db = await testDatabase();
@@ -32,6 +33,10 @@ describe('media library', function () {
       const item = served.get(req.url ?? '');
       if (!item) {
         res.writeHead(404).end('no such file');
+        return;
+      }
+      if (item.location) {
+        res.writeHead(302, { location: item.location }).end();
         return;
       }
       res.writeHead(item.status ?? 200, { 'content-type': item.type, ...(item.chunked ? {} : { 'content-length': String(item.body.length) }) });
@@ -51,7 +56,8 @@ describe('media library', function () {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'builder-library-'));
     store = createFsBlobStore(path.join(dir, 'blobs'));
-    library = createMediaLibrary({ db: db.prisma, store, maxBytes: 1_000_000 });
+    // The fake vendor is on loopback: the allowlist names it, as an operator names a local vendor.
+    library = createMediaLibrary({ db: db.prisma, store, maxBytes: 1_000_000, network: { allowPrivateNetworks: false, allowlist: [new URL(vendorUrl).host] } });
     const account = await buildAccount(db.prisma);
     const workflow = await buildWorkflow(db.prisma, account.id, chain([{ id: 'a', type: 'text-generation' }], 'a'));
     executions = [await buildUnstartedExecution(db.prisma, account.id, workflow.id), await buildUnstartedExecution(db.prisma, account.id, workflow.id)];
@@ -100,6 +106,29 @@ describe('media library', function () {
     const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
     assert.deepEqual(files, []);
     assert.equal(await db.prisma.media.count({ where: { executions: { some: { executionId: executions[0]! } } } }), 0);
+  });
+
+  it('refuses a vendor output URL on a private address, and a redirect to one, before a byte is fetched from it', async () => {
+    let hits = 0;
+    const internal = createServer((_req, res) => {
+      hits++;
+      res.end('internal secret');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', () => resolve()));
+    const internalUrl = `http://127.0.0.1:${(internal.address() as AddressInfo).port}/admin`;
+    served.set('/redirect.png', { body: Buffer.alloc(0), type: 'image/png', location: internalUrl });
+    try {
+      for (const url of [internalUrl, `http://localhost:${(internal.address() as AddressInfo).port}/`, `${vendorUrl}/redirect.png`]) {
+        await assert.rejects(library.download(url, {}, { executionId: executions[0]! }), (err: unknown) => {
+          assert.ok(err instanceof PrivateNetworkRefused, String(err));
+          return true;
+        });
+      }
+      assert.equal(hits, 0, 'the internal address received nothing');
+      assert.equal(await db.prisma.media.count({ where: { executions: { some: { executionId: executions[0]! } } } }), 0);
+    } finally {
+      internal.close();
+    }
   });
 
   it('reports a vendor error answer as MediaDownloadFailed with the status, without the URL’s query', async () => {

@@ -90,7 +90,12 @@ export async function startTestEngine(
   const mediaEnv = s3?.env ?? { MEDIA_STORE_URL: mediaDir };
   const dataConverter: DataConverter = { payloadCodecs: [createClaimCheckCodec({ store: payloadStore })] };
   const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
-  const media = createMediaLibrary({ db: database.prisma, store: mediaStore, maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024 });
+  const media = createMediaLibrary({
+    db: database.prisma,
+    store: mediaStore,
+    maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024,
+    network: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+  });
   const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
   const sandbox = new SandboxProvider({ tokenDelayMs: 0 });

@@ -6,6 +6,7 @@ import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
 import { Refusal } from '../../domain/refusals';
 import { planOrRefuse } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
+import type { NetworkPolicy } from '../../providers/guardedFetch';
 import type { ApiDeps, AuthedContext, AuthedState } from '../context';
 import { invalidCallbackUrl, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
@@ -98,7 +99,7 @@ describeRoute({
 /** Routes under /api/workflows. */
 export function workflowRoutes(deps: ApiDeps): Router {
   const { db, admissions, temporal } = deps;
-  const allowPrivateNetworks = deps.config.ALLOW_PRIVATE_NETWORKS ?? false;
+  const network = { allowPrivateNetworks: deps.config.ALLOW_PRIVATE_NETWORKS ?? false, allowlist: deps.config.PRIVATE_NETWORK_ALLOWLIST ?? [] };
   const router = new Router<AuthedState>({ prefix: '/api/workflows' });
   router.use(requireApiKey(db));
 
@@ -113,7 +114,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
     const query = runQuerySchema.safeParse(ctx.query);
     const runAsync = query.success && query.data.async === 'true';
     const body = runBodyOf(ctx.request.body);
-    const callbackUrl = await callbackUrlOf(body, allowPrivateNetworks);
+    const callbackUrl = await callbackUrlOf(body, network);
     await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
       auth,
       workflow,
@@ -164,12 +165,12 @@ export function workflowRoutes(deps: ApiDeps): Router {
 }
 
 /** The body's optional `callbackUrl`, checked (400 INVALID_CALLBACK_URL when unusable). */
-async function callbackUrlOf(body: Record<string, unknown>, allowPrivateNetworks: boolean): Promise<string | undefined> {
+async function callbackUrlOf(body: Record<string, unknown>, network: NetworkPolicy): Promise<string | undefined> {
   const raw = body.callbackUrl;
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'string') throw invalidCallbackUrl('callbackUrl must be a string URL.');
   try {
-    return (await checkCallbackUrl(raw, allowPrivateNetworks)).toString();
+    return (await checkCallbackUrl(raw, network)).toString();
   } catch (err) {
     if (err instanceof CallbackUrlError) throw invalidCallbackUrl(err.message);
     throw err;

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderError } from '../../../src/providers/errors';
 import { FetchHttpProvider } from '../../../src/providers/http';
-import { isPrivateAddress } from '../../../src/providers/privateNetwork';
+import { OutboundGuard } from '../../../src/providers/guardedFetch';
 import type { HttpCall } from '../../../src/providers/types';
 
 interface Received {
@@ -143,11 +143,14 @@ describe('FetchHttpProvider', () => {
     assert.deepEqual(api.received.map((r) => `${r.method} ${r.url}`), ['POST /redirect', 'GET /echo']);
   });
 
-  it('refuses loopback and private hosts as InvalidConfig when private networks are not allowed, without sending anything', async () => {
+  it('refuses loopback and private hosts as PrivateNetworkRefused (never retried) when private networks are not allowed, without sending anything', async () => {
     const guarded = new FetchHttpProvider({ allowPrivateNetworks: false });
     const port = new URL(api.baseUrl).port;
-    for (const url of [`${api.baseUrl}/echo`, `http://localhost:${port}/echo`, `http://[::1]:${port}/echo`, 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data']) {
-      await assert.rejects(guarded.request(call(url)), providerError('InvalidConfig', (err) => assert.match(err.message, /private/)));
+    for (const url of [`${api.baseUrl}/echo`, `http://localhost:${port}/echo`, `http://[::1]:${port}/echo`, `http://2130706433:${port}/echo`, 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data']) {
+      await assert.rejects(guarded.request(call(url)), providerError('PrivateNetworkRefused', (err) => {
+        assert.match(err.message, /private networks are not reachable/);
+        assert.equal(err.nonRetryable, true);
+      }));
     }
     assert.equal(api.received.length, 0);
   });
@@ -178,7 +181,10 @@ describe('FetchHttpProvider', () => {
   });
 });
 
-describe('isPrivateAddress', () => {
+const guard = new OutboundGuard({ allowPrivateNetworks: false });
+const isPrivateAddress = (ip: string) => guard.refusalOf(ip) !== undefined;
+
+describe('the guard\'s address classification', () => {
   it('flags loopback, private, link-local, CGNAT and unspecified IPv4 addresses', () => {
     for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0']) {
       assert.equal(isPrivateAddress(ip), true, ip);
