@@ -101,6 +101,33 @@ describe('waitpoints', function () {
     assert.equal((await getExecution(id)).output.mediaId, refs.first!.mediaId);
   });
 
+  it('refuses, changing nothing, a callback for a provider this API has no adapter for (fails closed)', async () => {
+    const id = await startRun(videoGraph({ sandbox: { delayMs: 60_000, callback: false }, pollAfterMs: 120_000 }));
+    await waitFor(id, (execution) => clipOf(execution).status === 'waiting' && clipOf(execution).waitingOn?.jobId);
+    const { callbackToken, jobId } = await tokenOf(id);
+    const ref = await api.engine.media.save(Buffer.from('unverified'), { mimeType: 'video/mp4' }, { executionId: id });
+    // An API process where the job's provider is not configured: nothing can verify the callback.
+    const { createServer } = await import('node:http');
+    const bare = createServer(api.appWith({ jobProviders: () => undefined }).callback());
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    try {
+      const answer = await fetch(`http://127.0.0.1:${(bare.address() as { port: number }).port}/api/providers/callbacks/${id}/clip?token=${callbackToken}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jobId, status: 'succeeded', result: { type: 'stored', ref } }),
+      });
+      const body = (await answer.json()) as { error: { code: string; message: string } };
+      assert.equal(answer.status, 401);
+      assert.equal(body.error.code, 'CALLBACK_VERIFICATION_UNAVAILABLE');
+      assert.match(body.error.message, /No adapter for provider "sandbox"/);
+    } finally {
+      bare.close();
+    }
+    assert.equal(clipOf(await getExecution(id)).status, 'waiting', 'the step still waits');
+    await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
+    await waitFor(id, ended);
+  });
+
   it('cancels a run while it waits: the waiting step is skipped, the run cancelled and refunded', async () => {
     const before = (await api.engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance;
     const id = await startRun(videoGraph({ sandbox: { delayMs: 60_000, callback: false }, pollAfterMs: 120_000 }));

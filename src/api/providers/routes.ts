@@ -7,7 +7,6 @@ import { CallbackRejected, ProviderError } from '../../providers/errors';
 import { mediaResultSignal, type MediaResultSignal } from '../../workflows/messages';
 import type { ApiDeps, AppContext, AppState } from '../context';
 import { HttpError, notFound } from '../errors';
-import { parseRequest } from '../middleware/validate';
 import { z } from 'zod';
 import { errorResponse } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
@@ -78,10 +77,15 @@ export function providerRoutes(deps: ApiDeps): Router {
   return router;
 }
 
-/** The job's result: parsed and verified by its provider's adapter when the API has one, else our own body format. */
+/**
+ * The job's result, parsed and verified by its provider's adapter. Fails closed: a provider this API
+ * has no adapter for (not configured here, or unknown) cannot be verified, so its callback is refused.
+ */
 async function readCallback(deps: ApiDeps, providerId: string | undefined, ctx: AppContext): Promise<MediaResultSignalBody | 'progress'> {
   const provider = providerId ? deps.jobProviders?.(providerId) : undefined;
-  if (!provider) return parseRequest(callbackBodySchema, ctx.request.body);
+  if (!provider) {
+    throw new HttpError(401, 'CALLBACK_VERIFICATION_UNAVAILABLE', `No adapter for provider "${providerId ?? 'unknown'}" is configured on this API, so its callback cannot be verified; it changes nothing (polling still finishes the job).`);
+  }
   try {
     const { jobId, state } = await provider.parseCallback({
       headers: Object.fromEntries(Object.entries(ctx.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value ?? '')])),
