@@ -1,6 +1,7 @@
 // The one place that reads the environment. Parsed with zod at boot; a bad value fails fast.
 import { z } from 'zod';
 import { TIERS, type VendorDefaults } from './domain/models';
+import { parseEncryptionKeys } from './media/encryptionCodec';
 import { parseAllowlist } from './providers/networkAllowlist';
 
 const bool = z
@@ -131,6 +132,16 @@ const schema = z.object({
    * are removed. Keep it above the namespace's history retention plus the longest run.
    */
   PAYLOAD_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  /**
+   * 32 bytes in base64: turns on AES-256-GCM encryption of every Temporal payload (inputs, outputs,
+   * HTTP node headers) in clients and workers; set the same on every process. Ops read runs through
+   * the codec endpoint (/api/temporal-codec).
+   */
+  PAYLOAD_ENCRYPTION_KEY: z.string().optional(),
+  /** For key rotation: `keyId:base64,…`; the first key encrypts, all of them decrypt. Wins over PAYLOAD_ENCRYPTION_KEY. */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().optional(),
+  /** Bearer token of the codec endpoint besides ADMIN_TOKEN (for the Temporal UI or CLI of ops who are not admins). */
+  CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318) that receives one trace per run; unset: tracing is off. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** `service.name` of this process's spans (default: builder-api, builder-worker or builder). */
@@ -169,6 +180,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  try {
+    parseEncryptionKeys({ key: result.data.PAYLOAD_ENCRYPTION_KEY, keys: result.data.PAYLOAD_ENCRYPTION_KEYS });
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
   }
   return result.data;
 }

@@ -25,6 +25,8 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** Extra server flags replacing {@link DEV_SERVER_TUNING} (the hop probe compares settings). */
   tuning?: readonly string[];
+  /** The Web UI's remote codec endpoint (`--ui-codec-endpoint`): our /api/temporal-codec, so the UI shows decrypted payloads. */
+  uiCodecEndpoint?: string;
 }
 
 /** A running dev server. */
@@ -94,7 +96,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   for (const { name, type } of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
   args.push(...(opts.tuning ?? DEV_SERVER_TUNING));
   if (uiPort === undefined) args.push('--headless');
-  else args.push('--ui-port', String(uiPort));
+  else args.push('--ui-port', String(uiPort), ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []));
 
   log(`Starting the Temporal dev server on ${HOST}:${port}${opts.dbFile ? ` (state in ${opts.dbFile})` : ''}…`);
   // Its own process group, so stop() also reaches anything it spawns.

@@ -35,6 +35,8 @@ export interface LocalTemporalOptions {
   locate?: LocateOptions;
   /** Where the SDK download goes (default: the per-user cache, next to the built CLI). */
   downloadDir?: string;
+  /** The Web UI's remote codec endpoint (the CLI's dev server only). */
+  uiCodecEndpoint?: string;
 }
 
 /** A running local Temporal, and the CLI that talks to it when one is known. */
@@ -56,6 +58,7 @@ export async function startLocalTemporal(opts: LocalTemporalOptions): Promise<Lo
       ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}),
       namespace: opts.namespace,
       log: opts.log,
+      ...(opts.uiCodecEndpoint ? { uiCodecEndpoint: opts.uiCodecEndpoint } : {}),
     });
     return { ...server, cliPath: executable, source: 'cli' };
   }

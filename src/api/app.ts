@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes';
+import { codecRoutes } from './codec/routes';
 import type { AppDeps, AppState } from './context';
 import { executionRoutes } from './executions/routes';
 import { mediaRoutes } from './media/routes';
@@ -48,7 +49,12 @@ export function createApp(appDeps: AppDeps): Koa<AppState> {
   app.use(errorHandler((err, context) => deps.log.error({ err, ...context }, 'unhandled error')));
   app.use(refuseUnstorablePathAndQuery());
   // Before the JSON parser: webhooks take any content type and MCP's transport reads its own body.
-  for (const router of [webhookRoutes(deps), mcpRoutes(deps)]) app.use(router.routes());
+  const codec = codecRoutes({
+    ...(deps.payloadCodecs ? { payloadCodecs: deps.payloadCodecs } : {}),
+    tokens: [deps.config.ADMIN_TOKEN, deps.config.CODEC_AUTH_TOKEN].filter((token): token is string => Boolean(token)),
+    ...(deps.viewer?.temporalUiUrl ? { temporalUiUrl: deps.viewer.temporalUiUrl } : {}),
+  });
+  for (const router of [webhookRoutes(deps), mcpRoutes(deps), codec]) app.use(router.routes());
   // Retired /api/execute answers 410 whatever the body or its content type.
   app.use(retiredExecuteRoutes().routes());
   app.use(jsonBody());

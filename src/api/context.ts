@@ -2,6 +2,7 @@
 // Koa state). Route and middleware modules import these types from here, never from app.ts, so
 // nothing imports the module that mounts it.
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { RouterContext } from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { Config } from '../config';
@@ -21,7 +22,7 @@ export interface ApiDeps {
   admissions: Admissions;
   /** Wakes live event streams; without it, /events answers 503. */
   events?: EventHub;
-  config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'ALLOW_PRIVATE_NETWORKS' | 'PRIVATE_NETWORK_ALLOWLIST'>>;
+  config: Pick<Config, 'ADMIN_TOKEN' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'ALLOW_PRIVATE_NETWORKS' | 'PRIVATE_NETWORK_ALLOWLIST' | 'CODEC_AUTH_TOKEN'>>;
   /** Async providers by id: their adapters parse and verify callbacks (absent: the engine's own callback format). */
   jobProviders?: (providerId: string) => JobProvider | undefined;
   /** The media store and URL signer: serves /api/media and signs media URLs in views; without it, /api/media answers 503. */
@@ -44,6 +45,8 @@ export interface AppDeps extends ApiDeps {
   studioAgentToken?: string;
   /** The Temporal Web UI the run viewer links to. */
   viewer?: ViewerLinks;
+  /** The payload codecs of our Temporal clients and workers, served by the codec endpoint. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 /** The authenticated caller: set by requireApiKey (src/api/middleware/apiKey.ts) or a run viewer token. */

@@ -378,6 +378,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/temporal-codec/{token}/decode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decode Temporal payloads (remote codec)
+         * @description Temporal’s remote codec protocol: decrypts (PAYLOAD_ENCRYPTION_KEY/KEYS) and fetches offloaded payloads back, so the Web UI and `temporal workflow show --codec-endpoint` show plain JSON. Payloads that are not ours pass through unchanged.
+         *
+         *     Authentication: `Authorization: Bearer <ADMIN_TOKEN or CODEC_AUTH_TOKEN>`, or the token as the path segment.
+         */
+        post: operations["postApiTemporalCodecTokenDecode"];
+        delete?: never;
+        /**
+         * CORS preflight of the codec endpoint
+         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
+         */
+        options: operations["optionsApiTemporalCodecTokenDecode"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/temporal-codec/{token}/encode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Encode Temporal payloads (remote codec)
+         * @description Temporal’s remote codec protocol: encodes payloads the way our clients do (encryption, then offloading of large ones), e.g. for `temporal workflow signal --codec-endpoint`.
+         *
+         *     Authentication: `Authorization: Bearer <ADMIN_TOKEN or CODEC_AUTH_TOKEN>`, or the token as the path segment.
+         */
+        post: operations["postApiTemporalCodecTokenEncode"];
+        delete?: never;
+        /**
+         * CORS preflight of the codec endpoint
+         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
+         */
+        options: operations["optionsApiTemporalCodecTokenEncode"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/temporal-codec/decode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decode Temporal payloads (remote codec)
+         * @description Temporal’s remote codec protocol: decrypts (PAYLOAD_ENCRYPTION_KEY/KEYS) and fetches offloaded payloads back, so the Web UI and `temporal workflow show --codec-endpoint` show plain JSON. Payloads that are not ours pass through unchanged.
+         *
+         *     Authentication: `Authorization: Bearer <ADMIN_TOKEN or CODEC_AUTH_TOKEN>`, or the token as the path segment.
+         */
+        post: operations["postApiTemporalCodecDecode"];
+        delete?: never;
+        /**
+         * CORS preflight of the codec endpoint
+         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
+         */
+        options: operations["optionsApiTemporalCodecDecode"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/temporal-codec/encode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Encode Temporal payloads (remote codec)
+         * @description Temporal’s remote codec protocol: encodes payloads the way our clients do (encryption, then offloading of large ones), e.g. for `temporal workflow signal --codec-endpoint`.
+         *
+         *     Authentication: `Authorization: Bearer <ADMIN_TOKEN or CODEC_AUTH_TOKEN>`, or the token as the path segment.
+         */
+        post: operations["postApiTemporalCodecEncode"];
+        delete?: never;
+        /**
+         * CORS preflight of the codec endpoint
+         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
+         */
+        options: operations["optionsApiTemporalCodecEncode"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{slug}/estimate": {
         parameters: {
             query?: never;
@@ -2991,6 +3095,402 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    postApiTemporalCodecTokenDecode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ADMIN_TOKEN or CODEC_AUTH_TOKEN, for the Web UI (which sends no Authorization header). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                    payloads: {
+                        data?: string | null;
+                        metadata?: {
+                            [key: string]: string;
+                        } | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The payloads, encoded or decoded, in the same order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                        payloads: {
+                            data?: string | null;
+                            metadata?: {
+                                [key: string]: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description INVALID_REQUEST (not the codec protocol's `{ "payloads": [...] }`) or PAYLOAD_NOT_DECODABLE (a payload that does not decode: a key this process lacks, tampered ciphertext, an offloaded blob that is gone). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CODEC_DISABLED: neither ADMIN_TOKEN nor CODEC_AUTH_TOKEN is set. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: more than 32 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    optionsApiTemporalCodecTokenDecode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ADMIN_TOKEN or CODEC_AUTH_TOKEN, for the Web UI (which sends no Authorization header). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Preflight answered. */
+            204: {
+                headers: {
+                    /** @description The Temporal UI’s origin, when the request came from it. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiTemporalCodecTokenEncode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ADMIN_TOKEN or CODEC_AUTH_TOKEN, for the Web UI (which sends no Authorization header). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                    payloads: {
+                        data?: string | null;
+                        metadata?: {
+                            [key: string]: string;
+                        } | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The payloads, encoded or decoded, in the same order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                        payloads: {
+                            data?: string | null;
+                            metadata?: {
+                                [key: string]: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description INVALID_REQUEST (not the codec protocol's `{ "payloads": [...] }`) or PAYLOAD_NOT_DECODABLE (a payload that does not decode: a key this process lacks, tampered ciphertext, an offloaded blob that is gone). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CODEC_DISABLED: neither ADMIN_TOKEN nor CODEC_AUTH_TOKEN is set. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: more than 32 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    optionsApiTemporalCodecTokenEncode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ADMIN_TOKEN or CODEC_AUTH_TOKEN, for the Web UI (which sends no Authorization header). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Preflight answered. */
+            204: {
+                headers: {
+                    /** @description The Temporal UI’s origin, when the request came from it. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiTemporalCodecDecode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                    payloads: {
+                        data?: string | null;
+                        metadata?: {
+                            [key: string]: string;
+                        } | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The payloads, encoded or decoded, in the same order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                        payloads: {
+                            data?: string | null;
+                            metadata?: {
+                                [key: string]: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description INVALID_REQUEST (not the codec protocol's `{ "payloads": [...] }`) or PAYLOAD_NOT_DECODABLE (a payload that does not decode: a key this process lacks, tampered ciphertext, an offloaded blob that is gone). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CODEC_DISABLED: neither ADMIN_TOKEN nor CODEC_AUTH_TOKEN is set. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: more than 32 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    optionsApiTemporalCodecDecode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Preflight answered. */
+            204: {
+                headers: {
+                    /** @description The Temporal UI’s origin, when the request came from it. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiTemporalCodecEncode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                    payloads: {
+                        data?: string | null;
+                        metadata?: {
+                            [key: string]: string;
+                        } | null;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The payloads, encoded or decoded, in the same order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Payloads as Temporal JSON: `{ metadata: { encoding: <base64>, … }, data: <base64> }`. */
+                        payloads: {
+                            data?: string | null;
+                            metadata?: {
+                                [key: string]: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description INVALID_REQUEST (not the codec protocol's `{ "payloads": [...] }`) or PAYLOAD_NOT_DECODABLE (a payload that does not decode: a key this process lacks, tampered ciphertext, an offloaded blob that is gone). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or wrong token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CODEC_DISABLED: neither ADMIN_TOKEN nor CODEC_AUTH_TOKEN is set. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: more than 32 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    optionsApiTemporalCodecEncode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Preflight answered. */
+            204: {
+                headers: {
+                    /** @description The Temporal UI’s origin, when the request came from it. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -12,6 +12,12 @@ import type { BlobStore } from './types';
 /** The threshold the issue sets: payloads larger than 256 KB are offloaded. */
 export const DEFAULT_OFFLOAD_THRESHOLD_BYTES = 256 * 1024;
 
+/**
+ * The largest payload kept or read back: workflow inputs, step outputs and mirror writes stay far
+ * below it (media travels by reference), so a bigger one is a defect, not something to buffer.
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
 /** `encoding` metadata of a reference payload. */
 export const CLAIM_CHECK_ENCODING = 'builder/claim-check';
 
@@ -24,12 +30,12 @@ export interface ClaimCheckOptions {
   /** The payload store (not the media store: gc keeps these by age, see README "Retention"). */
   store: BlobStore;
   thresholdBytes?: number;
-  /** Largest payload stored; bigger ones fail to encode (default 2 GB). */
+  /** Largest payload stored or read back; bigger ones fail to encode or decode (default 64 MiB). */
   maxBytes?: number;
 }
 
 /** A PayloadCodec that offloads large payloads to a blob store. */
-export function createClaimCheckCodec({ store, thresholdBytes = DEFAULT_OFFLOAD_THRESHOLD_BYTES, maxBytes = 2 * 1024 ** 3 }: ClaimCheckOptions): PayloadCodec {
+export function createClaimCheckCodec({ store, thresholdBytes = DEFAULT_OFFLOAD_THRESHOLD_BYTES, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES }: ClaimCheckOptions): PayloadCodec {
   return {
     async encode(payloads: Payload[]): Promise<Payload[]> {
       return Promise.all(
@@ -53,8 +59,14 @@ export function createClaimCheckCodec({ store, thresholdBytes = DEFAULT_OFFLOAD_
           if (!encoding || fromUtf8.decode(encoding) !== CLAIM_CHECK_ENCODING) return payload;
           const sha256 = fromUtf8.decode(payload.data ?? new Uint8Array());
           const chunks: Buffer[] = [];
+          let size = 0;
           try {
-            for await (const chunk of await store.get(sha256)) chunks.push(chunk as Buffer);
+            // Read back no more than the codec would ever have stored.
+            for await (const chunk of await store.get(sha256)) {
+              size += (chunk as Buffer).byteLength;
+              if (size > maxBytes) throw new Error(`Offloaded Temporal payload ${sha256} is larger than ${maxBytes} bytes; refusing to read it.`);
+              chunks.push(chunk as Buffer);
+            }
           } catch (err) {
             if (err instanceof MediaNotFound) {
               throw new Error(`Offloaded Temporal payload ${sha256} is gone from the payload store (removed by media:gc or never written).`);

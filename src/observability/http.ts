@@ -32,7 +32,8 @@ export function requestObservability(logger: Logger): Middleware {
           requestId: ctx.state.requestId,
           method: ctx.method,
           route,
-          path: ctx.path,
+          // The codec endpoint's path carries its token (for the Web UI): never logged.
+          path: ctx.path.startsWith('/api/temporal-codec/') ? ctx.path.replace(/^\/api\/temporal-codec\/[^/]+\/(decode|encode)$/, '/api/temporal-codec/***/$1') : ctx.path,
           status: ctx.status,
           durationMs: Math.round(seconds * 1000),
           ...(typeof executionId === 'string' ? { executionId } : {}),

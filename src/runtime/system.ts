@@ -9,7 +9,8 @@ import { vendorDefaultsOf, type Config } from '../config';
 import { createPrisma, type Db } from '../db/client';
 import { applyMigrations } from '../db/migrate';
 import { createMediaLibrary } from '../media/library';
-import { createClaimCheckCodec } from '../media/payloadCodec';
+import { parseEncryptionKeys } from '../media/encryptionCodec';
+import { payloadCodecsFor } from '../media/payloadCodecs';
 import { mediaUrlSecret } from '../media/secret';
 import { openMediaStores, type MediaStores } from '../media/stores';
 import { createMediaUrlSigner } from '../media/urls';
@@ -100,6 +101,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         ...(uiPort ? { uiPort } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
         log: options.log,
+        ...(uiCodecEndpointOf(config, options) ? { uiCodecEndpoint: uiCodecEndpointOf(config, options)! } : {}),
       });
       stops.push(server.stop);
       temporalAddress = server.address;
@@ -110,8 +112,11 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     const db = createPrisma(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
     stops.push(() => db.$disconnect());
     const mediaStores = await openMediaStores(config);
-    // Client and worker share the codec: either side may write a payload the other reads.
-    const dataConverter = { payloadCodecs: [createClaimCheckCodec({ store: mediaStores.payloads })] };
+    // Client and worker share the codecs: either side may write a payload the other reads.
+    const encryptionKeys = parseEncryptionKeys({ key: config.PAYLOAD_ENCRYPTION_KEY, keys: config.PAYLOAD_ENCRYPTION_KEYS });
+    const payloadCodecs = payloadCodecsFor(mediaStores.payloads, encryptionKeys);
+    const dataConverter = { payloadCodecs };
+    if (encryptionKeys.length > 0) options.log(`Temporal payloads are encrypted (AES-256-GCM, key ${encryptionKeys[0]!.id}).`);
     const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE, config, dataConverter, tracing);
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
@@ -214,6 +219,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         jobProviders: jobProviderLookup(providersFromConfig(config, db).registry),
         ...(config.STUDIO_AGENT_TOKEN ? { studioAgentToken: config.STUDIO_AGENT_TOKEN } : {}),
         viewer: { ...((config.TEMPORAL_UI_URL ?? temporalUiUrl) ? { temporalUiUrl: config.TEMPORAL_UI_URL ?? temporalUiUrl } : {}), temporalNamespace: config.TEMPORAL_NAMESPACE },
+        payloadCodecs,
       });
       const server: Server = createServer(app.callback());
       await new Promise<void>((resolve, reject) => {
@@ -243,4 +249,16 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * The codec endpoint the local dev server's Web UI uses: this process's API, with the codec token as
+ * a path segment (the UI sends no Authorization header of its own). None without an API on a known
+ * port or without a token.
+ */
+function uiCodecEndpointOf(config: Config, options: SystemOptions): string | undefined {
+  const token = config.CODEC_AUTH_TOKEN ?? config.ADMIN_TOKEN;
+  if (!options.api || !token || config.PORT === 0) return undefined;
+  const base = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+  return `${base.replace(/\/$/, '')}/api/temporal-codec/${encodeURIComponent(token)}`;
 }

@@ -182,6 +182,19 @@ describe('every route answers what /openapi.json documents', function () {
     await expect(401, 'POST', '/mcp', { headers: { accept: 'application/json, text/event-stream' }, body: initialize });
   });
 
+  it('the Temporal codec endpoint', async () => {
+    const body = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hi"').toString('base64') }] };
+    for (const action of ['encode', 'decode']) {
+      await expect(200, 'POST', `/api/temporal-codec/${action}`, { headers: admin, body });
+      await expect(200, 'POST', `/api/temporal-codec/${api.adminToken}/${action}`, { body });
+      await expect(204, 'OPTIONS', `/api/temporal-codec/${action}`);
+      await expect(204, 'OPTIONS', `/api/temporal-codec/some-token/${action}`);
+      await expect(401, 'POST', `/api/temporal-codec/wrong-token/${action}`, { body });
+      await expect(401, 'POST', `/api/temporal-codec/${action}`, { body });
+      await expect(400, 'POST', `/api/temporal-codec/${action}`, { headers: admin, body: { payloads: 'no' } });
+    }
+  });
+
   it('documentation and run viewer pages', async () => {
     await expect(200, 'GET', '/openapi.json');
     await expect(200, 'GET', '/docs');

@@ -20,7 +20,8 @@ import { Admissions } from '../../src/services/admission';
 import type { Db } from '../../src/db/client';
 import { createFsBlobStore } from '../../src/media/fsStore';
 import { createMediaLibrary } from '../../src/media/library';
-import { createClaimCheckCodec } from '../../src/media/payloadCodec';
+import { parseEncryptionKeys } from '../../src/media/encryptionCodec';
+import { payloadCodecsFor } from '../../src/media/payloadCodecs';
 import type { BlobStore, MediaLibrary } from '../../src/media/types';
 import { createMediaUrlSigner, type MediaUrlSigner } from '../../src/media/urls';
 import { testDatabase } from './db';
@@ -71,6 +72,10 @@ export async function startTestEngine(
     runTimeoutMs?: number;
     markup?: number;
     allowPrivateNetworks?: boolean;
+    /** PRIVATE_NETWORK_ALLOWLIST of the worker's outbound requests (HTTP nodes, callbacks, downloads). */
+    privateNetworkAllowlist?: string[];
+    /** PAYLOAD_ENCRYPTION_KEY: encrypts every payload of this engine's client and workers. */
+    payloadEncryptionKey?: string;
     openaiBaseUrl?: string;
     mediaMaxBytes?: number;
     mediaBaseUrl?: string;
@@ -88,13 +93,14 @@ export async function startTestEngine(
   const payloadStore = s3?.payloads ?? createFsBlobStore(path.join(mediaDir, 'payloads'));
   // MEDIA_STORE_URL may name a folder: it then holds blobs/ and payloads/, as mediaDir does.
   const mediaEnv = s3?.env ?? { MEDIA_STORE_URL: mediaDir };
-  const dataConverter: DataConverter = { payloadCodecs: [createClaimCheckCodec({ store: payloadStore })] };
+  const dataConverter: DataConverter = { payloadCodecs: payloadCodecsFor(payloadStore, parseEncryptionKeys({ key: options.payloadEncryptionKey })) };
+  const network = { allowPrivateNetworks: options.allowPrivateNetworks ?? true, allowlist: options.privateNetworkAllowlist ?? [] };
   const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
   const media = createMediaLibrary({
     db: database.prisma,
     store: mediaStore,
     maxBytes: options.mediaMaxBytes ?? 500 * 1024 * 1024,
-    network: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+    network,
   });
   const mediaUrls = createMediaUrlSigner({ secret: 'test-media-url-secret', ttlSeconds: 3600, ...(options.mediaBaseUrl ? { baseUrl: options.mediaBaseUrl } : {}) });
   const taskQueue = `test-${randomUUID()}`;
@@ -106,7 +112,7 @@ export async function startTestEngine(
     sandbox,
     sandboxMedia,
     openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
-    http: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+    http: { allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist },
     ...(options.vendors ? createVendorProviders(options.vendors, database.prisma) : {}),
   });
   const admissions = new Admissions({
@@ -143,7 +149,7 @@ export async function startTestEngine(
         taskQueue,
         bundle: await sharedBundle(),
         dataConverter,
-        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: options.allowPrivateNetworks ?? true, media, mediaUrls, ...workerOptions },
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...workerOptions },
       }),
     close: async () => {
       sandboxMedia.close();
