@@ -6,7 +6,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { decode, encode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { z } from 'zod';
 import { codecBodySchema, type CodecBody } from '../../contract/codec';
 import type { AppContext, AppState } from '../context';
@@ -95,7 +94,10 @@ export function codecRoutes(deps: CodecRouteDeps): Router<AppState> {
     const payloads = body.payloads.map(fromJson);
     let result: Payload[];
     try {
-      result = action === 'decode' ? await decode(deps.payloadCodecs, payloads) : await encode(deps.payloadCodecs, payloads);
+      result = payloads;
+      // Temporal's order: encode through the codecs first to last, decode last to first.
+      const codecs = action === 'decode' ? [...deps.payloadCodecs].reverse() : deps.payloadCodecs;
+      for (const codec of codecs) result = action === 'decode' ? await codec.decode(result) : await codec.encode(result);
     } catch (err) {
       throw new HttpError(400, 'PAYLOAD_NOT_DECODABLE', `A payload could not be ${action}d: ${err instanceof Error ? err.message : String(err)}`);
     }
