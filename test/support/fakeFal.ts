@@ -3,7 +3,10 @@
 // GET /{owner}/{alias}/requests/{id} (result), PUT /{owner}/{alias}/requests/{id}/cancel, `Key` auth,
 // and webhooks signed as fal signs them: ED25519 over
 // "<request id>\n<user id>\n<timestamp>\n<sha256 hex of the body>", hex in X-Fal-Webhook-Signature,
-// the public keys published as a JWKS at /.well-known/jwks.json.
+// the public keys published as a JWKS at /.well-known/jwks.json. Failure shapes: a submit queued
+// whose answer is a 502/503/504 or a dropped connection (what the client re-POSTs by itself), a
+// webhook with `payload: null` and `payload_error` (fal could not serialise the result; the queue
+// still has it), and result reads answered 5xx a number of times.
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +20,12 @@ export interface FalBehaviour {
   error?: string;
   /** false: send no webhook even when one is named. */
   webhooks?: boolean;
+  /** The webhook says `payload: null` with a `payload_error` (the result is still in the queue). */
+  payloadError?: boolean;
 }
+
+/** How the fake answers one submit: queued and answered 200 (`ok`), queued then answered 502/503/504, or queued and the connection dropped (`lost`). */
+export type FalSubmitAnswer = 'ok' | 502 | 503 | 504 | 'lost';
 
 /** One queued request as the fake keeps it. */
 export interface FakeFalRequest {
@@ -38,6 +46,12 @@ export interface FakeFal {
   jwksUrl: string;
   userId: string;
   submits: number;
+  /** Answers for the next submits, in order (then `ok`). */
+  submitAnswers: FalSubmitAnswer[];
+  /** Result reads (GET …/requests/{id}) to answer 503 before answering the result. */
+  resultFailures: number;
+  /** Result reads received. */
+  resultReads: number;
   cancels: string[];
   deliveries: Array<{ id: string; status: number }>;
   requests: Map<string, FakeFalRequest>;
@@ -63,6 +77,9 @@ export async function startFakeFal(): Promise<FakeFal> {
     jwksUrl: '',
     userId,
     submits: 0,
+    submitAnswers: [],
+    resultFailures: 0,
+    resultReads: 0,
     cancels: [],
     deliveries: [],
     requests: new Map(),
@@ -95,7 +112,9 @@ export async function startFakeFal(): Promise<FakeFal> {
     if (!request.webhook || !request.result) return;
     const result = request.result;
     const body = JSON.stringify(
-      result.ok
+      result.ok && plans.get(request.id)?.payloadError
+        ? { request_id: request.id, gateway_request_id: request.id, status: 'OK', payload: null, payload_error: 'Failed to serialize the payload (fake)' }
+        : result.ok
         ? { request_id: request.id, gateway_request_id: request.id, status: 'OK', payload: result.payload }
         : { request_id: request.id, gateway_request_id: request.id, status: 'ERROR', error: `Invalid status code: ${result.status}`, payload: { detail: result.detail } },
     );
@@ -127,7 +146,7 @@ export async function startFakeFal(): Promise<FakeFal> {
     return { response_url: root, status_url: `${root}/status`, cancel_url: `${root}/cancel` };
   }
 
-  function submit(res: ServerResponse, endpoint: string, input: Record<string, unknown>, webhook: string | undefined): void {
+  function submit(res: ServerResponse, endpoint: string, input: Record<string, unknown>, webhook: string | undefined, answer: FalSubmitAnswer): void {
     const request: FakeFalRequest = { id: randomUUID(), endpoint, input, status: 'IN_QUEUE', ...(webhook ? { webhook } : {}) };
     fake.requests.set(request.id, request);
     fake.submits += 1;
@@ -147,6 +166,8 @@ export async function startFakeFal(): Promise<FakeFal> {
         if (plan.webhooks !== false) void deliver(request);
       });
     });
+    if (answer === 'lost') return void res.socket?.destroy();
+    if (answer !== 'ok') return json(res, answer, { detail: `Upstream error ${answer} (fake: the request was queued)` });
     json(res, 200, { request_id: request.id, gateway_request_id: request.id, ...urls(endpoint, request.id), queue_position: 0 });
   }
 
@@ -183,6 +204,11 @@ export async function startFakeFal(): Promise<FakeFal> {
           return json(res, 202, { status: 'CANCELLATION_REQUESTED' });
         }
         if (req.method === 'GET' && !operation[4]) {
+          fake.resultReads += 1;
+          if (fake.resultFailures > 0) {
+            fake.resultFailures -= 1;
+            return json(res, 503, { detail: 'Service temporarily unavailable (fake)' });
+          }
           if (request.status !== 'COMPLETED' || !request.result) return json(res, 400, { detail: 'Request is still in progress' });
           if (request.result.ok) return json(res, 200, request.result.payload);
           return json(res, request.result.status, { detail: request.result.detail, error_type: request.result.errorType });
@@ -192,7 +218,7 @@ export async function startFakeFal(): Promise<FakeFal> {
       if (req.method === 'POST' && path.split('/').filter(Boolean).length >= 2) {
         const input = parse(Buffer.concat(chunks).toString('utf8'));
         if (!input) return json(res, 422, { detail: [{ loc: ['body'], msg: 'The body must be a JSON object', type: 'value_error' }] });
-        return submit(res, path.slice(1), input, url.searchParams.get('fal_webhook') ?? undefined);
+        return submit(res, path.slice(1), input, url.searchParams.get('fal_webhook') ?? undefined, fake.submitAnswers.shift() ?? 'ok');
       }
       json(res, 404, { detail: `No route ${req.method} ${path}` });
     });
