@@ -3,7 +3,7 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { CallbackRejected, ProviderError } from '../../../src/providers/errors';
 import { FalProvider } from '../../../src/providers/fal';
 import { startFakeFal, type FakeFal } from '../../support/fakeFal';
-import { jobRequest, noStore, pollToEnd } from '../../support/jobRequests';
+import { jobRequest, pollToEnd } from '../../support/jobRequests';
 import { startReceiver, type Receiver } from '../../support/receiver';
 
 describe('fal adapter (official client against a fake fal queue)', () => {
@@ -98,10 +98,10 @@ describe('fal adapter (official client against a fake fal queue)', () => {
     await pollToEnd(fal, job);
     fake.resultFailures = 1;
     const reads = fake.resultReads;
-    const err = await fal.poll(job, { signal: new AbortController().signal, media: noStore }).then(() => undefined, (e: unknown) => e);
+    const err = await fal.poll(job, { signal: new AbortController().signal }).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof ProviderError && err.type === 'ProviderUnavailable', String(err));
     assert.equal(fake.resultReads - reads, 1, 'the client did not retry by itself');
-    assert.equal((await fal.poll(job, { signal: new AbortController().signal, media: noStore })).status, 'succeeded');
+    assert.equal((await fal.poll(job, { signal: new AbortController().signal })).status, 'succeeded');
   });
 
   describe('refuses webhooks it cannot trust', () => {
