@@ -32,6 +32,10 @@ export interface ReplicateBehaviour {
   error?: string;
   /** false: send no webhooks even when one is named (only polling can finish the job). */
   webhooks?: boolean;
+  /** How long the prediction stays `starting` before it starts (and sends its `start` webhook); default 0. */
+  startDelayMs?: number;
+  /** Left out of GET /v1/predictions (a listing that lags, as lists may). */
+  unlisted?: boolean;
 }
 
 /** A prediction as the API returns it. */
@@ -212,7 +216,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     fake.creates += 1;
     const plan = behaviour(prediction.input);
     plans.set(id, plan);
-    later(0, () => {
+    later(plan.startDelayMs ?? 0, () => {
       if (prediction.status !== 'starting') return;
       if (plan.outcome === 'abort') return settle(prediction, plan);
       prediction.status = 'processing';
@@ -277,7 +281,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
       }
       if (req.method === 'GET' && path === '/v1/predictions') {
         // Newest first, one page (the fake never holds more than a test makes).
-        const results = [...fake.predictions.values()].reverse();
+        const results = [...fake.predictions.values()].filter((p) => !plans.get(p.id)?.unlisted).reverse();
         return json(res, 200, { previous: null, next: null, results });
       }
       if (req.method === 'GET' && one) {
