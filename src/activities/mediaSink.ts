@@ -30,12 +30,12 @@ export async function storeInlineData(result: MediaResult, sink: Pick<MediaSink,
   const decoded = decodeDataUri(result.url);
   if (!decoded) throw ApplicationFailure.create({ type: 'ProviderOutputInvalid', message: 'The vendor’s data: URI output could not be decoded.', nonRetryable: true });
   const { mimeType: _declared, ...dims } = result.meta ?? {};
-  return { type: 'stored', ref: await sink.save(decoded.bytes, { ...dims, mimeType: decoded.mimeType }) };
+  return { type: 'stored', ref: await sink.save(decoded.bytes, { ...dims, mimeType: decoded.mimeType }), fromVendor: true };
 }
 
 /**
  * The stored reference of a provider's result: a URL is streamed into the store, a `data:` URI
- * decoded into it, a stored one linked to the execution. With `kind`, the stored bytes must be
+ * decoded into it, a stored one linked to the execution. With `kind`, what a vendor sent must be
  * media of that kind (by their magic numbers, not the URL or the Content-Type); otherwise a
  * non-retryable `MediaKindMismatch` names what arrived. The mismatching blob stays stored
  * (content-addressed, linked to the execution, removed with it by media gc).
@@ -49,7 +49,9 @@ export async function storeResult(library: CheckedMediaLibrary, executionId: str
     await library.link([inline.ref.mediaId], { executionId });
     ref = inline.ref;
   }
-  if (kind && library.store) await checkKind(library.store, ref, kind);
+  // What a vendor sent is checked; media the engine's own providers stored (the sandbox) is not.
+  const fromVendor = inline.type === 'url' || inline.fromVendor === true;
+  if (kind && fromVendor && library.store) await checkKind(library.store, ref, kind);
   return ref;
 }
 

@@ -156,8 +156,8 @@ export function recordedJobs(provider: JobProvider, records: JobRecords, options
           return running ? 'abandoned_cancelled' : 'orphan_ended';
         }
         // The first verified job of a waiting step whose submit has not recorded one (its answer
-        // was lost, or has not come yet): it becomes the step's job, and the retried submit resumes it.
-        if (!running) return 'live';
+        // was lost, or has not come yet): it becomes the step's job, running or already ended
+        // (fal calls back only at the end), and the retried submit resumes it.
         recorded = await records.record(idempotencyKey, provider.id, job);
       }
       if (recorded.jobId === job.jobId) {

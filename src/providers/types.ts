@@ -107,7 +107,7 @@ export interface MediaRequest extends ProviderCallBase {
  * that the activity streams into the media store. Small enough for Temporal payloads and signals.
  */
 export type MediaResult =
-  | { type: 'stored'; ref: StoredMediaRef }
+  | { type: 'stored'; ref: StoredMediaRef; /** Bytes a vendor sent inline (a `data:` URI), stored by the engine: checked like a download. */ fromVendor?: boolean }
   | { type: 'url'; url: string; headers?: Record<string, string>; meta?: Partial<MediaMeta> };
 
 /** A synchronous media model: one call, one result. */

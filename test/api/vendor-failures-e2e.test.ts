@@ -10,6 +10,7 @@ import { metrics } from '../../src/observability/metrics';
 import { startTestApi, type TestApi } from '../support/api';
 import { ended, executionReader } from '../support/executions';
 import { startFakeReplicate, type FakePrediction, type FakeReplicate, type ReplicateBehaviour } from '../support/fakeReplicate';
+import { fakeMp4, fakeWav } from '../support/fakeMedia';
 import { fakePng } from '../support/fakePng';
 import { buildAccount, buildApiKey, buildWorkflow } from '../support/fixtures';
 
@@ -188,8 +189,8 @@ describe('vendor failure shapes in real runs (fake Replicate)', function () {
     });
 
     it('video and audio outputs are stored for video and audio steps; a PNG for a video step is refused', async () => {
-      const mp4 = Buffer.concat([Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex'), randomBytes(4096)]);
-      const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0x10, 0, 0]), Buffer.from('WAVEfmt '), randomBytes(2048)]);
+      const mp4 = fakeMp4('clip');
+      const wav = fakeWav('voice');
       fake.files.set('/files/clip.mp4', { contentType: 'application/octet-stream', body: mp4 });
       fake.files.set('/files/voice.wav', { contentType: 'audio/x-wav', body: wav });
       fake.behave(() => ({ output: (base) => `${base}/files/clip.mp4` }));

@@ -10,6 +10,7 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakeMp4, fakeWav } from './fakeMedia';
 import { fakePng } from './fakePng';
 
 /** How the fake runs one queued request. */
@@ -101,7 +102,12 @@ export async function startFakeFal(): Promise<FakeFal> {
   const plans = new Map<string, FalBehaviour>();
   const succeed = (request: FakeFalRequest) => {
     request.status = 'COMPLETED';
-    request.result = { ok: true, payload: { images: [{ url: `${base}/files/${request.id}.png`, content_type: 'image/png', width: 16, height: 16 }], seed: 42 } };
+    // What the endpoint makes, in fal's shapes: `{ video: { url } }`, `{ audio_file: { url } }` or `{ images: [{ url }] }`.
+    request.result = /video/.test(request.endpoint)
+      ? { ok: true, payload: { video: { url: `${base}/files/${request.id}.mp4`, content_type: 'video/mp4', file_name: 'output.mp4' } } }
+      : /audio|tts|speech/.test(request.endpoint)
+        ? { ok: true, payload: { audio_file: { url: `${base}/files/${request.id}.wav`, content_type: 'audio/wav' } } }
+        : { ok: true, payload: { images: [{ url: `${base}/files/${request.id}.png`, content_type: 'image/png', width: 16, height: 16 }], seed: 42 } };
   };
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => (timers.delete(timer), fn()), ms);
@@ -178,11 +184,12 @@ export async function startFakeFal(): Promise<FakeFal> {
       const url = new URL(req.url ?? '/', base);
       const path = url.pathname;
       if (req.method === 'GET' && path === '/.well-known/jwks.json') return json(res, 200, { keys: [{ kty: 'OKP', crv: 'Ed25519', x: jwk.x }] });
-      const file = /^\/files\/([^/]+)\.png$/.exec(path);
+      const file = /^\/files\/([^/]+)\.(png|mp4|wav)$/.exec(path);
       if (req.method === 'GET' && file) {
-        const png = fakePng(file[1]!);
-        res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
-        return void res.end(png);
+        const [, seed = '', ext] = file;
+        const [type, bytes] = ext === 'mp4' ? ['video/mp4', fakeMp4(seed)] : ext === 'wav' ? ['audio/wav', fakeWav(seed)] : ['image/png', fakePng(seed)];
+        res.writeHead(200, { 'content-type': type, 'content-length': String(bytes.length) });
+        return void res.end(bytes);
       }
       if (req.headers.authorization !== `Key ${key}`) return json(res, 401, { detail: 'No user found for Key ID and Secret' });
       const operation = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path);
