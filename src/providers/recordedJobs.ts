@@ -24,8 +24,8 @@ export interface JobRecords {
   find(idempotencyKey: string): Promise<JobHandle | undefined>;
   /** Records the job; when one is already recorded for the key (a concurrent attempt won), returns that one. */
   record(idempotencyKey: string, provider: string, job: JobHandle): Promise<JobHandle>;
-  /** Records a job that is not the step's own (an orphan, an abandoned one) with what became of it. */
-  recordOther(idempotencyKey: string, provider: string, job: JobHandle, outcome: string): Promise<void>;
+  /** Records a job that is not the step's own (an orphan, an abandoned one) with what became of it; false when it was already recorded. */
+  recordOther(idempotencyKey: string, provider: string, job: JobHandle, outcome: string): Promise<boolean>;
 }
 
 /** Job records in Postgres (`provider_jobs`). */
@@ -44,10 +44,11 @@ export function dbJobRecords(db: Db): JobRecords {
       return handleOf(row);
     },
     async recordOther(idempotencyKey, provider, job, outcome) {
-      await db.providerJob.createMany({
+      const { count } = await db.providerJob.createMany({
         data: [{ idempotencyKey: `${idempotencyKey}#${job.jobId}`, provider, jobId: job.jobId, data: { ...job.data, outcome } }],
         skipDuplicates: true,
       });
+      return count > 0;
     },
   };
 }
@@ -81,8 +82,8 @@ export function recordedJobs(provider: JobProvider, records: JobRecords, options
   /** Cancels a job that is not (or no longer) the step's, and records it; never throws. */
   async function stop(key: string, job: JobHandle, outcome: 'orphan_cancelled' | 'abandoned_cancelled' | 'orphan_ended', running = true): Promise<void> {
     if (running) await provider.cancel(job, AbortSignal.timeout(cancelTimeoutMs)).catch(() => undefined);
-    await records.recordOther(key, provider.id, job, outcome).catch(() => undefined);
-    count(outcome);
+    // Counted once per job, however many paths (submit, webhook) learn of it.
+    if (await records.recordOther(key, provider.id, job, outcome).catch(() => true)) count(outcome);
   }
 
   /** Records the job as the step's, retrying the insert; a job it cannot record is cancelled rather than left to a blind resubmit. */
@@ -126,11 +127,30 @@ export function recordedJobs(provider: JobProvider, records: JobRecords, options
           return winner;
         }
       }
-      // The create is not aborted with the step: once sent, its answer is the only way to learn
-      // the job's id, and a job whose id is unknown cannot be cancelled.
-      const job = await provider.submit({ ...request, signal: AbortSignal.timeout(createTimeoutMs) });
+      // The create is not aborted with the step: once sent, its answer is the only sure way to
+      // learn the job's id, and a job whose id is unknown cannot be cancelled. When the step stops
+      // meanwhile, a job its `start` webhook already made the step's (judgeCallback) is cancelled
+      // at once, and whatever the create answers is cancelled when it answers.
+      let stoppedEarly: Promise<string | undefined> | undefined;
+      const onAbort = () => {
+        stoppedEarly = records.find(key).then(
+          async (claimed) => (claimed ? (await stop(key, claimed, 'abandoned_cancelled'), claimed.jobId) : undefined),
+          () => undefined,
+        );
+      };
+      request.signal.addEventListener('abort', onAbort, { once: true });
+      let job: JobHandle;
+      try {
+        job = await provider.submit({ ...request, signal: AbortSignal.timeout(createTimeoutMs) });
+      } catch (err) {
+        if (!request.signal.aborted) throw err;
+        await stoppedEarly;
+        throw abortError(request.signal);
+      } finally {
+        request.signal.removeEventListener('abort', onAbort);
+      }
       if (request.signal.aborted) {
-        await stop(key, job, 'abandoned_cancelled');
+        if ((await stoppedEarly) !== job.jobId) await stop(key, job, 'abandoned_cancelled');
         throw abortError(request.signal);
       }
       const winner = await keep(request, job);

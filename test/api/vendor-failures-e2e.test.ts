@@ -87,8 +87,10 @@ describe('vendor failure shapes in real runs (fake Replicate)', function () {
       it(`a create Replicate accepted but answered ${answer === 'lost' ? 'with a dropped connection' : '502'}: the run completes and one prediction of the step runs to its end`, async () => {
         const before = fake.creates;
         fake.createAnswers.push({ answer });
+        const started = Date.now();
         const id = await start(webhookOnly);
         const execution = await waitFor(id, ended);
+        console.log(`      (measured: run with a ${answer} create answer completed in ${Date.now() - started} ms)`);
         assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
         assert.equal(fake.creates - before, 1, 'the retried submit resumed the prediction the first create made');
         await assertOneRanToItsEnd(id);
@@ -113,20 +115,31 @@ describe('vendor failure shapes in real runs (fake Replicate)', function () {
     });
   });
 
-  it('a run cancelled while its create is in flight: the prediction is cancelled at Replicate once its id is known', async () => {
-    fake.behave(() => ({ outcome: 'hang' }));
-    fake.createAnswers.push({ answer: 'slow', delayMs: 3_000 });
-    const requestsBefore = fake.createRequests.length;
-    const id = await start(webhookOnly);
-    await until('the create is in flight', () => fake.createRequests.length > requestsBefore);
-    const cancelled = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
-    assert.equal(cancelled.status, 202);
-    assert.equal((await waitFor(id, ended)).status, 'cancelled');
-    const [prediction] = predictionsOf(id);
-    assert.ok(prediction);
-    await until('the prediction is cancelled at Replicate', () => fake.cancels.includes(prediction.id));
-    assert.equal(prediction.status, 'canceled');
-    assert.equal(fake.createRequests.length - requestsBefore, 1, 'no second create');
+  describe('a run cancelled while its create is in flight: the prediction is cancelled at Replicate', () => {
+    const cancelDuringCreate = async (behaviour: ReplicateBehaviour, label: string) => {
+      fake.behave(() => behaviour);
+      fake.createAnswers.push({ answer: 'slow', delayMs: 3_000 });
+      const requestsBefore = fake.createRequests.length;
+      const id = await start(webhookOnly);
+      await until('the create is in flight', () => fake.createRequests.length > requestsBefore);
+      await sleep(200);
+      const cancelledAt = Date.now();
+      const cancelled = await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
+      assert.equal(cancelled.status, 202);
+      assert.equal((await waitFor(id, ended)).status, 'cancelled');
+      const [prediction] = predictionsOf(id);
+      assert.ok(prediction);
+      await until('the prediction is cancelled at Replicate', () => fake.cancels.includes(prediction.id));
+      const answersAt = fake.createRequests.at(-1)!.at + 3_000;
+      console.log(`      (measured, ${label}: the cancel reached Replicate ${Date.now() - cancelledAt} ms after the run cancel, ${answersAt - Date.now()} ms before the create answered)`);
+      assert.ok(answersAt > Date.now(), 'cancelled before the create answered');
+      assert.equal(prediction.status, 'canceled');
+      assert.equal(fake.createRequests.length - requestsBefore, 1, 'no second create');
+    };
+    it('one that started before the cancel (its start webhook made it the step’s job): cancelled before the create even answers', () =>
+      cancelDuringCreate({ outcome: 'hang' }, 'started before'));
+    it('one that starts after the cancel: its start webhook, for a stopped step, cancels it', () =>
+      cancelDuringCreate({ outcome: 'hang', startDelayMs: 1_500 }, 'started after'));
   });
 
   it('a 429 with retry-after: 2 is waited out: the next create comes at least 2 s later, and one prediction runs', async () => {
@@ -138,6 +151,7 @@ describe('vendor failure shapes in real runs (fake Replicate)', function () {
     const [throttled, next] = fake.createRequests.slice(requestsBefore);
     assert.equal(throttled?.answer, '429');
     assert.ok(next && next.at - throttled.at >= 2_000, `the next create came ${next ? next.at - throttled.at : '∞'} ms later`);
+    console.log(`      (measured: the create after the 429 came ${next.at - throttled.at} ms later)`);
     assert.equal(fake.createRequests.length - requestsBefore, 2, 'the client did not re-send the 429ed create by itself');
     assert.equal(predictionsOf(id).length, 1);
   });

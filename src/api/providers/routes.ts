@@ -63,8 +63,10 @@ export function providerRoutes(deps: ApiDeps): Router {
       // Late or repeated: the step is no longer waiting. A vendor's job of it may still run (its
       // step stopped while the create was in flight): that one is verified by the vendor's own
       // signature and judged below. Anything else is acknowledged so the provider stops retrying.
+      // The vendor is the one that recorded the step's job, or, when none is recorded yet (the
+      // step stopped while its create was in flight), the one whose signature headers it carries.
       const row = await deps.db.providerJob.findUnique({ where: { idempotencyKey: jobKey }, select: { provider: true } });
-      providerId = row?.provider;
+      providerId = row?.provider ?? (ctx.get('x-fal-webhook-request-id') ? 'fal' : ctx.get('webhook-signature') ? 'replicate' : undefined);
       if (!providerId || !deps.jobProviders?.(providerId)?.judgeCallback) {
         ctx.body = notWaiting;
         return;
