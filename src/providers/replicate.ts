@@ -138,7 +138,7 @@ export class ReplicateProvider implements JobProvider {
   }
 
   /** Verifies a webhook (Standard Webhooks: id, timestamp within 5 minutes, HMAC signature) and reads the prediction in it. */
-  async parseCallback(callback: ProviderCallback): Promise<{ jobId: string; state: JobState }> {
+  async parseCallback(callback: ProviderCallback): Promise<{ jobId: string; state: JobState; callbackUrl?: string }> {
     if (!this.webhook) {
       throw new CallbackRejected('CALLBACK_VERIFICATION_UNAVAILABLE', 'replicate: REPLICATE_WEBHOOK_SECRET is not configured, so webhooks cannot be verified.', PROVIDER);
     }
@@ -167,7 +167,7 @@ export class ReplicateProvider implements JobProvider {
     if (typeof prediction.id !== 'string' || typeof prediction.status !== 'string') {
       throw new ProviderError('ProviderRejected', 'replicate: the webhook body is not a prediction', { provider: PROVIDER });
     }
-    return { jobId: prediction.id, state: stateOf(prediction as Prediction) };
+    return { jobId: prediction.id, state: stateOf(prediction as Prediction), ...(typeof prediction.webhook === 'string' ? { callbackUrl: prediction.webhook } : {}) };
   }
 
   private requireClient(): Replicate {

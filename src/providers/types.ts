@@ -193,7 +193,7 @@ export interface JobProvider {
    * per-job token in the URL (the sandbox) only parse the body. A progress event (Replicate's
    * `start`) reads as `running`: acknowledged, it resumes nothing.
    */
-  parseCallback(callback: ProviderCallback, recorded?: JobHandle): Promise<{ jobId: string; state: JobState }>;
+  parseCallback(callback: ProviderCallback, recorded?: JobHandle): Promise<{ jobId: string; state: JobState; /** The callback URL the job was given, where the signed body says (Replicate's `webhook`). */ callbackUrl?: string }>;
   /** The job the engine recorded for a step (by idempotency key), if any: recorded vendor jobs only. */
   recorded?(idempotencyKey: string): Promise<JobHandle | undefined>;
 }

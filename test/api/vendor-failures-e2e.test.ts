@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Webhook } from 'standardwebhooks';
 import type { CanvasGraph } from '../../src/domain/types';
 import { metrics } from '../../src/observability/metrics';
 import { startTestApi, type TestApi } from '../support/api';
@@ -113,6 +114,26 @@ describe('vendor failure shapes in real runs (fake Replicate)', function () {
       const row = await api.engine.db.providerJob.findFirst({ where: { jobId: orphan.id } });
       assert.equal((row?.data as { outcome?: string } | null)?.outcome, 'orphan_cancelled', 'the orphan is recorded');
     });
+  });
+
+  it('a genuine signed webhook of another step’s prediction, replayed to a step’s callback URL, is refused and cancels nothing', async () => {
+    fake.behave(() => ({ outcome: 'hang' }));
+    const victim = await start(webhookOnly);
+    const target = await start(webhookOnly);
+    await until('both predictions exist', () => predictionsOf(victim).length === 1 && predictionsOf(target).length === 1);
+    const [prediction] = predictionsOf(victim);
+    const targetUrl = new URL(predictionsOf(target)[0]!.webhook!);
+    const body = JSON.stringify(prediction);
+    const now = new Date();
+    const signed = new Webhook(fake.webhookSecret).sign('msg_replay', now, body);
+    const replayed = await api.request('POST', targetUrl.pathname + targetUrl.search, {
+      raw: body,
+      headers: { 'webhook-id': 'msg_replay', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signed },
+    });
+    assert.equal(replayed.status, 401);
+    assert.equal(replayed.body.error.code, 'CALLBACK_SIGNATURE_INVALID');
+    assert.ok(!fake.cancels.includes(prediction!.id), 'the other step’s prediction runs on');
+    for (const id of [victim, target]) await api.request('POST', `/api/executions/${id}/cancel`, { headers: auth() });
   });
 
   describe('a run cancelled while its create is in flight: the prediction is cancelled at Replicate', () => {

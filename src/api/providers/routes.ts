@@ -74,7 +74,8 @@ export function providerRoutes(deps: ApiDeps): Router {
     }
     const body = await readCallback(deps, providerId, jobKey, ctx);
     if (body !== 'progress' && 'judged' in body) {
-      const verdict = await body.judge(isTerminalStepStatus(step.status) || !waitingOn?.callbackToken);
+      // Stopped: skipped, failed or cancelled (a completed step's own job has ended; another is an orphan anyway).
+      const verdict = await body.judge(isTerminalStepStatus(step.status) && step.status !== 'completed');
       if (verdict !== 'live') {
         ctx.body = { success: true, accepted: false, reason: `Job ${body.jobId} is not this step's job (${verdict.replace('_', ' ')}).` } satisfies CallbackResponse;
         return;
@@ -132,7 +133,7 @@ interface JudgedCallback {
 async function readCallback(deps: ApiDeps, providerId: string | undefined, jobKey: string, ctx: AppContext): Promise<MediaResultSignalBody | JudgedCallback | 'progress'> {
   const provider = providerId ? deps.jobProviders?.(providerId) : undefined;
   if (!provider) return parseRequest(callbackBodySchema, ctx.request.body);
-  let parsed: { jobId: string; state: JobState };
+  let parsed: { jobId: string; state: JobState; callbackUrl?: string };
   let recorded: JobHandle | undefined;
   try {
     recorded = await provider.recorded?.(jobKey);
@@ -150,7 +151,12 @@ async function readCallback(deps: ApiDeps, providerId: string | undefined, jobKe
     if (err instanceof ProviderError) throw new HttpError(401, 'INVALID_CALLBACK_SIGNATURE', err.message);
     throw err;
   }
-  const { jobId, state } = parsed;
+  const { jobId, state, callbackUrl } = parsed;
+  // A signed body that names its callback URL (Replicate's `webhook`) must name this step's: a
+  // genuine webhook of another job replayed here must not pass for one of this step.
+  if (callbackUrl !== undefined && !sameStepPath(callbackUrl, ctx.path)) {
+    throw new HttpError(401, 'CALLBACK_SIGNATURE_INVALID', 'The signed webhook was sent for another step’s callback URL.');
+  }
   const body: MediaResultSignalBody | 'progress' =
     state.status === 'running' ? 'progress' : state.status === 'succeeded' ? { jobId, status: 'succeeded', result: state.result } : { jobId, status: 'failed', error: state.error };
   const judge = provider.judgeCallback?.bind(provider);
@@ -165,6 +171,15 @@ async function readCallback(deps: ApiDeps, providerId: string | undefined, jobKe
 }
 
 type MediaResultSignalBody = Omit<MediaResultSignal, 'stepId'>;
+
+function sameStepPath(callbackUrl: string, path: string): boolean {
+  try {
+    // PUBLIC_URL may carry a path prefix (a reverse proxy): the route's own path ends it.
+    return decodeURIComponent(new URL(callbackUrl).pathname).endsWith(decodeURIComponent(path));
+  } catch {
+    return false;
+  }
+}
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
