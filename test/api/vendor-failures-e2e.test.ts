@@ -163,6 +163,35 @@ describe('vendor failure shapes in real runs (fake Replicate)', function () {
       cancelDuringCreate({ outcome: 'hang', startDelayMs: 1_500 }, 'started after'));
   });
 
+  it('a sibling failing while the create is in flight: the prediction is cancelled at Replicate', async () => {
+    fake.behave(() => ({ outcome: 'hang' }));
+    fake.createAnswers.push({ answer: 'slow', delayMs: 3_000 });
+    const workflow = await buildWorkflow(api.engine.db, accountId, {
+      nodes: [
+        { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+        { id: 'art', type: 'image-generation', config: { model: 'replicate:acme/painter', prompt: `${Math.random()} {{topic}}`, ...webhookOnly } },
+        { id: 'words', type: 'text-generation', config: { model: 'sandbox-text', prompt: '{{topic}}', sandbox: { delayMs: 700, reject: true }, retry: { maximumAttempts: 1 } } },
+        { id: 'output', type: 'response-output', config: {} },
+      ],
+      edges: [
+        { source: 'input', sourcePort: 'topic', target: 'art', targetPort: 'topic' },
+        { source: 'input', sourcePort: 'topic', target: 'words', targetPort: 'topic' },
+        { source: 'art', sourcePort: 'image', target: 'output', targetPort: 'image' },
+        { source: 'words', sourcePort: 'text', target: 'output', targetPort: 'text' },
+      ],
+    });
+    const response = await api.request('POST', `/api/workflows/${workflow.slug}/run?async=true`, { body: { inputs: { topic: 'tides' } }, headers: auth() });
+    assert.equal(response.status, 202, JSON.stringify(response.body));
+    const id = response.body.executionId as string;
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'error');
+    assert.equal(art(execution).status, 'skipped');
+    const [prediction] = predictionsOf(id);
+    assert.ok(prediction);
+    await until('the prediction is cancelled at Replicate', () => fake.cancels.includes(prediction.id));
+    assert.equal(prediction.status, 'canceled');
+  });
+
   it('a 429 with retry-after: 2 is waited out: the next create comes at least 2 s later, and one prediction runs', async () => {
     fake.createAnswers.push({ answer: '429', retryAfter: 2 });
     const requestsBefore = fake.createRequests.length;
@@ -213,6 +242,22 @@ describe('vendor failure shapes in real runs (fake Replicate)', function () {
       const size = Buffer.byteLength(JSON.stringify(history));
       assert.ok(size < 64 * 1024, `history is ${size} bytes`);
       console.log(`      (3 MB data: URI run: history ${size} bytes as JSON)`);
+    });
+
+    it('a small data: URI output arriving by webhook is stored by the callback route: the signal carries a reference', async () => {
+      const bytes = fakePng('small-inline', 64);
+      fake.behave(() => ({ output: () => [`data:image/png;base64,${bytes.toString('base64')}`] }));
+      const id = await start(webhookOnly);
+      const execution = await waitFor(id, ended);
+      assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
+      assert.deepEqual(await storedBytes(art(execution).output.image), bytes);
+      const { temporalWorkflowId } = await api.engine.db.execution.findUniqueOrThrow({ where: { id }, select: { temporalWorkflowId: true } });
+      const history = await api.engine.client.workflow.getHandle(temporalWorkflowId).fetchHistory();
+      const signals = (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []);
+      assert.equal(signals.length, 1, 'it came by the signal');
+      const signal = JSON.parse(Buffer.from(signals[0]!.data!).toString('utf8')) as { result?: { type?: string; ref?: { sha256?: string } } };
+      assert.equal(signal.result?.type, 'stored', 'the signal carries a reference, not the data: URI');
+      assert.equal(signal.result?.ref?.sha256, createHash('sha256').update(bytes).digest('hex'));
     });
 
     it('an output URL serving text/html fails an image step, naming what arrived', async () => {
