@@ -61,10 +61,9 @@ export function providerRoutes(deps: ApiDeps): Router {
       if (!sameSecret(token, waitingOn.callbackToken)) throw new HttpError(401, 'INVALID_CALLBACK_TOKEN', 'The callback token does not match this job.');
     } else {
       // Late or repeated: the step is no longer waiting. A vendor's job of it may still run (its
-      // step stopped while the create was in flight): that one is verified by the vendor's own
-      // signature and judged below. Anything else is acknowledged so the provider stops retrying.
-      // The vendor is the one that recorded the step's job, or, when none is recorded yet (the
-      // step stopped while its create was in flight), the one whose signature headers it carries.
+      // step stopped while the create was in flight): verified by the vendor's own signature, it is
+      // judged below. The vendor is the one that recorded the step's job, else the one whose
+      // signature headers the webhook carries. Anything else is acknowledged so the sender stops.
       const row = await deps.db.providerJob.findUnique({ where: { idempotencyKey: jobKey }, select: { provider: true } });
       providerId = row?.provider ?? (ctx.get('x-fal-webhook-request-id') ? 'fal' : ctx.get('webhook-signature') ? 'replicate' : undefined);
       if (!providerId || !deps.jobProviders?.(providerId)?.judgeCallback) {
