@@ -132,7 +132,7 @@ describe('Replicate adapter (official client against a fake Replicate API)', () 
     const job = await replicate.submit(jobRequest('replicate:acme/painter', { callbackUrl: receiver.url }));
     const [start, completed] = await receiver.waitFor(2);
     const first = await replicate.parseCallback({ headers: start!.headers, query: {}, rawBody: start!.rawBody });
-    assert.deepEqual(first, { jobId: job.jobId, state: { status: 'running' } });
+    assert.deepEqual(first, { jobId: job.jobId, state: { status: 'running' }, callbackUrl: receiver.url });
     const last = await replicate.parseCallback({ headers: completed!.headers, query: {}, rawBody: completed!.rawBody });
     assert.equal(last.state.status, 'succeeded');
   });
