@@ -1,6 +1,7 @@
 // The activity set of a worker, built from its dependencies so tests can pass real or fake ones.
 import type { Db } from '../db/client';
-import type { MediaLibrary } from '../media/types';
+import { findNodeModule } from '../nodes/registry';
+import type { CheckedMediaLibrary } from './mediaSink';
 import type { MediaUrlSigner } from '../media/urls';
 import type { ProviderRegistry } from '../providers/types';
 import { createCallbackActivities } from './callbacks';
@@ -14,7 +15,7 @@ export interface ActivityDeps {
   db: Db;
   providers: ProviderRegistry;
   /** Where generated media goes; steps output references to it. */
-  media: MediaLibrary;
+  media: CheckedMediaLibrary;
   warn?: (message: string, err: unknown) => void;
   /** Public base URL of the API, for async provider callbacks. */
   callbackBaseUrl?: string;
@@ -34,8 +35,14 @@ export function createActivities({ db, providers, media, mediaUrls, warn = defau
     mirror: createMirrorActivity(db),
     ...createCallbackActivities({ db, network, ...(mediaUrls ? { mediaUrls } : {}) }),
     ...createStepActivities({ providers, progress, media }),
-    ...createJobActivities({ providers, progress, media, ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
+    ...createJobActivities({ providers, progress, media, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
+}
+
+/** The media kind the step's node type makes (image, video, audio), from its node module. */
+async function mediaKindOf(db: Db, executionId: string, stepId: string) {
+  const step = await db.step.findUnique({ where: { executionId_stepId: { executionId, stepId } }, select: { nodeType: true } });
+  return step ? findNodeModule(step.nodeType)?.produces?.kind : undefined;
 }
 
 function defaultWarn(message: string, err: unknown): void {

@@ -1,12 +1,14 @@
 // Activities of async provider jobs: submit (idempotent by a key from execution and step), poll,
-// cancel, and collecting the result into the media store.
+// cancel, and collecting the result into the media store (checked to be media of the step's kind).
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { MediaLibrary, StoredMediaRef } from '../media/types';
+import type { MediaKind } from '../domain/models';
+import type { StoredMediaRef } from '../media/types';
 import { ProviderError } from '../providers/errors';
+import { jobKeyOf } from '../providers/recordedJobs';
 import type { JobHandle, JobState, MediaResult, ProviderRegistry } from '../providers/types';
 import type { ProviderStepInput } from './contracts';
-import { mediaSink, storeResult } from './mediaSink';
+import { mediaSink, storeInlineData, storeResult, type CheckedMediaLibrary } from './mediaSink';
 import { baseCall, requireModel, toFailure } from './stepAttempt';
 import type { StepProgress } from './stepProgress';
 
@@ -20,20 +22,22 @@ export interface SubmittedJob {
 export interface JobActivityDeps {
   providers: ProviderRegistry;
   progress: StepProgress;
-  media: MediaLibrary;
+  media: CheckedMediaLibrary;
   /** Public base URL of the API, for provider callbacks; without it, async jobs are polled only. */
   callbackBaseUrl?: string;
+  /** The media kind a step's node makes (its result is checked against it); unknown: not checked. */
+  mediaKindOf?: (executionId: string, stepId: string) => Promise<MediaKind | undefined>;
 }
 
 /** Builds the job activities. */
-export function createJobActivities({ providers, progress, media, callbackBaseUrl }: JobActivityDeps) {
+export function createJobActivities({ providers, progress, media, callbackBaseUrl, mediaKindOf }: JobActivityDeps) {
   /** Runs `work` with the activity's cancellation signal, turning errors into typed failures. */
-  async function guarded<T>(work: (signal: AbortSignal, attempt: number) => Promise<T>): Promise<T> {
+  async function guarded<T>(work: (signal: AbortSignal, attempt: number, firstScheduledAt: number) => Promise<T>): Promise<T> {
     const context = Context.current();
     // Downloads of large results take a while: heartbeats keep them alive and let cancellation in.
     const heartbeat = setInterval(() => context.heartbeat(), 1_000);
     try {
-      return await work(context.cancellationSignal, context.info.attempt);
+      return await work(context.cancellationSignal, context.info.attempt, context.info.scheduledTimestampMs);
     } catch (err) {
       throw toFailure(err, context.info.attempt);
     } finally {
@@ -45,19 +49,21 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
     /**
      * Submits the step's job. The idempotency key comes from execution and step, so a retried
      * submit (a new activity attempt) finds the job the first attempt started instead of a second.
+     * Each submit's callback URL is the step's, marked with the attempt (`&submit=<n>`): every job
+     * the engine creates for the step names the step when it calls back or is listed.
      */
     async submitJob(input: ProviderStepInput): Promise<SubmittedJob> {
-      return guarded(async (signal, attempt) => {
+      return guarded(async (signal, attempt, firstScheduledAt) => {
         const model = requireModel(input);
         if (!input.media || model.kind === 'text') throw new ProviderError('InvalidConfig', `Step "${input.stepId}" does not make media.`);
-        const jobKey = `${input.executionId}:${input.stepId}:1`;
+        const jobKey = jobKeyOf(input.executionId, input.stepId);
         await progress.attemptStarted(input.executionId, input.stepId, attempt);
         const token = await progress.waitingFor(input.executionId, input.stepId, {
           provider: model.provider,
           jobKey,
           callbackToken: randomBytes(24).toString('base64url'),
         });
-        const callbackUrl = callbackBaseUrl
+        const stepCallbackUrl = callbackBaseUrl
           ? `${callbackBaseUrl}/api/providers/callbacks/${encodeURIComponent(input.executionId)}/${encodeURIComponent(input.stepId)}?token=${token}`
           : undefined;
         const handle = await providers.jobs(model.provider).submit({
@@ -67,15 +73,23 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
           media: mediaSink(media, input.executionId),
           idempotencyKey: jobKey,
           executionId: input.executionId,
-          ...(callbackUrl ? { callbackUrl } : {}),
+          firstSubmitAt: firstScheduledAt,
+          ...(stepCallbackUrl ? { callbackUrl: `${stepCallbackUrl}&submit=${attempt}`, stepCallbackUrl } : {}),
         });
         return { provider: model.provider, handle };
       });
     },
 
-    /** Asks the provider where a job stands (the fallback when no callback comes). */
+    /**
+     * Asks the provider where a job stands (the fallback when no callback comes). An output that
+     * came inline (`data:` URI) is stored here: the activity's result carries a reference, never bytes.
+     */
     async pollJob(input: { executionId: string; stepId: string; provider: string; job: JobHandle }): Promise<JobState> {
-      return guarded((signal) => providers.jobs(input.provider).poll(input.job, { signal, media: mediaSink(media, input.executionId, signal) }));
+      return guarded(async (signal) => {
+        const sink = mediaSink(media, input.executionId, signal);
+        const state = await providers.jobs(input.provider).poll(input.job, { signal, media: sink });
+        return state.status === 'succeeded' ? { status: 'succeeded', result: await storeInlineData(state.result, sink) } : state;
+      });
     },
 
     /** Stops a job at the provider when its run is cancelled (best effort). */
@@ -83,9 +97,15 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
       return guarded((signal) => providers.jobs(input.provider).cancel(input.job, signal));
     },
 
-    /** Turns a finished job's result into the step's media reference (downloading a vendor URL into the store). */
+    /**
+     * Turns a finished job's result into the step's media reference (downloading a vendor URL into
+     * the store), checked by its bytes to be media of the step's kind (MediaKindMismatch otherwise).
+     */
     async collectMedia(input: { executionId: string; stepId: string; result: MediaResult }): Promise<StoredMediaRef> {
-      return guarded((signal) => storeResult(media, input.executionId, input.result, signal));
+      return guarded(async (signal) => {
+        const kind = await mediaKindOf?.(input.executionId, input.stepId);
+        return storeResult(media, input.executionId, input.result, signal, kind);
+      });
     },
   };
 }

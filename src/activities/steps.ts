@@ -1,7 +1,7 @@
 // Provider step activities of kind `activity`: text, sync media and HTTP. Each reports progress,
 // heartbeats so cancellation and timeouts reach it, and turns provider errors into typed failures.
 import { renderTemplate } from '../domain/template';
-import type { MediaLibrary } from '../media/types';
+import type { CheckedMediaLibrary } from './mediaSink';
 import { ProviderError } from '../providers/errors';
 import type { ProviderRegistry } from '../providers/types';
 import type { ProviderStepInput } from './contracts';
@@ -15,7 +15,7 @@ export type { StepResult } from './stepAttempt';
 export interface StepActivityDeps {
   providers: ProviderRegistry;
   progress: StepProgress;
-  media: MediaLibrary;
+  media: CheckedMediaLibrary;
 }
 
 /** Builds the provider step activities; their names are the plan's `StepActivityName`s. */
@@ -41,7 +41,8 @@ export function createStepActivities({ providers, progress, media }: StepActivit
         });
         // Every token is queued before the attempt's progress is handed over.
         await tokens.flush();
-        return { text: result.text };
+        // A text cut at the token limit says so; downstream nodes read `text` as before.
+        return { text: result.text, ...(result.truncated ? { truncated: true } : {}) };
       });
     },
 
@@ -56,7 +57,7 @@ export function createStepActivities({ providers, progress, media }: StepActivit
           params: input.config,
           media: mediaSink(media, input.executionId, signal),
         });
-        return { [input.media.port]: await storeResult(media, input.executionId, result, signal) };
+        return { [input.media.port]: await storeResult(media, input.executionId, result, signal, input.media.kind) };
       });
     },
 

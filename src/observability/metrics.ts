@@ -67,6 +67,18 @@ export const metrics = {
     labelNames: ['node_type'] as const,
     registers: [registry],
   }),
+  /**
+   * Vendor jobs (Replicate predictions, fal requests) by what became of them: `created`, `resumed`
+   * (a retried submit found the step's job), `orphan_cancelled` (a second job of a step, cancelled
+   * at the vendor), `orphan_ended` (one learnt of after it ended), `abandoned_cancelled` (its step
+   * stopped while the create was in flight, or before its webhook came).
+   */
+  vendorJobs: new Counter({
+    name: 'builder_vendor_jobs_total',
+    help: 'Vendor jobs by vendor and outcome (created, resumed, orphan_cancelled, orphan_ended, abandoned_cancelled).',
+    labelNames: ['vendor', 'outcome'] as const,
+    registers: [registry],
+  }),
   /** Worker: steps that entered `waiting` (an async provider waitpoint). */
   stepWaits: new Counter({
     name: 'builder_step_waits_total',

@@ -1,10 +1,13 @@
 // fal's queue through the official `@fal-ai/client`: submit with `fal_webhook` pointing at our callback
 // route, status + result as the fallback, cancel at fal when the run is cancelled. Webhooks are
 // verified as fal signs them (ED25519, keys from its JWKS). Outputs are URLs the job path downloads.
+// The client sends each submit once (falOnceFetch, and a response handler whose errors its retry
+// loop does not recognise): a re-POSTed submit is a second paid request the engine never learns of.
 import { ApiError, createFalClient, type FalClient, type RequestMiddleware } from '@fal-ai/client';
 import { parseVendorModel } from '../domain/vendorModels';
 import { FalWebhookVerifier } from './falWebhooks';
-import { CallbackRejected, ProviderError, abortError, fromHttpStatus } from './errors';
+import { CallbackRejected, ProviderError, abortError, fromHttpStatus, parseRetryAfter } from './errors';
+import { falOnceFetch, vendorStatus } from './vendorFetch';
 import type { JobHandle, JobProvider, JobState, JobSubmitRequest, ProviderCallback } from './types';
 import { firstMediaUrl, metaFromUrl, vendorInput } from './vendorPayloads';
 
@@ -30,6 +33,8 @@ export class FalProvider implements JobProvider {
     this.client = options.key
       ? createFalClient({
           credentials: options.key,
+          fetch: falOnceFetch(),
+          responseHandler: onceResponse,
           ...(options.baseUrl && options.baseUrl !== QUEUE_ORIGIN ? { requestMiddleware: rebase(options.baseUrl) } : {}),
         })
       : undefined;
@@ -57,15 +62,20 @@ export class FalProvider implements JobProvider {
     if (!endpoint) throw new ProviderError('InvalidConfig', `fal: job ${job.jobId} has no endpoint recorded`, { provider: PROVIDER });
     const status = await call(request.signal, () => client.queue.status(endpoint, { requestId: job.jobId, abortSignal: request.signal }));
     if (status.status !== 'COMPLETED') return { status: 'running' };
+    return this.result(client, endpoint, job.jobId, request.signal);
+  }
+
+  /** A completed request's result; a 4xx answer is the job's failure, a 5xx or network error the read's (retried). */
+  private async result(client: FalClient, endpoint: string, requestId: string, signal: AbortSignal): Promise<JobState> {
     try {
-      const result = await client.queue.result(endpoint, { requestId: job.jobId, abortSignal: request.signal });
-      return outcome(job.jobId, result.data);
+      const result = await client.queue.result(endpoint, { requestId, abortSignal: signal });
+      return outcome(requestId, result.data);
     } catch (err) {
-      // A completed request whose result is an error answer is the job's failure, not the poll's.
-      if (err instanceof ApiError && err.status !== 401 && err.status !== 403 && err.status !== 404 && err.status !== 429) {
-        return { status: 'failed', error: failureOf(job.jobId, err.status, err.body) };
+      const status = err instanceof ApiError || err instanceof FalHttpError ? err.status : undefined;
+      if (status !== undefined && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status)) {
+        return { status: 'failed', error: failureOf(requestId, status, (err as { body?: unknown }).body) };
       }
-      throw classify(err, request.signal);
+      throw classify(err, signal);
     }
   }
 
@@ -78,15 +88,20 @@ export class FalProvider implements JobProvider {
       await client.queue.cancel(endpoint, { requestId: job.jobId, abortSignal: signal });
     } catch (err) {
       // 400 ALREADY_COMPLETED: nothing left to stop.
-      if (err instanceof ApiError && err.status === 400) return;
+      if ((err instanceof ApiError || err instanceof FalHttpError) && err.status === 400) return;
       throw classify(err, signal);
     }
   }
 
-  /** Verifies the webhook's ED25519 signature and reads the request's outcome from it. */
-  async parseCallback(callback: ProviderCallback): Promise<{ jobId: string; state: JobState }> {
+  /**
+   * Verifies the webhook's ED25519 signature and reads the request's outcome from it. A webhook
+   * whose payload fal could not serialise (`payload: null` with `payload_error`) does not fail the
+   * step: the result is fetched from the queue (with the recorded job's endpoint), else the
+   * webhook reads as progress and polling fetches it.
+   */
+  async parseCallback(callback: ProviderCallback, recorded?: JobHandle): Promise<{ jobId: string; state: JobState }> {
     const requestId = await this.verifier.verify(callback.headers, callback.rawBody);
-    let body: { request_id?: unknown; status?: unknown; payload?: unknown; error?: unknown };
+    let body: { request_id?: unknown; status?: unknown; payload?: unknown; error?: unknown; payload_error?: unknown };
     try {
       body = JSON.parse(callback.rawBody.toString('utf8')) as typeof body;
     } catch {
@@ -95,6 +110,16 @@ export class FalProvider implements JobProvider {
     // The signature covers the header's request id; the body must speak of the same request.
     if (body.request_id !== requestId) {
       throw new CallbackRejected('CALLBACK_SIGNATURE_INVALID', 'fal: the webhook body names another request than its signed header.', PROVIDER);
+    }
+    if (body.payload === null && typeof body.payload_error === 'string') {
+      const endpoint = recorded?.jobId === requestId ? recorded.data?.endpoint : undefined;
+      if (!endpoint || !this.client) return { jobId: requestId, state: { status: 'running' } };
+      try {
+        return { jobId: requestId, state: await this.result(this.client, endpoint, requestId, AbortSignal.timeout(30_000)) };
+      } catch {
+        // The read failed for now: polling fetches the result later.
+        return { jobId: requestId, state: { status: 'running' } };
+      }
     }
     if (body.status === 'OK') return { jobId: requestId, state: outcome(requestId, body.payload) };
     const detail = typeof body.error === 'string' ? body.error : 'the request failed';
@@ -156,6 +181,36 @@ function failureOf(requestId: string, status: number | undefined, body: unknown,
   };
 }
 
+/** Thrown by {@link onceResponse} for a non-2xx answer: not the client's ApiError, so its retry loop lets it through. */
+class FalHttpError extends Error {
+  override readonly name = 'FalHttpError';
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+/** The client's response handler, except that an error answer is handed back as it is, never retried. */
+async function onceResponse(response: Response): Promise<unknown> {
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!response.ok) {
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = contentType.includes('json') ? JSON.parse(text) : text;
+    } catch {
+      body = text;
+    }
+    throw new FalHttpError(vendorStatus(response), body, parseRetryAfter(response.headers));
+  }
+  if (contentType.includes('application/json')) return response.json();
+  if (contentType.includes('application/octet-stream')) return response.arrayBuffer();
+  return response.text();
+}
+
 async function call<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -167,6 +222,9 @@ async function call<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> 
 function classify(err: unknown, signal: AbortSignal): Error {
   if (signal.aborted) return abortError(signal);
   if (err instanceof ProviderError) return err;
+  if (err instanceof FalHttpError) {
+    return fromHttpStatus(PROVIDER, err.status, failureOf('', err.status, err.body, err.message).message, err.retryAfterMs);
+  }
   if (err instanceof ApiError) {
     const detail = failureOf('', err.status, err.body, err.message).message;
     return fromHttpStatus(PROVIDER, err.status, detail);

@@ -46,12 +46,15 @@ export class OpenAIChatProvider implements TextProvider {
     let text = '';
     let deltas = 0;
     let usageTokens: number | undefined;
+    let finishReason: string | null | undefined;
     try {
       const stream = await this.client.chat.completions.create(
         {
           model: request.model,
           messages,
           stream: true,
+          // The usage chunk (last, with empty choices) carries the billed token counts.
+          stream_options: { include_usage: true },
           ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         },
@@ -61,6 +64,7 @@ export class OpenAIChatProvider implements TextProvider {
         // Chunks already buffered when the abort lands must not reach the step's progress.
         if (request.signal.aborted) break;
         if (chunk.usage) usageTokens = chunk.usage.completion_tokens;
+        if (chunk.choices[0]?.finish_reason) finishReason = chunk.choices[0].finish_reason;
         const delta = chunk.choices[0]?.delta?.content;
         if (!delta) continue;
         text += delta;
@@ -72,7 +76,8 @@ export class OpenAIChatProvider implements TextProvider {
     }
     // The SDK ends an aborted stream quietly; a truncated text must not pass for a result.
     if (request.signal.aborted) throw abortError(request.signal);
-    return { text, tokens: usageTokens ?? deltas };
+    // `length`: the model hit max_tokens (or its context) and the text is cut, not complete.
+    return { text, tokens: usageTokens ?? deltas, ...(finishReason === 'length' ? { truncated: true } : {}) };
   }
 }
 

@@ -39,7 +39,10 @@ export interface TextRequest extends ProviderCallBase {
 /** The full generated text. */
 export interface TextResult {
   text: string;
+  /** Completion tokens as the vendor counted them (its usage report), else the number of streamed deltas. */
   tokens: number;
+  /** True when the model stopped at its token limit (`finish_reason: "length"`): the text is cut. */
+  truncated?: boolean;
 }
 
 /** An outbound HTTP call of an HTTP Request node. */
@@ -104,7 +107,7 @@ export interface MediaRequest extends ProviderCallBase {
  * that the activity streams into the media store. Small enough for Temporal payloads and signals.
  */
 export type MediaResult =
-  | { type: 'stored'; ref: StoredMediaRef }
+  | { type: 'stored'; ref: StoredMediaRef; /** Bytes a vendor sent inline (a `data:` URI), stored by the engine: checked like a download. */ fromVendor?: boolean }
   | { type: 'url'; url: string; headers?: Record<string, string>; meta?: Partial<MediaMeta> };
 
 /** A synchronous media model: one call, one result. */
@@ -119,9 +122,27 @@ export interface JobSubmitRequest extends MediaRequest {
   idempotencyKey: string;
   /** The execution the job's media belongs to. */
   executionId: string;
-  /** Where the provider should POST the result; absent means polling only. */
+  /** Where the provider should POST the result, marked with this submit (`&submit=<attempt>`); absent means polling only. */
   callbackUrl?: string;
+  /** The step's callback URL without the submit marker: every job the engine creates for the step carries it. */
+  stepCallbackUrl?: string;
+  /** When the step's first submit was scheduled (epoch ms): a retried submit looks for jobs created since. */
+  firstSubmitAt?: number;
 }
+
+/** What a verified callback says about a job of a step, for the recorded-jobs wrapper to judge. */
+export interface CallbackJob {
+  /** The step's idempotency key. */
+  idempotencyKey: string;
+  job: JobHandle;
+  /** The job still runs at the vendor (a `start` event, a queued or in-progress request). */
+  running: boolean;
+  /** The step has stopped (skipped, cancelled, failed, or completed with another job). */
+  stepStopped: boolean;
+}
+
+/** What became of a job a callback spoke of: the step's own (`live`), or one cancelled or noted as an orphan. */
+export type CallbackJobVerdict = 'live' | 'orphan_cancelled' | 'orphan_ended' | 'abandoned_cancelled';
 
 /** A job as the engine remembers it between submit, poll, cancel and callbacks. */
 export interface JobHandle {
@@ -151,6 +172,16 @@ export interface JobProvider {
   readonly id: string;
   /** Starts the job, idempotent by `request.idempotencyKey`. */
   submit(request: JobSubmitRequest): Promise<JobHandle>;
+  /**
+   * Vendors that list jobs (Replicate): the job an earlier submit of this step created although its
+   * answer was lost, found by `request.stepCallbackUrl` among jobs created since `firstSubmitAt`.
+   */
+  findSubmitted?(request: JobSubmitRequest): Promise<{ job: JobHandle; running: boolean } | undefined>;
+  /**
+   * Recorded vendor jobs only: whether a job a verified callback names is the step's own; a second
+   * job of the step, or one whose step stopped, is cancelled at the vendor and recorded.
+   */
+  judgeCallback?(callback: CallbackJob): Promise<CallbackJobVerdict>;
   /** Where the job stands (the fallback when no callback comes). */
   poll(job: JobHandle, request: Pick<MediaRequest, 'media' | 'signal'>): Promise<JobState>;
   /** Best effort: stops the job at the vendor. */
@@ -162,7 +193,9 @@ export interface JobProvider {
    * per-job token in the URL (the sandbox) only parse the body. A progress event (Replicate's
    * `start`) reads as `running`: acknowledged, it resumes nothing.
    */
-  parseCallback(callback: ProviderCallback): Promise<{ jobId: string; state: JobState }>;
+  parseCallback(callback: ProviderCallback, recorded?: JobHandle): Promise<{ jobId: string; state: JobState; /** The callback URL the job was given, where the signed body says (Replicate's `webhook`). */ callbackUrl?: string }>;
+  /** The job the engine recorded for a step (by idempotency key), if any: recorded vendor jobs only. */
+  recorded?(idempotencyKey: string): Promise<JobHandle | undefined>;
 }
 
 /** The providers an activity set is built with, looked up by provider id from the model catalog. */

@@ -3,7 +3,7 @@
 import type { Db } from '../db/client';
 import { FalProvider, type FalOptions } from './fal';
 import { OpenAIImagesProvider, type OpenAIImagesOptions } from './openaiImages';
-import { dbJobRecords, recordedJobs } from './recordedJobs';
+import { dbJobRecords, recordedJobs, type RecordedJobsOptions } from './recordedJobs';
 import { ReplicateProvider, type ReplicateOptions } from './replicate';
 import type { JobProvider, MediaProvider } from './types';
 
@@ -15,10 +15,10 @@ export interface VendorSettings {
 }
 
 /** The vendor adapters; with a database, job submits are recorded so a retried attempt resumes instead of submitting again. */
-export function createVendorProviders(settings: VendorSettings, db?: Db): { jobs: JobProvider[]; media: MediaProvider[] } {
+export function createVendorProviders(settings: VendorSettings, db?: Db, options: RecordedJobsOptions = {}): { jobs: JobProvider[]; media: MediaProvider[] } {
   const jobs: JobProvider[] = [new ReplicateProvider(settings.replicate), new FalProvider(settings.fal)];
   return {
-    jobs: db ? jobs.map((provider) => recordedJobs(provider, dbJobRecords(db))) : jobs,
+    jobs: db ? jobs.map((provider) => recordedJobs(provider, dbJobRecords(db), options)) : jobs,
     media: [new OpenAIImagesProvider(settings.openaiImages)],
   };
 }

@@ -9,6 +9,7 @@ import { dbSandboxJobs } from '../providers/sandboxJobs';
 import { SandboxMediaProvider } from '../providers/sandboxMedia';
 import type { ProviderRegistry } from '../providers/types';
 import { createVendorProviders, type VendorSettings } from '../providers/vendors';
+import { metrics } from '../observability/metrics';
 
 /** The vendors' settings from the environment (REPLICATE_*, FAL_*, OPENAI_*). */
 export function vendorSettingsOf(config: Config): VendorSettings {
@@ -51,7 +52,7 @@ export function providersFromConfig(
       ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
     },
     http: { allowPrivateNetworks: config.ALLOW_PRIVATE_NETWORKS, privateNetworkAllowlist: config.PRIVATE_NETWORK_ALLOWLIST },
-    ...createVendorProviders(vendorSettingsOf(config), db),
+    ...createVendorProviders(vendorSettingsOf(config), db, { onOutcome: countVendorJob }),
   });
   return { registry, sandbox, sandboxMedia };
 }
@@ -68,4 +69,9 @@ export function asyncProviderIds(registry: ProviderRegistry): string[] {
       return false;
     }
   });
+}
+
+/** Counts a vendor job's outcome in `builder_vendor_jobs_total`. */
+export function countVendorJob(vendor: string, outcome: string): void {
+  metrics.vendorJobs.inc({ vendor, outcome });
 }

@@ -65,7 +65,7 @@ describe('fal models in real runs', function () {
     const id = await start(webhookOnly);
     const execution = await waitFor(id, ended);
     assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
-    assert.equal(clip(execution).output.video.mimeType, 'image/png');
+    assert.equal(clip(execution).output.video.mimeType, 'video/mp4');
     assert.equal((await fetch(clip(execution).output.video.url)).status, 200);
     assert.ok(fake.deliveries.some((delivery) => delivery.status === 202), 'our callback route accepted fal’s webhook');
   });
@@ -127,4 +127,42 @@ describe('fal models in real runs', function () {
       assert.equal((await waitFor(id, ended)).status, 'completed');
       assert.equal(fake.submits - before, 1);
     }));
+  it('a webhook whose payload fal could not serialise (payload: null, payload_error) completes the run from the queue’s result, without polling', () =>
+    withBehaviour(() => ({ payloadError: true }), async () => {
+      const id = await start(webhookOnly);
+      const execution = await waitFor(id, ended);
+      assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
+      assert.equal(clip(execution).output.video.mimeType, 'video/mp4');
+    }));
+
+  it('a submit fal queued but answered 502 is sent once; its request’s webhook makes it the step’s job, and the retried submit resumes it', async () => {
+    const before = fake.submits;
+    fake.submitAnswers.push(502);
+    const id = await start(webhookOnly);
+    const execution = await waitFor(id, ended);
+    assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
+    assert.equal(fake.submits - before, 1, 'no second request');
+  });
+
+  it('a submit fal queued but answered 502, whose request outlasts the retry: the retry queues the step’s request, and the first is recorded as an orphan when its webhook comes', () => {
+    let n = 0;
+    return withBehaviour(() => (++n === 1 ? { delayMs: 2_500 } : {}), async () => {
+      const before = fake.submits;
+      fake.submitAnswers.push(502);
+      const id = await start(webhookOnly);
+      const execution = await waitFor(id, ended);
+      assert.equal(execution.status, 'completed', JSON.stringify(execution.error));
+      // fal lists no queued requests: the retried submit queues the step's request, and the first
+      // one is learnt of only from its completion webhook (the window the README describes).
+      assert.equal(fake.submits - before, 2, 'one POST per engine attempt, none re-sent by the client');
+      const live = await api.engine.db.providerJob.findUniqueOrThrow({ where: { idempotencyKey: `${id}:clip:1` } });
+      const orphan = [...fake.requests.values()].find((request) => request.webhook?.includes(`/callbacks/${id}/clip?`) && request.id !== live.jobId)!;
+      for (let i = 0; i < 200; i++) {
+        const row = await api.engine.db.providerJob.findFirst({ where: { jobId: orphan.id } });
+        if (row) return assert.equal((row.data as { outcome?: string }).outcome, 'orphan_ended');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.fail('the orphan was never recorded');
+    });
+  });
 });

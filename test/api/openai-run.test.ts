@@ -70,4 +70,18 @@ describe('OpenAI-compatible text generation in a run', function () {
     assert.equal(execution.error.type, 'ProviderRejected');
     assert.equal(execution.steps.find((s: any) => s.id === 'answer').attempts, 1);
   });
+  it('says a text cut at max_tokens is truncated, beside the text downstream nodes read', async () => {
+    const account = await buildAccount(api.engine.db, { tier: 'enterprise' });
+    const cut = await buildWorkflow(
+      api.engine.db,
+      account.id,
+      chain([{ id: 'answer', type: 'text-generation', config: { model: 'gpt-4o-mini', prompt: 'Tell me about {{topic}}', maxTokens: 2 } }], 'answer'),
+    );
+    const apiKey = (await buildApiKey(api.engine.db, account.id)).secret;
+    const response = await api.request('POST', `/api/workflows/${cut.slug}/run`, { body: { inputs: { topic: 'herons' } }, headers: { 'x-api-key': apiKey } });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const execution = (await api.request('GET', `/api/executions/${response.body.executionId}`, { headers: { 'x-api-key': apiKey } })).body.execution;
+    assert.deepEqual(execution.steps.find((s: any) => s.id === 'answer').output, { text: 'echo: Tell', truncated: true });
+    assert.equal(openai.chatRequests().at(-1)?.body?.max_tokens, 2);
+  });
 });

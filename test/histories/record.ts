@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   console.log(`Recording histories of release ${release} into ${path.relative(process.cwd(), dir)}/`);
 
   const replicate = await startFakeReplicate();
+  // Run by name, as when the histories were recorded.
+  replicate.officialModels.add('acme/painter');
   const receiver = await startReceiver();
   const origin = await startOrigin();
   const api = await startTestApi({

@@ -93,6 +93,7 @@ describe('metrics and logs', function () {
     assert.equal(sample(after, 'builder_rate_limit_refusals_total', { tier: 'pro' }), refusals + 1, 'the 429 was counted');
     assert.match(after, /^# TYPE builder_step_retries_total counter$/m);
     assert.match(after, /^# TYPE builder_step_waits_total counter$/m);
+    assert.match(after, /^# TYPE builder_vendor_jobs_total counter$/m);
     assert.match(after, /^builder_process_cpu_seconds_total /m, 'process metrics carry one prefix');
     assert.doesNotMatch(after, /builder_process_process_/);
     const slots = sample(after, 'temporal_worker_task_slots_available', { worker_type: 'ActivityWorker', task_queue: api.engine.taskQueue });

@@ -11,6 +11,8 @@ import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { VendorDefaults } from '../../src/domain/models';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
+import type { RecordedJobsOptions } from '../../src/providers/recordedJobs';
+import { countVendorJob } from '../../src/runtime/providers';
 import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { dbSandboxJobs } from '../../src/providers/sandboxJobs';
@@ -81,6 +83,8 @@ export async function startTestEngine(
     mediaBaseUrl?: string;
     /** Vendor adapters (Replicate, fal, OpenAI images), usually pointed at the fake vendor servers. */
     vendors?: VendorSettings;
+    /** Timing of the recorded vendor jobs (tests shorten the create timeout). */
+    vendorJobs?: Omit<RecordedJobsOptions, 'onOutcome'>;
     vendorDefaults?: VendorDefaults;
     /** Where media goes: files in a temp folder (default) or the tests' S3 server (s3rver). */
     mediaBackend?: 'fs' | 's3';
@@ -113,7 +117,7 @@ export async function startTestEngine(
     sandboxMedia,
     openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
     http: { allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist },
-    ...(options.vendors ? createVendorProviders(options.vendors, database.prisma) : {}),
+    ...(options.vendors ? createVendorProviders(options.vendors, database.prisma, { onOutcome: countVendorJob, ...options.vendorJobs }) : {}),
   });
   const admissions = new Admissions({
     db: database.prisma,

@@ -3,10 +3,14 @@
 // GET /{owner}/{alias}/requests/{id} (result), PUT /{owner}/{alias}/requests/{id}/cancel, `Key` auth,
 // and webhooks signed as fal signs them: ED25519 over
 // "<request id>\n<user id>\n<timestamp>\n<sha256 hex of the body>", hex in X-Fal-Webhook-Signature,
-// the public keys published as a JWKS at /.well-known/jwks.json.
+// the public keys published as a JWKS at /.well-known/jwks.json. Failure shapes: a submit queued
+// whose answer is a 502/503/504 or a dropped connection (what the client re-POSTs by itself), a
+// webhook with `payload: null` and `payload_error` (fal could not serialise the result; the queue
+// still has it), and result reads answered 5xx a number of times.
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakeMp4, fakeWav } from './fakeMedia';
 import { fakePng } from './fakePng';
 
 /** How the fake runs one queued request. */
@@ -17,7 +21,12 @@ export interface FalBehaviour {
   error?: string;
   /** false: send no webhook even when one is named. */
   webhooks?: boolean;
+  /** The webhook says `payload: null` with a `payload_error` (the result is still in the queue). */
+  payloadError?: boolean;
 }
+
+/** How the fake answers one submit: queued and answered 200 (`ok`), queued then answered 502/503/504, or queued and the connection dropped (`lost`). */
+export type FalSubmitAnswer = 'ok' | 502 | 503 | 504 | 'lost';
 
 /** One queued request as the fake keeps it. */
 export interface FakeFalRequest {
@@ -38,6 +47,12 @@ export interface FakeFal {
   jwksUrl: string;
   userId: string;
   submits: number;
+  /** Answers for the next submits, in order (then `ok`). */
+  submitAnswers: FalSubmitAnswer[];
+  /** Result reads (GET …/requests/{id}) to answer 503 before answering the result. */
+  resultFailures: number;
+  /** Result reads received. */
+  resultReads: number;
   cancels: string[];
   deliveries: Array<{ id: string; status: number }>;
   requests: Map<string, FakeFalRequest>;
@@ -63,6 +78,9 @@ export async function startFakeFal(): Promise<FakeFal> {
     jwksUrl: '',
     userId,
     submits: 0,
+    submitAnswers: [],
+    resultFailures: 0,
+    resultReads: 0,
     cancels: [],
     deliveries: [],
     requests: new Map(),
@@ -84,7 +102,12 @@ export async function startFakeFal(): Promise<FakeFal> {
   const plans = new Map<string, FalBehaviour>();
   const succeed = (request: FakeFalRequest) => {
     request.status = 'COMPLETED';
-    request.result = { ok: true, payload: { images: [{ url: `${base}/files/${request.id}.png`, content_type: 'image/png', width: 16, height: 16 }], seed: 42 } };
+    // What the endpoint makes, in fal's shapes: `{ video: { url } }`, `{ audio_file: { url } }` or `{ images: [{ url }] }`.
+    request.result = /video/.test(request.endpoint)
+      ? { ok: true, payload: { video: { url: `${base}/files/${request.id}.mp4`, content_type: 'video/mp4', file_name: 'output.mp4' } } }
+      : /audio|tts|speech/.test(request.endpoint)
+        ? { ok: true, payload: { audio_file: { url: `${base}/files/${request.id}.wav`, content_type: 'audio/wav' } } }
+        : { ok: true, payload: { images: [{ url: `${base}/files/${request.id}.png`, content_type: 'image/png', width: 16, height: 16 }], seed: 42 } };
   };
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => (timers.delete(timer), fn()), ms);
@@ -95,7 +118,9 @@ export async function startFakeFal(): Promise<FakeFal> {
     if (!request.webhook || !request.result) return;
     const result = request.result;
     const body = JSON.stringify(
-      result.ok
+      result.ok && plans.get(request.id)?.payloadError
+        ? { request_id: request.id, gateway_request_id: request.id, status: 'OK', payload: null, payload_error: 'Failed to serialize the payload (fake)' }
+        : result.ok
         ? { request_id: request.id, gateway_request_id: request.id, status: 'OK', payload: result.payload }
         : { request_id: request.id, gateway_request_id: request.id, status: 'ERROR', error: `Invalid status code: ${result.status}`, payload: { detail: result.detail } },
     );
@@ -127,7 +152,7 @@ export async function startFakeFal(): Promise<FakeFal> {
     return { response_url: root, status_url: `${root}/status`, cancel_url: `${root}/cancel` };
   }
 
-  function submit(res: ServerResponse, endpoint: string, input: Record<string, unknown>, webhook: string | undefined): void {
+  function submit(res: ServerResponse, endpoint: string, input: Record<string, unknown>, webhook: string | undefined, answer: FalSubmitAnswer): void {
     const request: FakeFalRequest = { id: randomUUID(), endpoint, input, status: 'IN_QUEUE', ...(webhook ? { webhook } : {}) };
     fake.requests.set(request.id, request);
     fake.submits += 1;
@@ -147,6 +172,8 @@ export async function startFakeFal(): Promise<FakeFal> {
         if (plan.webhooks !== false) void deliver(request);
       });
     });
+    if (answer === 'lost') return void res.socket?.destroy();
+    if (answer !== 'ok') return json(res, answer, { detail: `Upstream error ${answer} (fake: the request was queued)` });
     json(res, 200, { request_id: request.id, gateway_request_id: request.id, ...urls(endpoint, request.id), queue_position: 0 });
   }
 
@@ -157,11 +184,12 @@ export async function startFakeFal(): Promise<FakeFal> {
       const url = new URL(req.url ?? '/', base);
       const path = url.pathname;
       if (req.method === 'GET' && path === '/.well-known/jwks.json') return json(res, 200, { keys: [{ kty: 'OKP', crv: 'Ed25519', x: jwk.x }] });
-      const file = /^\/files\/([^/]+)\.png$/.exec(path);
+      const file = /^\/files\/([^/]+)\.(png|mp4|wav)$/.exec(path);
       if (req.method === 'GET' && file) {
-        const png = fakePng(file[1]!);
-        res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
-        return void res.end(png);
+        const [, seed = '', ext] = file;
+        const [type, bytes] = ext === 'mp4' ? ['video/mp4', fakeMp4(seed)] : ext === 'wav' ? ['audio/wav', fakeWav(seed)] : ['image/png', fakePng(seed)];
+        res.writeHead(200, { 'content-type': type, 'content-length': String(bytes.length) });
+        return void res.end(bytes);
       }
       if (req.headers.authorization !== `Key ${key}`) return json(res, 401, { detail: 'No user found for Key ID and Secret' });
       const operation = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(path);
@@ -183,6 +211,11 @@ export async function startFakeFal(): Promise<FakeFal> {
           return json(res, 202, { status: 'CANCELLATION_REQUESTED' });
         }
         if (req.method === 'GET' && !operation[4]) {
+          fake.resultReads += 1;
+          if (fake.resultFailures > 0) {
+            fake.resultFailures -= 1;
+            return json(res, 503, { detail: 'Service temporarily unavailable (fake)' });
+          }
           if (request.status !== 'COMPLETED' || !request.result) return json(res, 400, { detail: 'Request is still in progress' });
           if (request.result.ok) return json(res, 200, request.result.payload);
           return json(res, request.result.status, { detail: request.result.detail, error_type: request.result.errorType });
@@ -192,7 +225,7 @@ export async function startFakeFal(): Promise<FakeFal> {
       if (req.method === 'POST' && path.split('/').filter(Boolean).length >= 2) {
         const input = parse(Buffer.concat(chunks).toString('utf8'));
         if (!input) return json(res, 422, { detail: [{ loc: ['body'], msg: 'The body must be a JSON object', type: 'value_error' }] });
-        return submit(res, path.slice(1), input, url.searchParams.get('fal_webhook') ?? undefined);
+        return submit(res, path.slice(1), input, url.searchParams.get('fal_webhook') ?? undefined, fake.submitAnswers.shift() ?? 'ok');
       }
       json(res, 404, { detail: `No route ${req.method} ${path}` });
     });

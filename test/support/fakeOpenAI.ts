@@ -99,7 +99,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       }
       const id = `chatcmpl-fake-${++sequence}`;
       const text = reply(body);
-      if (body.stream) void stream(res, id, body.model, fakeTokens(text), options.tokenDelayMs ?? 0);
+      if (body.stream) void stream(res, id, body, fakeTokens(text), options.tokenDelayMs ?? 0);
       else sendJson(res, 200, {}, completion(id, body.model, text));
     });
   });
@@ -123,7 +123,20 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   };
 }
 
-async function stream(res: ServerResponse, id: string, model: string, tokens: string[], delayMs: number): Promise<void> {
+/** Completion tokens as the fake "model" counts them (about four characters each): not the number of streamed deltas. */
+export function fakeUsageTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * Streams the completion as OpenAI does: content deltas, a last chunk with `finish_reason` (`length`
+ * when `max_tokens` cut the text, else `stop`) and, with `stream_options.include_usage`, a usage
+ * chunk with empty `choices`.
+ */
+async function stream(res: ServerResponse, id: string, body: FakeChatBody, all: string[], delayMs: number): Promise<void> {
+  const model = String(body.model);
+  const limit = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
+  const tokens = limit !== undefined && all.length > limit ? all.slice(0, limit) : all;
   let closed = false;
   res.on('close', () => (closed = true));
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -137,7 +150,11 @@ async function stream(res: ServerResponse, id: string, model: string, tokens: st
     if (closed) return;
     res.write(chunk({ content: token }, null));
   }
-  res.write(chunk({}, 'stop'));
+  res.write(chunk({}, tokens.length < all.length ? 'length' : 'stop'));
+  if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
+    const completionTokens = fakeUsageTokens(tokens.join(''));
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: completionTokens, total_tokens: 5 + completionTokens } })}\n\n`);
+  }
   res.end('data: [DONE]\n\n');
 }
 

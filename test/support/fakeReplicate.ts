@@ -3,22 +3,39 @@
 // GET /v1/predictions/{id}, POST /v1/predictions/{id}/cancel, `Prefer: wait`, bearer auth, and
 // webhooks signed with the Standard Webhooks scheme (`webhook-id`, `webhook-timestamp`,
 // `webhook-signature`, a `whsec_` secret) by the `standardwebhooks` package Replicate's docs point to.
-import { randomBytes } from 'node:crypto';
+// It also shows the failure shapes real traffic has: a create accepted whose answer is lost or is a
+// 502, a slow create, 429 with `retry-after` and `retry_after`, `aborted` predictions, outputs as a
+// string, a list, an object or a `data:` URI, GET /v1/predictions (newest first) and
+// GET /v1/models/{owner}/{name} with `latest_version` (community models cannot be run by name).
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { fakePng } from './fakePng';
 
+/**
+ * How the fake answers one create request: `ok` (201), `lost` (the prediction is created, then the
+ * connection is dropped without an answer), `502` (created, then answered 502), `slow` (created,
+ * answered after `delayMs`), `429` (not created: 429 with `Retry-After` and `retry_after` of `retryAfter` s).
+ */
+export type CreateAnswer = { answer: 'ok' | 'lost' | '502' } | { answer: 'slow'; delayMs: number } | { answer: '429'; retryAfter: number };
+
 /** How the fake runs one prediction. */
 export interface ReplicateBehaviour {
-  /** `succeed` (default), `fail` with `error`, or `hang` until cancelled. */
-  outcome?: 'succeed' | 'fail' | 'hang';
+  /** `succeed` (default), `fail` with `error`, `hang` until cancelled, or `abort` (ends `aborted` without starting). */
+  outcome?: 'succeed' | 'fail' | 'hang' | 'abort';
+  /** The output of a succeeded prediction (default: a list with one PNG URL); `base` is the fake's origin. */
+  output?: (base: string, id: string) => unknown;
   /** How long the prediction runs (default 50 ms). */
   delayMs?: number;
   /** The error message of a failed prediction. */
   error?: string;
   /** false: send no webhooks even when one is named (only polling can finish the job). */
   webhooks?: boolean;
+  /** How long the prediction stays `starting` before it starts (and sends its `start` webhook); default 0. */
+  startDelayMs?: number;
+  /** Left out of GET /v1/predictions (a listing that lags, as lists may). */
+  unlisted?: boolean;
 }
 
 /** A prediction as the API returns it. */
@@ -27,7 +44,7 @@ export interface FakePrediction {
   model: string;
   version: string;
   input: Record<string, unknown>;
-  status: 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled';
+  status: 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
   output: unknown;
   error: string | null;
   logs: string;
@@ -46,8 +63,16 @@ export interface FakeReplicate {
   token: string;
   /** The `whsec_` secret webhooks are signed with (what REPLICATE_WEBHOOK_SECRET holds). */
   webhookSecret: string;
-  /** Predictions created (POST to a create route that answered 201). */
+  /** Predictions created (whatever their create request was answered). */
   creates: number;
+  /** Every create request: when it came and how it was answered. */
+  createRequests: Array<{ at: number; answer: CreateAnswer['answer'] }>;
+  /** Answers for the next create requests, in order (then `ok`). */
+  createAnswers: CreateAnswer[];
+  /** Models that are official (run by name, `latest_version: null`); others are community models, run by version only. */
+  officialModels: Set<string>;
+  /** Extra files the fake serves under its origin (output URLs of any type): path → content type and body. */
+  files: Map<string, { contentType: string; body: Buffer }>;
   /** Cancel requests received, by prediction id. */
   cancels: string[];
   /** Webhook deliveries attempted: event, prediction id, answer status (0 on network error). */
@@ -74,6 +99,10 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     token,
     webhookSecret,
     creates: 0,
+    createRequests: [],
+    createAnswers: [],
+    officialModels: new Set(),
+    files: new Map(),
     cancels: [],
     deliveries: [],
     predictions: new Map(),
@@ -134,12 +163,15 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     if (plan.outcome === 'hang') return;
     prediction.completed_at = new Date().toISOString();
     prediction.metrics = { predict_time: 0.05 };
-    if (plan.outcome === 'fail') {
+    if (plan.outcome === 'abort') {
+      prediction.status = 'aborted';
+      prediction.started_at = null;
+    } else if (plan.outcome === 'fail') {
       prediction.status = 'failed';
       prediction.error = plan.error ?? 'The model failed (fake)';
     } else {
       prediction.status = 'succeeded';
-      prediction.output = [`${base}/files/${prediction.id}/out-0.png`];
+      prediction.output = plan.output ? plan.output(base, prediction.id) : [`${base}/files/${prediction.id}/out-0.png`];
     }
     finished(prediction, plan);
   }
@@ -151,6 +183,13 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
   }
 
   function create(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, model: string, version: string): void {
+    const shape = fake.createAnswers.shift() ?? { answer: 'ok' };
+    fake.createRequests.push({ at: Date.now(), answer: shape.answer });
+    if (shape.answer === '429') {
+      // Replicate's throttling answer: the header and `retry_after` (seconds) in the body.
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(shape.retryAfter) });
+      return void res.end(JSON.stringify({ detail: `Request was throttled. Expected available in ${shape.retryAfter} seconds.`, status: 429, retry_after: shape.retryAfter }));
+    }
     const input = body.input;
     if (!input || typeof input !== 'object') return problem(res, 422, 'Input validation failed', '- input: Invalid type. Expected: object');
     const webhook = typeof body.webhook === 'string' ? body.webhook : undefined;
@@ -177,12 +216,17 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     fake.creates += 1;
     const plan = behaviour(prediction.input);
     plans.set(id, plan);
-    later(0, () => {
+    later(plan.startDelayMs ?? 0, () => {
+      if (prediction.status !== 'starting') return;
+      if (plan.outcome === 'abort') return settle(prediction, plan);
       prediction.status = 'processing';
       prediction.started_at = new Date().toISOString();
       if (plan.webhooks !== false) void deliver(prediction, 'start');
       later(plan.delayMs ?? 50, () => settle(prediction, plan));
     });
+    if (shape.answer === 'lost') return void res.socket?.destroy();
+    if (shape.answer === '502') return problem(res, 502, 'Bad Gateway', 'upstream connect error (fake: the prediction was created)');
+    if (shape.answer === 'slow') return later(shape.delayMs, () => json(res, 201, prediction));
     const wait = preferWait(req.headers.prefer === undefined ? undefined : String(req.headers.prefer));
     if (wait === undefined) return json(res, 201, prediction);
     // `Prefer: wait[=n]` holds the answer until the prediction ends or n seconds pass.
@@ -197,6 +241,11 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const file = /^\/files\/([^/]+)\/out-0\.png$/.exec(path);
+      const extra = fake.files.get(path);
+      if (req.method === 'GET' && extra) {
+        res.writeHead(200, { 'content-type': extra.contentType, 'content-length': String(extra.body.length) });
+        return void res.end(extra.body);
+      }
       if (req.method === 'GET' && file) {
         if (!fake.predictions.has(file[1]!)) return problem(res, 404, 'Not found', 'No such file');
         const png = fakePng(file[1]!);
@@ -214,7 +263,26 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
       }
       if (req.method === 'POST' && byModel) {
         if (!body) return problem(res, 400, 'Bad request', 'The body is not JSON');
+        // Replicate runs only official models by name; a community model needs its version.
+        if (!fake.officialModels.has(`${byModel[1]}/${byModel[2]}`)) return problem(res, 404, 'Not found', 'The requested resource could not be found.');
         return create(req, res, body, `${byModel[1]}/${byModel[2]}`, '');
+      }
+      const model = /^\/v1\/models\/([^/]+)\/([^/]+)$/.exec(path);
+      if (req.method === 'GET' && model) {
+        const name = `${model[1]}/${model[2]}`;
+        const official = fake.officialModels.has(name);
+        return json(res, 200, {
+          url: `https://replicate.com/${name}`,
+          owner: model[1],
+          name: model[2],
+          visibility: 'public',
+          latest_version: official ? null : { id: versionOf(name), created_at: new Date(0).toISOString(), cog_version: '0.9.0' },
+        });
+      }
+      if (req.method === 'GET' && path === '/v1/predictions') {
+        // Newest first, one page (the fake never holds more than a test makes).
+        const results = [...fake.predictions.values()].filter((p) => !plans.get(p.id)?.unlisted).reverse();
+        return json(res, 200, { previous: null, next: null, results });
       }
       if (req.method === 'GET' && one) {
         const prediction = fake.predictions.get(one[1]!);
@@ -238,6 +306,11 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.baseUrl = `${base}/v1`;
   return fake;
+}
+
+/** A model's fake latest version: 64 hex digits derived from its name. */
+export function versionOf(name: string): string {
+  return createHash('sha256').update(name).digest('hex');
 }
 
 /** Seconds a `Prefer: wait` or `Prefer: wait=n` header asks to hold the answer (Replicate's default is 60). */

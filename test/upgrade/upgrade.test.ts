@@ -53,6 +53,8 @@ describe('deploys that keep runs in flight', function () {
     const testEnv = await testTemporal();
     database = await testDatabase();
     replicate = await startFakeReplicate();
+    // Run by name by both releases (the previous one knows no latest_version lookup).
+    replicate.officialModels.add('acme/painter');
     temporal = new Client({ connection: testEnv.connection, namespace: 'default' });
     dataDir = await mkdtemp(path.join(tmpdir(), 'builder-upgrade-data-'));
     const port = await freePort();

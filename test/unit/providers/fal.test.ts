@@ -67,6 +67,43 @@ describe('fal adapter (official client against a fake fal queue)', () => {
     assert.deepEqual(parsed.state, { status: 'failed', error: { type: 'ProviderJobFailed', message: 'fal: bad prompt' } });
   });
 
+  describe('submits exactly once per call, whatever the answer (the client would re-POST on 502/503/504 and network errors)', () => {
+    for (const answer of [502, 503, 504, 'lost'] as const) {
+      it(`queued, then ${answer === 'lost' ? 'the connection dropped' : `answered ${answer}`}: ProviderUnavailable, one request at fal`, async () => {
+        fake.submitAnswers.push(answer);
+        const started = Date.now();
+        const err = await fal.submit(jobRequest('fal:fal-ai/flux/dev')).then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof ProviderError && err.type === 'ProviderUnavailable', String(err));
+        assert.equal(fake.submits, 1, 'one POST reached fal');
+        assert.ok(Date.now() - started < 900, 'no client backoff before giving up');
+      });
+    }
+  });
+
+  it('a payload_error webhook (payload: null) does not fail the step: the result is fetched from the queue', async () => {
+    fake.behave(() => ({ payloadError: true }));
+    const job = await fal.submit(jobRequest('fal:fal-ai/flux/dev', { callbackUrl: receiver.url }));
+    const [delivery] = await receiver.waitFor(1);
+    assert.equal(JSON.parse(delivery!.rawBody.toString()).payload, null);
+    const parsed = await fal.parseCallback({ headers: delivery!.headers, query: {}, rawBody: delivery!.rawBody }, job);
+    assert.ok(parsed.state.status === 'succeeded' && parsed.state.result.type === 'url', JSON.stringify(parsed.state));
+    assert.match(parsed.state.result.url, /\.png$/);
+    // Without the recorded job (its endpoint), the webhook reads as progress and polling fetches it.
+    const unrecorded = await fal.parseCallback({ headers: delivery!.headers, query: {}, rawBody: delivery!.rawBody });
+    assert.deepEqual(unrecorded.state, { status: 'running' });
+  });
+
+  it('a 503 on the result read is a retryable poll failure, not the job’s; the next poll reads the result', async () => {
+    const job = await fal.submit(jobRequest('fal:fal-ai/flux/dev'));
+    await pollToEnd(fal, job);
+    fake.resultFailures = 1;
+    const reads = fake.resultReads;
+    const err = await fal.poll(job, { signal: new AbortController().signal }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ProviderError && err.type === 'ProviderUnavailable', String(err));
+    assert.equal(fake.resultReads - reads, 1, 'the client did not retry by itself');
+    assert.equal((await fal.poll(job, { signal: new AbortController().signal })).status, 'succeeded');
+  });
+
   describe('refuses webhooks it cannot trust', () => {
     const forger = generateKeyPairSync('ed25519');
     const body = JSON.stringify({ request_id: 'r1', status: 'OK', payload: { images: [{ url: 'https://v3.fal.media/x.png' }] } });

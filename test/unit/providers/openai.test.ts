@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ProviderError } from '../../../src/providers/errors';
 import { OpenAIChatProvider } from '../../../src/providers/openai';
 import type { TextRequest } from '../../../src/providers/types';
-import { fakeTokens, startFakeOpenAI, type FakeOpenAI } from '../../support/fakeOpenAI';
+import { fakeTokens, fakeUsageTokens, startFakeOpenAI, type FakeOpenAI } from '../../support/fakeOpenAI';
 
 function request(overrides: Partial<TextRequest> = {}): TextRequest {
   return { model: 'gpt-4o-mini', config: {}, attempt: 1, signal: new AbortController().signal, prompt: 'Say hello to the studio', onToken: () => undefined, ...overrides };
@@ -31,7 +31,20 @@ describe('OpenAIChatProvider', () => {
     const result = await provider.generateText(request({ onToken: (token) => tokens.push(token) }));
     assert.deepEqual(tokens, fakeTokens('echo: Say hello to the studio'));
     assert.equal(result.text, 'echo: Say hello to the studio');
-    assert.equal(result.tokens, tokens.length);
+    assert.equal(result.truncated, undefined, 'a completion that stopped by itself is not truncated');
+  });
+
+  it('counts tokens from the stream’s usage chunk (asked for with stream_options.include_usage), not the number of deltas', async () => {
+    const result = await provider.generateText(request());
+    assert.deepEqual(fake.chatRequests()[0]?.body?.stream_options, { include_usage: true });
+    assert.equal(result.tokens, fakeUsageTokens('echo: Say hello to the studio'));
+    assert.notEqual(result.tokens, fakeTokens('echo: Say hello to the studio').length);
+  });
+
+  it('reports a text cut by max_tokens (finish_reason "length") as truncated', async () => {
+    const result = await provider.generateText(request({ maxTokens: 2 }));
+    assert.equal(result.text, fakeTokens('echo: Say hello to the studio').slice(0, 2).join(''));
+    assert.equal(result.truncated, true);
   });
 
   it('sends the model, system and user messages, the API key and a streaming request', async () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { CallbackRejected, ProviderError } from '../../../src/providers/errors';
 import { ReplicateProvider } from '../../../src/providers/replicate';
-import { startFakeReplicate, type FakeReplicate } from '../../support/fakeReplicate';
+import { startFakeReplicate, versionOf, type CreateAnswer, type FakeReplicate } from '../../support/fakeReplicate';
 import { jobRequest, pollToEnd } from '../../support/jobRequests';
 import { startReceiver, type Receiver } from '../../support/receiver';
 
@@ -20,7 +20,8 @@ describe('Replicate adapter (official client against a fake Replicate API)', () 
   });
   afterEach(async () => Promise.all([fake.close(), receiver.close()]));
 
-  it('creates a prediction for owner/name with our webhook and the start and completed events', async () => {
+  it('creates a prediction for an official owner/name by name, with our webhook and the start and completed events', async () => {
+    fake.officialModels.add('black-forest-labs/flux-schnell');
     const job = await replicate.submit(jobRequest('replicate:black-forest-labs/flux-schnell', { callbackUrl: receiver.url, config: { input: { num_outputs: 1 } } }));
     const prediction = fake.predictions.get(job.jobId)!;
     assert.equal(prediction.model, 'black-forest-labs/flux-schnell');
@@ -32,6 +33,73 @@ describe('Replicate adapter (official client against a fake Replicate API)', () 
   it('creates a prediction by version for owner/name:version', async () => {
     const job = await replicate.submit(jobRequest(`replicate:stability-ai/sdxl:${VERSION}`));
     assert.equal(fake.predictions.get(job.jobId)!.version, VERSION);
+  });
+
+  it('runs a community owner/name by the latest version GET /v1/models/{owner}/{name} names (its models endpoint serves official models only)', async () => {
+    const job = await replicate.submit(jobRequest('replicate:someone/community-model'));
+    assert.equal(fake.predictions.get(job.jobId)!.version, versionOf('someone/community-model'));
+    assert.equal((await pollToEnd(replicate, job)).status, 'succeeded');
+  });
+
+  describe('sends each create once, whatever the answer', () => {
+    const once = async (answer: CreateAnswer) => {
+      fake.createAnswers.push(answer);
+      const started = Date.now();
+      const err = await replicate.submit(jobRequest('replicate:acme/painter')).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
+      assert.equal(fake.createRequests.length, 1, 'the client did not re-send the create');
+      return { err, elapsedMs: Date.now() - started };
+    };
+    it('an answer lost after Replicate accepted the create: ProviderUnavailable, one prediction', async () => {
+      const { err } = await once({ answer: 'lost' });
+      assert.equal(err.type, 'ProviderUnavailable');
+      assert.equal(fake.creates, 1);
+    });
+    it('502 after Replicate accepted the create: ProviderUnavailable with the status, one prediction', async () => {
+      const { err } = await once({ answer: '502' });
+      assert.deepEqual([err.type, err.details.status], ['ProviderUnavailable', 502]);
+      assert.equal(fake.creates, 1);
+    });
+    it('429: ProviderRateLimited at once, carrying the 2 s Replicate asks to wait', async () => {
+      const { err, elapsedMs } = await once({ answer: '429', retryAfter: 2 });
+      assert.deepEqual([err.type, err.details.status, err.details.retryAfterMs], ['ProviderRateLimited', 429, 2_000]);
+      assert.ok(elapsedMs < 1_000, `answered after ${elapsedMs} ms`);
+      assert.equal(fake.creates, 0);
+    });
+  });
+
+  it('finds the step’s prediction whose create answer was lost, by the step’s callback URL, among the listed predictions', async () => {
+    const stepUrl = `${receiver.url}/api/providers/callbacks/ex_1/art?token=t0k`;
+    fake.behave(() => ({ outcome: 'hang' }));
+    await replicate.submit(jobRequest('replicate:acme/painter', { callbackUrl: `${receiver.url}/api/providers/callbacks/ex_1/other?token=t1&submit=1` }));
+    fake.createAnswers.push({ answer: 'lost' });
+    await assert.rejects(replicate.submit(jobRequest('replicate:acme/painter', { callbackUrl: `${stepUrl}&submit=1` })));
+    const lost = [...fake.predictions.values()].at(-1)!;
+    const found = await replicate.findSubmitted(jobRequest('replicate:acme/painter', { attempt: 2, callbackUrl: `${stepUrl}&submit=2`, stepCallbackUrl: stepUrl, firstSubmitAt: Date.now() - 5_000 }));
+    assert.deepEqual(found, { job: { jobId: lost.id }, running: true });
+    const none = await replicate.findSubmitted(jobRequest('replicate:acme/painter', { attempt: 2, stepCallbackUrl: `${receiver.url}/api/providers/callbacks/ex_2/art?token=x`, firstSubmitAt: Date.now() - 5_000 }));
+    assert.equal(none, undefined);
+  });
+
+  it('reads an aborted prediction (ended before it started) as a failure saying so', async () => {
+    fake.behave(() => ({ outcome: 'abort' }));
+    const state = await pollToEnd(replicate, await replicate.submit(jobRequest('replicate:acme/painter')));
+    assert.equal(state.status === 'failed' && state.error.type, 'ProviderJobAborted');
+    assert.match(state.status === 'failed' ? state.error.message : '', /aborted before it started/);
+  });
+
+  it('reads the media URL out of every output shape: a string, a list, an object holding URLs, a data: URI', async () => {
+    const shapes: Array<[unknown, string]> = [
+      ['https://replicate.delivery/a.png', 'https://replicate.delivery/a.png'],
+      [['https://replicate.delivery/b.mp4', 'https://replicate.delivery/c.mp4'], 'https://replicate.delivery/b.mp4'],
+      [{ audio_out: 'https://replicate.delivery/d.wav', text: 'hello' }, 'https://replicate.delivery/d.wav'],
+      ['data:image/png;base64,iVBORw0KGgo=', 'data:image/png;base64,iVBORw0KGgo='],
+    ];
+    for (const [output, url] of shapes) {
+      fake.behave(() => ({ output: () => output }));
+      const state = await pollToEnd(replicate, await replicate.submit(jobRequest('replicate:acme/painter')));
+      assert.equal(state.status === 'succeeded' && state.result.type === 'url' && state.result.url, url, JSON.stringify(output));
+    }
   });
 
   it('polls a prediction to success and answers its output URL, a real PNG', async () => {
@@ -64,7 +132,7 @@ describe('Replicate adapter (official client against a fake Replicate API)', () 
     const job = await replicate.submit(jobRequest('replicate:acme/painter', { callbackUrl: receiver.url }));
     const [start, completed] = await receiver.waitFor(2);
     const first = await replicate.parseCallback({ headers: start!.headers, query: {}, rawBody: start!.rawBody });
-    assert.deepEqual(first, { jobId: job.jobId, state: { status: 'running' } });
+    assert.deepEqual(first, { jobId: job.jobId, state: { status: 'running' }, callbackUrl: receiver.url });
     const last = await replicate.parseCallback({ headers: completed!.headers, query: {}, rawBody: completed!.rawBody });
     assert.equal(last.state.status, 'succeeded');
   });
