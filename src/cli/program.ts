@@ -1,4 +1,4 @@
-// The `builder` command line, declared with commander: every command, its options and its help.
+// The `builder-studio` command line, declared with commander: every command, its options and its help.
 // The actions live in ./commands.ts (public API) and ./adminCommands.ts (admin API).
 import { Command, Option } from 'commander';
 import { adminCommands } from './adminCommands';
@@ -18,7 +18,7 @@ progress and live lines go to stderr.`;
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(env: Record<string, string | undefined>, setExitCode: (code: number) => void): Command {
-  const program = new Command('builder')
+  const program = new Command('builder-studio')
     .description('Run, watch and inspect Builder Studio workflows; set up accounts, keys and workflows.')
     .option('--api-url <url>', 'API base URL (env BUILDER_API_URL, default http://127.0.0.1:3000)')
     .option('--api-key <key>', 'account API key (env BUILDER_API_KEY)')

@@ -155,7 +155,7 @@ describe('builder CLI', function () {
   it('shows each command’s own help, and exits 2 on a usage error, also as JSON under --json', async () => {
     const help = await cli('run', '--help');
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /^Usage: builder run \[options\] <slug>/m);
+    assert.match(help.stdout, /^Usage: builder-studio run \[options\] <slug>/m);
     assert.match(help.stdout, /--inputs-file <file>/);
     assert.match(help.stdout, /--json/);
     const push = await cli('help', 'workflows');
