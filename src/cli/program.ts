@@ -128,9 +128,12 @@ export function buildProgram(env: Record<string, string | undefined>, setExitCod
     .option('--capability <capability>', 'workflow:run or workflow:<slug>:run (repeatable; default workflow:run)', collect)
     .action(act((command) => admin.createKey(command.args[0]!, { ...globals(command), ...command.opts() })));
 
-  program
-    .command('workflows')
-    .description('Workflows (admin API)')
+  const workflows = program.command('workflows').description('Workflows: list the ones your key may run; push a canvas (admin API)');
+  workflows
+    .command('list')
+    .description('The workflows your API key may run, with their input fields (GET /api/workflows)')
+    .action(act((command) => api.workflows(globals(command))));
+  workflows
     .command('push')
     .description('Create a workflow from a canvas file, or update it when its canvas id exists')
     .argument('<canvasFile>', 'JSON: { slug, name, canvasId?, graph } or a bare { nodes, edges } graph')

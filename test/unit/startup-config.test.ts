@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config';
 import { startBanner, temporalListCommand } from '../../src/runtime/banner';
+import { localAdminToken } from '../../src/runtime/adminToken';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { callbackBaseUrl, MissingPublicUrlError } from '../../src/runtime/callbackBase';
 import { choosePort, freeLoopbackPort } from '../../src/runtime/ports';
 import { asyncProviderIds, providersFromConfig } from '../../src/runtime/providers';
@@ -65,6 +69,43 @@ describe('local ports and start-up', () => {
     assert.ok(!text.includes('secret'));
     assert.match(text, /^ {4}\/home\/me\/\.cache\/builder-studio\/temporal-cli\/v1\.5\.1\/temporal workflow list --address 127\.0\.0\.1:17233 --namespace default$/m);
     assert.equal(temporalListCommand({ temporalAddress: 'h:1', namespace: 'prod' }), 'temporal workflow list --address h:1 --namespace prod');
+  });
+
+  it('prints a ready export line for the CLI, the demo account, the embedded Postgres URL in full, the data folder and an MCP config by absolute path', () => {
+    const text = startBanner({
+      apiUrl: 'http://127.0.0.1:3100',
+      temporalAddress: '127.0.0.1:7233',
+      namespace: 'default',
+      databaseUrl: 'postgresql://postgres:builder-studio@127.0.0.1:15432/builder',
+      databaseEmbedded: true,
+      dataDir: '/root/repo/.data',
+      adminTokenSource: '/root/repo/.data/admin-token',
+      metricsUrl: 'http://127.0.0.1:9464/metrics',
+      adminToken: 'adm_x',
+      demoApiKey: 'bsk_demo',
+      demoAccountId: 'acct_demo',
+      demoSlugs: ['demo-text-chain'],
+      cliPath: '/root/repo/bin/builder.js',
+    });
+    assert.match(
+      text,
+      /^ {4}export BUILDER_API_URL=http:\/\/127\.0\.0\.1:3100 BUILDER_API_KEY=bsk_demo ADMIN_TOKEN=adm_x DATABASE_URL=postgresql:\/\/postgres:builder-studio@127\.0\.0\.1:15432\/builder; alias builder-studio='node \/root\/repo\/bin\/builder\.js'$/m,
+    );
+    assert.match(text, /Demo account: +acct_demo$/m);
+    assert.match(text, /Data folder: +\/root\/repo\/\.data /m);
+    assert.match(text, /Admin token: +adm_x +\(from \/root\/repo\/\.data\/admin-token; the same at every start\)$/m);
+    const mcp = text.split('\n').find((line) => line.trim().startsWith('{"command"'));
+    assert.deepEqual(JSON.parse(mcp!), { command: 'node', args: ['/root/repo/bin/builder.js', 'mcp'], env: { BUILDER_API_URL: 'http://127.0.0.1:3100', BUILDER_API_KEY: 'bsk_demo' } });
+  });
+
+  it('keeps the local admin token in the data folder, mode 600, and gives the same one at the next start', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'admin-token-'));
+    const first = await localAdminToken(dir);
+    assert.equal(first.created, true);
+    assert.equal((await stat(first.file)).mode & 0o777, 0o600);
+    const second = await localAdminToken(dir);
+    assert.deepEqual([second.token, second.created], [first.token, false]);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('refuses a worker-only process without PUBLIC_URL when async providers are configured, and says how to fix it', () => {
