@@ -900,7 +900,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -996,7 +996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1087,7 +1087,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1177,7 +1177,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1285,7 +1285,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1372,7 +1372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;

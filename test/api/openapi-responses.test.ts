@@ -74,7 +74,7 @@ describe('every route answers what /openapi.json documents', function () {
     const huge = { nodes: [...TEXT_CHAIN.nodes, { id: 'poster', type: 'image-generation', config: { prompt: 'huge', width: 9000 } }], edges: TEXT_CHAIN.edges };
     const tooWide = await expect(422, 'POST', `/admin/accounts/${accountId}/workflows`, { headers: admin, body: { slug: 'too-wide', name: 'Too wide', graph: huge } });
     assert.deepEqual([tooWide.body.error.code, tooWide.body.error.nodeId, tooWide.body.error.field], ['INVALID_WORKFLOW', 'poster', 'width']);
-    const noPort = { nodes: TEXT_CHAIN.nodes, edges: [...TEXT_CHAIN.edges, { source: 'draft', sourcePort: 'text', target: 'output', targetPort: 'nope' }] };
+    const noPort = { nodes: TEXT_CHAIN.nodes, edges: [...TEXT_CHAIN.edges, { source: 'draft', sourcePort: 'nope', target: 'output', targetPort: 'extra' }] };
     const dangling = await expect(422, 'POST', `/admin/accounts/${accountId}/workflows`, { headers: admin, body: { slug: 'no-port', name: 'No port', graph: noPort } });
     assert.equal(dangling.body.error.code, 'INVALID_WORKFLOW');
     assert.match(dangling.body.error.message, /nope/);

@@ -8,13 +8,16 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { callbackBaseUrl, MissingPublicUrlError } from '../../src/runtime/callbackBase';
-import { choosePort, freeLoopbackPort } from '../../src/runtime/ports';
+import { choosePort, freeLoopbackPort, nextFreePort, portIsFree } from '../../src/runtime/ports';
 import { asyncProviderIds, providersFromConfig } from '../../src/runtime/providers';
 import { explainStartupError } from '../../src/runtime/startup';
 
 describe('local ports and start-up', () => {
-  it('reads TEMPORAL_PORT, TEMPORAL_UI_PORT and EMBEDDED_POSTGRES_PORT, unset by default', () => {
+  it('reads TEMPORAL_PORT, TEMPORAL_UI_PORT, TEMPORAL_HTTP_PORT, TEMPORAL_METRICS_PORT and EMBEDDED_POSTGRES_PORT, unset by default', () => {
     const defaults = loadConfig({});
+    assert.deepEqual([defaults.TEMPORAL_HTTP_PORT, defaults.TEMPORAL_METRICS_PORT], [undefined, undefined]);
+    const ports = loadConfig({ TEMPORAL_HTTP_PORT: '17243', TEMPORAL_METRICS_PORT: '17244' });
+    assert.deepEqual([ports.TEMPORAL_HTTP_PORT, ports.TEMPORAL_METRICS_PORT], [17243, 17244]);
     assert.equal(defaults.TEMPORAL_PORT, undefined);
     assert.equal(defaults.TEMPORAL_UI_PORT, undefined);
     assert.equal(defaults.EMBEDDED_POSTGRES_PORT, undefined);
@@ -34,9 +37,30 @@ describe('local ports and start-up', () => {
       assert.equal(await choosePort('TEMPORAL_PORT', free, taken), free);
       const err = await choosePort('TEMPORAL_UI_PORT', taken, 8233).then(() => undefined, (caught: unknown) => caught);
       assert.ok(err instanceof ConfigError);
-      assert.equal(explainStartupError(err), `TEMPORAL_UI_PORT=${taken}: port ${taken} on 127.0.0.1 is already in use. Stop what uses it, or choose another: TEMPORAL_UI_PORT=${taken + 1} npm start`);
+      const suggested = Number(/TEMPORAL_UI_PORT=(\d+) npm start$/.exec(explainStartupError(err))?.[1]);
+      assert.match(explainStartupError(err), new RegExp(`^TEMPORAL_UI_PORT=${taken}: port ${taken} on 127\\.0\\.0\\.1 is already in use\\. Stop what uses it, or choose another: TEMPORAL_UI_PORT=\\d+ npm start$`));
+      assert.ok(suggested !== taken && (await portIsFree(suggested)), `the suggested port ${suggested} is free`);
     } finally {
       busy.close();
+    }
+  });
+
+  it('suggests a port that is free now, skipping the next ones when they are taken too', async () => {
+    const first = createServer();
+    await new Promise<void>((resolve) => first.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (first.address() as { port: number }).port;
+    const second = createServer();
+    const secondUp = await new Promise<boolean>((resolve) => {
+      second.once('error', () => resolve(false));
+      second.listen(taken + 1, '127.0.0.1', () => resolve(true));
+    });
+    try {
+      const suggested = await nextFreePort(taken);
+      assert.notEqual(suggested, taken + 1, 'the next port is taken too');
+      assert.ok(await portIsFree(suggested));
+    } finally {
+      first.close();
+      if (secondUp) second.close();
     }
   });
 
