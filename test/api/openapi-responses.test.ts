@@ -204,8 +204,9 @@ describe('every route answers what /openapi.json documents', function () {
   it('documentation and run viewer pages', async () => {
     await expect(200, 'GET', '/openapi.json');
     await expect(200, 'GET', '/docs');
-    await expect(200, 'GET', '/docs/assets/scalar.js');
-    await expect(200, 'GET', '/docs/assets/init.js');
+    await expect(200, 'GET', '/docs/assets/docs.js');
+    await expect(200, 'GET', '/docs/assets/docs.css');
+    await expect(200, 'GET', '/favicon.ico');
     const runs = await api.request('GET', '/runs');
     assert.ok(runs.status === 200 || runs.status === 503, 'the page, or VIEWER_NOT_BUILT');
     if (runs.status === 200) {
