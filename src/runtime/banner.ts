@@ -38,10 +38,12 @@ export function temporalListCommand(info: Pick<BannerInfo, 'temporalAddress' | '
   return `${cli} workflow list --address ${info.temporalAddress} --namespace ${shellQuote(info.namespace)}`;
 }
 
-/** The `export` line that sets the CLI up for this server (and `media:gc`'s DATABASE_URL when it is the embedded Postgres). */
-export function cliExportLine(info: Pick<BannerInfo, 'apiUrl' | 'demoApiKey' | 'adminToken' | 'databaseUrl' | 'databaseEmbedded' | 'cliPath'>): string {
+/**
+ * The `export` line that sets the CLI up for this server. Not DATABASE_URL: a shell that holds it
+ * would make the next `npm start` use this run's embedded Postgres address instead of starting one.
+ */
+export function cliExportLine(info: Pick<BannerInfo, 'apiUrl' | 'demoApiKey' | 'adminToken' | 'cliPath'>): string {
   const vars = [`BUILDER_API_URL=${shellQuote(info.apiUrl)}`, `BUILDER_API_KEY=${shellQuote(info.demoApiKey)}`, `ADMIN_TOKEN=${shellQuote(info.adminToken)}`];
-  if (info.databaseEmbedded) vars.push(`DATABASE_URL=${shellQuote(info.databaseUrl)}`);
   const exportLine = `export ${vars.join(' ')}`;
   return info.cliPath ? `${exportLine}; alias builder-studio=${shellQuote(`node ${shellQuote(info.cliPath)}`)}` : exportLine;
 }
@@ -66,7 +68,7 @@ export function startBanner(info: BannerInfo): string {
     ['Temporal', `${info.temporalAddress}  (namespace ${info.namespace})`],
     ['Temporal UI', info.temporalUiUrl],
     ['SDK metrics', info.temporalMetricsUrl],
-    ['Postgres', info.databaseEmbedded ? `${info.databaseUrl}   (embedded)` : maskPassword(info.databaseUrl)],
+    ['Postgres', info.databaseEmbedded ? `${info.databaseUrl}   (embedded; DATABASE_URL=… npm run media:gc)` : maskPassword(info.databaseUrl)],
     ['Data folder', info.dataDir ? `${info.dataDir}   (npm run clean removes it)` : undefined],
     ['Admin token', info.adminTokenSource ? `${info.adminToken}   (from ${info.adminTokenSource}; the same at every start)` : info.adminToken],
     ['Demo account', info.demoAccountId],

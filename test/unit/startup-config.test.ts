@@ -95,7 +95,7 @@ describe('local ports and start-up', () => {
     assert.equal(temporalListCommand({ temporalAddress: 'h:1', namespace: 'prod' }), 'temporal workflow list --address h:1 --namespace prod');
   });
 
-  it('prints a ready export line for the CLI, the demo account, the embedded Postgres URL in full, the data folder and an MCP config by absolute path', () => {
+  it('prints a ready export line for the CLI (without DATABASE_URL), the demo account, the embedded Postgres URL in full, the data folder and an MCP config by absolute path', () => {
     const text = startBanner({
       apiUrl: 'http://127.0.0.1:3100',
       temporalAddress: '127.0.0.1:7233',
@@ -113,9 +113,10 @@ describe('local ports and start-up', () => {
     });
     assert.match(
       text,
-      /^ {4}export BUILDER_API_URL=http:\/\/127\.0\.0\.1:3100 BUILDER_API_KEY=bsk_demo ADMIN_TOKEN=adm_x DATABASE_URL=postgresql:\/\/postgres:builder-studio@127\.0\.0\.1:15432\/builder; alias builder-studio='node \/root\/repo\/bin\/builder\.js'$/m,
+      /^ {4}export BUILDER_API_URL=http:\/\/127\.0\.0\.1:3100 BUILDER_API_KEY=bsk_demo ADMIN_TOKEN=adm_x; alias builder-studio='node \/root\/repo\/bin\/builder\.js'$/m,
     );
     assert.match(text, /Demo account: +acct_demo$/m);
+    assert.match(text, /Postgres: +postgresql:\/\/postgres:builder-studio@127\.0\.0\.1:15432\/builder /m);
     assert.match(text, /Data folder: +\/root\/repo\/\.data /m);
     assert.match(text, /Admin token: +adm_x +\(from \/root\/repo\/\.data\/admin-token; the same at every start\)$/m);
     const mcp = text.split('\n').find((line) => line.trim().startsWith('{"command"'));
