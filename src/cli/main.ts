@@ -51,7 +51,7 @@ function report(err: unknown, json: boolean): number {
 }
 
 // Run when executed (bin/builder.js, tsx src/cli/main.ts), not when imported by tests.
-if (process.argv[1] && /(?:^|[/\\])(?:main\.(?:ts|js)|builder(?:\.js)?)$/.test(process.argv[1])) {
+if (process.argv[1] && /(?:^|[/\\])(?:main\.(?:ts|js)|builder(?:-studio)?(?:\.js)?)$/.test(process.argv[1])) {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -2,7 +2,7 @@
 // from its compiled JavaScript as `npm install` builds it.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -166,6 +166,15 @@ describe('builder-studio CLI', function () {
   it('shows each command’s own help, and exits 2 on a usage error, also as JSON under --json', async () => {
     const help = await cli('run', '--help');
     assert.equal(help.code, 0);
+    // Installed as npm installs a bin (npm link, npx): a symlink named builder-studio runs too.
+    const linkDir = await mkdtemp(path.join(tmpdir(), 'bin-'));
+    await symlink(BIN, path.join(linkDir, 'builder-studio'));
+    const linked = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [path.join(linkDir, 'builder-studio'), '--help'], (err, stdout) => resolve({ code: err ? 1 : 0, stdout })),
+    );
+    assert.equal(linked.code, 0);
+    assert.match(linked.stdout, /^Usage: builder-studio \[options\] \[command\]/m);
+    await rm(linkDir, { recursive: true, force: true });
     assert.match(help.stdout, /^Usage: builder-studio run \[options\] <slug>/m);
     assert.match(help.stdout, /--inputs-file <file>/);
     assert.match(help.stdout, /--json/);
