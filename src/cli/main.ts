@@ -1,5 +1,5 @@
 // `builder`: the engineers' CLI over the HTTP API (run, watch, inspect, cancel, replay, list,
-// estimate), the admin set-up commands, and the MCP stdio server (`builder mcp`).
+// estimate), the admin set-up commands, and the MCP stdio server (`builder-studio mcp`).
 // Exit codes: 0 success, 1 the run ended error/cancelled, 2 usage, connection or API error.
 import { CommanderError } from 'commander';
 import { ApiConnectionError, ApiError } from '../client/transport';
