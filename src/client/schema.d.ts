@@ -495,15 +495,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/docs/assets/{file}": {
+    "/docs/assets/docs.css": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Scripts of the API reference page */
-        get: operations["getDocsAssetsFile"];
+        /** Stylesheet of the API reference page */
+        get: operations["getDocsAssetsDocsCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/docs.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Script of the API reference page (“try it”) */
+        get: operations["getDocsAssetsDocsJs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/favicon.ico": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The icon browsers ask for */
+        get: operations["getFaviconIco"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3666,7 +3700,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An HTML page rendering /openapi.json (Scalar). */
+            /** @description An HTML page rendering /openapi.json. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3677,18 +3711,36 @@ export interface operations {
             };
         };
     };
-    getDocsAssetsFile: {
+    getDocsAssetsDocsCss: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                file: "scalar.js" | "init.js";
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A script. */
+            /** @description The stylesheet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+        };
+    };
+    getDocsAssetsDocsJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3697,12 +3749,25 @@ export interface operations {
                     "text/javascript": string;
                 };
             };
-            /** @description No such file. */
-            404: {
+        };
+    };
+    getFaviconIco: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An SVG icon. */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/svg+xml": string;
+                };
             };
         };
     };

@@ -40,12 +40,19 @@ describeRoute({
 });
 describeRoute({
   method: 'get',
-  path: '/docs/assets/:file',
-  summary: 'Script and stylesheet of the API reference page',
+  path: '/docs/assets/docs.js',
+  summary: 'Script of the API reference page (“try it”)',
   tags: ['Docs'],
   auth: 'none',
-  params: z.object({ file: z.enum(['docs.js', 'docs.css']) }),
-  responses: { 200: { description: 'The script (text/javascript) or the stylesheet (text/css).', contentType: 'text/javascript' }, 404: { description: 'No such file.' } },
+  responses: { 200: { description: 'The script.', contentType: 'text/javascript' } },
+});
+describeRoute({
+  method: 'get',
+  path: '/docs/assets/docs.css',
+  summary: 'Stylesheet of the API reference page',
+  tags: ['Docs'],
+  auth: 'none',
+  responses: { 200: { description: 'The stylesheet.', contentType: 'text/css' } },
 });
 
 // Everything from this origin, no inline script or style, no eval: nothing leaves the browser for another host.
@@ -83,17 +90,15 @@ export function openApiRoutes(): Router {
     ctx.set('Cache-Control', 'public, max-age=86400');
     ctx.body = FAVICON;
   });
-  router.get('/docs/assets/:file', (ctx) => {
-    if (ctx.params.file === 'docs.js') {
-      ctx.type = 'text/javascript; charset=utf-8';
-      ctx.body = DOCS_SCRIPT;
-    } else if (ctx.params.file === 'docs.css') {
-      ctx.type = 'text/css; charset=utf-8';
-      ctx.body = DOCS_STYLE;
-    } else {
-      return;
-    }
+  router.get(DOCS_ASSETS.script, (ctx) => {
+    ctx.type = 'text/javascript; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = DOCS_SCRIPT;
+  });
+  router.get(DOCS_ASSETS.style, (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = DOCS_STYLE;
   });
   return router;
 }
