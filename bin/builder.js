@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `builder` CLI. Runs the compiled dist/cli/main.js (built at `npm install`, or with
+// The `builder-studio` CLI. Runs the compiled dist/cli/main.js (built at `npm install`, or with
 // `npm run build`) when it is newer than every source it was built from; otherwise runs
-// src/cli/main.ts through tsx's loader. Both in this same process, so `builder mcp` keeps
+// src/cli/main.ts through tsx's loader. Both in this same process, so `builder-studio mcp` keeps
 // stdin/stdout to itself for the MCP stdio transport.
 import { fileURLToPath } from 'node:url';
 import { isFresh } from './compiled.js';

@@ -20,6 +20,10 @@ const schema = z.object({
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Web UI port of that dev server. Unset: 8233 when free, else a free port. */
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** HTTP API port of that dev server. Unset: a free loopback port. */
+  TEMPORAL_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Port of that dev server's own `/metrics`. Unset: a free loopback port. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Port of the embedded Postgres `npm start` runs (without DATABASE_URL). Unset: a free port. */
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Temporal namespace. */

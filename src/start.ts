@@ -1,7 +1,9 @@
 // `npm start`: the whole system in one process with nothing configured: embedded Postgres and a
 // local Temporal dev server when none is named, migrations, a demo account, API and worker.
-import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { loadConfig } from './config';
+import { PROJECT_ROOT } from './paths';
+import { localAdminToken } from './runtime/adminToken';
 import { seedDemo } from './demo/seed';
 import { startBanner } from './runtime/banner';
 import { runEntryPoint } from './runtime/startup';
@@ -10,8 +12,13 @@ import { startSystem } from './runtime/system';
 
 await runEntryPoint('start', async () => {
   const env = { ...process.env };
-  // The admin API needs a token; a local start makes one up and prints it.
-  env.ADMIN_TOKEN ??= `adm_${randomBytes(18).toString('base64url')}`;
+  // The admin API needs a token; a local start makes one up once, keeps it in the data folder and prints it.
+  let adminTokenSource = 'the ADMIN_TOKEN variable';
+  if (!env.ADMIN_TOKEN) {
+    const local = await localAdminToken(loadConfig(env).DATA_DIR);
+    env.ADMIN_TOKEN = local.token;
+    adminTokenSource = local.file;
+  }
   const config = loadConfig(env);
   const log = (message: string) => console.log(`[start] ${message}`);
 
@@ -27,6 +34,11 @@ await runEntryPoint('start', async () => {
       ...(system.temporalCliPath ? { temporalCliPath: system.temporalCliPath } : {}),
       ...(system.temporalMetricsUrl ? { temporalMetricsUrl: system.temporalMetricsUrl } : {}),
       databaseUrl: system.databaseUrl,
+      databaseEmbedded: !config.DATABASE_URL,
+      dataDir: path.resolve(config.DATA_DIR),
+      adminTokenSource,
+      demoAccountId: demo.accountId,
+      cliPath: path.join(PROJECT_ROOT, 'bin', 'builder.js'),
       metricsUrl: system.metricsUrl,
       adminToken: config.ADMIN_TOKEN!,
       demoApiKey: demo.apiKey,

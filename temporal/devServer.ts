@@ -17,6 +17,10 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; a free one when unset (ignored when headless). */
   uiPort?: number;
+  /** The server's HTTP API port; a free one (checked on loopback) when unset, rather than the CLI's pick on any interface. */
+  httpPort?: number;
+  /** The server's own `/metrics` port; a free one when unset. */
+  metricsPort?: number;
   headless?: boolean;
   /** Namespace to create and wait for (default `default`). */
   namespace?: string;
@@ -84,7 +88,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const port = opts.port ?? (await freePort());
   const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await freePort()));
 
-  const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--log-level', 'warn'];
+  // Every port is chosen here: left to the CLI, the HTTP and metrics ports land anywhere, e.g. in a range another program uses.
+  const httpPort = opts.httpPort ?? (await freePort());
+  const metricsPort = opts.metricsPort ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn'];
   if (opts.dbFile) {
     const dbFile = path.resolve(opts.dbFile);
     await mkdir(path.dirname(dbFile), { recursive: true });

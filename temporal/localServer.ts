@@ -29,6 +29,9 @@ export interface LocalTemporalOptions {
   /** Frontend and UI ports; free ones when unset. */
   port?: number;
   uiPort?: number;
+  /** The dev server's HTTP API and metrics ports; free ones when unset. */
+  httpPort?: number;
+  metricsPort?: number;
   namespace: string;
   log: (message: string) => void;
   /** How to look for the CLI (tests pass an empty PATH). */
@@ -56,6 +59,8 @@ export async function startLocalTemporal(opts: LocalTemporalOptions): Promise<Lo
       dbFile: opts.dbFile,
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}),
+      ...(opts.httpPort !== undefined ? { httpPort: opts.httpPort } : {}),
+      ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
       namespace: opts.namespace,
       log: opts.log,
       ...(opts.uiCodecEndpoint ? { uiCodecEndpoint: opts.uiCodecEndpoint } : {}),

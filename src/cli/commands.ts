@@ -92,16 +92,32 @@ export function runCommands(env: Record<string, string | undefined>) {
     },
 
     async list(options: GlobalOptions & ExecutionFilters): Promise<number> {
-      const executions = await client(options).listExecutions({
+      const listed = await client(options).listExecutions({
         ...(options.workflow ? { workflow: options.workflow } : {}),
         ...(options.status ? { status: options.status } : {}),
         ...(options.trigger ? { trigger: options.trigger } : {}),
         ...(options.limit ? { limit: options.limit } : {}),
       });
-      output(options).print(executions, () =>
-        executions
+      // --json prints the API's answer as it came, like every other command.
+      output(options).print(listed, () =>
+        listed.executions
           .map((e) => `${e.id}  ${(e.workflowSlug ?? '').padEnd(24)} ${e.status.padEnd(10)} ${e.triggerType.padEnd(9)} ${creditsText(e).padEnd(24)} ${e.createdAt ?? ''}\n`)
           .join(''),
+      );
+      return 0;
+    },
+
+    async workflows(options: GlobalOptions): Promise<number> {
+      const listed = await client(options).listWorkflows();
+      output(options).print(listed, () =>
+        listed.workflows.length === 0
+          ? 'No workflows this key may run.\n'
+          : listed.workflows
+              .map((w) => {
+                const inputs = w.inputs ? w.inputs.map((i) => `${i.name}${i.required ? '' : '?'}: ${i.type}`).join(', ') : `cannot run: ${w.invalid?.code ?? 'invalid'} (${w.invalid?.message ?? ''})`;
+                return `${w.slug.padEnd(28)} ${w.name.padEnd(28)} ${inputs}\n`;
+              })
+              .join(''),
       );
       return 0;
     },

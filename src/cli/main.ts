@@ -1,5 +1,5 @@
 // `builder`: the engineers' CLI over the HTTP API (run, watch, inspect, cancel, replay, list,
-// estimate), the admin set-up commands, and the MCP stdio server (`builder mcp`).
+// estimate), the admin set-up commands, and the MCP stdio server (`builder-studio mcp`).
 // Exit codes: 0 success, 1 the run ended error/cancelled, 2 usage, connection or API error.
 import { CommanderError } from 'commander';
 import { ApiConnectionError, ApiError } from '../client/transport';
@@ -51,7 +51,7 @@ function report(err: unknown, json: boolean): number {
 }
 
 // Run when executed (bin/builder.js, tsx src/cli/main.ts), not when imported by tests.
-if (process.argv[1] && /(?:^|[/\\])(?:main\.(?:ts|js)|builder(?:\.js)?)$/.test(process.argv[1])) {
+if (process.argv[1] && /(?:^|[/\\])(?:main\.(?:ts|js)|builder(?:-studio)?(?:\.js)?)$/.test(process.argv[1])) {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -1,4 +1,4 @@
-// The `builder` command line, declared with commander: every command, its options and its help.
+// The `builder-studio` command line, declared with commander: every command, its options and its help.
 // The actions live in ./commands.ts (public API) and ./adminCommands.ts (admin API).
 import { Command, Option } from 'commander';
 import { adminCommands } from './adminCommands';
@@ -18,7 +18,7 @@ progress and live lines go to stderr.`;
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(env: Record<string, string | undefined>, setExitCode: (code: number) => void): Command {
-  const program = new Command('builder')
+  const program = new Command('builder-studio')
     .description('Run, watch and inspect Builder Studio workflows; set up accounts, keys and workflows.')
     .option('--api-url <url>', 'API base URL (env BUILDER_API_URL, default http://127.0.0.1:3000)')
     .option('--api-key <key>', 'account API key (env BUILDER_API_KEY)')
@@ -128,9 +128,12 @@ export function buildProgram(env: Record<string, string | undefined>, setExitCod
     .option('--capability <capability>', 'workflow:run or workflow:<slug>:run (repeatable; default workflow:run)', collect)
     .action(act((command) => admin.createKey(command.args[0]!, { ...globals(command), ...command.opts() })));
 
-  program
-    .command('workflows')
-    .description('Workflows (admin API)')
+  const workflows = program.command('workflows').description('Workflows: list the ones your key may run; push a canvas (admin API)');
+  workflows
+    .command('list')
+    .description('The workflows your API key may run, with their input fields (GET /api/workflows)')
+    .action(act((command) => api.workflows(globals(command))));
+  workflows
     .command('push')
     .description('Create a workflow from a canvas file, or update it when its canvas id exists')
     .argument('<canvasFile>', 'JSON: { slug, name, canvasId?, graph } or a bare { nodes, edges } graph')

@@ -71,9 +71,8 @@ export class BuilderApiClient {
   }
 
   /** Workflows this key may run, with their input fields. */
-  async listWorkflows(): Promise<WorkflowSummary[]> {
-    const { workflows } = answer(await this.http.api.GET('/api/mcp/workflows')) as WorkflowListAnswer;
-    return workflows;
+  async listWorkflows(): Promise<WorkflowListAnswer> {
+    return answer(await this.http.api.GET('/api/workflows')) as WorkflowListAnswer;
   }
 
   /** A workflow's input fields and JSON Schema. */
@@ -125,9 +124,8 @@ export class BuilderApiClient {
   }
 
   /** Recent runs, newest first. */
-  async listExecutions(filters: ExecutionFilters = {}): Promise<ExecutionSummary[]> {
-    const { executions } = answer(await this.http.api.GET('/api/executions', { params: { query: filters } })) as ExecutionListAnswer;
-    return executions;
+  async listExecutions(filters: ExecutionFilters = {}): Promise<ExecutionListAnswer> {
+    return answer(await this.http.api.GET('/api/executions', { params: { query: filters } })) as ExecutionListAnswer;
   }
 
   /** Polls a run until it settles, calling `onChange` whenever its status or a step's status changes. */

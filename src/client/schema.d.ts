@@ -64,7 +64,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a workflow (canvas) */
+        /**
+         * Create a workflow (canvas)
+         * @description The canvas is planned as it is saved: one its runs could not plan is refused with the 422 INVALID_WORKFLOW a run would get (naming the node, port or config field).
+         */
         post: operations["postAdminAccountsIdWorkflows"];
         delete?: never;
         options?: never;
@@ -102,7 +105,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update a workflow’s name or graph (never its slug) */
+        /**
+         * Update a workflow’s name or graph (never its slug)
+         * @description A new graph is planned as it is saved, like on creation (422 INVALID_WORKFLOW).
+         */
         patch: operations["patchAdminWorkflowsCanvasId"];
         trace?: never;
     };
@@ -482,6 +488,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the workflows your key may run
+         * @description The account’s workflows this key may run (all of them with workflow:run, else those of its workflow:<slug>:run capabilities), by slug, each with its Request Input fields, or `invalid` saying why its canvas cannot be planned.
+         */
+        get: operations["getApiWorkflows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{slug}/estimate": {
         parameters: {
             query?: never;
@@ -573,15 +599,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/docs/assets/{file}": {
+    "/docs/assets/docs.css": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Scripts of the API reference page */
-        get: operations["getDocsAssetsFile"];
+        /** Stylesheet of the API reference page */
+        get: operations["getDocsAssetsDocsCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/docs.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Script of the API reference page (“try it”) */
+        get: operations["getDocsAssetsDocsJs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/favicon.ico": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The icon browsers ask for */
+        get: operations["getFaviconIco"];
         put?: never;
         post?: never;
         delete?: never;
@@ -978,7 +1038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1074,7 +1134,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1165,7 +1225,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1255,7 +1315,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1309,6 +1369,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description INVALID_WORKFLOW: the canvas cannot be planned (unknown node type or port, cycle, missing input, invalid config…). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postAdminApiKeysIdRevoke: {
@@ -1354,7 +1423,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1441,7 +1510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description UNAUTHORIZED: missing or wrong admin token. */
+            /** @description UNAUTHORIZED: no admin token, or a wrong one (the message says which). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1479,6 +1548,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: send the body as application/json. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description INVALID_WORKFLOW: the canvas cannot be planned. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2630,6 +2708,8 @@ export interface operations {
                             };
                             name: string;
                             slug: string;
+                            /** @description ISO 8601 time of the last change. */
+                            updatedAt: string;
                         }[];
                     };
                 };
@@ -2743,7 +2823,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_INPUTS or ASYNC_NOT_SUPPORTED. */
+            /** @description INVALID_INPUTS, ASYNC_NOT_SUPPORTED, or INVALID_REQUEST (`?async=` other than `true`/`false`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3494,6 +3574,81 @@ export interface operations {
             };
         };
     };
+    getApiWorkflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflows, by slug. */
+            200: {
+                headers: {
+                    /** @description Maximum requests allowed in the current window (per account, by tier). */
+                    "X-RateLimit-Limit"?: string;
+                    /** @description Requests remaining in the current window. */
+                    "X-RateLimit-Remaining"?: string;
+                    /** @description Unix epoch second when the window resets. */
+                    "X-RateLimit-Reset"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        workflows: {
+                            canvasId: string;
+                            /** @description The Request Input fields (absent when the canvas cannot be planned). */
+                            inputs?: {
+                                description?: string;
+                                name: string;
+                                required: boolean;
+                                /** @enum {string} */
+                                type: "string" | "number" | "integer" | "boolean" | "object" | "array";
+                            }[];
+                            /** @description Why the canvas cannot be planned (then no `inputs`). */
+                            invalid?: {
+                                code: string;
+                                message: string;
+                            };
+                            name: string;
+                            slug: string;
+                            /** @description ISO 8601 time of the last change. */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED (missing or unknown key) or API_KEY_REVOKED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED: the per-minute limit of your tier is used up. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    /** @description Maximum requests allowed in the current window (per account, by tier). */
+                    "X-RateLimit-Limit"?: string;
+                    /** @description Requests remaining in the current window. */
+                    "X-RateLimit-Remaining"?: string;
+                    /** @description Unix epoch second when the window resets. */
+                    "X-RateLimit-Reset"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postApiWorkflowsSlugEstimate: {
         parameters: {
             query?: never;
@@ -3730,7 +3885,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL or INVALID_JSON. */
+            /** @description INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4045,7 +4200,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An HTML page rendering /openapi.json (Scalar). */
+            /** @description An HTML page rendering /openapi.json. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4056,18 +4211,36 @@ export interface operations {
             };
         };
     };
-    getDocsAssetsFile: {
+    getDocsAssetsDocsCss: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                file: "scalar.js" | "init.js";
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A script. */
+            /** @description The stylesheet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+        };
+    };
+    getDocsAssetsDocsJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4076,12 +4249,25 @@ export interface operations {
                     "text/javascript": string;
                 };
             };
-            /** @description No such file. */
-            404: {
+        };
+    };
+    getFaviconIco: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An SVG icon. */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/svg+xml": string;
+                };
             };
         };
     };

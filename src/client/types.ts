@@ -30,8 +30,8 @@ export type ExecutionListAnswer = Answer<'/api/executions', 'get', 200>;
 export type ExecutionSummary = ExecutionListAnswer['executions'][number];
 /** The filters of `GET /api/executions`. */
 export type ExecutionFilters = NonNullable<paths['/api/executions']['get']['parameters']['query']>;
-/** `GET /api/mcp/workflows`. */
-export type WorkflowListAnswer = Answer<'/api/mcp/workflows', 'get', 200>;
+/** `GET /api/workflows`. */
+export type WorkflowListAnswer = Answer<'/api/workflows', 'get', 200>;
 /** A workflow this key may run, with its input fields. */
 export type WorkflowSummary = WorkflowListAnswer['workflows'][number];
 /** A workflow's input fields and JSON Schema. */

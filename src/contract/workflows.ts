@@ -108,27 +108,30 @@ export const estimateResponseSchema = z.object({
 export type EstimateResponse = z.infer<typeof estimateResponseSchema>;
 export type Refusal = z.infer<typeof refusalSchema>;
 
-/** One input field of a workflow, as MCP's workflow list shows it. */
-const mcpInputFieldSchema = z.object({
+/** One input field of a workflow, as the workflow lists show it. */
+const listedInputFieldSchema = z.object({
   name: z.string(),
   type: z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array']),
   required: z.boolean(),
   description: z.string().optional(),
 });
 
-/** 200 answer of `GET /api/mcp/workflows`: the workflows the key may run, with their inputs. */
-export const mcpWorkflowListResponseSchema = z.object({
+/** 200 answer of `GET /api/workflows` (and of MCP's `GET /api/mcp/workflows`): the workflows the key may run, with their inputs. */
+export const workflowListResponseSchema = z.object({
   success: z.literal(true),
   workflows: z.array(
     z.object({
       slug: z.string(),
       name: z.string(),
       canvasId: z.string(),
-      inputs: z.array(mcpInputFieldSchema).optional().describe('The Request Input fields (absent when the canvas cannot be planned).'),
+      inputs: z.array(listedInputFieldSchema).optional().describe('The Request Input fields (absent when the canvas cannot be planned).'),
       invalid: z.object({ code: z.string(), message: z.string() }).optional().describe('Why the canvas cannot be planned (then no `inputs`).'),
+      updatedAt: z.string().describe('ISO 8601 time of the last change.'),
     }),
   ),
 });
+/** MCP's list is the same answer. */
+export const mcpWorkflowListResponseSchema = workflowListResponseSchema;
 
 /** 202 answer of `POST /api/hooks/:token`. */
 export const webhookAcceptedSchema = z.object({
@@ -156,6 +159,7 @@ export const webhookListResponseSchema = z.object({
 export type RunResponse = z.infer<typeof runResponseSchema>;
 export type RunAccepted = z.infer<typeof runAcceptedSchema>;
 export type WorkflowSchemaResponse = z.infer<typeof workflowSchemaResponseSchema>;
-export type McpWorkflowListResponse = z.infer<typeof mcpWorkflowListResponseSchema>;
+export type WorkflowListResponse = z.infer<typeof workflowListResponseSchema>;
+export type McpWorkflowListResponse = WorkflowListResponse;
 export type WebhookAccepted = z.infer<typeof webhookAcceptedSchema>;
 export type WebhookListResponse = z.infer<typeof webhookListResponseSchema>;

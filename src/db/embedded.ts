@@ -154,7 +154,9 @@ async function initialise(binaries: PostgresBinaries, dataDir: string, runAs: Ru
 async function startServer(binaries: PostgresBinaries, dataDir: string, port: number, runAs: RunAs | undefined, keep: (line: string) => void): Promise<ChildProcess> {
   // TCP on loopback only, and no Unix socket: its default folder may not be writable by us.
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
-  const child = spawnAs(binaries.postgres, args, runAs, keep);
+  // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop Postgres last, after
+  // the API and worker that use it (not in the middle of their shutdown).
+  const child = spawnAs(binaries.postgres, args, runAs, keep, true);
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -165,8 +167,8 @@ async function startServer(binaries: PostgresBinaries, dataDir: string, port: nu
   return child;
 }
 
-function spawnAs(file: string, args: string[], runAs: RunAs | undefined, keep: (line: string) => void): ChildProcess {
-  const child = spawn(file, args, { ...(runAs ?? {}), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnAs(file: string, args: string[], runAs: RunAs | undefined, keep: (line: string) => void, detached = false): ChildProcess {
+  const child = spawn(file, args, { ...(runAs ?? {}), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'], detached });
   child.stdout?.on('data', (chunk: Buffer) => keep(chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => keep(chunk.toString('utf8')));
   return child;

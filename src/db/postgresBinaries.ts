@@ -5,7 +5,7 @@
 // reach, and a new cluster is made in a data folder it can reach.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { access, chmod, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -103,10 +103,17 @@ export async function reachableBinaries(nativeDir: string, user: RunAs, cacheDir
 export async function reachableDataDir(dataDir: string, user: RunAs, dataRoot: string, log: (message: string) => void): Promise<string> {
   const blocked = await blockingFolder(path.join(dataDir, 'PG_VERSION'), user);
   if (!blocked || (await access(path.join(dataDir, 'PG_VERSION')).then(() => true, () => false))) return dataDir;
-  const moved = path.join(dataRoot, `postgres-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`);
+  const moved = relocatedDataDir(dataDir, dataRoot);
   log(`The postgres user cannot enter ${blocked}: the embedded Postgres keeps its data in ${moved} instead of ${dataDir}.`);
   await makeEnterable(dataRoot);
+  // Beside the cluster, the folder it stands for: `npm run clean -- --orphans` finds clusters whose clone is gone.
+  await writeFile(`${moved}.origin`, `${path.resolve(dataDir)}\n`).catch(() => undefined);
   return moved;
+}
+
+/** Where, as root, the cluster of `dataDir` lives when the postgres user cannot reach `dataDir`: one folder per original path. */
+export function relocatedDataDir(dataDir: string, dataRoot: string = ROOT_DATA_DIR): string {
+  return path.join(dataRoot, `postgres-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`);
 }
 
 /** The package version when the folder is a package's, else a hash of its path. */

@@ -49,7 +49,7 @@ describeRoute({
   responses: {
     200: { description: 'Completed.', body: mcpRunResponseSchema, headers: RATE_LIMIT_HEADERS },
     202: { description: 'Admitted (async).', body: mcpRunAcceptedSchema, headers: RATE_LIMIT_HEADERS },
-    400: errorResponse('INVALID_INPUTS or ASYNC_NOT_SUPPORTED.'),
+    400: errorResponse('INVALID_INPUTS, ASYNC_NOT_SUPPORTED, or INVALID_REQUEST (`?async=` other than `true`/`false`).'),
     402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
     403: errorResponse('CAPABILITY_DENIED or MODEL_TIER_REQUIRED.'),
     404: errorResponse('No such workflow.'),

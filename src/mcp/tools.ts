@@ -21,7 +21,7 @@ export function createMcpServer(api: BuilderApiClient, version = '0.1.0'): McpSe
   server.registerTool(
     'list_workflows',
     { title: 'List workflows', description: 'Lists the workflows this API key may run, with their slugs and input fields.', inputSchema: {} },
-    async () => guard(async () => ({ workflows: await api.listWorkflows() })),
+    async () => guard(async () => ({ workflows: (await api.listWorkflows()).workflows })),
   );
 
   server.registerTool(

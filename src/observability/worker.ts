@@ -12,7 +12,7 @@ export function stepObservability(logger: Logger): ActivityInterceptorsFactory {
     inbound: {
       async execute(input, next) {
         const { activityType, attempt, activityId, workflowExecution } = ctx.info;
-        const arg = (input.args[0] ?? {}) as { nodeType?: unknown } & Partial<Pick<MirrorBatch, 'changes'>>;
+        const arg = (input.args[0] ?? {}) as { nodeType?: unknown; executionId?: unknown } & Partial<Pick<MirrorBatch, 'changes'>>;
         if (activityType === 'mirror') {
           // The status mirror (a local activity): count steps entering a waitpoint once written.
           const result = await next(input);
@@ -20,8 +20,10 @@ export function stepObservability(logger: Logger): ActivityInterceptorsFactory {
           return result;
         }
         const nodeType = typeof arg.nodeType === 'string' ? arg.nodeType : activityType;
-        // The activity id is the step id and the workflow id the execution id (see runExecution.ts).
-        const log = logger.child({ executionId: workflowExecution?.workflowId, stepId: activityId, nodeType, attempt });
+        // The activity id is the step id. The execution id is the activity's own argument: the Temporal
+        // workflow id is the slug followed by it (src/domain/workflowIds.ts), logged as such.
+        const executionId = typeof arg.executionId === 'string' ? arg.executionId : undefined;
+        const log = logger.child({ ...(executionId ? { executionId } : {}), temporalWorkflowId: workflowExecution?.workflowId, stepId: activityId, nodeType, attempt });
         if (attempt > 1) metrics.stepRetries.inc({ node_type: nodeType });
         log.info({ activityType }, 'step attempt started');
         const started = process.hrtime.bigint();

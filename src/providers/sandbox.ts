@@ -88,7 +88,7 @@ export class SandboxProvider implements TextProvider, MediaProvider {
     return { text, tokens: tokens.length };
   }
 
-  /** Makes a real file of the request's kind (PNG, AVI, WAV) and streams it into the media store. */
+  /** Makes a real file of the request's kind (PNG, MP4, WAV) and streams it into the media store. */
   async generate(request: MediaRequest): Promise<MediaResult> {
     const knobs = this.begin(request.kind, request.prompt, request);
     const render = renderRequest(request.prompt, request.params);

@@ -1,10 +1,11 @@
 // Real media files made by the sandbox, streamed chunk by chunk so that even 200 MB never sits in
-// memory whole: PNG images (padding in a private ancillary chunk), uncompressed AVI videos (padding
-// in a JUNK chunk) and WAV speech stand-ins (a tone per word). Deterministic in the prompt.
+// memory whole: PNG images (padding in a private ancillary chunk), MP4 videos (H.264 that browsers
+// play; padding in a `free` box) and WAV speech stand-ins (a tone per word). Deterministic in the prompt.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { constants, crc32, createDeflate } from 'node:zlib';
 import type { MediaMeta } from '../media/types';
+import { mp4Video } from './sandboxMp4';
 import type { MediaKind } from './types';
 
 /** What a renderer is asked for: the prompt and the node's parameters. */
@@ -31,7 +32,7 @@ const ZEROES = Buffer.alloc(PAD_CHUNK);
 /** The sandbox renderer of each media kind. */
 export const SANDBOX_RENDERERS = {
   image: renderPng,
-  video: renderAvi,
+  video: renderMp4,
   audio: renderWav,
 } satisfies Record<MediaKind, (request: RenderRequest) => Rendered>;
 
@@ -115,61 +116,25 @@ function* padding(sizeBytes: number | undefined, written: number, overhead: numb
   }
 }
 
-/** An uncompressed AVI (RIFF, 24-bit DIB frames, 12 fps) whose pattern slides per frame; `sizeBytes` adds a JUNK chunk. */
-function renderAvi(request: RenderRequest): Rendered {
-  const width = Math.ceil((request.width ?? SANDBOX_DEFAULT_SIDE) / 4) * 4;
-  const height = request.height ?? Math.round((width * 3) / 4);
+/** An MP4 video (H.264, 12 fps; see ./sandboxMp4.ts) whose pattern slides per frame; `sizeBytes` adds a `free` box. */
+function renderMp4(request: RenderRequest): Rendered {
+  // 4:2:0 samples come in pairs of pixels: even sides.
+  const width = Math.ceil((request.width ?? SANDBOX_DEFAULT_SIDE) / 2) * 2;
+  const height = Math.ceil((request.height ?? Math.round((width * 3) / 4)) / 2) * 2;
   const fps = 12;
   const frames = Math.max(1, Math.min(240, Math.round(((request.durationMs ?? 1_000) * fps) / 1_000)));
   const seed = seededBytes(`video\u0000${request.prompt}`, 8);
-  const frameSize = width * height * 3;
-  const moviSize = 4 + frames * (8 + frameSize);
-  const hdrlSize = 4 + (8 + 56) + (8 + 4 + (8 + 56) + (8 + 40));
-  const natural = 12 + (8 + hdrlSize) + (8 + moviSize);
-  const junk = request.sizeBytes !== undefined && request.sizeBytes - natural >= 8 ? Math.floor((request.sizeBytes - natural - 8) / 2) * 2 : undefined;
-  const total = natural + (junk !== undefined ? 8 + junk : 0);
-  async function* body(): AsyncIterable<Uint8Array> {
-    const head = Buffer.alloc(12 + 8 + hdrlSize);
-    let at = 0;
-    const fourcc = (text: string) => (at = head.write(text, at, 'ascii') + at);
-    const u32 = (value: number) => (at = head.writeUInt32LE(value >>> 0, at));
-    const u16 = (value: number) => (at = head.writeUInt16LE(value, at));
-    fourcc('RIFF'); u32(total - 8); fourcc('AVI ');
-    fourcc('LIST'); u32(hdrlSize); fourcc('hdrl');
-    fourcc('avih'); u32(56);
-    u32(Math.round(1_000_000 / fps)); u32(frameSize * fps); u32(0); u32(0); u32(frames); u32(0); u32(1); u32(frameSize); u32(width); u32(height);
-    u32(0); u32(0); u32(0); u32(0);
-    fourcc('LIST'); u32(4 + (8 + 56) + (8 + 40)); fourcc('strl');
-    fourcc('strh'); u32(56); fourcc('vids'); fourcc('DIB '); u32(0); u16(0); u16(0); u32(0); u32(1); u32(fps); u32(0); u32(frames); u32(frameSize); u32(0xffffffff); u32(0);
-    u16(0); u16(0); u16(width); u16(height);
-    fourcc('strf'); u32(40); u32(40); u32(width); u32(height); u16(1); u16(24); u32(0); u32(frameSize); u32(0); u32(0); u32(0); u32(0);
-    yield head;
-    if (junk !== undefined) {
-      const junkHead = Buffer.alloc(8);
-      junkHead.write('JUNK', 0, 'ascii');
-      junkHead.writeUInt32LE(junk, 4);
-      yield junkHead;
-      for (let left = junk; left > 0; left -= PAD_CHUNK) yield ZEROES.subarray(0, Math.min(PAD_CHUNK, left));
-    }
-    const movi = Buffer.alloc(12);
-    movi.write('LIST', 0, 'ascii');
-    movi.writeUInt32LE(moviSize, 4);
-    movi.write('movi', 8, 'ascii');
-    yield movi;
-    for (let frame = 0; frame < frames; frame += 1) {
-      const chunkHead = Buffer.alloc(8);
-      chunkHead.write('00db', 0, 'ascii');
-      chunkHead.writeUInt32LE(frameSize, 4);
-      yield chunkHead;
-      // DIB rows run bottom-up, pixels in BGR order.
-      for (let y = height - 1; y >= 0; y -= 1) {
-        const row = Buffer.alloc(width * 3);
-        patternRow(seed, width, height, y, frame * 4, row, 0, true);
-        yield row;
-      }
-    }
-  }
-  return { meta: { mimeType: 'video/x-msvideo', width, height, durationMs: Math.round((frames * 1_000) / fps) }, body: body() };
+  const video = mp4Video({
+    width,
+    height,
+    fps,
+    frames,
+    ...(request.sizeBytes !== undefined ? { sizeBytes: request.sizeBytes } : {}),
+    drawFrame: (frame, rgb) => {
+      for (let y = 0; y < height; y += 1) patternRow(seed, width, height, y, frame * 4, rgb, y * width * 3);
+    },
+  });
+  return { meta: { mimeType: 'video/mp4', width, height, durationMs: Math.round((frames * 1_000) / fps) }, body: video.body };
 }
 
 /** A 16 kHz mono 16-bit WAV: one short tone per word of the prompt; `sizeBytes` sets its length (and duration). */

@@ -1,5 +1,6 @@
 // What `npm start` prints once everything is up: every address a person may want, and lines to
-// paste (a demo run, the Temporal CLI's run list) that work exactly as printed.
+// paste (the CLI's settings, a demo run, an MCP client's config, the Temporal CLI's run list) that
+// work exactly as printed.
 
 /** What the banner shows. */
 export interface BannerInfo {
@@ -12,19 +13,44 @@ export interface BannerInfo {
   /** Worker's Temporal SDK metrics endpoint. */
   temporalMetricsUrl?: string;
   databaseUrl: string;
+  /** True when the URL is the embedded Postgres's (printed whole: `npm run media:gc` needs it); a configured one is masked. */
+  databaseEmbedded?: boolean;
+  /** The data folder (absolute). */
+  dataDir?: string;
+  /** Where the admin token comes from: its file in the data folder, or the ADMIN_TOKEN variable. */
+  adminTokenSource?: string;
   /** Where the process serves GET /metrics. */
   metricsUrl: string;
   adminToken: string;
   demoApiKey: string;
+  /** The demo account's id (`workflows push --account`). */
+  demoAccountId?: string;
   demoSlugs: string[];
   /** A run viewer link for the demo account (a view token in the URL, never an API key). */
   runViewerUrl?: string;
+  /** Absolute path of the CLI's bin (`bin/builder.js`), runnable from any folder. */
+  cliPath?: string;
 }
 
 /** The `temporal workflow list` line for this server, runnable as printed. */
 export function temporalListCommand(info: Pick<BannerInfo, 'temporalAddress' | 'namespace' | 'temporalCliPath'>): string {
   const cli = info.temporalCliPath ? shellQuote(info.temporalCliPath) : 'temporal';
   return `${cli} workflow list --address ${info.temporalAddress} --namespace ${shellQuote(info.namespace)}`;
+}
+
+/**
+ * The `export` line that sets the CLI up for this server. Not DATABASE_URL: a shell that holds it
+ * would make the next `npm start` use this run's embedded Postgres address instead of starting one.
+ */
+export function cliExportLine(info: Pick<BannerInfo, 'apiUrl' | 'demoApiKey' | 'adminToken' | 'cliPath'>): string {
+  const vars = [`BUILDER_API_URL=${shellQuote(info.apiUrl)}`, `BUILDER_API_KEY=${shellQuote(info.demoApiKey)}`, `ADMIN_TOKEN=${shellQuote(info.adminToken)}`];
+  const exportLine = `export ${vars.join(' ')}`;
+  return info.cliPath ? `${exportLine}; alias builder-studio=${shellQuote(`node ${shellQuote(info.cliPath)}`)}` : exportLine;
+}
+
+/** An MCP client's server entry for this server: the CLI's stdio server, by absolute path, so it works from any folder. */
+export function mcpClientConfig(info: Pick<BannerInfo, 'apiUrl' | 'demoApiKey' | 'cliPath'>): string {
+  return JSON.stringify({ command: 'node', args: [info.cliPath ?? 'bin/builder.js', 'mcp'], env: { BUILDER_API_URL: info.apiUrl, BUILDER_API_KEY: info.demoApiKey } });
 }
 
 /** The start-up banner. */
@@ -42,8 +68,10 @@ export function startBanner(info: BannerInfo): string {
     ['Temporal', `${info.temporalAddress}  (namespace ${info.namespace})`],
     ['Temporal UI', info.temporalUiUrl],
     ['SDK metrics', info.temporalMetricsUrl],
-    ['Postgres', maskPassword(info.databaseUrl)],
-    ['Admin token', info.adminToken],
+    ['Postgres', info.databaseEmbedded ? `${info.databaseUrl}   (embedded; DATABASE_URL=… npm run media:gc)` : maskPassword(info.databaseUrl)],
+    ['Data folder', info.dataDir ? `${info.dataDir}   (npm run clean removes it)` : undefined],
+    ['Admin token', info.adminTokenSource ? `${info.adminToken}   (from ${info.adminTokenSource}; the same at every start)` : info.adminToken],
+    ['Demo account', info.demoAccountId],
     ['Demo API key', `${info.demoApiKey}   (sandbox provider: test mode)`],
     ['Workflows', info.demoSlugs.join(', ')],
     ['Run viewer', info.runViewerUrl ? `${info.runViewerUrl}   (12 h link for the demo account)` : undefined],
@@ -56,8 +84,14 @@ export function startBanner(info: BannerInfo): string {
   Builder Studio run engine is up.
 ${table}
 
+  Set up the CLI in your shell (then: builder-studio workflows list):
+    ${cliExportLine(info)}
+
   Run the parallel demo workflow:
     ${curl}
+
+  An MCP client's server entry (stdio; works from any folder):
+    ${mcpClientConfig(info)}
 
   List runs in Temporal:
     ${temporalListCommand(info)}

@@ -94,11 +94,15 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       // The CLI's own defaults when free, so `temporal workflow list` works without --address.
       const port = await choosePort('TEMPORAL_PORT', config.TEMPORAL_PORT, 7233);
       const uiPort = await choosePort('TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT, 8233);
+      const httpPort = await choosePort('TEMPORAL_HTTP_PORT', config.TEMPORAL_HTTP_PORT);
+      const metricsPort = await choosePort('TEMPORAL_METRICS_PORT', config.TEMPORAL_METRICS_PORT);
       const { startLocalTemporal } = await import('../../temporal/localServer');
       const server = await startLocalTemporal({
         dbFile: path.resolve(config.DATA_DIR, 'temporal', 'dev.sqlite'),
         ...(port ? { port } : {}),
         ...(uiPort ? { uiPort } : {}),
+        ...(httpPort ? { httpPort } : {}),
+        ...(metricsPort ? { metricsPort } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
         log: options.log,
         ...(uiCodecEndpointOf(config, options) ? { uiCodecEndpoint: uiCodecEndpointOf(config, options)! } : {}),

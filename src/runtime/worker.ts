@@ -50,6 +50,9 @@ export function installTemporalRuntime(level: LogLevel = 'WARN', metricsBindAddr
   try {
     Runtime.install({
       logger: new DefaultLogger(level),
+      // Our entry points stop the worker on SIGINT/SIGTERM themselves (then the rest, in order); the
+      // SDK's own handlers would shut it down a second time, concurrently, and its core warns about that.
+      shutdownSignals: [],
       ...(metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBindAddress } } } } : {}),
     });
   } catch {

@@ -55,7 +55,7 @@ describe('waitpoints', function () {
     assert.equal(clipOf(waiting).waitingOn.callbackToken, undefined, 'the callback token is never shown');
     const execution = await waitFor(id, ended);
     assert.equal(execution.status, 'completed');
-    assert.equal(execution.output.mimeType, 'video/x-msvideo');
+    assert.equal(execution.output.mimeType, 'video/mp4');
     assert.equal(execution.output.durationMs, 1_000);
     assert.match(execution.output.url, /\/api\/media\/med_[0-9a-f]{64}\?exp=\d+&sig=[0-9a-f]{64}$/);
     assert.equal(execution.waitingOn, null);
@@ -73,7 +73,7 @@ describe('waitpoints', function () {
     assert.equal(execution.status, 'completed');
     assert.equal(api.engine.sandboxMedia.callbacksDelivered, callbacks);
     assert.ok(api.engine.sandboxMedia.polls > polls, 'the result came from polling');
-    assert.equal(execution.output.mimeType, 'video/x-msvideo');
+    assert.equal(execution.output.mimeType, 'video/mp4');
   });
 
   it('takes the first result: a duplicate callback, a wrong token and a late callback change nothing', async () => {

@@ -53,7 +53,10 @@ describe('every route answers what /openapi.json documents', function () {
     accountId = account.body.account.id;
     await expect(409, 'POST', '/admin/accounts', { headers: admin, body: { id: accountId, name: 'Again' } });
     await expect(400, 'POST', '/admin/accounts', { headers: admin, body: { name: 'Gold', tier: 'gold' } });
-    await expect(401, 'POST', '/admin/accounts', { headers: { authorization: 'Bearer wrong' }, body: { name: 'x' } });
+    const wrong = await expect(401, 'POST', '/admin/accounts', { headers: { authorization: 'Bearer wrong' }, body: { name: 'x' } });
+    const missing = await expect(401, 'POST', '/admin/accounts', { body: { name: 'x' } });
+    assert.match(wrong.body.error.message, /^Wrong admin token/);
+    assert.match(missing.body.error.message, /^No admin token/);
     await expect(415, 'POST', '/admin/accounts', { headers: { ...admin, 'content-type': 'text/plain' }, raw: 'name=x' });
     await expect(400, 'POST', '/admin/accounts', { headers: admin, raw: '{not json' });
 
@@ -67,6 +70,16 @@ describe('every route answers what /openapi.json documents', function () {
     canvasId = workflow.body.workflow.canvasId;
     await expect(409, 'POST', `/admin/accounts/${accountId}/workflows`, { headers: admin, body: { slug, name: 'Again', graph: TEXT_CHAIN } });
     await expect(400, 'POST', `/admin/accounts/${accountId}/workflows`, { headers: admin, body: { slug: 'bad-graph', name: 'Bad', graph: { nodes: 'x' } } });
+    // A canvas is planned when saved: the refusal its first run would get comes now, and nothing is saved.
+    const huge = { nodes: [...TEXT_CHAIN.nodes, { id: 'poster', type: 'image-generation', config: { prompt: 'huge', width: 9000 } }], edges: TEXT_CHAIN.edges };
+    const tooWide = await expect(422, 'POST', `/admin/accounts/${accountId}/workflows`, { headers: admin, body: { slug: 'too-wide', name: 'Too wide', graph: huge } });
+    assert.deepEqual([tooWide.body.error.code, tooWide.body.error.nodeId, tooWide.body.error.field], ['INVALID_WORKFLOW', 'poster', 'width']);
+    const noPort = { nodes: TEXT_CHAIN.nodes, edges: [...TEXT_CHAIN.edges, { source: 'draft', sourcePort: 'nope', target: 'output', targetPort: 'extra' }] };
+    const dangling = await expect(422, 'POST', `/admin/accounts/${accountId}/workflows`, { headers: admin, body: { slug: 'no-port', name: 'No port', graph: noPort } });
+    assert.equal(dangling.body.error.code, 'INVALID_WORKFLOW');
+    assert.match(dangling.body.error.message, /nope/);
+    assert.equal(await api.engine.db.workflow.count({ where: { slug: { in: ['too-wide', 'no-port'] } } }), 0);
+    await expect(422, 'PATCH', `/admin/workflows/${canvasId}`, { headers: admin, body: { graph: huge } });
     await expect(200, 'PATCH', `/admin/workflows/${canvasId}`, { headers: admin, body: { name: 'Chain (renamed)' } });
     await expect(404, 'PATCH', '/admin/workflows/cnv_missing', { headers: admin, body: { name: 'x' } });
 
@@ -76,7 +89,10 @@ describe('every route answers what /openapi.json documents', function () {
     await expect(401, 'GET', `/api/workflows/${slug}/schema`, { headers: { 'x-api-key': spare.body.secret } });
   });
 
-  it('workflow routes: schema, estimate, sync and async runs, and their refusals', async () => {
+  it('workflow routes: the list, schema, estimate, sync and async runs, and their refusals', async () => {
+    const listed = await expect(200, 'GET', '/api/workflows', { headers: auth() });
+    assert.deepEqual(listed.body.workflows.map((w: { slug: string; inputs: Array<{ name: string }> }) => [w.slug, w.inputs.map((i) => i.name)]), [[slug, ['topic']]]);
+    await expect(401, 'GET', '/api/workflows');
     await expect(200, 'GET', `/api/workflows/${slug}/schema`, { headers: auth() });
     await expect(404, 'GET', '/api/workflows/no-such-flow/schema', { headers: auth() });
     await expect(401, 'GET', `/api/workflows/${slug}/schema`);
@@ -87,6 +103,9 @@ describe('every route answers what /openapi.json documents', function () {
     const accepted = await expect(202, 'POST', `/api/workflows/${slug}/run?async=true`, { headers: auth(), body: { inputs: { topic: 'waves' } } });
     await waitFor(accepted.body.executionId, ended);
     await expect(400, 'POST', `/api/workflows/${slug}/run`, { headers: auth(), body: { inputs: { topic: 42 } } });
+    const maybe = await expect(400, 'POST', `/api/workflows/${slug}/run?async=maybe`, { headers: auth(), body: { inputs: { topic: 'tides' } } });
+    assert.equal(maybe.body.error.code, 'INVALID_REQUEST');
+    assert.match(maybe.body.error.message, /async must be one of "true", "false"/);
     await expect(400, 'POST', `/api/workflows/${slug}/run`, { headers: auth(), body: { inputs: {}, callbackUrl: 'not a url' } });
     await expect(404, 'POST', '/api/workflows/no-such-flow/run', { headers: auth(), body: { inputs: {} } });
   });
@@ -198,8 +217,9 @@ describe('every route answers what /openapi.json documents', function () {
   it('documentation and run viewer pages', async () => {
     await expect(200, 'GET', '/openapi.json');
     await expect(200, 'GET', '/docs');
-    await expect(200, 'GET', '/docs/assets/scalar.js');
-    await expect(200, 'GET', '/docs/assets/init.js');
+    await expect(200, 'GET', '/docs/assets/docs.js');
+    await expect(200, 'GET', '/docs/assets/docs.css');
+    await expect(200, 'GET', '/favicon.ico');
     const runs = await api.request('GET', '/runs');
     assert.ok(runs.status === 200 || runs.status === 503, 'the page, or VIEWER_NOT_BUILT');
     if (runs.status === 200) {

@@ -2,7 +2,7 @@
 // from its compiled JavaScript as `npm install` builds it.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ export function runCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ cod
   });
 }
 
-describe('builder CLI', function () {
+describe('builder-studio CLI', function () {
   let api: TestApi;
   let key: string;
   let slug: string;
@@ -65,6 +65,17 @@ describe('builder CLI', function () {
       assert.equal(each.code, 0, `${args.join(' ')}: ${each.stderr}`);
       assert.doesNotThrow(() => JSON.parse(each.stdout), `${args.join(' ')} printed:\n${each.stdout}`);
     }
+  });
+
+  it('lists the workflows the key may run with their inputs, and list --json prints the API’s own answer', async () => {
+    const text = await cli('workflows', 'list');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^${slug}\\s+.*topic: string$`, 'm'));
+    const json = JSON.parse((await cli('workflows', 'list', '--json')).stdout) as { success: boolean; workflows: Array<{ slug: string }> };
+    assert.deepEqual([json.success, json.workflows.map((w) => w.slug)], [true, [slug]]);
+    const runs = JSON.parse((await cli('list', '--workflow', slug, '--json')).stdout) as { success: boolean; executions: unknown[] };
+    assert.equal(runs.success, true);
+    assert.ok(Array.isArray(runs.executions));
   });
 
   it('runs with inputs from a JSON file and watches it live: step statuses, streamed text, then the steps with names and durations', async () => {
@@ -114,7 +125,7 @@ describe('builder CLI', function () {
     assert.equal(list.code, 0, list.stderr);
     assert.ok(list.stdout.includes(id!) && list.stdout.includes(replayId![1]!), list.stdout);
     const replays = await cli('list', '--trigger', 'replay', '--json');
-    assert.ok((JSON.parse(replays.stdout) as Array<{ id: string }>).some((e) => e.id === replayId![1]));
+    assert.ok((JSON.parse(replays.stdout) as { executions: Array<{ id: string }> }).executions.some((e) => e.id === replayId![1]));
   });
 
   it('estimates a run’s credits and refusals without running it', async () => {
@@ -155,7 +166,16 @@ describe('builder CLI', function () {
   it('shows each command’s own help, and exits 2 on a usage error, also as JSON under --json', async () => {
     const help = await cli('run', '--help');
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /^Usage: builder run \[options\] <slug>/m);
+    // Installed as npm installs a bin (npm link, npx): a symlink named builder-studio runs too.
+    const linkDir = await mkdtemp(path.join(tmpdir(), 'bin-'));
+    await symlink(BIN, path.join(linkDir, 'builder-studio'));
+    const linked = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [path.join(linkDir, 'builder-studio'), '--help'], (err, stdout) => resolve({ code: err ? 1 : 0, stdout })),
+    );
+    assert.equal(linked.code, 0);
+    assert.match(linked.stdout, /^Usage: builder-studio \[options\] \[command\]/m);
+    await rm(linkDir, { recursive: true, force: true });
+    assert.match(help.stdout, /^Usage: builder-studio run \[options\] <slug>/m);
     assert.match(help.stdout, /--inputs-file <file>/);
     assert.match(help.stdout, /--json/);
     const push = await cli('help', 'workflows');

@@ -1,10 +1,10 @@
 // `npm start` and `npm run worker` as a person runs them: real processes, real ports.
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeLoopbackPort } from '../../src/runtime/ports';
+import { freeLoopbackPort, portIsFree } from '../../src/runtime/ports';
 import { startLocalTemporal, TemporalUnavailableError } from '../../temporal/localServer';
 import { spawnNodeScript } from '../support/npmScripts';
 
@@ -54,11 +54,12 @@ describe('start-up of the processes', () => {
   });
   after(async () => rm(dataDir, { recursive: true, force: true }));
 
-  it('npm start listens on TEMPORAL_PORT, TEMPORAL_UI_PORT and EMBEDDED_POSTGRES_PORT and prints a temporal workflow list line that works as printed', async function () {
+  it('npm start listens on every port it is given (API, Temporal frontend, UI, HTTP and metrics, Postgres), prints the full embedded Postgres URL and the stable admin token, and a temporal workflow list line that works as printed', async function () {
     this.timeout(240_000);
-    const [port, temporalPort, uiPort, pgPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()]);
+    const [port, temporalPort, uiPort, pgPort, httpPort, metricsPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()]);
     const env: NodeJS.ProcessEnv = {
       PORT: String(port), TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), EMBEDDED_POSTGRES_PORT: String(pgPort),
+      TEMPORAL_HTTP_PORT: String(httpPort), TEMPORAL_METRICS_PORT: String(metricsPort),
       DATA_DIR: dataDir, LOG_LEVEL: 'silent',
     };
     for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_URL', 'ADMIN_TOKEN']) env[name] = '';
@@ -68,7 +69,13 @@ describe('start-up of the processes', () => {
       assert.match(text, new RegExp(`API: +http://127\\.0\\.0\\.1:${port}\\n`));
       assert.match(text, new RegExp(`Temporal: +127\\.0\\.0\\.1:${temporalPort} `));
       assert.match(text, new RegExp(`Temporal UI: +http://127\\.0\\.0\\.1:${uiPort}\\n`));
-      assert.match(text, new RegExp(`Postgres: +postgresql://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${pgPort}/builder\\n`));
+      assert.match(text, new RegExp(`Postgres: +postgresql://postgres:builder-studio@127\\.0\\.0\\.1:${pgPort}/builder +\\(embedded`));
+      const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
+      assert.equal(((await stat(path.join(dataDir, 'admin-token'))).mode & 0o777), 0o600);
+      assert.match(text, new RegExp(`Admin token: +${token} `));
+      assert.match(text, new RegExp(`export BUILDER_API_URL=http://127\\.0\\.0\\.1:${port} BUILDER_API_KEY=bsk_\\S+ ADMIN_TOKEN=${token}; alias builder-studio=`));
+      assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 200, 'the dev server serves its metrics on TEMPORAL_METRICS_PORT');
+      assert.ok(!(await portIsFree(httpPort)), 'the dev server listens on TEMPORAL_HTTP_PORT');
       const line = text.match(/List runs in Temporal:\n\s+(\S.*)\n/)![1]!;
       assert.ok(line.endsWith(`workflow list --address 127.0.0.1:${temporalPort} --namespace default`), line);
 

@@ -1,4 +1,4 @@
-// Every MCP tool through the SDK's own client, over Streamable HTTP (/mcp) and stdio (`builder mcp`).
+// Every MCP tool through the SDK's own client, over Streamable HTTP (/mcp) and stdio (`builder-studio mcp`).
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -163,7 +163,7 @@ describe('MCP server', function () {
     assert.equal(((await wrongAgent.json()) as any).error.code, 'AGENT_TOKEN_INVALID');
   });
 
-  it('serves every tool over stdio from `builder mcp`, calling the HTTP API; runs are user-mcp', async () => {
+  it('serves every tool over stdio from `builder-studio mcp`, calling the HTTP API; runs are user-mcp', async () => {
     const client = await stdio();
     try {
       await exerciseEveryTool(client, 'user-mcp');

@@ -100,9 +100,9 @@ export function mediaAtSizeSuite(title: string, start: () => Promise<TestApi>, {
       assert.equal(api.engine.sandboxMedia.jobsStarted, jobs + 1);
       const video = execution.output.media;
       assert.equal(video.sizeBytes, sizeBytes);
-      assert.equal(video.mimeType, 'video/x-msvideo');
+      assert.equal(video.mimeType, 'video/mp4');
       const served = await download(video.url);
-      assert.deepEqual(served, { status: 200, sha256: video.sha256, bytes: sizeBytes, contentType: 'video/x-msvideo' });
+      assert.deepEqual(served, { status: 200, sha256: video.sha256, bytes: sizeBytes, contentType: 'video/mp4' });
       await assertByReference(execution.id, sizeBytes);
     });
 

@@ -74,6 +74,7 @@ describe('no client input produces a 5xx (property-based)', function () {
     ['POST', () => `/api/workflows/${slug ?? ':slug'}/run`],
     ['POST', () => `/api/workflows/${freeSlug ?? ':free-slug'}/run`],
     ['POST', () => `/api/mcp/workflows/${freeSlug ?? ':free-slug'}/run`],
+    ['GET', () => '/api/workflows'],
     ['GET', (id) => `/api/workflows/${id}/schema`],
     ['GET', (id) => `/api/workflows/${id}/webhooks`],
     ['GET', (id) => `/api/executions/${id}`],

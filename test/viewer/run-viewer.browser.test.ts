@@ -49,6 +49,38 @@ const SLOW_GRAPH: CanvasGraph = {
   ],
 };
 
+/** input → a caption, an image and a video → a Response Output with those three inputs. */
+const MEDIA_GRAPH: CanvasGraph = {
+  nodes: [
+    { id: 'input', type: 'request-input', name: 'Request Input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+    { id: 'caption', type: 'text-generation', name: 'Caption', config: { model: 'sandbox-text', prompt: 'Caption {{topic}}.' } },
+    { id: 'poster', type: 'image-generation', name: 'Poster', config: { model: 'sandbox-image', prompt: 'Poster of {{topic}}', width: 96, height: 64 } },
+    { id: 'clip', type: 'video-generation', name: 'Clip', config: { model: 'sandbox-video', prompt: 'Clip of {{topic}}', width: 96, height: 64, durationMs: 1000 } },
+    { id: 'output', type: 'response-output', name: 'Response', config: {} },
+  ],
+  edges: [
+    { source: 'input', sourcePort: 'topic', target: 'caption', targetPort: 'topic' },
+    { source: 'input', sourcePort: 'topic', target: 'poster', targetPort: 'topic' },
+    { source: 'input', sourcePort: 'topic', target: 'clip', targetPort: 'topic' },
+    { source: 'caption', sourcePort: 'text', target: 'output', targetPort: 'caption' },
+    { source: 'poster', sourcePort: 'image', target: 'output', targetPort: 'poster' },
+    { source: 'clip', sourcePort: 'video', target: 'output', targetPort: 'clip' },
+  ],
+};
+
+/** input → a step the sandbox rejects → output, which is then skipped. */
+const FAILING_GRAPH: CanvasGraph = {
+  nodes: [
+    { id: 'input', type: 'request-input', name: 'Request Input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+    { id: 'bad', type: 'text-generation', name: 'Rejected', config: { model: 'sandbox-text', prompt: '{{topic}}', sandbox: { reject: true } } },
+    { id: 'output', type: 'response-output', name: 'Response', config: {} },
+  ],
+  edges: [
+    { source: 'input', sourcePort: 'topic', target: 'bad', targetPort: 'topic' },
+    { source: 'bad', sourcePort: 'text', target: 'output', targetPort: 'text' },
+  ],
+};
+
 /** Records every data-status each node shows, in order, from the first paint on. */
 const RECORD_STATUSES = `
   window.__statuses = {};
@@ -71,6 +103,8 @@ describe('run viewer in a browser', function () {
   let accountSecret: string;
   let liveSlug: string;
   let slowSlug: string;
+  let mediaSlug: string;
+  let failingSlug: string;
   const reader = executionReader(() => api, () => ({ 'x-api-key': key }));
   const node = (id: string, status?: string) => `[data-node-id="${id}"]${status ? `[data-status="${status}"]` : ''}`;
 
@@ -105,6 +139,8 @@ describe('run viewer in a browser', function () {
     accountSecret = account.webhookSecret;
     liveSlug = (await buildWorkflow(api.engine.db, account.id, LIVE_GRAPH)).slug;
     slowSlug = (await buildWorkflow(api.engine.db, account.id, SLOW_GRAPH)).slug;
+    mediaSlug = (await buildWorkflow(api.engine.db, account.id, MEDIA_GRAPH)).slug;
+    failingSlug = (await buildWorkflow(api.engine.db, account.id, FAILING_GRAPH)).slug;
     browser = await launchChromium();
   });
   after(async () => {
@@ -208,6 +244,38 @@ describe('run viewer in a browser', function () {
     assert.match((await (await page.waitForSelector('[data-role="load-error"]')).textContent()) ?? '', /VIEW_TOKEN_EXPIRED/);
     await page.close();
     for (const id of [a, b]) await api.request('POST', `/api/executions/${id}/cancel`, { headers: { 'x-api-key': key } });
+  });
+
+  it('plays the sandbox video (no player error) with a download link, labels each of the Response’s three inputs, and shows a skipped step’s reason once', async () => {
+    const id = await start(mediaSlug);
+    await reader.waitFor(id, ended);
+    const page = await openPage(await viewUrl(id, false));
+    await page.waitForSelector(node('output', 'completed'));
+    const response = page.locator(node('output'));
+    assert.deepEqual(await response.locator('[data-port]').evaluateAll((els) => els.map((el) => el.textContent).sort()), ['caption', 'clip', 'poster']);
+    const video = response.locator('video[data-media="video"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('video[data-media="video"]')].every((v: any) => v.readyState >= 1 || v.error), undefined, { timeout: 30_000 });
+    const players = await page.$$eval('video[data-media="video"]', (els) => els.map((v: any) => ({ error: v.error ? v.error.code : null, readyState: v.readyState, width: v.videoWidth, duration: v.duration })));
+    assert.ok(players.length >= 1);
+    for (const player of players) {
+      assert.equal(player.error, null, 'the player has no error');
+      assert.ok(player.readyState >= 1, `readyState ${player.readyState}`);
+      assert.equal(player.width, 96);
+    }
+    const download = response.locator('[data-output-port="clip"] a[data-role="download"]');
+    assert.match((await download.getAttribute('download')) ?? '', /\.mp4$/);
+    const file = await fetch(new URL((await download.getAttribute('href'))!, base));
+    assert.deepEqual([file.status, file.headers.get('content-type')], [200, 'video/mp4']);
+    assert.ok(await video.isVisible());
+    await page.screenshot({ path: artifactPath('run-viewer-media.png') });
+    await page.close();
+
+    const failed = await start(failingSlug);
+    await reader.waitFor(failed, ended);
+    const failedPage = await openPage(await viewUrl(failed, false));
+    await failedPage.waitForSelector(node('output', 'skipped'));
+    assert.equal(await failedPage.locator(`${node('output')} [data-role="step-error"]`).textContent(), 'Skipped: the run failed.');
+    await failedPage.close();
   });
 
   it('lists runs newest first with filters, each linking to its page', async () => {

@@ -78,11 +78,10 @@ export function StepCard({ id, data, selected, onSelect, children }: { id: strin
       ) : null}
       {step?.error ? (
         <div className="step-error" data-role="step-error">
-          {step.error.type ? <b>{step.error.type}: </b> : null}
-          {step.error.message ?? 'failed'}
+          {errorText(step.error)}
         </div>
       ) : null}
-      <div className="step-output nowheel">
+      <div className={`step-output nowheel${data.nodeType === 'response-output' ? ' response' : ''}`}>
         <Outputs output={step?.output ?? null} streamed={data.streamed} stepId={id} />
       </div>
       {selected && data.onReplayFrom ? (
@@ -101,4 +100,11 @@ export function StepCard({ id, data, selected, onSelect, children }: { id: strin
       ) : null}
     </div>
   );
+}
+
+/** A step's error as one line: its type as a prefix, unless the message already starts with it ("Skipped: …"). */
+export function errorText(error: { type?: string | null; message?: string | null }): string {
+  const message = error.message ?? 'failed';
+  if (!error.type || message.startsWith(`${error.type}:`)) return message;
+  return `${error.type}: ${message}`;
 }

@@ -6,6 +6,7 @@ import { Prisma, type Account, type Workflow } from '../../generated/prisma/clie
 import { parseCanvasGraph } from '../../domain/canvas';
 import { PlanError } from '../../domain/errors';
 import { generateApiKey } from '../../services/apiKeys';
+import { checkWorkflowGraph } from '../../services/runChecks';
 import type { ApiDeps, AppMiddleware, AppState } from '../context';
 import { HttpError, notFound } from '../errors';
 import { validate } from '../middleware/validate';
@@ -31,7 +32,7 @@ import {
 } from '../../contract/admin';
 
 const ADMIN_ERRORS = {
-  401: errorResponse('UNAUTHORIZED: missing or wrong admin token.'),
+  401: errorResponse('UNAUTHORIZED: no admin token, or a wrong one (the message says which).'),
   403: errorResponse('ADMIN_DISABLED: ADMIN_TOKEN is not set.'),
 };
 describeRoute({
@@ -56,12 +57,14 @@ describeRoute({
 describeRoute({
   method: 'post', path: '/admin/accounts/:id/workflows', summary: 'Create a workflow (canvas)', tags: ['Admin'], auth: 'admin',
   body: createWorkflowSchema,
-  responses: { 201: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), 409: errorResponse('CONFLICT: slug or canvas id taken.'), ...ADMIN_ERRORS },
+  description: 'The canvas is planned as it is saved: one its runs could not plan is refused with the 422 INVALID_WORKFLOW a run would get (naming the node, port or config field).',
+  responses: { 201: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), 409: errorResponse('CONFLICT: slug or canvas id taken.'), 422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (unknown node type or port, cycle, missing input, invalid config…).'), ...ADMIN_ERRORS },
 });
 describeRoute({
   method: 'patch', path: '/admin/workflows/:canvasId', summary: 'Update a workflow’s name or graph (never its slug)', tags: ['Admin'], auth: 'admin',
   body: updateWorkflowSchema,
-  responses: { 200: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such workflow.'), ...ADMIN_ERRORS },
+  description: 'A new graph is planned as it is saved, like on creation (422 INVALID_WORKFLOW).',
+  responses: { 200: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such workflow.'), 422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned.'), ...ADMIN_ERRORS },
 });
 
 /** Routes under /admin. */
@@ -172,22 +175,29 @@ function presentWorkflow(workflow: Workflow): WorkflowResponse['workflow'] {
 function requireAdmin(token: string | undefined): AppMiddleware {
   return async (ctx, next) => {
     if (!token) throw new HttpError(403, 'ADMIN_DISABLED', 'The admin API is disabled: set ADMIN_TOKEN to enable it.');
-    const given = Buffer.from(ctx.get('authorization').replace(/^Bearer\s+/i, ''));
+    const sent = ctx.get('authorization').replace(/^Bearer\s+/i, '').trim();
+    if (!sent) throw new HttpError(401, 'UNAUTHORIZED', 'No admin token: send it as "Authorization: Bearer <ADMIN_TOKEN>".');
+    const given = Buffer.from(sent);
     const expected = Buffer.from(token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new HttpError(401, 'UNAUTHORIZED', 'Send the admin token as "Authorization: Bearer <ADMIN_TOKEN>".');
+      // A stale token (an old start's, another server's) is told apart from a missing one.
+      throw new HttpError(401, 'UNAUTHORIZED', 'Wrong admin token: it is not this server’s ADMIN_TOKEN (npm start prints it; locally it is kept in the data folder’s admin-token file).');
     }
     return next();
   };
 }
 
+/** The graph as saved: a malformed one is 400 INVALID_REQUEST; one that parses but cannot be planned is the 422 INVALID_WORKFLOW its first run would get. */
 function graphOrRefuse(graph: unknown) {
+  let canvas;
   try {
-    return parseCanvasGraph(graph);
+    canvas = parseCanvasGraph(graph);
   } catch (err) {
     if (err instanceof PlanError) throw new HttpError(400, 'INVALID_REQUEST', err.message, { reason: err.code, ...err.details });
     throw err;
   }
+  checkWorkflowGraph(graph);
+  return canvas;
 }
 
 async function unique<T>(create: () => Promise<T>, conflict: string): Promise<T> {

@@ -26,6 +26,10 @@ export function assertStorableBody(body: unknown): void {
   if (!found) return;
   const field = found.path.join('.') || '(body)';
   const fields = [{ field, message: found.reason }];
-  if (found.path[0] === 'inputs') throw invalidInputs(`Input "${found.path.slice(1).join('.')}" ${found.reason}.`, fields);
+  if (found.path[0] === 'inputs') {
+    // Named as every other INVALID_INPUTS names an input: by its field name (`topic`), not its place in the body.
+    const input = found.path.slice(1).join('.') || 'inputs';
+    throw invalidInputs(`Input "${input}" ${found.reason}.`, [{ field: input, message: found.reason }]);
+  }
   throw invalidRequest(`Field "${field}" ${found.reason}.`, { fields });
 }

@@ -7,9 +7,17 @@ import { HttpError } from '../errors';
 export function parseRequest<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  throw new HttpError(400, 'INVALID_REQUEST', 'The request is not valid.', {
-    fields: result.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })),
-  });
+  const fields = result.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issueMessage(issue) }));
+  throw new HttpError(400, 'INVALID_REQUEST', `The request is not valid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, { fields });
+}
+
+/** A person's wording of a zod issue: the allowed values of an enum, the range of a number, never zod's internals. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+  if (issue.code === 'invalid_type') return issue.expected === 'int' ? 'must be a whole number' : `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  if (issue.code === 'too_small' && typeof issue.minimum !== 'object') return `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && typeof issue.maximum !== 'object') return `must be at most ${String(issue.maximum)}`;
+  return issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
 }
 
 /** The schemas of a route's request parts. */

@@ -1,4 +1,4 @@
-// Public workflow routes: run a workflow, read its input schema.
+// Public workflow routes: list the workflows a key may run, run one, read its input schema.
 import Router from '@koa/router';
 import { z } from 'zod';
 import { parseCanvasGraph } from '../../domain/canvas';
@@ -10,6 +10,7 @@ import type { NetworkPolicy } from '../../providers/guardedFetch';
 import type { ApiDeps, AuthedContext, AuthedState } from '../context';
 import { invalidCallbackUrl, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
+import { parseRequest } from '../middleware/validate';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 import { idempotencyKeyHeaderSchema } from '../../contract/common';
@@ -21,13 +22,31 @@ import {
   runQuerySchema,
   runResponseSchema,
   slugParamsSchema,
+  workflowListResponseSchema,
   workflowSchemaResponseSchema,
+  type WorkflowListResponse,
   type WorkflowSchemaResponse,
 } from '../../contract/workflows';
+import { listRunnableWorkflows } from '../../services/workflowList';
 import { findRunnableWorkflow, runBodyOf, serveRun } from './run';
 
 const NOT_FOUND = errorResponse('No workflow exists with this slug, or it does not belong to your account (indistinguishable).');
 const CAPABILITY = errorResponse('CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED.');
+
+describeRoute({
+  method: 'get',
+  path: '/api/workflows',
+  summary: 'List the workflows your key may run',
+  description:
+    'The account’s workflows this key may run (all of them with workflow:run, else those of its workflow:<slug>:run capabilities), by slug, ' +
+    'each with its Request Input fields, or `invalid` saying why its canvas cannot be planned.',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  responses: {
+    200: { description: 'The workflows, by slug.', body: workflowListResponseSchema, headers: RATE_LIMIT_HEADERS },
+    ...API_KEY_ERRORS,
+  },
+});
 
 describeRoute({
   method: 'post',
@@ -46,7 +65,7 @@ describeRoute({
   responses: {
     200: { description: 'The run completed.', body: runResponseSchema, headers: RATE_LIMIT_HEADERS },
     202: { description: 'Async: the run was admitted.', body: runAcceptedSchema, headers: RATE_LIMIT_HEADERS },
-    400: errorResponse('INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL or INVALID_JSON.'),
+    400: errorResponse('INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`).'),
     402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`).'),
     403: errorResponse('CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED.'),
     404: NOT_FOUND,
@@ -108,11 +127,16 @@ export function workflowRoutes(deps: ApiDeps): Router {
     return { auth, workflow: await findRunnableWorkflow(db, auth, String(ctx.params.slug)) };
   };
 
+  router.get('/', async (ctx) => {
+    const { auth } = ctx.state;
+    ctx.body = { success: true, workflows: await listRunnableWorkflows(db, auth.account.id, auth.capabilities) } satisfies WorkflowListResponse;
+  });
+
   router.post('/:slug/run', async (ctx) => {
     const { receivedAtMs } = ctx.state;
     const { auth, workflow } = await findWorkflow(ctx);
-    const query = runQuerySchema.safeParse(ctx.query);
-    const runAsync = query.success && query.data.async === 'true';
+    // `?async=maybe` is refused rather than quietly run sync.
+    const runAsync = parseRequest(runQuerySchema, ctx.query).async === 'true';
     const body = runBodyOf(ctx.request.body);
     const callbackUrl = await callbackUrlOf(body, network);
     await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {

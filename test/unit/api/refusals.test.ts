@@ -63,13 +63,13 @@ describe('refusals over HTTP', () => {
   });
 
   it('renders a refusal as the documented error body: code, message and details', () => {
-    const refusal = invalidInputs('Input "topic" is required.', [{ field: 'inputs.topic', message: 'is required' }]);
+    const refusal = invalidInputs('Input "topic" is required.', [{ field: 'topic', message: 'is required' }]);
     const http = toHttpError(refusal);
     assert.ok(http instanceof HttpError);
     assert.equal(http.status, 400);
     assert.deepEqual(errorBody(http), {
       success: false,
-      error: { code: 'INVALID_INPUTS', message: 'Input "topic" is required.', fields: [{ field: 'inputs.topic', message: 'is required' }] },
+      error: { code: 'INVALID_INPUTS', message: 'Input "topic" is required.', fields: [{ field: 'topic', message: 'is required' }] },
     });
   });
 

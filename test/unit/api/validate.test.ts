@@ -56,13 +56,15 @@ describe('validate(schemas)', () => {
     assert.equal(badBody.status, 400);
     assert.deepEqual(await badBody.json(), {
       success: false,
-      error: { code: 'INVALID_REQUEST', message: 'The request is not valid.', fields: [{ field: 'fromStepId', message: 'Invalid input: expected string, received number' }] },
+      error: { code: 'INVALID_REQUEST', message: 'The request is not valid: fromStepId must be a string.', fields: [{ field: 'fromStepId', message: 'must be a string' }] },
     });
     const badQuery = await post('/items/ex_1?limit=50', {});
     assert.equal(badQuery.status, 400);
     const { error } = (await badQuery.json()) as { error: { code: string; fields: Array<{ field: string }> } };
     assert.equal(error.code, 'INVALID_REQUEST');
     assert.deepEqual(error.fields.map((f) => f.field), ['limit']);
+    const notANumber = await post('/items/ex_1?limit=abc', {});
+    assert.equal(((await notANumber.json()) as { error: { message: string } }).error.message, 'The request is not valid: limit must be a number.');
     const badParams = await post('/items/nope', {});
     assert.equal(badParams.status, 400);
     assert.deepEqual(((await badParams.json()) as { error: { fields: Array<{ field: string }> } }).error.fields.map((f) => f.field), ['id']);

@@ -121,15 +121,24 @@ describe('SandboxProvider', () => {
       assert.deepEqual([PNG.sync.read(padded.bytes).width, PNG.sync.read(padded.bytes).height], [64, 64]);
     });
 
-    it('renders an AVI whose RIFF sizes add up, padded to exactly sizeBytes', async () => {
+    it('renders an MP4 of H.264 frames (ftyp, moov before mdat, one sample per frame), padded to exactly sizeBytes', async () => {
       const video = await render('video', { prompt: 'a clip', width: 32, height: 24, durationMs: 500, sizeBytes: 2_000_000 });
       assert.equal(video.bytes.length, 2_000_000);
-      assert.equal(video.bytes.toString('ascii', 0, 4), 'RIFF');
-      assert.equal(video.bytes.readUInt32LE(4), video.bytes.length - 8);
-      assert.equal(video.bytes.toString('ascii', 8, 12), 'AVI ');
-      assert.equal(video.bytes.readUInt32LE(12 + 8 + 4 + 8 + 16), 6, 'avih counts 6 frames (0.5 s at 12 fps)');
-      assert.deepEqual(video.meta, { mimeType: 'video/x-msvideo', width: 32, height: 24, durationMs: 500 });
-      assert.ok(video.bytes.includes(Buffer.from('JUNK')) && video.bytes.includes(Buffer.from('movi')));
+      assert.deepEqual(video.meta, { mimeType: 'video/mp4', width: 32, height: 24, durationMs: 500 });
+      // Top-level boxes, their sizes adding up to the file.
+      const boxes: Array<[string, number]> = [];
+      for (let at = 0; at < video.bytes.length; at += video.bytes.readUInt32BE(at)) boxes.push([video.bytes.toString('ascii', at + 4, at + 8), video.bytes.readUInt32BE(at)]);
+      assert.deepEqual(boxes.map(([type]) => type), ['ftyp', 'moov', 'free', 'mdat']);
+      assert.equal(boxes.reduce((sum, [, size]) => sum + size, 0), 2_000_000);
+      const stsz = video.bytes.indexOf('stsz');
+      assert.equal(video.bytes.readUInt32BE(stsz + 12), 6, '6 samples (0.5 s at 12 fps)');
+      const stco = video.bytes.indexOf('stco');
+      const mdat = video.bytes.indexOf('mdat', video.bytes.indexOf('free'));
+      assert.equal(video.bytes.readUInt32BE(stco + 12), mdat + 4, 'the chunk offset points at the first sample');
+      assert.equal(video.bytes[mdat + 8]! & 0x1f, 5, 'each sample is an IDR slice (NAL type 5)');
+      // Any size from the natural one up is reached exactly, also a few bytes over it (no room for a box).
+      const natural = (await render('video', { prompt: 'a clip', width: 30, height: 22, durationMs: 500 })).bytes.length;
+      for (const extra of [1, 7, 8, 9]) assert.equal((await render('video', { prompt: 'a clip', width: 30, height: 22, durationMs: 500, sizeBytes: natural + extra })).bytes.length, natural + extra);
     });
 
     it('renders a PCM WAV whose length, and so duration, follows sizeBytes', async () => {
