@@ -189,8 +189,9 @@ describe('deploys that keep runs in flight', function () {
     current ??= await deploy();
     const ids: string[] = [];
     for (let i = 0; i < RUNS; i++) {
-      // Half finish by their callback alone (no polling for 10 minutes), half by polling alone.
-      const graph = i % 2 === 0 ? video(i, { delayMs: 6_000 }, { pollAfterMs: 600_000 }) : video(i, { delayMs: 6_000, callback: false }, { pollAfterMs: 2_000, pollIntervalMs: 1_000 });
+      // Half finish by their callback alone (no polling for 10 minutes), half by polling alone. Long
+      // enough jobs that all 20 still wait when the worker dies, however loaded the machine is.
+      const graph = i % 2 === 0 ? video(i, { delayMs: 20_000 }, { pollAfterMs: 600_000 }) : video(i, { delayMs: 20_000, callback: false }, { pollAfterMs: 2_000, pollIntervalMs: 1_000 });
       ids.push(await startRun(graph, `dunes ${i}`));
     }
     await waitForRows(ids, (row) => row.status === 'waiting');
