@@ -69,7 +69,8 @@ export class ProgressOutbox {
 
   /** The attempt started: the step is `running`. */
   attemptStarted(): void {
-    this.push({ kind: 'attempt', stepId: this.stepId, attempt: this.attempt });
+    // Stamped now: the entry may be written much later (held, retried, handed over to the mirror).
+    this.push({ kind: 'attempt', stepId: this.stepId, attempt: this.attempt, at: new Date().toISOString() });
   }
 
   /** The step began streaming. */
