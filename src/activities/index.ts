@@ -30,8 +30,8 @@ export function createActivities({ db, providers, media, mediaUrls, warn = defau
   return {
     mirror: createMirrorActivity(db),
     ...createCallbackActivities({ db, allowPrivateNetworks, ...(mediaUrls ? { mediaUrls } : {}) }),
-    ...createStepActivities({ providers, progress, media }),
-    ...createJobActivities({ providers, progress, media, ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
+    ...createStepActivities({ providers, progress, media, warn }),
+    ...createJobActivities({ providers, progress, media, warn, ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }
 

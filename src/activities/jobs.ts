@@ -7,6 +7,7 @@ import { ProviderError } from '../providers/errors';
 import type { JobHandle, JobState, MediaResult, ProviderRegistry } from '../providers/types';
 import type { ProviderStepInput } from './contracts';
 import { mediaSink, storeResult } from './mediaSink';
+import { rideOutOurOutage, type OutageObserver, type OutageWait } from './ourOutage';
 import { baseCall, requireModel, toFailure } from './stepAttempt';
 import type { StepProgress } from './stepProgress';
 
@@ -23,17 +24,38 @@ export interface JobActivityDeps {
   media: MediaLibrary;
   /** Public base URL of the API, for provider callbacks; without it, async jobs are polled only. */
   callbackBaseUrl?: string;
+  /** Where a job activity's wait for our own outage is logged. */
+  warn?: (message: string, err: unknown) => void;
 }
 
 /** Builds the job activities. */
-export function createJobActivities({ providers, progress, media, callbackBaseUrl }: JobActivityDeps) {
-  /** Runs `work` with the activity's cancellation signal, turning errors into typed failures. */
+export function createJobActivities({ providers, progress, media, callbackBaseUrl, warn = () => undefined }: JobActivityDeps) {
+  /**
+   * Runs `work` with the activity's cancellation signal, turning errors into typed failures. Every
+   * job activity is safe to repeat (a submit is idempotent by its job key; poll, cancel and collect
+   * change nothing twice), so an outage of our own database or media store is waited out here
+   * (see ourOutage.ts) instead of spending the step's retry policy.
+   */
   async function guarded<T>(work: (signal: AbortSignal, attempt: number) => Promise<T>): Promise<T> {
     const context = Context.current();
+    let waitingFor: OutageWait | undefined;
+    const beat = () => context.heartbeat(waitingFor ? { waitingFor } : undefined);
+    const outage: OutageObserver = {
+      waiting(wait) {
+        if (!waitingFor) warn(`a job activity (${context.info.activityType}) waits for our ${wait.resource}; it goes on when it is back`, wait.lastError);
+        waitingFor = wait;
+        beat();
+      },
+      recovered(wait) {
+        warn(`a job activity (${context.info.activityType}): our ${wait.resource} is back after ${wait.retries} tries`, wait.lastError);
+        waitingFor = undefined;
+        beat();
+      },
+    };
     // Downloads of large results take a while: heartbeats keep them alive and let cancellation in.
-    const heartbeat = setInterval(() => context.heartbeat(), 1_000);
+    const heartbeat = setInterval(beat, 1_000);
     try {
-      return await work(context.cancellationSignal, context.info.attempt);
+      return await rideOutOurOutage(context.info.activityType, () => work(context.cancellationSignal, context.info.attempt), context.cancellationSignal, outage);
     } catch (err) {
       throw toFailure(err, context.info.attempt);
     } finally {
