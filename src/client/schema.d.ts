@@ -865,7 +865,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -961,7 +961,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1052,7 +1052,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST (e.g. unknown model). */
+            /** @description INVALID_REQUEST (e.g. unknown model). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1142,7 +1142,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1241,7 +1241,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_JSON: the body is not valid JSON. */
+            /** @description INVALID_JSON: the body is not valid JSON. INVALID_INPUTS: the body nests arrays or objects deeper than 64 levels (the limit, named in the message). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1328,7 +1328,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1437,7 +1437,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_TRIGGER_TYPE, INVALID_REQUEST or INVALID_INPUTS. */
+            /** @description INVALID_TRIGGER_TYPE, INVALID_REQUEST or INVALID_INPUTS. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1731,7 +1731,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_JSON: the body is not valid JSON. */
+            /** @description INVALID_JSON: the body is not valid JSON. INVALID_INPUTS: the body nests arrays or objects deeper than 64 levels (the limit, named in the message). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2050,7 +2050,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_STEP (not in the plan) or INVALID_REQUEST. */
+            /** @description INVALID_STEP (not in the plan) or INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2204,7 +2204,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST (ttlSeconds out of range). */
+            /** @description INVALID_REQUEST (ttlSeconds out of range). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2328,7 +2328,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST (ttlSeconds out of range). */
+            /** @description INVALID_REQUEST (ttlSeconds out of range). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2639,7 +2639,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_INPUTS or ASYNC_NOT_SUPPORTED. */
+            /** @description INVALID_INPUTS or ASYNC_NOT_SUPPORTED. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2947,7 +2947,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3071,7 +3071,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_JSON: the body is not JSON. */
+            /** @description INVALID_JSON: the body is not JSON. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3230,7 +3230,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL or INVALID_JSON. */
+            /** @description INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL or INVALID_JSON. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3616,7 +3616,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A JSON-RPC error: the message is not valid JSON-RPC. */
+            /** @description A JSON-RPC error: the message is not valid JSON-RPC (-32700 for invalid JSON), or it nests deeper than the JSON depth limit (-32602, `data.code` INVALID_INPUTS, `data.maxDepth`). */
             400: {
                 headers: {
                     [name: string]: unknown;

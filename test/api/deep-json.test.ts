@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/domain/jsonDepth';
 import { findUnstorableText } from '../../src/domain/storableText';
+import { findMedia } from '../../src/mcp/mediaContent';
+import { collectMediaIds } from '../../src/media/refs';
+import { presentMedia, type MediaUrlSigner } from '../../src/media/urls';
 import { createLogger } from '../../src/observability/logger';
 import type { CanvasGraph } from '../../src/domain/types';
 import { startTestApi, type TestApi } from '../support/api';
@@ -98,6 +101,12 @@ describe('deeply nested JSON bodies', function () {
     const found = findUnstorableText(value);
     assert.equal(found?.path.length, 100_000);
     assert.match(found!.reason, /NUL/);
+    // Outputs can nest deeply too (an HTTP node's JSON answer): presenting and scanning them is iterative.
+    let output: unknown = { mediaId: 'med_abc', sha256: 'abc', mimeType: 'image/png', sizeBytes: 1 };
+    for (let i = 0; i < 100_000; i++) output = i % 2 ? [output] : { nested: output };
+    assert.deepEqual(collectMediaIds(output), ['med_abc']);
+    const presented = presentMedia(output, { sign: (id: string) => `https://signed/${id}` } as unknown as MediaUrlSigner);
+    assert.deepEqual(findMedia(presented).map((media) => media.url), ['https://signed/med_abc']);
   });
 
   it('logs at most a few KB of a long request path, error message or body', async () => {
