@@ -56,7 +56,8 @@ export interface RunPatch {
  * changes nothing.
  */
 export type ProgressEntry =
-  | { kind: 'attempt'; stepId: string; attempt: number }
+  /** `at`: when the attempt really started (ISO); the step's `startedAt`. Older entries lack it (the write's time is used). */
+  | { kind: 'attempt'; stepId: string; attempt: number; at?: string }
   | { kind: 'streaming'; stepId: string; attempt: number }
   | { kind: 'tokens'; stepId: string; attempt: number; offset: number; text: string }
   | { kind: 'failed'; stepId: string; attempt: number; error: { type: string; message: string }; at: string };

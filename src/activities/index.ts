@@ -34,8 +34,8 @@ export function createActivities({ db, providers, media, mediaUrls, warn = defau
   return {
     mirror: createMirrorActivity(db),
     ...createCallbackActivities({ db, network, ...(mediaUrls ? { mediaUrls } : {}) }),
-    ...createStepActivities({ providers, progress, media }),
-    ...createJobActivities({ providers, progress, media, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
+    ...createStepActivities({ providers, progress, media, warn }),
+    ...createJobActivities({ providers, progress, media, warn, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }
 

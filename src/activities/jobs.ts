@@ -9,6 +9,7 @@ import { jobKeyOf } from '../providers/recordedJobs';
 import type { JobHandle, JobState, MediaResult, ProviderRegistry } from '../providers/types';
 import type { ProviderStepInput } from './contracts';
 import { mediaSink, storeInlineData, storeResult, type CheckedMediaLibrary } from './mediaSink';
+import { rideOutOurOutage, type OutageObserver, type OutageWait } from './ourOutage';
 import { baseCall, requireModel, toFailure } from './stepAttempt';
 import type { StepProgress } from './stepProgress';
 
@@ -27,17 +28,38 @@ export interface JobActivityDeps {
   callbackBaseUrl?: string;
   /** The media kind a step's node makes (its result is checked against it); unknown: not checked. */
   mediaKindOf?: (executionId: string, stepId: string) => Promise<MediaKind | undefined>;
+  /** Where a job activity's wait for our own outage is logged. */
+  warn?: (message: string, err: unknown) => void;
 }
 
 /** Builds the job activities. */
-export function createJobActivities({ providers, progress, media, callbackBaseUrl, mediaKindOf }: JobActivityDeps) {
-  /** Runs `work` with the activity's cancellation signal, turning errors into typed failures. */
+export function createJobActivities({ providers, progress, media, callbackBaseUrl, mediaKindOf, warn = () => undefined }: JobActivityDeps) {
+  /**
+   * Runs `work` with the activity's cancellation signal, turning errors into typed failures. Every
+   * job activity is safe to repeat (a submit resumes its recorded job; poll, cancel and collect
+   * change nothing twice), so an outage of our own database or media store is waited out here
+   * (see ourOutage.ts) instead of spending the step's retry policy.
+   */
   async function guarded<T>(work: (signal: AbortSignal, attempt: number, firstScheduledAt: number) => Promise<T>): Promise<T> {
     const context = Context.current();
+    let waitingFor: OutageWait | undefined;
+    const beat = () => context.heartbeat(waitingFor ? { waitingFor } : undefined);
+    const outage: OutageObserver = {
+      waiting(wait) {
+        if (!waitingFor) warn(`a job activity (${context.info.activityType}) waits for our ${wait.resource}; it goes on when it is back`, wait.lastError);
+        waitingFor = wait;
+        beat();
+      },
+      recovered(wait) {
+        warn(`a job activity (${context.info.activityType}): our ${wait.resource} is back after ${wait.retries} tries`, wait.lastError);
+        waitingFor = undefined;
+        beat();
+      },
+    };
     // Downloads of large results take a while: heartbeats keep them alive and let cancellation in.
-    const heartbeat = setInterval(() => context.heartbeat(), 1_000);
+    const heartbeat = setInterval(beat, 1_000);
     try {
-      return await work(context.cancellationSignal, context.info.attempt, context.info.scheduledTimestampMs);
+      return await rideOutOurOutage(context.info.activityType, () => work(context.cancellationSignal, context.info.attempt, context.info.scheduledTimestampMs), context.cancellationSignal, outage);
     } catch (err) {
       throw toFailure(err, context.info.attempt);
     } finally {

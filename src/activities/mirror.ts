@@ -58,7 +58,9 @@ async function applyStep(tx: Tx, executionId: string, step: StepPatch): Promise<
       waiting_on = CASE WHEN ${step.status} = 'waiting'
         THEN COALESCE(waiting_on, '{}'::jsonb) || COALESCE(${json(step.waitingOn)}::jsonb, '{}'::jsonb) ELSE NULL END,
       started_at = COALESCE(started_at, ${time(step.startedAtMs)}, ${time(step.finishedAtMs)}),
-      finished_at = COALESCE(${time(step.finishedAtMs)}, finished_at)
+      -- Never before the start (the activity's clock stamped it; another host's may run behind).
+      finished_at = CASE WHEN COALESCE(${time(step.finishedAtMs)}, finished_at) IS NULL THEN NULL
+        ELSE GREATEST(COALESCE(${time(step.finishedAtMs)}, finished_at), started_at) END
     WHERE execution_id = ${executionId} AND step_id = ${step.stepId}
       AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
   if (changed === 0) return [];

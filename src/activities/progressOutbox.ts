@@ -15,6 +15,8 @@ import type { ProgressEntry } from './contracts';
 /** Heartbeat details of a step attempt: its unwritten progress. */
 export interface ProgressHeartbeat {
   progress: ProgressEntry[];
+  /** Set while the attempt waits out an outage of our database or media store. */
+  waitingFor?: { resource: string; during: string; since: string; retries: number; lastError: string };
 }
 
 /** How long the end of an attempt waits for a write in flight before handing it over too. */
@@ -69,7 +71,8 @@ export class ProgressOutbox {
 
   /** The attempt started: the step is `running`. */
   attemptStarted(): void {
-    this.push({ kind: 'attempt', stepId: this.stepId, attempt: this.attempt });
+    // Stamped now: the entry may be written much later (held, retried, handed over to the mirror).
+    this.push({ kind: 'attempt', stepId: this.stepId, attempt: this.attempt, at: new Date().toISOString() });
   }
 
   /** The step began streaming. */

@@ -29,8 +29,12 @@ export async function applyProgress(tx: Tx, executionId: string, entry: Progress
   switch (entry.kind) {
     case 'attempt': {
       // `attempts < attempt`: an attempt is announced once, however often its entry is applied.
+      // The start is the attempt's own clock, not the write's: a fast attempt's entry is often written
+      // with its settlement, after `finished_at`. The earliest start wins, and never after the finish.
+      const at = entry.at ? new Date(entry.at) : null;
       const changed = await tx.$executeRaw`
-        UPDATE steps SET status = 'running', attempts = ${attempt}, started_at = COALESCE(started_at, now())
+        UPDATE steps SET status = 'running', attempts = ${attempt},
+          started_at = LEAST(COALESCE(started_at, ${at}::timestamptz, now()), COALESCE(${at}::timestamptz, now()), finished_at)
         WHERE execution_id = ${executionId} AND step_id = ${stepId} AND attempts < ${attempt}
           AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
       return changed > 0 ? [{ type: 'step.status', data: { stepId, status: 'running', attempt } }] : [];

@@ -6,6 +6,7 @@ import { promptOf } from '../domain/stepInputs';
 import type { StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
 import type { ProgressEntry, ProviderStepInput } from './contracts';
+import { ourOutageOf, rideOutOurOutage, type OutageObserver, type OutageWait } from './ourOutage';
 import { carriedProgress, withProgress, type ProgressHeartbeat, type ProgressOutbox } from './progressOutbox';
 import type { StepProgress } from './stepProgress';
 
@@ -30,16 +31,34 @@ const NON_RETRYABLE_ERRORS = new Set(['MediaTooLarge', 'MediaNotFound', 'Private
 export async function runAttempt(
   progress: StepProgress,
   input: ProviderStepInput,
-  work: (signal: AbortSignal, attempt: number, outbox: ProgressOutbox) => Promise<StepOutput>,
+  work: (signal: AbortSignal, attempt: number, outbox: ProgressOutbox, outage: OutageObserver) => Promise<StepOutput>,
+  warn: (message: string, err: unknown) => void = () => undefined,
 ): Promise<StepResult> {
   const context = Context.current();
   const { attempt: number } = context.info;
-  const beat = (unwritten: ProgressEntry[]) => context.heartbeat({ progress: unwritten } satisfies ProgressHeartbeat);
+  // While the step waits out our own outage, its heartbeat details say so (Temporal UI, `temporal
+  // workflow describe`): `waitingFor` names the resource, since when and how many tries.
+  let waitingFor: OutageWait | undefined;
+  const beat = (unwritten: ProgressEntry[]) => context.heartbeat({ progress: unwritten, ...(waitingFor ? { waitingFor } : {}) } satisfies ProgressHeartbeat);
   const outbox = progress.open(input.executionId, input.stepId, number, carriedProgress(context.info.heartbeatDetails), beat);
+  const outage: OutageObserver = {
+    waiting(wait) {
+      if (!waitingFor) warn(`step ${input.stepId} of ${input.executionId} waits for our ${wait.resource} (${wait.during}); the attempt goes on when it is back`, wait.lastError);
+      waitingFor = wait;
+      beat(outbox.unwritten());
+    },
+    recovered(wait) {
+      warn(`step ${input.stepId} of ${input.executionId}: our ${wait.resource} is back after ${wait.retries} tries`, wait.lastError);
+      waitingFor = undefined;
+      beat(outbox.unwritten());
+    },
+  };
   outbox.attemptStarted();
   const heartbeat = setInterval(() => beat(outbox.unwritten()), HEARTBEAT_EVERY_MS);
   try {
-    const output = await work(context.cancellationSignal, number, outbox);
+    // An outage of ours that escapes the writes' own waiting (a body too large to hold) does not
+    // spend the step's retry policy either: the work is run again once the resource is back.
+    const output = await rideOutOurOutage('running the step', () => work(context.cancellationSignal, number, outbox, outage), context.cancellationSignal, outage);
     // A short attempt's progress is written by the workflow's mirror with the step's settlement.
     return { output, attempt: number, progress: await outbox.handover({ keepHeld: true }) };
   } catch (err) {
@@ -52,6 +71,9 @@ export async function runAttempt(
     clearInterval(heartbeat);
   }
 }
+
+/** True when `err` is an outage of our own database or media store (see ourOutage.ts). */
+export const isOurOutage = (err: unknown): boolean => ourOutageOf(err) !== undefined;
 
 /** The step's model from the catalog (the planner checked it; a stale plan may name a removed one). */
 export function requireModel(input: ProviderStepInput): ModelSpec {

@@ -26,7 +26,7 @@ export class StepProgress {
 
   /** The step started an attempt, written now or thrown (for activities that cannot go on without the database). */
   async attemptStarted(executionId: string, stepId: string, attempt: number): Promise<void> {
-    await writeProgress(this.db, executionId, [{ kind: 'attempt', stepId, attempt }]);
+    await writeProgress(this.db, executionId, [{ kind: 'attempt', stepId, attempt, at: new Date().toISOString() }]);
   }
 
   /**

@@ -16,10 +16,12 @@ export interface StepActivityDeps {
   providers: ProviderRegistry;
   progress: StepProgress;
   media: CheckedMediaLibrary;
+  /** Where a step's wait for our own outage is logged. */
+  warn?: (message: string, err: unknown) => void;
 }
 
 /** Builds the provider step activities; their names are the plan's `StepActivityName`s. */
-export function createStepActivities({ providers, progress, media }: StepActivityDeps) {
+export function createStepActivities({ providers, progress, media, warn }: StepActivityDeps) {
   return {
     /** Text Generation: streams tokens to live watchers while the step is `streaming`. */
     async generateText(input: ProviderStepInput): Promise<StepResult> {
@@ -43,27 +45,27 @@ export function createStepActivities({ providers, progress, media }: StepActivit
         await tokens.flush();
         // A text cut at the token limit says so; downstream nodes read `text` as before.
         return { text: result.text, ...(result.truncated ? { truncated: true } : {}) };
-      });
+      }, warn);
     },
 
     /** Media from a sync model (image, video or audio): the bytes go to the media store, the step outputs the reference. */
     async generateMedia(input: ProviderStepInput): Promise<StepResult> {
-      return runAttempt(progress, input, async (signal, number) => {
+      return runAttempt(progress, input, async (signal, number, _outbox, outage) => {
         const model = requireModel(input);
         if (!input.media || model.kind === 'text') throw new ProviderError('InvalidConfig', `Step "${input.stepId}" does not make media.`);
         const result = await providers.media(model.provider).generate({
           ...baseCall(input, model.id, number, signal),
           kind: input.media.kind,
           params: input.config,
-          media: mediaSink(media, input.executionId, signal),
+          media: mediaSink(media, input.executionId, signal, outage),
         });
-        return { [input.media.port]: await storeResult(media, input.executionId, result, signal, input.media.kind) };
-      });
+        return { [input.media.port]: await storeResult(media, input.executionId, result, signal, input.media.kind, outage) };
+      }, warn);
     },
 
     /** HTTP Request: method, URL and headers from config (templated with the inputs), body from the `body` input. */
     async httpRequest(input: ProviderStepInput): Promise<StepResult> {
-      return runAttempt(progress, input, async (signal) => {
+      return runAttempt(progress, input, async (signal, _number, _outbox, outage) => {
         const urlTemplate = typeof input.inputs.url === 'string' ? input.inputs.url : String(input.config.url ?? '');
         const headers: Record<string, string> = {};
         const configured = input.config.headers;
@@ -76,11 +78,11 @@ export function createStepActivities({ providers, progress, media }: StepActivit
           url: renderTemplate(urlTemplate, input.inputs),
           headers,
           signal,
-          media: mediaSink(media, input.executionId, signal),
+          media: mediaSink(media, input.executionId, signal, outage),
           ...(body !== undefined ? { body } : {}),
         });
         return { status: response.status, headers: response.headers, body: response.body };
-      });
+      }, warn);
     },
   };
 }

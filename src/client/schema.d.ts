@@ -1029,7 +1029,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1125,7 +1125,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1216,7 +1216,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST (e.g. unknown model). */
+            /** @description INVALID_REQUEST (e.g. unknown model). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1306,7 +1306,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1414,7 +1414,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_JSON: the body is not valid JSON. */
+            /** @description INVALID_JSON: the body is not valid JSON. INVALID_INPUTS: the body nests arrays or objects deeper than 64 levels (the limit, named in the message). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1501,7 +1501,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1619,7 +1619,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_TRIGGER_TYPE, INVALID_REQUEST or INVALID_INPUTS. */
+            /** @description INVALID_TRIGGER_TYPE, INVALID_REQUEST or INVALID_INPUTS. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1913,7 +1913,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_JSON: the body is not valid JSON. */
+            /** @description INVALID_JSON: the body is not valid JSON. INVALID_INPUTS: the body nests arrays or objects deeper than 64 levels (the limit, named in the message). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2232,7 +2232,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_STEP (not in the plan) or INVALID_REQUEST. */
+            /** @description INVALID_STEP (not in the plan) or INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2386,7 +2386,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST (ttlSeconds out of range). */
+            /** @description INVALID_REQUEST (ttlSeconds out of range). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2510,7 +2510,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST (ttlSeconds out of range). */
+            /** @description INVALID_REQUEST (ttlSeconds out of range). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,7 +2823,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_INPUTS, ASYNC_NOT_SUPPORTED, or INVALID_REQUEST (`?async=` other than `true`/`false`). */
+            /** @description INVALID_INPUTS, ASYNC_NOT_SUPPORTED, or INVALID_REQUEST (`?async=` other than `true`/`false`). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3131,7 +3131,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_REQUEST. */
+            /** @description INVALID_REQUEST. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3726,7 +3726,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_JSON: the body is not JSON. */
+            /** @description INVALID_JSON: the body is not JSON. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3885,7 +3885,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`). */
+            /** @description INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`). A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4302,7 +4302,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A JSON-RPC error: the message is not valid JSON-RPC. */
+            /** @description A JSON-RPC error: the message is not valid JSON-RPC (-32700 for invalid JSON), or it nests deeper than the JSON depth limit (-32602, `data.code` INVALID_INPUTS, `data.maxDepth`). */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -11,26 +11,44 @@ export function unstorableReason(text: string): string | null {
   return null;
 }
 
-/** The first string (value or object key) inside `value` that cannot be stored, with its path, or null. */
+/**
+ * The first string (value or object key) inside `value` that cannot be stored, with its path, or null.
+ * Iterative (an explicit stack, visited in document order; each frame points at its parent, so the
+ * path is built once, for the finding): user data of any depth cannot overflow the call stack.
+ */
 export function findUnstorableText(value: unknown, path: string[] = []): { path: string[]; reason: string } | null {
-  if (typeof value === 'string') {
-    const reason = unstorableReason(value);
-    return reason ? { path, reason } : null;
-  }
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findUnstorableText(item, [...path, String(index)]);
-      if (found) return found;
+  type Frame = { value: unknown; key?: string; parent?: Frame; badKey?: string };
+  const pathOf = (frame: Frame): string[] => {
+    const keys: string[] = [];
+    for (let at: Frame | undefined = frame; at?.key !== undefined; at = at.parent) keys.push(at.key);
+    return [...path, ...keys.reverse()];
+  };
+  const stack: Frame[] = [{ value }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (item.badKey) return { path: pathOf(item), reason: `has a key that ${item.badKey}` };
+    if (typeof item.value === 'string') {
+      const reason = unstorableReason(item.value);
+      if (reason) return { path: pathOf(item), reason };
+      continue;
     }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const keyReason = unstorableReason(key);
-      if (keyReason) return { path: [...path, key], reason: `has a key that ${keyReason}` };
-      const found = findUnstorableText(item, [...path, key]);
-      if (found) return found;
+    if (!item.value || typeof item.value !== 'object') continue;
+    const children: Frame[] = [];
+    if (Array.isArray(item.value)) {
+      item.value.forEach((child, index) => children.push({ value: child, key: String(index), parent: item }));
+    } else {
+      for (const [key, child] of Object.entries(item.value)) {
+        const keyReason = unstorableReason(key);
+        // A bad key is reported when the walk reaches it, before anything inside or after it.
+        if (keyReason) {
+          children.push({ value: undefined, key, parent: item, badKey: keyReason });
+          break;
+        }
+        children.push({ value: child, key, parent: item });
+      }
     }
+    // Reversed onto the stack so the first child is visited first.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   return null;
 }

@@ -1,10 +1,19 @@
 // One LISTEN connection per API process, fanning NOTIFYs out to the watchers of each execution.
 // Notifications only wake watchers up; they then read the event log, so a missed or coalesced
-// notification loses nothing.
+// notification loses nothing. The connection keeps itself up: a failed first connection or a lost
+// one is logged and retried with backoff, and every watcher is woken once it is back.
 import pg from 'pg';
 import { EVENTS_CHANNEL } from './store';
 
 type Wake = () => void;
+
+/** Backoff of the listener's reconnection attempts: doubling from the first delay up to the last. */
+export interface ListenerBackoff {
+  firstMs: number;
+  maxMs: number;
+}
+
+const DEFAULT_BACKOFF: ListenerBackoff = { firstMs: 250, maxMs: 10_000 };
 
 /** Wakes watchers of an execution when its event log grows. */
 export class EventHub {
@@ -12,59 +21,105 @@ export class EventHub {
   private readonly watchers = new Map<string, Set<Wake>>();
   private closed = false;
   private connecting?: Promise<void>;
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
 
   constructor(
     private readonly databaseUrl: string,
     private readonly warn: (message: string) => void = () => undefined,
+    private readonly backoff: ListenerBackoff = DEFAULT_BACKOFF,
   ) {}
 
-  /** Calls `wake` on every new event of `executionId` until the returned function is called. */
+  /** True while the LISTEN connection is up. */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
+  /**
+   * Calls `wake` on every new event of `executionId` until the returned function is called. Never
+   * fails: a watcher registered while the listener is down is woken when it comes back, and a
+   * caller that reads the event log after this resolves has missed nothing.
+   */
   async watch(executionId: string, wake: Wake): Promise<() => void> {
-    await this.ensureConnected();
     const set = this.watchers.get(executionId) ?? new Set<Wake>();
     set.add(wake);
     this.watchers.set(executionId, set);
+    // Waits for a connection attempt in progress (so a running listener has LISTENed before the
+    // caller reads), but not for the retries after a failure.
+    await this.ensureConnected().catch(() => undefined);
     return () => {
       set.delete(wake);
       if (set.size === 0) this.watchers.delete(executionId);
     };
   }
 
-  /** Closes the LISTEN connection. */
+  /** Closes the LISTEN connection and stops reconnecting. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.client?.end().catch(() => undefined);
   }
 
   private ensureConnected(): Promise<void> {
-    return (this.connecting ??= this.connect());
+    if (this.closed) return Promise.resolve();
+    return (this.connecting ??= this.connect().then(
+      () => {
+        if (this.failures > 0) this.warn(`event listener connected again after ${this.failures} failed attempt(s)`);
+        this.failures = 0;
+        // Anything may have happened while disconnected: wake everyone to re-read.
+        this.watchers.forEach((set) => set.forEach((wake) => wake()));
+      },
+      (err: unknown) => {
+        this.lost(`event listener could not connect: ${err instanceof Error ? err.message : String(err)}`);
+        throw err;
+      },
+    ));
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    // A bounded connect: an address that swallows packets must not hold watchers forever.
+    const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5000 });
+    let dropped = false;
+    const drop = (message: string) => {
+      if (dropped) return;
+      dropped = true;
+      if (this.client === client) this.lost(message);
+    };
     client.on('notification', (message) => {
       for (const wake of this.watchers.get(message.payload ?? '') ?? []) wake();
     });
-    client.on('error', (err) => {
-      this.warn(`event listener lost its connection: ${err.message}`);
-      this.reconnect();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    client.on('error', (err) => drop(`event listener lost its connection: ${err.message}`));
+    client.on('end', () => drop('event listener lost its connection (closed by the server)'));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (err) {
+      dropped = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
   }
 
-  private reconnect(): void {
-    if (this.closed) return;
+  /** Logs the failure, forgets the connection and schedules the next attempt with backoff. */
+  private lost(message: string): void {
+    const old = this.client;
+    this.client = undefined;
     this.connecting = undefined;
-    void this.client?.end().catch(() => undefined);
-    setTimeout(() => {
-      if (this.closed) return;
-      this.ensureConnected().then(
-        // Anything may have happened while disconnected: wake everyone to re-read.
-        () => this.watchers.forEach((set) => set.forEach((wake) => wake())),
-        () => this.reconnect(),
-      );
-    }, 500).unref();
+    if (old) void old.end().catch(() => undefined);
+    if (this.closed) return;
+    this.failures += 1;
+    const delay = Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** Math.min(this.failures - 1, 20));
+    this.warn(`${message}; retrying in ${delay} ms (attempt ${this.failures})`);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.ensureConnected().catch(() => undefined);
+    }, delay);
+    this.retryTimer.unref();
   }
 }

@@ -7,9 +7,38 @@ import Router from '@koa/router';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppDeps, AppState } from '../api/context';
 import { requireApiKey } from '../api/middleware/apiKey';
+import { readBody } from '../api/middleware/bodyParser';
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../domain/jsonDepth';
 import { BuilderApiClient } from '../client/apiClient';
 import { checkAgentToken } from './agent';
 import { createMcpServer } from './tools';
+
+/** The largest MCP request body read, as for the other JSON routes. */
+const MAX_MCP_BODY_BYTES = 1024 * 1024;
+
+/** A JSON-RPC error answer, as the transport gives for a malformed message. */
+class JsonRpcRefusal extends Error {
+  override readonly name = 'JsonRpcRefusal';
+  constructor(
+    readonly rpcCode: number,
+    message: string,
+    readonly data?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** The parsed JSON-RPC body; throws {@link JsonRpcRefusal} for invalid JSON or nesting deeper than the limit. */
+function parseMcpBody(raw: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new JsonRpcRefusal(-32700, 'Parse error: Invalid JSON');
+  }
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) throw new JsonRpcRefusal(-32602, tooDeepMessage(MAX_JSON_DEPTH), { code: 'INVALID_INPUTS', maxDepth: MAX_JSON_DEPTH });
+  return parsed;
+}
 
 /** Routes of the MCP transport (mounted before the JSON body parser: the transport reads the body). */
 export function mcpRoutes(deps: AppDeps): Router {
@@ -22,6 +51,17 @@ export function mcpRoutes(deps: AppDeps): Router {
     checkAgentToken(deps.studioAgentToken, ctx.get('x-builder-agent-token'));
     await authenticate(ctx, next);
   }, async (ctx) => {
+    // Read and checked here (the transport would parse it itself): a deeply nested JSON-RPC body is a
+    // 400 naming the depth limit before the SDK's validation walks it.
+    let parsedBody: unknown;
+    try {
+      parsedBody = ctx.method === 'POST' ? parseMcpBody(await readBody(ctx, MAX_MCP_BODY_BYTES, 'MCP request bodies')) : undefined;
+    } catch (err) {
+      if (!(err instanceof JsonRpcRefusal)) throw err;
+      ctx.status = 400;
+      ctx.body = { jsonrpc: '2.0', id: null, error: { code: err.rpcCode, message: err.message, ...(err.data ? { data: err.data } : {}) } };
+      return;
+    }
     const local = ctx.req.socket.address() as AddressInfo;
     const host = local.family === 'IPv6' ? `[${local.address}]` : local.address;
     const agentToken = ctx.get('x-builder-agent-token');
@@ -35,7 +75,7 @@ export function mcpRoutes(deps: AppDeps): Router {
     await server.connect(transport);
     ctx.status = 200;
     ctx.respond = false;
-    await transport.handleRequest(ctx.req, ctx.res);
+    await transport.handleRequest(ctx.req, ctx.res, parsedBody);
   });
 
   return router;

@@ -18,14 +18,18 @@ type Content = CallToolResult['content'][number];
 
 /** Every presented media reference in a JSON value, once each. */
 export function findMedia(value: unknown, found = new Map<string, PresentedMedia>()): PresentedMedia[] {
-  if (Array.isArray(value)) for (const item of value) findMedia(item, found);
-  else if (typeof value === 'object' && value !== null) {
-    const candidate = value as Record<string, unknown>;
-    if (typeof candidate.mediaId === 'string' && typeof candidate.url === 'string' && typeof candidate.mimeType === 'string') {
+  // Iterative, in document order: a deeply nested result cannot overflow the call stack.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item !== 'object' || item === null) continue;
+    const candidate = item as Record<string, unknown>;
+    if (!Array.isArray(item) && typeof candidate.mediaId === 'string' && typeof candidate.url === 'string' && typeof candidate.mimeType === 'string') {
       found.set(candidate.mediaId, { mediaId: candidate.mediaId, mimeType: candidate.mimeType, sizeBytes: Number(candidate.sizeBytes), url: candidate.url });
-    } else {
-      for (const item of Object.values(candidate)) findMedia(item, found);
+      continue;
     }
+    const children = Array.isArray(item) ? item : Object.values(candidate);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return [...found.values()];
 }

@@ -30,7 +30,7 @@ describeRoute({
   responses: {
     200: { description: 'An event stream of JSON-RPC responses.', contentType: 'text/event-stream' },
     202: { description: 'A notification was accepted (no response).' },
-    400: { description: 'A JSON-RPC error: the message is not valid JSON-RPC.', body: jsonRpcErrorSchema },
+    400: { description: 'A JSON-RPC error: the message is not valid JSON-RPC (-32700 for invalid JSON), or it nests deeper than the JSON depth limit (-32602, `data.code` INVALID_INPUTS, `data.maxDepth`).', body: jsonRpcErrorSchema },
     406: { description: 'A JSON-RPC error: the client must accept both application/json and text/event-stream.', body: jsonRpcErrorSchema },
     ...API_KEY_ERRORS,
   },

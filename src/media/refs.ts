@@ -22,8 +22,14 @@ export function isStoredMediaRef(value: unknown): value is StoredMediaRef {
 
 /** Every media id referenced anywhere in a JSON value (deduplicated, in order of appearance). */
 export function collectMediaIds(value: unknown, into: Set<string> = new Set()): string[] {
-  if (isStoredMediaRef(value)) into.add(value.mediaId);
-  if (Array.isArray(value)) for (const item of value) collectMediaIds(item, into);
-  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) collectMediaIds(item, into);
+  // Iterative, in document order: a deeply nested output cannot overflow the call stack.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (isStoredMediaRef(item)) into.add(item.mediaId);
+    if (typeof item !== 'object' || item === null) continue;
+    const children = Array.isArray(item) ? item : Object.values(item);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
   return [...into];
 }

@@ -58,12 +58,31 @@ export function presentMedia<T>(value: T, signer: MediaUrlSigner): T {
   return walk(value, signer) as T;
 }
 
+/** A copy of `value` with every stored media reference signed; iterative, so any depth is safe (an HTTP node's output can nest deeply). */
 function walk(value: unknown, signer: MediaUrlSigner): unknown {
-  if (Array.isArray(value)) return value.map((item) => walk(item, signer));
-  if (typeof value !== 'object' || value === null) return value;
-  if (value instanceof Date) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = walk(item, signer);
-  if (isStoredMediaRef(value)) (out as unknown as MediaRef).url = signer.sign(value.mediaId);
-  return out;
+  const copyOf = (item: unknown): unknown => (Array.isArray(item) ? new Array(item.length) : isPlainObject(item) ? {} : item);
+  const root = copyOf(value);
+  const stack: Array<{ from: unknown; to: unknown }> = [{ from: value, to: root }];
+  while (stack.length > 0) {
+    const { from, to } = stack.pop()!;
+    if (Array.isArray(from)) {
+      from.forEach((item, index) => {
+        const copy = copyOf(item);
+        (to as unknown[])[index] = copy;
+        if (copy !== item) stack.push({ from: item, to: copy });
+      });
+    } else if (isPlainObject(from)) {
+      for (const [key, item] of Object.entries(from)) {
+        const copy = copyOf(item);
+        (to as Record<string, unknown>)[key] = copy;
+        if (copy !== item) stack.push({ from: item, to: copy });
+      }
+      if (isStoredMediaRef(from)) (to as unknown as MediaRef).url = signer.sign(from.mediaId);
+    }
+  }
+  return root;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }

@@ -1,7 +1,7 @@
 // Admission: plan the subgraph, validate inputs, check tier and credits, record the execution and
 // its debit in one transaction, then hand the run to Temporal.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
@@ -224,7 +224,14 @@ export class Admissions {
         staticDetails: `Steps: ${plan.groups.map((group) => group.join(' + ')).join(' → ')}`,
       });
     } catch (err) {
-      // The run never started: settle it as an error so its credits come back.
+      // A failed call does not mean a failed start: the start may have reached Temporal and only its
+      // answer was lost. Only Temporal saying "no such workflow" makes the run unstarted and refunded.
+      const started = err instanceof WorkflowExecutionAlreadyStartedError ? 'exists' : await this.workflowExists(workflowId);
+      if (started === 'exists') return; // It runs, paid: answered as if the start had succeeded.
+      if (started === 'unknown') {
+        // Left `planning` and paid: the reconciler refunds it once Temporal says it never started.
+        throw engineUnavailable(`The run ${executionId} may or may not have started (Temporal could not be asked); check GET /api/executions/${executionId} before retrying.`);
+      }
       await settleUnstarted(db, executionId, {
         status: 'error',
         error: { type: 'EngineUnavailable', message: 'The run could not be started.' },
@@ -232,5 +239,19 @@ export class Admissions {
       });
       throw engineUnavailable(`The run could not be started: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /** Whether Temporal has a workflow with this id: asked a few times, `unknown` when it cannot answer. */
+  private async workflowExists(workflowId: string): Promise<'exists' | 'absent' | 'unknown'> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.deps.temporal.workflow.getHandle(workflowId).describe();
+        return 'exists';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return 'absent';
+        await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+      }
+    }
+    return 'unknown';
   }
 }

@@ -146,7 +146,10 @@ export async function answerOnce(
       } catch (err) {
         if (err instanceof IdempotencyClaimLost) continue;
         // Not admitted, or admitted but never started (settled and refunded): the key is free again.
-        await db.$executeRaw`DELETE FROM idempotency_records WHERE scope = ${scope} AND key = ${key} AND claim_token = ${token} AND status_code = ${PENDING}`;
+        // A run that may have started (Temporal could not say; it stays `planning`, paid) keeps the
+        // key: a repeat is answered from that execution instead of admitting a second run.
+        await db.$executeRaw`DELETE FROM idempotency_records WHERE scope = ${scope} AND key = ${key} AND claim_token = ${token} AND status_code = ${PENDING}
+          AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = idempotency_records.execution_id AND e.status::text <> 'error')`;
         throw err;
       }
       return { ...(await store(db, scope, key, answer)), replayed: false };

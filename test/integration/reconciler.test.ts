@@ -39,10 +39,10 @@ describe('reconciler', function () {
     assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance, balanceBefore + 1, 'refunded once');
   });
 
-  it('settles a run whose workflow cannot be started as error at once: 503, refunded, watchers told', async () => {
+  it('answers 503 and keeps the run paid when Temporal cannot be asked whether the start reached it, then the reconciler refunds it once Temporal says it never started', async () => {
     const account = await buildAccount(engine.db, { creditBalance: 50 });
     const workflow = await buildWorkflow(engine.db, account.id, chain([{ id: 'a', type: 'text-generation', config: { prompt: '{{topic}}' } }], 'a'));
-    // A client whose connection is gone: Temporal cannot be reached when the run is started.
+    // A client whose connection is gone: Temporal can neither start the run nor say whether it exists.
     const connection = await Connection.connect({ address: engine.env.connection.options.address });
     await connection.close();
     const admissions = new Admissions({ db: engine.db, temporal: new Client({ connection }), taskQueue: engine.taskQueue, markup: 1, runTimeoutMs: 60_000 });
@@ -52,10 +52,53 @@ describe('reconciler', function () {
     assert.ok(err instanceof Refusal);
     assert.equal(err.code, 'ENGINE_UNAVAILABLE');
     assert.equal(toHttpError(err)?.status, 503);
-    const execution = await engine.db.execution.findFirstOrThrow({ where: { accountId: account.id }, include: { events: { orderBy: { seq: 'asc' } }, steps: true } });
-    assert.equal(execution.status, 'error');
-    assert.ok(execution.steps.every((step) => step.status === 'skipped'));
-    assert.deepEqual(execution.events.map((e) => e.type), ['run.status', 'run.end']);
+    const execution = await engine.db.execution.findFirstOrThrow({ where: { accountId: account.id } });
+    assert.equal(execution.status, 'planning', 'not refunded on a guess');
+    assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance, 49);
+
+    // Temporal reachable again: it says no such workflow, so the run is settled and refunded.
+    const report = await reconcileOrphans({ db: engine.db, temporal: engine.env.client }, 0);
+    assert.ok(report.settled.includes(execution.id));
+    const settled = await engine.db.execution.findUniqueOrThrow({ where: { id: execution.id }, include: { events: { orderBy: { seq: 'asc' } }, steps: true } });
+    assert.equal(settled.status, 'error');
+    assert.ok(settled.steps.every((step) => step.status === 'skipped'));
+    assert.deepEqual(settled.events.map((e) => e.type), ['run.status', 'run.end']);
     assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance, 50, 'refunded');
+  });
+
+  it('refunds at once when the start failed and Temporal confirms no workflow exists', async () => {
+    const account = await buildAccount(engine.db, { creditBalance: 50 });
+    const workflow = await buildWorkflow(engine.db, account.id, chain([{ id: 'a', type: 'text-generation', config: { prompt: '{{topic}}' } }], 'a'));
+    const real = engine.env.client;
+    // The start is refused before reaching the server; describing by id answers NotFound.
+    const temporal = { workflow: { start: async () => Promise.reject(new Error('14 UNAVAILABLE: connection refused')), getHandle: (id: string) => real.workflow.getHandle(id) } } as unknown as Client;
+    const admissions = new Admissions({ db: engine.db, temporal, taskQueue: engine.taskQueue, markup: 1, runTimeoutMs: 60_000 });
+    const err = await admissions.admit({ account, workflow, triggerType: 'api', inputs: { topic: 'x' }, async: true, receivedAtMs: Date.now() }).then(() => undefined, (caught: unknown) => caught);
+    assert.ok(err instanceof Refusal && err.code === 'ENGINE_UNAVAILABLE', String(err));
+    const execution = await engine.db.execution.findFirstOrThrow({ where: { accountId: account.id } });
+    assert.equal(execution.status, 'error');
+    assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance, 50, 'refunded');
+  });
+
+  it('answers as started, and keeps the run paid, when the start reached Temporal but its answer was lost', async () => {
+    const account = await buildAccount(engine.db, { creditBalance: 50 });
+    const workflow = await buildWorkflow(engine.db, account.id, chain([{ id: 'a', type: 'text-generation', config: { prompt: '{{topic}}' } }], 'a'));
+    const real = engine.env.client;
+    const temporal = {
+      workflow: {
+        start: async (...args: Parameters<Client['workflow']['start']>) => {
+          await real.workflow.start(...args);
+          throw new Error('4 DEADLINE_EXCEEDED: the answer was lost');
+        },
+        getHandle: (id: string) => real.workflow.getHandle(id),
+      },
+    } as unknown as Client;
+    const admissions = new Admissions({ db: engine.db, temporal, taskQueue: engine.taskQueue, markup: 1, runTimeoutMs: 60_000 });
+    const admitted = await admissions.admit({ account, workflow, triggerType: 'api', inputs: { topic: 'x' }, async: true, receivedAtMs: Date.now() });
+    const execution = await engine.db.execution.findUniqueOrThrow({ where: { id: admitted.executionId } });
+    assert.notEqual(execution.status, 'error', 'not settled as unstarted');
+    assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance, 49, 'still paid');
+    await real.workflow.getHandle(admitted.temporalWorkflowId).describe();
+    await real.workflow.getHandle(admitted.temporalWorkflowId).terminate('test over');
   });
 });

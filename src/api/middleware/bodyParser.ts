@@ -1,7 +1,8 @@
 // A small JSON body parser: size-capped, strict, with clear 400/413/415 errors.
 import type { Context } from 'koa';
 import type { AppMiddleware } from '../context';
-import { HttpError } from '../errors';
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../domain/jsonDepth';
+import { HttpError, invalidInputs } from '../errors';
 import { assertStorableBody } from './storableText';
 
 declare module 'koa' {
@@ -25,6 +26,16 @@ export async function readBody(ctx: Context, maxBytes: number, what: string): Pr
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Throws 400 INVALID_INPUTS naming the limit when a parsed JSON body nests deeper than
+ * {@link MAX_JSON_DEPTH}: checked before anything walks the value, on every route that takes JSON.
+ */
+export function assertNestingWithinLimit(parsed: unknown): void {
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw invalidInputs(tooDeepMessage(MAX_JSON_DEPTH), [{ field: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+  }
+}
+
 /** Parses `application/json` bodies into `ctx.request.body` (undefined when there is none). */
 export function jsonBody(): AppMiddleware {
   return async (ctx, next) => {
@@ -44,6 +55,7 @@ export function jsonBody(): AppMiddleware {
     } catch {
       throw new HttpError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
     }
+    assertNestingWithinLimit(parsed);
     assertStorableBody(parsed);
     ctx.request.body = parsed;
     return next();

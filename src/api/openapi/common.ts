@@ -1,5 +1,6 @@
 // Responses shared by many route descriptions: errors (the contract's envelope) and the rate-limit headers.
 import { errorBodySchema } from '../../contract/common';
+import { MAX_JSON_DEPTH } from '../../domain/jsonDepth';
 import type { ResponseSpec } from './registry';
 
 /** An error response with `description`. */
@@ -27,7 +28,7 @@ export const API_KEY_ERRORS: Record<number, ResponseSpec> = {
 
 /** The errors of every route with a JSON request body (the body parser's). */
 export const JSON_BODY_ERRORS: Record<number, ResponseSpec> = {
-  400: errorResponse('INVALID_JSON: the body is not valid JSON.'),
+  400: errorResponse(`INVALID_JSON: the body is not valid JSON. INVALID_INPUTS: the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels (the limit, named in the message).`),
   413: errorResponse('PAYLOAD_TOO_LARGE: the body is over the size limit.'),
   415: errorResponse('UNSUPPORTED_MEDIA_TYPE: send the body as application/json.'),
 };

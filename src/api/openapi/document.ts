@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { sseEventSchema } from '../../contract/events';
+import { MAX_JSON_DEPTH } from '../../domain/jsonDepth';
 import { JSON_BODY_ERRORS } from './common';
 import { describedRoutes, type HttpMethod, type ResponseSpec, type RouteSpec } from './registry';
 
@@ -41,6 +42,8 @@ function response(spec: ResponseSpec) {
   };
 }
 
+const DEPTH_NOTE = `A body nesting arrays or objects deeper than ${MAX_JSON_DEPTH} levels is INVALID_INPUTS, naming the limit.`;
+
 function operation(route: RouteSpec, method: HttpMethod): ZodOpenApiOperationObject {
   const security: Array<Record<string, string[]>> =
     route.auth === 'apiKey' ? [{ apiKey: [] }] : route.auth === 'apiKeyOrViewToken' ? [{ apiKey: [] }, { viewToken: [] }] : route.auth === 'admin' ? [{ adminToken: [] }] : [];
@@ -50,6 +53,9 @@ function operation(route: RouteSpec, method: HttpMethod): ZodOpenApiOperationObj
   // A route's own description of a status wins over the body parser's generic one.
   const parsesJson = !route.ownBody && ['post', 'put', 'patch'].includes(method);
   const specs = { ...(parsesJson ? JSON_BODY_ERRORS : {}), ...route.responses };
+  // The depth limit holds on every JSON body, also where the route describes its own 400.
+  const own400 = route.responses[400];
+  if (parsesJson && own400 && !own400.description.includes('levels')) specs[400] = { ...own400, description: `${own400.description} ${DEPTH_NOTE}` };
   for (const [status, spec] of Object.entries(specs)) responses[status as `2${string}`] = response(spec);
   return {
     operationId: operationId(method, route.path),

@@ -12,7 +12,7 @@ import { canRunWorkflow } from '../../services/apiKeys';
 import type { ApiDeps, AppState, AuthState } from '../context';
 import { accountNotApproved, capabilityDenied, errorCodeOf, HttpError, notFound } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
-import { readBody } from '../middleware/bodyParser';
+import { assertNestingWithinLimit, readBody } from '../middleware/bodyParser';
 import { verifyWebhookSignature } from './signature';
 import { parseWebhookToken, webhookToken, webhookTokenMatches } from './tokens';
 
@@ -114,11 +114,14 @@ function downstreamOutput(graph: CanvasGraph, from: string): string | undefined 
 function parseBody(ctx: Context, raw: string): unknown {
   if (raw === '') return null;
   if (!ctx.is('application/json', '+json')) return raw;
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw new HttpError(400, 'INVALID_JSON', 'The webhook body is declared as JSON but is not valid JSON.');
   }
+  assertNestingWithinLimit(parsed);
+  return parsed;
 }
 
 function eventHeaders(ctx: Context): Record<string, string> {
