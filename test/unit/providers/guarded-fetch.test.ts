@@ -12,7 +12,10 @@ async function countingServer(host = '127.0.0.1', port = 0, handler?: RequestLis
   let connections = 0;
   const server: Server = createServer(handler ?? ((_req, res) => res.end('hello')));
   server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
   return {
     port: (server.address() as AddressInfo).port,
     get connections() {
@@ -82,8 +85,18 @@ describe('the guarded outbound fetch', function () {
 
   it('connects to the address it checked: a rebinding resolver that answers differently the second time is never asked again', async () => {
     // The "public" answer is 127.0.0.2, allowed by the allowlist; the rebinding answer is 127.0.0.1.
-    const checked = await countingServer('127.0.0.2');
-    const rebound = await countingServer('127.0.0.1', checked.port);
+    // Two servers on one port, one per loopback address (retried when another program holds that port).
+    let checked = await countingServer('127.0.0.2');
+    let rebound: Awaited<ReturnType<typeof countingServer>> | undefined;
+    for (let attempt = 0; !rebound; attempt++) {
+      try {
+        rebound = await countingServer('127.0.0.1', checked.port);
+      } catch (err) {
+        if (attempt > 20) throw err;
+        await checked.close();
+        checked = await countingServer('127.0.0.2');
+      }
+    }
     let lookups = 0;
     const rebinding: ResolveAll = async () => (lookups++ === 0 ? [{ address: '127.0.0.2', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
     const guard = new OutboundGuard({ allowPrivateNetworks: false, allowlist: ['127.0.0.2/32'] }, rebinding);
