@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes';
-import { codecRoutes } from './codec/routes';
+import { codecCors, codecRoutes } from './codec/routes';
 import type { AppDeps, AppState } from './context';
 import { executionRoutes } from './executions/routes';
 import { mediaRoutes } from './media/routes';
@@ -52,8 +52,8 @@ export function createApp(appDeps: AppDeps): Koa<AppState> {
   const codec = codecRoutes({
     ...(deps.payloadCodecs ? { payloadCodecs: deps.payloadCodecs } : {}),
     tokens: [deps.config.ADMIN_TOKEN, deps.config.CODEC_AUTH_TOKEN].filter((token): token is string => Boolean(token)),
-    ...(deps.viewer?.temporalUiUrl ? { temporalUiUrl: deps.viewer.temporalUiUrl } : {}),
   });
+  app.use(codecCors(deps.viewer?.temporalUiUrl));
   for (const router of [webhookRoutes(deps), mcpRoutes(deps), codec]) app.use(router.routes());
   // Retired /api/execute answers 410 whatever the body or its content type.
   app.use(retiredExecuteRoutes().routes());

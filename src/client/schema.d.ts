@@ -401,11 +401,7 @@ export interface paths {
          */
         post: operations["postApiTemporalCodecTokenDecode"];
         delete?: never;
-        /**
-         * CORS preflight of the codec endpoint
-         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
-         */
-        options: operations["optionsApiTemporalCodecTokenDecode"];
+        options?: never;
         head?: never;
         patch?: never;
         trace?: never;
@@ -427,11 +423,7 @@ export interface paths {
          */
         post: operations["postApiTemporalCodecTokenEncode"];
         delete?: never;
-        /**
-         * CORS preflight of the codec endpoint
-         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
-         */
-        options: operations["optionsApiTemporalCodecTokenEncode"];
+        options?: never;
         head?: never;
         patch?: never;
         trace?: never;
@@ -453,11 +445,7 @@ export interface paths {
          */
         post: operations["postApiTemporalCodecDecode"];
         delete?: never;
-        /**
-         * CORS preflight of the codec endpoint
-         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
-         */
-        options: operations["optionsApiTemporalCodecDecode"];
+        options?: never;
         head?: never;
         patch?: never;
         trace?: never;
@@ -479,11 +467,7 @@ export interface paths {
          */
         post: operations["postApiTemporalCodecEncode"];
         delete?: never;
-        /**
-         * CORS preflight of the codec endpoint
-         * @description Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.
-         */
-        options: operations["optionsApiTemporalCodecEncode"];
+        options?: never;
         head?: never;
         patch?: never;
         trace?: never;
@@ -3257,29 +3241,6 @@ export interface operations {
             };
         };
     };
-    optionsApiTemporalCodecTokenDecode: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description ADMIN_TOKEN or CODEC_AUTH_TOKEN, for the Web UI (which sends no Authorization header). */
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Preflight answered. */
-            204: {
-                headers: {
-                    /** @description The Temporal UI’s origin, when the request came from it. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     postApiTemporalCodecTokenEncode: {
         parameters: {
             query?: never;
@@ -3359,29 +3320,6 @@ export interface operations {
             };
         };
     };
-    optionsApiTemporalCodecTokenEncode: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description ADMIN_TOKEN or CODEC_AUTH_TOKEN, for the Web UI (which sends no Authorization header). */
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Preflight answered. */
-            204: {
-                headers: {
-                    /** @description The Temporal UI’s origin, when the request came from it. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     postApiTemporalCodecDecode: {
         parameters: {
             query?: never;
@@ -3458,26 +3396,6 @@ export interface operations {
             };
         };
     };
-    optionsApiTemporalCodecDecode: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Preflight answered. */
-            204: {
-                headers: {
-                    /** @description The Temporal UI’s origin, when the request came from it. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     postApiTemporalCodecEncode: {
         parameters: {
             query?: never;
@@ -3551,26 +3469,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
-            };
-        };
-    };
-    optionsApiTemporalCodecEncode: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Preflight answered. */
-            204: {
-                headers: {
-                    /** @description The Temporal UI’s origin, when the request came from it. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };

@@ -1,7 +1,8 @@
 // An earlier release of this project, as a deploy would have installed it: its files at a commit
 // (git archive), this checkout's node_modules, its own Prisma client and compiled entry points.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +40,7 @@ export async function checkoutRelease(commit: string): Promise<ReleaseCheckout> 
       extract.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}`))));
       archive.once('error', reject);
     });
-    await symlink(path.join(CHECKOUT_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    await linkDependencies(dir);
     await run(process.execPath, ['scripts/prisma-generate.mjs'], { cwd: dir });
     await run(process.execPath, ['scripts/build.mjs'], { cwd: dir });
   } catch (err) {
@@ -47,4 +48,36 @@ export async function checkoutRelease(commit: string): Promise<ReleaseCheckout> 
     throw err;
   }
   return { dir, commit, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The release's node_modules: links to this checkout's packages, plus the packages the release
+ * depends on that this checkout no longer has (installed from the registry into the release's
+ * folder, as a deploy of that release would have them).
+ */
+async function linkDependencies(dir: string): Promise<void> {
+  const current = path.join(CHECKOUT_ROOT, 'node_modules');
+  const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const missing = Object.entries(pkg.dependencies ?? {}).filter(([name]) => !existsSync(path.join(current, name)));
+  const sources = [current];
+  if (missing.length > 0) {
+    const extra = path.join(dir, '.release-deps');
+    await mkdir(extra, { recursive: true });
+    await run('npm', ['install', '--prefix', extra, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', ...missing.map(([name, range]) => `${name}@${range}`)], { maxBuffer: 16 * 1024 * 1024 });
+    sources.push(path.join(extra, 'node_modules'));
+  }
+  const target = path.join(dir, 'node_modules');
+  await mkdir(target, { recursive: true });
+  for (const source of sources) {
+    for (const entry of await readdir(source)) {
+      if (entry.startsWith('@')) {
+        await mkdir(path.join(target, entry), { recursive: true });
+        for (const scoped of await readdir(path.join(source, entry))) {
+          if (!existsSync(path.join(target, entry, scoped))) await symlink(path.join(source, entry, scoped), path.join(target, entry, scoped), 'dir');
+        }
+      } else if (!existsSync(path.join(target, entry))) {
+        await symlink(path.join(source, entry), path.join(target, entry), 'dir');
+      }
+    }
+  }
 }

@@ -102,7 +102,13 @@ describe('deploys that keep runs in flight', function () {
     const api = startProcess('server', env, LISTENING, options);
     const worker = startProcess('worker', env, POLLING, options);
     procs.push(api, worker);
-    await Promise.all([api.ready, worker.ready]);
+    try {
+      await Promise.all([api.ready, worker.ready]);
+    } catch (err) {
+      // Half a deployment must not linger: its worker would take tasks of the next test's runs.
+      await Promise.all([stopProcess(api, 'SIGKILL'), stopProcess(worker, 'SIGKILL')]);
+      throw err;
+    }
     return { api, worker };
   }
 

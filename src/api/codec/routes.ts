@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { codecBodySchema, type CodecBody } from '../../contract/codec';
-import type { AppContext, AppState } from '../context';
+import type { AppContext, AppMiddleware, AppState } from '../context';
 import { HttpError } from '../errors';
 import { readBody } from '../middleware/bodyParser';
 import { parseRequest } from '../middleware/validate';
@@ -21,8 +21,6 @@ export interface CodecRouteDeps {
   payloadCodecs?: PayloadCodec[];
   /** Tokens that may use the endpoint (ADMIN_TOKEN, CODEC_AUTH_TOKEN); none: 403 CODEC_DISABLED. */
   tokens: string[];
-  /** The Temporal Web UI's URL: its origin gets CORS answers. */
-  temporalUiUrl?: string;
 }
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -52,40 +50,12 @@ for (const action of ['decode', 'encode'] as const) {
       ownBody: true,
       responses: { 200: { description: 'The payloads, encoded or decoded, in the same order.', body: codecBodySchema }, ...ERRORS },
     });
-    describeRoute({
-      method: 'options',
-      path,
-      summary: 'CORS preflight of the codec endpoint',
-      description: 'Answers the Temporal Web UI’s origin (TEMPORAL_UI_URL, or the local dev server’s UI) with CORS headers; other origins get none.',
-      tags: ['Ops'],
-      auth: 'none',
-      ...(params ? { params } : {}),
-      responses: { 204: { description: 'Preflight answered.', headers: { 'Access-Control-Allow-Origin': 'The Temporal UI’s origin, when the request came from it.' } } },
-    });
   }
 }
 
 /** Routes under /api/temporal-codec (mounted before the JSON body parser: bodies may be larger). */
 export function codecRoutes(deps: CodecRouteDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/temporal-codec' });
-  const uiOrigin = originOf(deps.temporalUiUrl);
-
-  router.use(async (ctx, next) => {
-    const origin = ctx.get('origin');
-    if (uiOrigin && origin === uiOrigin) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.set('Access-Control-Allow-Credentials', 'true');
-      ctx.vary('Origin');
-    }
-    if (ctx.method === 'OPTIONS') {
-      ctx.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      ctx.set('Access-Control-Allow-Headers', 'authorization, content-type, x-namespace');
-      ctx.set('Access-Control-Max-Age', '600');
-      ctx.status = 204;
-      return;
-    }
-    await next();
-  });
 
   const handle = (action: 'decode' | 'encode') => async (ctx: AppContext) => {
     authorize(ctx, deps.tokens, typeof ctx.params?.token === 'string' ? ctx.params.token : undefined);
@@ -106,10 +76,33 @@ export function codecRoutes(deps: CodecRouteDeps): Router<AppState> {
   for (const action of ['decode', 'encode'] as const) {
     router.post(`/${action}`, handle(action));
     router.post(`/:token/${action}`, handle(action));
-    router.options(`/${action}`, () => undefined);
-    router.options(`/:token/${action}`, () => undefined);
   }
   return router;
+}
+
+/**
+ * CORS for the codec routes: the Temporal UI's origin gets CORS headers (other origins none), and its
+ * preflight is answered 204 before any router runs (a preflight is no operation of the document).
+ */
+export function codecCors(temporalUiUrl: string | undefined): AppMiddleware {
+  const uiOrigin = originOf(temporalUiUrl);
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith('/api/temporal-codec/')) return next();
+    const origin = ctx.get('origin');
+    if (uiOrigin && origin === uiOrigin) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Allow-Credentials', 'true');
+      ctx.vary('Origin');
+    }
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      ctx.set('Access-Control-Allow-Headers', 'authorization, content-type, x-namespace');
+      ctx.set('Access-Control-Max-Age', '600');
+      ctx.status = 204;
+      return;
+    }
+    return next();
+  };
 }
 
 function authorize(ctx: AppContext, tokens: string[], pathToken: string | undefined): void {
