@@ -153,20 +153,18 @@ export class SandboxMediaProvider implements JobProvider {
 
   private async sweep(library: Pick<MediaLibrary, 'save'>): Promise<void> {
     for (const id of await this.jobs.due(10)) {
-      const row = await this.jobs.get(id);
-      if (!row) continue;
-      await this.work(id, { save: (body, meta) => library.save(body, meta, { executionId: row.executionId }) }, true);
+      await this.work(id, (job) => ({ save: (body, meta) => library.save(body, meta, { executionId: job.executionId }) }), true);
     }
   }
 
   /** Finishes a due job (renders its file, or fails it) and, when `deliver`, calls back; claimed, so once. */
-  private async work(id: string, media: Pick<MediaSink, 'save'>, deliver: boolean): Promise<void> {
+  private async work(id: string, media: Pick<MediaSink, 'save'> | ((job: SandboxJobRow) => Pick<MediaSink, 'save'>), deliver: boolean): Promise<void> {
     const claim = await this.jobs.claim(id, LEASE_MS);
     if (!claim) return;
     try {
       let job = claim.row;
       if (job.status === 'running') {
-        const state = await this.finish(job, media);
+        const state = await this.finish(job, typeof media === 'function' ? media(job) : media);
         const owed = job.callbackUrl !== null && job.spec.knobs.callback !== false;
         // False when the job was cancelled while its file was rendered: nothing is owed then.
         if (!(await this.jobs.settle(id, state, owed))) return;

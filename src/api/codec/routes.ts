@@ -3,12 +3,12 @@
 // (decryption, claim-check retrieval). Admin-only: Bearer ADMIN_TOKEN or CODEC_AUTH_TOKEN, or the
 // token as a path segment (`/api/temporal-codec/<token>/decode`) for the Web UI, which cannot send
 // an Authorization header of its own to a codec endpoint. CORS answers only the Temporal UI's origin.
-import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { codecBodySchema, type CodecBody } from '../../contract/codec';
 import type { AppContext, AppMiddleware, AppState } from '../context';
+import { sameSecret } from '../secrets';
 import { HttpError } from '../errors';
 import { readBody } from '../middleware/bodyParser';
 import { parseRequest } from '../middleware/validate';
@@ -135,11 +135,6 @@ function toJson(payload: Payload): CodecBody['payloads'][number] {
   };
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function originOf(url: string | undefined): string | undefined {
   if (!url) return undefined;

@@ -4,7 +4,6 @@
 // the step (a lost create answer, a zombie attempt) or a job of a step that stopped is cancelled at
 // the vendor right here and recorded. An inline (`data:` URI) output is stored here: the signal
 // carries a reference, never the bytes.
-import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { storeInlineData } from '../../activities/mediaSink';
@@ -15,6 +14,7 @@ import { jobKeyOf } from '../../providers/recordedJobs';
 import type { JobHandle, JobProvider, JobState } from '../../providers/types';
 import { mediaResultSignal, type MediaResultSignal } from '../../workflows/messages';
 import type { ApiDeps, AppContext, AppState } from '../context';
+import { sameSecret } from '../secrets';
 import { HttpError, notFound } from '../errors';
 import { z } from 'zod';
 import { errorResponse } from '../openapi/common';
@@ -184,8 +184,3 @@ function sameStepPath(callbackUrl: string, path: string): boolean {
   }
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
