@@ -16,6 +16,11 @@ export interface StepResult {
   attempt: number;
   /** Progress the attempt could not write (a database outage): the workflow writes it through its mirror. */
   progress: ProgressEntry[];
+  /**
+   * True when the attempt recorded its own completion (and the changes the workflow handed it):
+   * the workflow's mirror has nothing to write for this step. Only when the input asked for it.
+   */
+  recorded?: true;
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -40,7 +45,7 @@ export async function runAttempt(
   // workflow describe`): `waitingFor` names the resource, since when and how many tries.
   let waitingFor: OutageWait | undefined;
   const beat = (unwritten: ProgressEntry[]) => context.heartbeat({ progress: unwritten, ...(waitingFor ? { waitingFor } : {}) } satisfies ProgressHeartbeat);
-  const outbox = progress.open(input.executionId, input.stepId, number, carriedProgress(context.info.heartbeatDetails), beat);
+  const outbox = progress.open(input.executionId, input.stepId, number, carriedProgress(context.info.heartbeatDetails), beat, input.record?.changes);
   const outage: OutageObserver = {
     waiting(wait) {
       if (!waitingFor) warn(`step ${input.stepId} of ${input.executionId} waits for our ${wait.resource} (${wait.during}); the attempt goes on when it is back`, wait.lastError);
@@ -59,8 +64,20 @@ export async function runAttempt(
     // An outage of ours that escapes the writes' own waiting (a body too large to hold) does not
     // spend the step's retry policy either: the work is run again once the resource is back.
     const output = await rideOutOurOutage('running the step', () => work(context.cancellationSignal, number, outbox, outage), context.cancellationSignal, outage);
+    const unwritten = await outbox.handover({ keepHeld: true });
+    if (input.record) {
+      // The step records itself: its progress and completion in one transaction, before the
+      // workflow hears of it, so the workflow dispatches the next step without a database write.
+      try {
+        await outbox.record({ stepId: input.stepId, status: 'completed', output, attempts: number, finishedAtMs: Date.now() }, unwritten);
+        return { output, attempt: number, progress: [], recorded: true };
+      } catch (err) {
+        // Our database is out: the workflow's mirror writes it all once it is back (nothing lost).
+        warn(`step ${input.stepId} of ${input.executionId} could not record its completion; the run's mirror will`, err);
+      }
+    }
     // A short attempt's progress is written by the workflow's mirror with the step's settlement.
-    return { output, attempt: number, progress: await outbox.handover({ keepHeld: true }) };
+    return { output, attempt: number, progress: unwritten };
   } catch (err) {
     const failure = toFailure(err, number);
     outbox.attemptFailed({ type: failure.type ?? 'Error', message: failure.message });

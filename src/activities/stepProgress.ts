@@ -1,32 +1,61 @@
 // Progress a provider activity reports while it works: the attempt it is on, streaming, streamed
 // tokens, waiting, and each failed attempt's error, each with its live event. A database outage
 // must neither fail the provider call nor lose an event: attempts write through an ordered outbox
-// (progressOutbox.ts) that retries and hands over what it could not write.
+// (progressOutbox.ts) that retries and hands over what it could not write. Every write goes
+// through the RunStore (src/db/runStore.ts).
 import type { Db } from '../db/client';
-import { TERMINAL_STEP_STATUSES } from '../domain/statuses';
-import { appendEvents, lockExecution } from '../events/store';
-import type { ProgressEntry } from './contracts';
+import { RunStore, type StepRecord } from '../db/runStore';
+import type { MirrorChange, ProgressEntry } from './contracts';
 import { ProgressOutbox } from './progressOutbox';
-import { writeProgress } from './progressWrites';
 
-/** Writes a step's in-flight progress and its live events. */
+/** Writes a step's in-flight progress and its live events, through the RunStore. */
 export class StepProgress {
+  private readonly store: RunStore;
+
   constructor(
-    private readonly db: Db,
+    db: Db | RunStore,
     private readonly warn: (message: string, err: unknown) => void,
-  ) {}
+  ) {
+    this.store = db instanceof RunStore ? db : new RunStore(db);
+  }
 
   /**
    * Opens the progress of one attempt. `carried` is what an earlier attempt left unwritten;
    * `onUnwritten` hears what is still unwritten after each write (for the heartbeat details).
+   * `changes` (the run's changes the workflow handed over) go first, with the attempt's first write.
    */
-  open(executionId: string, stepId: string, attempt: number, carried: ProgressEntry[], onUnwritten: (unwritten: ProgressEntry[]) => void): ProgressOutbox {
-    return new ProgressOutbox(stepId, attempt, (entries) => writeProgress(this.db, executionId, entries), onUnwritten, this.warn, carried);
+  open(
+    executionId: string,
+    stepId: string,
+    attempt: number,
+    carried: ProgressEntry[],
+    onUnwritten: (unwritten: ProgressEntry[]) => void,
+    changes: MirrorChange[] = [],
+  ): AttemptProgress {
+    let handed = changes;
+    const outbox = new ProgressOutbox(
+      stepId,
+      attempt,
+      async (entries) => {
+        await this.store.writeProgress(executionId, entries, handed);
+        handed = [];
+      },
+      onUnwritten,
+      this.warn,
+      carried,
+    );
+    return Object.assign(outbox, {
+      /** Records the attempt's completion with what is still unwritten, in one transaction. */
+      record: async (completed: StepRecord['completed'], progress: ProgressEntry[]) => {
+        await this.store.recordStep(executionId, { changes: handed, progress, completed });
+        handed = [];
+      },
+    });
   }
 
   /** The step started an attempt, written now or thrown (for activities that cannot go on without the database). */
   async attemptStarted(executionId: string, stepId: string, attempt: number): Promise<void> {
-    await writeProgress(this.db, executionId, [{ kind: 'attempt', stepId, attempt, at: new Date().toISOString() }]);
+    await this.store.writeProgress(executionId, [{ kind: 'attempt', stepId, attempt, at: new Date().toISOString() }]);
   }
 
   /**
@@ -34,23 +63,13 @@ export class StepProgress {
    * beats the workflow to the database still finds its token. Returns the callback token, reusing
    * the one already recorded for this job key (a retried submit must keep the job's callback URL).
    */
-  async waitingFor(executionId: string, stepId: string, waitingOn: { provider: string; jobKey: string; callbackToken: string }): Promise<string> {
-    return this.db.$transaction(async (tx) => {
-      await lockExecution(tx, executionId);
-      const [row] = await tx.$queryRaw<Array<{ waiting_on: { jobKey?: string; callbackToken?: string } | null }>>`
-        SELECT waiting_on FROM steps WHERE execution_id = ${executionId} AND step_id = ${stepId}`;
-      if (row?.waiting_on?.jobKey === waitingOn.jobKey && row.waiting_on.callbackToken) return row.waiting_on.callbackToken;
-      const changed = await tx.$executeRaw`
-        UPDATE steps SET status = 'waiting', waiting_on = ${JSON.stringify(waitingOn)}::jsonb
-        WHERE execution_id = ${executionId} AND step_id = ${stepId}
-          AND status::text <> ALL(${TERMINAL_STEP_STATUSES}::text[])`;
-      if (changed > 0) {
-        await appendEvents(tx, executionId, [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } }]);
-      }
-      return waitingOn.callbackToken;
-    });
+  waitingFor(executionId: string, stepId: string, waitingOn: { provider: string; jobKey: string; callbackToken: string }): Promise<string> {
+    return this.store.markWaiting(executionId, stepId, waitingOn);
   }
 }
+
+/** One attempt's progress outbox, which can also record the attempt's completion. */
+export type AttemptProgress = ProgressOutbox & { record(completed: StepRecord['completed'], progress: ProgressEntry[]): Promise<void> };
 
 /** Batches streamed tokens into one event per interval, so a fast stream is not one write per token. */
 export class TokenBuffer {

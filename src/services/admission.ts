@@ -5,12 +5,11 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
-import type { Tx } from '../db/ledger';
+import { RunStore } from '../db/runStore';
 import { chargeGrants, debitBalance, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { planOrRefuse, validateRunInputs } from './runChecks';
-import { settleUnstarted } from './settle';
 import { findModel, type Tier, type VendorDefaults } from '../domain/models';
 import { findUnstorableText } from '../domain/storableText';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
@@ -88,30 +87,6 @@ export interface AdmissionDeps {
  */
 const ADMISSION_TRANSACTION = { maxWait: 5_000, timeout: 15_000 };
 
-/**
- * Inserts the execution (`planning`) and one `pending` row per step in one statement: one round
- * trip, where Prisma's nested create took three (the execution, the steps, and reading it back).
- */
-async function insertExecution(
-  tx: Tx,
-  row: { executionId: string; request: AdmissionRequest; plan: Plan; inputs: Record<string, unknown>; creditsUsed: number; paidByGrant: boolean; temporalWorkflowId: string },
-): Promise<void> {
-  const { executionId, request, plan } = row;
-  const steps = plan.steps.map((step) => ({ step_id: step.id, node_type: step.nodeType, group_index: step.groupIndex }));
-  await tx.$executeRaw`
-    WITH execution AS (
-      INSERT INTO executions (id, account_id, workflow_id, trigger_type, target_node_id, status, inputs, plan, credits_used,
-        paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url)
-      VALUES (${executionId}, ${request.account.id}, ${request.workflow.id}, ${request.triggerType}::"TriggerType", ${plan.targetNodeId},
-        'planning', ${JSON.stringify(row.inputs)}::jsonb, ${JSON.stringify(plan)}::jsonb, ${row.creditsUsed}, ${row.paidByGrant},
-        ${row.temporalWorkflowId}, ${new Date(request.receivedAtMs)}, ${request.idempotencyClaim?.key ?? null}, ${request.parentExecutionId ?? null},
-        ${request.fromStepId ?? null}, ${request.callbackUrl ?? null})
-      RETURNING id)
-    INSERT INTO steps (execution_id, step_id, node_type, group_index)
-    SELECT execution.id, s.step_id, s.node_type, s.group_index
-    FROM execution, jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) AS s(step_id text, node_type text, group_index int)`;
-}
-
 /** A unique-key violation, from Prisma's query API (P2002) or a raw query (P2010 with the driver's kind). */
 function isUniqueViolation(err: unknown): boolean {
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
@@ -122,7 +97,11 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** Plans and admits runs. */
 export class Admissions {
-  constructor(private readonly deps: AdmissionDeps) {}
+  private readonly runs: RunStore;
+
+  constructor(private readonly deps: AdmissionDeps) {
+    this.runs = new RunStore(deps.db);
+  }
 
   /** What `request` would cost and the refusals it would get, without running or charging anything. */
   estimate(request: EstimateRequest): Promise<RunEstimate> {
@@ -166,14 +145,21 @@ export class Admissions {
         }
         const grants = await chargeGrants(tx, request.account.id, executionId, price);
         charge = grants;
-        await insertExecution(tx, {
+        await this.runs.insertExecution(tx, {
           executionId,
-          request,
+          accountId: request.account.id,
+          workflowId: request.workflow.id,
+          triggerType: request.triggerType,
           plan,
           inputs,
           creditsUsed: charge.fromBalance,
           paidByGrant: Object.keys(charge.fromGrants).length > 0,
           temporalWorkflowId,
+          receivedAt: new Date(request.receivedAtMs),
+          ...(request.idempotencyClaim ? { idempotencyKey: request.idempotencyClaim.key } : {}),
+          ...(request.parentExecutionId ? { parentExecutionId: request.parentExecutionId } : {}),
+          ...(request.fromStepId ? { fromStepId: request.fromStepId } : {}),
+          ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
         });
         // Last: the account row lock it takes serialises the account's admissions until the commit.
         await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
@@ -232,7 +218,7 @@ export class Admissions {
         // Left `planning` and paid: the reconciler refunds it once Temporal says it never started.
         throw engineUnavailable(`The run ${executionId} may or may not have started (Temporal could not be asked); check GET /api/executions/${executionId} before retrying.`);
       }
-      await settleUnstarted(db, executionId, {
+      await this.runs.settleUnstarted(executionId, {
         status: 'error',
         error: { type: 'EngineUnavailable', message: 'The run could not be started.' },
         from: ['planning'],

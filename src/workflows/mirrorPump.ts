@@ -5,6 +5,15 @@
 // sends them, with everything that queued up while a write was in flight, in one transaction
 // (every change kept, so watchers see every transition). A database outage only delays the pump
 // (the local activity retries forever); the run goes on and the mirror catches up.
+//
+// A local activity holds its workflow task until it commits, so a mirror write between a step's
+// completion and the next step's dispatch delays the dispatch. Runs started with the
+// `step-records-in-activities` patch avoid that: when the workflow dispatches a provider step, it
+// hands the queued changes to the step's activity (handOff), which writes them before its own
+// progress, and the step records its own completion. The pump writes by itself only what no
+// dispatch carried away by the end of an activation, and always the run's end. Changes handed
+// over but not yet known to be written stay `unconfirmed` and lead every later write of the pump:
+// applying a change twice changes nothing, so whichever write lands first counts, in order.
 import { CancellationScope, condition, proxyLocalActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { MirrorBatch, MirrorChange, ProgressEntry, RunPatch, StepPatch } from '../activities/contracts';
@@ -19,9 +28,15 @@ const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActiv
   localRetryThreshold: '1s',
 });
 
+/** Above this, handed-over changes stay with the mirror: they would travel in every dispatched step's input. */
+const MAX_HANDED_BYTES = 16 * 1024;
+
 /** Queues run and step changes and writes them in order, coalesced. */
 export class MirrorPump {
   private changes: MirrorChange[] = [];
+  /** Handed to step activities, not yet known to be written; `upTo` numbers the last one. */
+  private unconfirmed: Array<{ n: number; change: MirrorChange }> = [];
+  private handedUpTo = 0;
   private applyResults?: { workflowId: string };
   private refund = false;
   private pending = false;
@@ -56,6 +71,27 @@ export class MirrorPump {
     this.kick();
   }
 
+  /**
+   * Hands the changes not known to be written to a step activity, which writes them first; the
+   * mirror then has no write of its own to make for them. When they are too large to travel in the
+   * activity's input (i.e. in the run's history), none is handed: the mirror writes them at the end
+   * of this activation, which completes before the step is even dispatched, so order still holds.
+   */
+  handOff(): { changes: MirrorChange[]; upTo: number } {
+    const queued = this.changes.map((change, index) => ({ n: this.handedUpTo + index + 1, change }));
+    const handed = [...this.unconfirmed, ...queued];
+    if (JSON.stringify(handed).length > MAX_HANDED_BYTES) return { changes: [], upTo: 0 };
+    this.handedUpTo += queued.length;
+    this.unconfirmed = handed;
+    this.changes = [];
+    return { changes: handed.map((entry) => entry.change), upTo: this.handedUpTo };
+  }
+
+  /** A step activity wrote what it was handed (up to `upTo`). */
+  confirm(upTo: number): void {
+    this.unconfirmed = this.unconfirmed.filter((entry) => entry.n > upTo);
+  }
+
   /** Resolves once everything queued so far is written. */
   async drain(): Promise<void> {
     await CancellationScope.nonCancellable(() => condition(() => !this.pending && !this.busy));
@@ -80,14 +116,18 @@ export class MirrorPump {
   private async drainQueue(): Promise<void> {
     while (this.pending) {
       await endOfActivation();
-      const batch: MirrorBatch = { executionId: this.executionId, changes: this.changes };
+      this.pending = false;
+      // Everything this activation queued was handed to a step it dispatched: nothing to write.
+      if (this.changes.length === 0 && !this.applyResults && !this.refund) continue;
+      const confirmed = this.handedUpTo;
+      const batch: MirrorBatch = { executionId: this.executionId, changes: [...this.unconfirmed.map((entry) => entry.change), ...this.changes] };
       if (this.applyResults) batch.applyResults = this.applyResults;
       if (this.refund) batch.refund = true;
       this.changes = [];
       this.applyResults = undefined;
       this.refund = false;
-      this.pending = false;
       await mirror(batch);
+      this.confirm(confirmed);
     }
   }
 }

@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -25,6 +26,9 @@ import { RUN_STATUS } from './searchAttributes';
 import { Waitpoints } from './waitpoints';
 
 type Activities = ReturnType<typeof activities.createActivities>;
+
+/** The patch id of provider steps that record themselves (see Execution.stepsRecordThemselves). */
+export const STEP_RECORDS_IN_ACTIVITIES = 'step-records-in-activities';
 
 /** Heartbeats let cancellation reach a running provider call promptly. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -55,6 +59,12 @@ class Execution {
   private searchStatus: ExecutionStatus = 'running';
   private readonly running = new Set<string>();
   private readonly waitpoints: Waitpoints;
+  /**
+   * Provider steps record their own progress and completion (and carry the run's queued changes),
+   * so no mirror write sits between a step's completion and the next dispatch. Runs started before
+   * this patch keep the mirror writing every step (their histories replay as recorded).
+   */
+  private stepsRecordThemselves = false;
 
   constructor(private readonly input: RunExecutionInput) {
     this.mirror = new MirrorPump(input.executionId);
@@ -70,6 +80,7 @@ class Execution {
   async run(): Promise<RunExecutionResult> {
     const { input } = this;
     setHandler(mediaResultSignal, (result) => this.waitpoints.deliver(result));
+    this.stepsRecordThemselves = patched(STEP_RECORDS_IN_ACTIVITIES);
     this.setStatus('running', { startedAtMs: Date.now() });
 
     const timeoutScope = new CancellationScope();
@@ -199,7 +210,17 @@ class Execution {
       }
       case 'activity': {
         this.running.add(step.id);
-        const result = await activitiesFor(step)[step.activity].executeWithOptions({ activityId: step.id, summary: step.name }, [this.request(step, inputs)]);
+        const request = this.request(step, inputs);
+        const handed = this.stepsRecordThemselves ? this.mirror.handOff() : undefined;
+        if (handed) request.record = { changes: handed.changes };
+        const result = await activitiesFor(step)[step.activity].executeWithOptions({ activityId: step.id, summary: step.name }, [request]);
+        if (handed && result.recorded) {
+          // The attempt wrote the handed changes, its progress and its completion itself.
+          this.mirror.confirm(handed.upTo);
+          this.running.delete(step.id);
+          this.settled.add(step.id);
+          return result.output;
+        }
         this.mirror.progress(result.progress);
         return this.completed(step, result.output, result.attempt);
       }
