@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
-import { benchDatabase, benchEngine, benchTemporal, createBareWorker, envInt, loaded, log, ms, percentile, solo } from './support';
+import { benchDatabase, benchEngine, benchProcesses, benchTemporal, createBareWorker, envInt, loaded, log, ms, percentile, solo } from './support';
 
 /** Figures of one system. */
 export interface DagFigures {
@@ -74,7 +74,9 @@ export async function dagBench(): Promise<DagFigures[]> {
 
   const temporal = await benchTemporal();
   const database = await benchDatabase();
-  const engine = await benchEngine(temporal, database.db, database.url);
+  // As users run it: `npm run server` and `npm run worker`, separate processes (BENCH_ENGINE=inprocess: in this one).
+  const inProcess = process.env.BENCH_ENGINE === 'inprocess';
+  const engine = inProcess ? await benchEngine(temporal, database.db, database.url) : await benchProcesses(temporal, database.url);
   const { apiKey } = await seedDagAccount(database.db);
   const bareQueue = `${engine.taskQueue}-bare`;
   const bareWorker = await createBareWorker(temporal, bareQueue, { noop: async (step: string) => step }, { maxCachedWorkflows: 1000 });
@@ -122,7 +124,7 @@ export async function dagBench(): Promise<DagFigures[]> {
     await database.drop();
     await temporal.close();
   }
-  printDagTable(figures, { runs, concurrency, soloRuns, server: temporal.label });
+  printDagTable(figures, { runs, concurrency, soloRuns, server: `${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : 'npm run server + npm run worker, separate processes'}` });
   return figures;
 }
 

@@ -1,8 +1,11 @@
 // What every benchmark needs: a Temporal server (our tuned dev server, or TEMPORAL_ADDRESS), a
-// fresh database, our API and worker in this process, and a few statistics helpers.
+// fresh database, our API and worker (as their own processes, or in this one), and a few statistics helpers.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
@@ -19,6 +22,7 @@ import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
 import { EventHub } from '../src/events/hub';
 import { Admissions } from '../src/services/admission';
+import { startProcess, stopProcess } from '../test/support/processes';
 import { locateTemporalCli } from '../temporal/cli';
 import { registerSearchAttributes, startDevServer, type DevServer } from '../temporal/devServer';
 
@@ -179,6 +183,56 @@ export async function benchEngine(temporal: BenchTemporal, db: Db, databaseUrl?:
       worker.shutdown();
       await running;
       await events?.close();
+    },
+  };
+}
+
+/**
+ * Our API and worker as users run them: `npm run server` and `npm run worker`, each its own
+ * process, on the bench's Temporal server and database (the bench process only sends requests).
+ */
+export async function benchProcesses(temporal: BenchTemporal, databaseUrl: string): Promise<Pick<BenchEngine, 'apiUrl' | 'taskQueue' | 'close'>> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-data-'));
+  const taskQueue = `bench-${randomUUID()}`;
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: apiUrl,
+    DATA_DIR: dataDir,
+    MEDIA_STORE_URL: path.join(dataDir, 'media'),
+    ADMIN_TOKEN: `bench-admin-${randomUUID()}`,
+    ALLOW_PRIVATE_NETWORKS: 'true',
+    LOG_LEVEL: 'warn',
+    METRICS_ADDRESS: '127.0.0.1:0',
+    TEMPORAL_METRICS_ADDRESS: '',
+    NODE_ENV: 'production',
+  };
+  const api = startProcess('server', env, /\[api\] listening on (http:\/\/\S+)/);
+  const worker = startProcess('worker', env, /\[worker\] polling/);
+  try {
+    await Promise.all([api.ready, worker.ready]);
+  } catch (err) {
+    await Promise.all([stopProcess(api, 'SIGKILL'), stopProcess(worker, 'SIGKILL')]);
+    throw err;
+  }
+  return {
+    apiUrl,
+    taskQueue,
+    async close() {
+      await Promise.all([stopProcess(api), stopProcess(worker)]);
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

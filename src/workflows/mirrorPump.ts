@@ -37,6 +37,8 @@ export class MirrorPump {
   /** Handed to step activities, not yet known to be written; `upTo` numbers the last one. */
   private unconfirmed: Array<{ n: number; change: MirrorChange }> = [];
   private handedUpTo = 0;
+  /** Set by runs with the `step-records-in-activities` patch (see handOff). */
+  private handsOff = false;
   private applyResults?: { workflowId: string };
   private refund = false;
   private pending = false;
@@ -87,6 +89,16 @@ export class MirrorPump {
     return { changes: handed.map((entry) => entry.change), upTo: this.handedUpTo };
   }
 
+  /**
+   * From now on, the activation's dispatched steps carry its changes (handOff), and the pump waits
+   * for the activation's very end before writing what is left. The end of the activation that
+   * starts the workflow needs a second wait: its first condition check runs inside the start job,
+   * before the workflow's microtasks (the walk up to its first dispatch) have run.
+   */
+  handOffToSteps(): void {
+    this.handsOff = true;
+  }
+
   /** A step activity wrote what it was handed (up to `upTo`). */
   confirm(upTo: number): void {
     this.unconfirmed = this.unconfirmed.filter((entry) => entry.n > upTo);
@@ -116,6 +128,7 @@ export class MirrorPump {
   private async drainQueue(): Promise<void> {
     while (this.pending) {
       await endOfActivation();
+      if (this.handsOff) await endOfActivation();
       this.pending = false;
       // Everything this activation queued was handed to a step it dispatched: nothing to write.
       if (this.changes.length === 0 && !this.applyResults && !this.refund) continue;

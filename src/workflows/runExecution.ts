@@ -81,6 +81,7 @@ class Execution {
     const { input } = this;
     setHandler(mediaResultSignal, (result) => this.waitpoints.deliver(result));
     this.stepsRecordThemselves = patched(STEP_RECORDS_IN_ACTIVITIES);
+    if (this.stepsRecordThemselves) this.mirror.handOffToSteps();
     this.setStatus('running', { startedAtMs: Date.now() });
 
     const timeoutScope = new CancellationScope();

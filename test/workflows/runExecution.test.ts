@@ -62,6 +62,33 @@ describe('run workflow', function () {
     assert.deepEqual(results.map((r) => r.nodeId).sort(), ['draft', 'input', 'outline', 'output']);
   });
 
+  it('dispatches each next step without a database write in between: provider steps record themselves, the mirror writes once, at the end', async () => {
+    // a; then b and c in parallel; then d, all provider steps: the DAG of the benchmark.
+    const step = (id: string, from: string[]) => ({ id, type: 'text-generation', config: { prompt: `${id}(${from.map((source) => `{{${source === 'input' ? 'topic' : source}}}`).join(',')})` }, from });
+    const graph = chain([step('a', ['input']), step('b', ['a']), step('c', ['a']), step('d', ['b', 'c'])], 'd');
+    const { execution, steps, result } = await run(graph);
+    assert.equal(execution.status, 'completed');
+    assert.deepEqual(execution.output, result?.output);
+    for (const id of ['input', 'a', 'b', 'c', 'd', 'output']) assert.equal(steps[id]!.status, 'completed', `step ${id}`);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      assert.equal(steps[id]!.attempts, 1, `step ${id} attempts`);
+      assert.ok(steps[id]!.startedAt && steps[id]!.finishedAt && steps[id]!.startedAt! <= steps[id]!.finishedAt!, `step ${id} times`);
+    }
+    const history = await engine.env.client.workflow.getHandle(execution.temporalWorkflowId).fetchHistory();
+    const markers = history.events!.flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes.markerName] : []));
+    // One local activity (the mirror) for the run's end; the patch marker says these steps record themselves.
+    assert.deepEqual(markers, ['core_patch', 'core_local_activity']);
+    const events = await engine.db.executionEvent.findMany({ where: { executionId: execution.id }, orderBy: { seq: 'asc' } });
+    const kinds = events.map((event) => `${event.type}:${(event.data as { stepId?: string }).stepId ?? ''}:${(event.data as { status?: string }).status ?? ''}`);
+    assert.equal(kinds[0], 'run.status::running', 'the run is announced running first');
+    assert.equal(kinds.at(-1), 'run.end::completed', 'and ends last, once');
+    assert.equal(kinds.filter((kind) => kind.startsWith('run.end')).length, 1);
+    const completedAt = (id: string) => kinds.indexOf(`step.status:${id}:completed`);
+    const runningAt = (id: string) => kinds.indexOf(`step.status:${id}:running`);
+    assert.ok(completedAt('a') < runningAt('b') && completedAt('a') < runningAt('c'), kinds.join(', '));
+    assert.ok(completedAt('b') < runningAt('d') && completedAt('c') < runningAt('d'), kinds.join(', '));
+  });
+
   it('runs parallel branches and produces a real PNG image, stored as media and passed on by reference', async () => {
     const graph = chain(
       [

@@ -1,0 +1,98 @@
+// The RunStore against real Postgres: the one writer of runs, steps and events. A step attempt's
+// own record (its progress and completion, with the changes the workflow handed it) is applied
+// once, replaced only by a later attempt, and never over a status the transition table closes.
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RunStore } from '../../src/db/runStore';
+import { startTestEngine, type TestEngine } from '../support/engine';
+import { buildAccount, buildWorkflow, chain } from '../support/fixtures';
+
+describe('RunStore', function () {
+  let engine: TestEngine;
+  let store: RunStore;
+
+  before(async () => {
+    engine = await startTestEngine();
+    store = new RunStore(engine.db);
+  });
+  after(async () => engine?.close());
+
+  /** An admitted execution (no worker polls this queue, so only the test writes its statuses). */
+  async function admitted() {
+    const account = await buildAccount(engine.db, { creditBalance: 100 });
+    const workflow = await buildWorkflow(engine.db, account.id, chain([{ id: 'a', type: 'text-generation', config: { prompt: '{{topic}}' } }], 'a'));
+    const admission = await engine.admissions.admit({ account, workflow, triggerType: 'api', inputs: { topic: 't' }, async: true, receivedAtMs: Date.now() });
+    return admission.executionId;
+  }
+  const load = (id: string) => engine.db.execution.findUniqueOrThrow({ where: { id }, include: { steps: true, events: { orderBy: { seq: 'asc' } } } });
+  const stepOf = async (id: string, stepId: string) => (await load(id)).steps.find((step) => step.stepId === stepId)!;
+
+  it('records a step attempt with the changes handed to it, in order, once however often it is applied', async () => {
+    const executionId = await admitted();
+    const record = {
+      changes: [
+        { kind: 'run' as const, patch: { status: 'running' as const, seq: 1, startedAtMs: Date.now() } },
+        { kind: 'step' as const, patch: { stepId: 'input', status: 'completed' as const, output: { topic: 't' }, finishedAtMs: Date.now() } },
+      ],
+      progress: [
+        { kind: 'attempt' as const, stepId: 'a', attempt: 1, at: new Date().toISOString() },
+        { kind: 'streaming' as const, stepId: 'a', attempt: 1 },
+        { kind: 'tokens' as const, stepId: 'a', attempt: 1, offset: 0, text: 'hello' },
+      ],
+      completed: { stepId: 'a', status: 'completed' as const, output: { text: 'hello' }, attempts: 1, finishedAtMs: Date.now() },
+    };
+    await store.recordStep(executionId, record);
+    await Promise.all([store.recordStep(executionId, record), store.recordStep(executionId, record)]);
+    const execution = await load(executionId);
+    assert.equal(execution.status, 'running');
+    assert.deepEqual(
+      execution.events.map((event) => `${event.type}:${(event.data as { stepId?: string; status?: string }).stepId ?? ''}:${(event.data as { status?: string }).status ?? ''}`),
+      ['run.status::running', 'step.status:input:completed', 'step.status:a:running', 'step.status:a:streaming', 'step.token:a:', 'step.status:a:completed'],
+    );
+    const a = execution.steps.find((step) => step.stepId === 'a')!;
+    assert.deepEqual(a.output, { text: 'hello' });
+    assert.ok(a.startedAt && a.finishedAt && a.startedAt <= a.finishedAt);
+  });
+
+  it('lets a later attempt replace an earlier attempt’s recorded completion, and no attempt overwrite a failed or skipped step', async () => {
+    const executionId = await admitted();
+    const completed = (attempts: number, text: string) => ({ stepId: 'a', status: 'completed' as const, output: { text }, attempts, finishedAtMs: Date.now() });
+    await store.recordStep(executionId, { changes: [], progress: [], completed: completed(1, 'first') });
+    // Attempt 1 committed, its answer to Temporal was lost, attempt 2 ran: the run goes on with attempt 2's output.
+    await store.recordStep(executionId, { changes: [], progress: [], completed: completed(2, 'second') });
+    await store.recordStep(executionId, { changes: [], progress: [], completed: completed(1, 'first') });
+    assert.deepEqual((await stepOf(executionId, 'a')).output, { text: 'second' });
+
+    const other = await admitted();
+    await store.applyBatch({ executionId: other, changes: [{ kind: 'step', patch: { stepId: 'a', status: 'error', error: { type: 'RunTimeout', message: 'late' } } }] });
+    await store.recordStep(other, { changes: [], progress: [], completed: completed(3, 'too late') });
+    const step = await stepOf(other, 'a');
+    assert.equal(step.status, 'error');
+    assert.equal(step.output, null);
+  });
+
+  it('refuses transitions the table forbids: no streaming of a waiting step, no run back to running after its end', async () => {
+    const executionId = await admitted();
+    await store.markWaiting(executionId, 'a', { provider: 'replicate', jobKey: 'k', callbackToken: 'tok' });
+    await store.writeProgress(executionId, [{ kind: 'streaming', stepId: 'a', attempt: 0 }]);
+    assert.equal((await stepOf(executionId, 'a')).status, 'waiting');
+    await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'cancelled', seq: 2 } }] });
+    await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'running', seq: 3 } }] });
+    assert.equal((await load(executionId)).status, 'cancelled');
+  });
+
+  it('is the only module that writes executions, steps or their events', async () => {
+    const root = path.resolve('src');
+    const writers: string[] = [];
+    const pattern = /\b(UPDATE\s+(executions|steps)\b|INSERT\s+INTO\s+(executions|steps|execution_events)\b|\.(execution|step|executionEvent)\.(create|createMany|update|updateMany|upsert|delete|deleteMany)\()/i;
+    for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+      const file = path.relative(root, path.join(entry.parentPath, entry.name));
+      if (file.startsWith('generated') || file === path.join('db', 'runStore.ts')) continue;
+      if (pattern.test(await readFile(path.join(root, file), 'utf8'))) writers.push(file);
+    }
+    // The ledger's refund also corrects the run's credit columns; the RunStore calls it, nothing else does.
+    assert.deepEqual(writers, [path.join('db', 'ledger.ts')]);
+  });
+});
