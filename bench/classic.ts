@@ -10,7 +10,7 @@ import { PARALLEL_MEDIA } from '../src/demo/workflows';
 import { planRun } from '../src/domain/planner';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
-import { benchDatabase, benchEngine, benchMedia, benchTemporal, createBareWorker, envInt, loaded, log, percentile, solo, timed } from './support';
+import { benchDatabase, benchEngine, benchMedia, benchProcesses, benchTemporal, createBareWorker, envInt, loaded, log, percentile, solo, timed } from './support';
 import { temporalWorkflowIdOf } from '../src/domain/workflowIds';
 
 const fixed = (value: number) => `${value.toFixed(1)} ms`;
@@ -26,7 +26,10 @@ export async function classicBench(): Promise<void> {
 
   const temporal = await benchTemporal();
   const database = await benchDatabase();
-  const engine = await benchEngine(temporal, database.db, database.url);
+  // As users run it: the API (`npm run server`) and the worker (`npm run worker`) in their own
+  // processes, the bench only sending requests (BENCH_ENGINE=inprocess: both in this process).
+  const inProcess = process.env.BENCH_ENGINE === 'inprocess';
+  const engine = inProcess ? await benchEngine(temporal, database.db, database.url) : await benchProcesses(temporal, database.url);
   const demo = await seedDemo(database.db, `/tmp/bench-${randomUUID()}`);
   // The demo account is business tier (1,000 requests a minute); the benchmark is not about limits.
   await database.db.account.update({ where: { id: demo.accountId }, data: { tier: 'enterprise', creditBalance: 1_000_000_000 } });
@@ -110,7 +113,7 @@ export async function classicBench(): Promise<void> {
       const bareP50 = percentile(bareTimes, 50);
       console.log(`
 Benchmark (demo-parallel-media: 3 parallel provider steps + 3 inline steps, sandbox with no token delay)
-Server: ${temporal.label}
+Server: ${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : 'npm run server + npm run worker, separate processes'}
   async admission, sequential  p50 ${fixed(percentile(admissionTimes, 50))}   p99 ${fixed(percentile(admissionTimes, 99))}   (n=${admissionsCount})
   async admission at ${rate}/s   p50 ${fixed(percentile(pacedTimes, 50))}   p99 ${fixed(percentile(pacedTimes, 99))}   (n=${paced}, admitted ${pacedTimes.length}; refused: ${refused})
   sync run via API             p50 ${fixed(syncP50)}   p99 ${fixed(percentile(syncTimes, 99))}   (n=${syncRuns})

@@ -18,6 +18,8 @@ import { refundExecution, withRunEndCredits, type Tx } from './ledger';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
+/** The NOTIFY channel of runs that ended (their `run.end` committed); the payload is the execution id. */
+export const RUN_ENDS_CHANNEL = 'execution_ends';
 
 /**
  * The limits of the RunStore's transactions. Prisma's default (5 s to finish) is too short for a
@@ -326,7 +328,8 @@ async function applyResults(tx: Tx, executionId: string, workflowId: string): Pr
 }
 
 /**
- * Appends events with the next sequence numbers and announces them (NOTIFY). The sequence comes
+ * Appends events with the next sequence numbers and announces them (NOTIFY on EVENTS_CHANNEL, and
+ * on RUN_ENDS_CHANNEL when the run ended). The sequence comes
  * from the execution's row, which the caller has locked, so writers of one execution are
  * serialised and `seq` order is commit order: a reader resuming after seq N can never miss an
  * event that commits later with a smaller seq.
@@ -334,6 +337,8 @@ async function applyResults(tx: Tx, executionId: string, workflowId: string): Pr
 async function appendEvents(tx: Tx, executionId: string, events: LiveEvent[]): Promise<void> {
   if (events.length === 0) return;
   const n = events.length;
+  // Waiters for a run's end (sync answers) hear only that, not each of its events.
+  const ends = events.some((event) => event.type === 'run.end');
   await tx.$executeRaw`
     WITH s AS (UPDATE executions SET event_seq = event_seq + ${n} WHERE id = ${executionId} RETURNING event_seq),
     ins AS (
@@ -341,7 +346,8 @@ async function appendEvents(tx: Tx, executionId: string, events: LiveEvent[]): P
       SELECT ${executionId}, s.event_seq - ${n} + e.ord::int, e.value->>'type', e.value->'data'
       FROM s, jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS e(value, ord)
       RETURNING 1)
-    SELECT pg_notify(${EVENTS_CHANNEL}, ${executionId}) FROM (SELECT count(*) AS c FROM ins) counted WHERE counted.c > 0`;
+    SELECT pg_notify(${EVENTS_CHANNEL}, ${executionId}), CASE WHEN ${ends} THEN pg_notify(${RUN_ENDS_CHANNEL}, ${executionId}) END
+    FROM (SELECT count(*) AS c FROM ins) counted WHERE counted.c > 0`;
 }
 
 /**

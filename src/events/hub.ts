@@ -3,7 +3,7 @@
 // notification loses nothing. The connection keeps itself up: a failed first connection or a lost
 // one is logged and retried with backoff, and every watcher is woken once it is back.
 import pg from 'pg';
-import { EVENTS_CHANNEL } from './store';
+import { EVENTS_CHANNEL, RUN_ENDS_CHANNEL } from './store';
 
 type Wake = () => void;
 
@@ -15,7 +15,12 @@ export interface ListenerBackoff {
 
 const DEFAULT_BACKOFF: ListenerBackoff = { firstMs: 250, maxMs: 10_000 };
 
-/** Wakes watchers of an execution when its event log grows. */
+/** What a watcher hears: every new event of the execution, or only its end. */
+export type WatchScope = 'events' | 'end';
+
+const channelOf: Record<WatchScope, string> = { events: EVENTS_CHANNEL, end: RUN_ENDS_CHANNEL };
+
+/** Wakes watchers of an execution when its event log grows (or, for `end`, when the run ends). */
 export class EventHub {
   private client?: pg.Client;
   private readonly watchers = new Map<string, Set<Wake>>();
@@ -40,16 +45,17 @@ export class EventHub {
    * fails: a watcher registered while the listener is down is woken when it comes back, and a
    * caller that reads the event log after this resolves has missed nothing.
    */
-  async watch(executionId: string, wake: Wake): Promise<() => void> {
-    const set = this.watchers.get(executionId) ?? new Set<Wake>();
+  async watch(executionId: string, wake: Wake, scope: WatchScope = 'events'): Promise<() => void> {
+    const key = `${channelOf[scope]}:${executionId}`;
+    const set = this.watchers.get(key) ?? new Set<Wake>();
     set.add(wake);
-    this.watchers.set(executionId, set);
+    this.watchers.set(key, set);
     // Waits for a connection attempt in progress (so a running listener has LISTENed before the
     // caller reads), but not for the retries after a failure.
     await this.ensureConnected().catch(() => undefined);
     return () => {
       set.delete(wake);
-      if (set.size === 0) this.watchers.delete(executionId);
+      if (set.size === 0) this.watchers.delete(key);
     };
   }
 
@@ -86,13 +92,13 @@ export class EventHub {
       if (this.client === client) this.lost(message);
     };
     client.on('notification', (message) => {
-      for (const wake of this.watchers.get(message.payload ?? '') ?? []) wake();
+      for (const wake of this.watchers.get(`${message.channel}:${message.payload ?? ''}`) ?? []) wake();
     });
     client.on('error', (err) => drop(`event listener lost its connection: ${err.message}`));
     client.on('end', () => drop('event listener lost its connection (closed by the server)'));
     try {
       await client.connect();
-      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      await client.query(`LISTEN ${EVENTS_CHANNEL}; LISTEN ${RUN_ENDS_CHANNEL}`);
     } catch (err) {
       dropped = true;
       await client.end().catch(() => undefined);

@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 
 /** One live event: the contract's union of every event type with its data. */
 export type { LiveEvent } from '../contract/events';
-export { EVENTS_CHANNEL } from '../db/runStore';
+export { EVENTS_CHANNEL, RUN_ENDS_CHANNEL } from '../db/runStore';
 
 /** A stored event with its sequence number. */
 export type StoredEvent = LiveEvent & { seq: number };

@@ -122,7 +122,8 @@ export async function awaitSettledRun(deps: { db: Db; temporal: Client; events?:
       closed = true;
       poke();
     });
-  const stop = deps.events ? await deps.events.watch(executionId, poke).catch(() => () => undefined) : () => undefined;
+  // Woken by the run's end only (one status read per wake), not by each of its events.
+  const stop = deps.events ? await deps.events.watch(executionId, poke, 'end').catch(() => () => undefined) : () => undefined;
   try {
     for (;;) {
       dirty = false;
