@@ -13,8 +13,10 @@ import type { MirrorBatch, MirrorChange, ProgressEntry, RunErrorInfo, RunPatch, 
 import { isTerminalExecutionStatus, type ExecutionStatus } from '../domain/statuses';
 import { runSourcesOf, stepSourcesOf } from '../domain/transitions';
 import type { Plan, TriggerType } from '../domain/types';
-import type { Db } from './client';
-import { refundExecution, withRunEndCredits, type Tx } from './ledger';
+import type pg from 'pg';
+import { Prisma } from '../generated/prisma/client';
+import { poolOf, type Db } from './client';
+import { refundExecution, type Tx } from './ledger';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
@@ -67,6 +69,30 @@ export interface StepRecord {
   completed: StepPatch & { status: 'completed'; attempts: number };
 }
 
+/** Runs the RunStore's statements: on a `pg` connection, or inside a Prisma transaction. */
+interface SqlTx {
+  /** Runs a statement; the number of rows it changed. */
+  execute(query: Prisma.Sql): Promise<number>;
+  /** Runs a query; its rows. */
+  rows<T>(query: Prisma.Sql): Promise<T[]>;
+}
+
+const sql = Prisma.sql;
+
+/** Statements inside a Prisma interactive transaction (admission, a refund). */
+function prismaSql(tx: Tx): SqlTx {
+  return { execute: (query) => tx.$executeRaw(query), rows: <T>(query: Prisma.Sql) => tx.$queryRaw<T[]>(query) };
+}
+
+/** Statements on a `pg` connection; dates travel as ISO instants (the columns are timestamptz). */
+function pgSql(client: pg.PoolClient): SqlTx {
+  const values = (query: Prisma.Sql) => query.values.map((value) => (value instanceof Date ? value.toISOString() : value));
+  return {
+    execute: async (query) => (await client.query(query.text, values(query))).rowCount ?? 0,
+    rows: async <T>(query: Prisma.Sql) => (await client.query(query.text, values(query))).rows as T[],
+  };
+}
+
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const time = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
 const STEP_RUNNING_FROM = stepSourcesOf('running');
@@ -78,13 +104,42 @@ const STEP_OPEN = [...new Set([...STEP_RUNNING_FROM, ...STEP_WAITING_FROM, ...ST
 
 /** Writes runs, steps and events. Stateless: one per process is enough, any number is fine. */
 export class RunStore {
-  constructor(private readonly db: Db) {}
+  private readonly pool: pg.Pool;
+
+  constructor(private readonly db: Db) {
+    this.pool = poolOf(db);
+  }
+
+  /**
+   * Runs `work` in a transaction on a plain `pg` connection of the client's pool: the hot writes
+   * (a step's record, progress, the run's end) pay one round trip per statement and nothing more
+   * (see poolOf). Statements are bounded like RUN_TRANSACTION.
+   */
+  private async transaction<T>(work: (q: SqlTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${RUN_TRANSACTION.timeout}`);
+      const result = await work(pgSql(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      // A connection that could not even roll back is dropped, not handed to the next writer.
+      client.release(broken);
+    }
+  }
 
   /** Admission: inserts the execution (`planning`) and its `pending` steps in one statement, inside the admission's transaction. */
   async insertExecution(tx: Tx, row: NewExecution): Promise<void> {
+    const q = prismaSql(tx);
     const { plan } = row;
     const steps = plan.steps.map((step) => ({ step_id: step.id, node_type: step.nodeType, group_index: step.groupIndex }));
-    await tx.$executeRaw`
+    await q.execute(sql`
       WITH execution AS (
         INSERT INTO executions (id, account_id, workflow_id, trigger_type, target_node_id, status, inputs, plan, credits_used,
           paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url)
@@ -95,7 +150,7 @@ export class RunStore {
         RETURNING id)
       INSERT INTO steps (execution_id, step_id, node_type, group_index)
       SELECT execution.id, s.step_id, s.node_type, s.group_index
-      FROM execution, jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) AS s(step_id text, node_type text, group_index int)`;
+      FROM execution, jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) AS s(step_id text, node_type text, group_index int)`);
   }
 
   /**
@@ -104,23 +159,27 @@ export class RunStore {
    */
   async applyBatch(batch: MirrorBatch): Promise<void> {
     const { executionId } = batch;
-    await this.db.$transaction(async (tx) => {
-      await lockExecution(tx, executionId);
-      const events = await applyChanges(tx, executionId, batch.changes);
-      if (batch.applyResults) await applyResults(tx, executionId, batch.applyResults.workflowId);
-      if (batch.refund) await refundExecution(tx, executionId);
-      await appendEvents(tx, executionId, await withRunEndCredits(tx, executionId, events));
-    }, RUN_TRANSACTION);
+    const write = async (q: SqlTx, ledger?: Tx) => {
+      await lockExecution(q, executionId);
+      const events = await applyChanges(q, executionId, batch.changes);
+      if (batch.applyResults) await applyResults(q, executionId, batch.applyResults.workflowId);
+      if (ledger && batch.refund) await refundExecution(ledger, executionId);
+      await appendEvents(q, executionId, await withRunEndCredits(q, executionId, events));
+    };
+    // The ledger's refund is Prisma code: a run that ends in error or cancelled is written in a
+    // Prisma transaction; every other batch (the run's end included) on a plain connection.
+    if (batch.refund) await this.db.$transaction((tx) => write(prismaSql(tx), tx), RUN_TRANSACTION);
+    else await this.transaction((q) => write(q));
   }
 
   /** A step attempt's progress, in order, in one transaction; `changes` (handed over by the workflow) first. */
   async writeProgress(executionId: string, entries: ProgressEntry[], changes: MirrorChange[] = []): Promise<void> {
     if (entries.length === 0 && changes.length === 0) return;
-    await this.db.$transaction(async (tx) => {
-      await lockExecution(tx, executionId);
-      const events = await applyChanges(tx, executionId, [...changes, { kind: 'progress', entries }]);
-      await appendEvents(tx, executionId, events);
-    }, RUN_TRANSACTION);
+    await this.transaction(async (q) => {
+      await lockExecution(q, executionId);
+      const events = await applyChanges(q, executionId, [...changes, { kind: 'progress', entries }]);
+      await appendEvents(q, executionId, events);
+    });
   }
 
   /**
@@ -130,12 +189,12 @@ export class RunStore {
    * retried: the later output is the one the run goes on with).
    */
   async recordStep(executionId: string, record: StepRecord): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      await lockExecution(tx, executionId);
-      const events = await applyChanges(tx, executionId, [...record.changes, { kind: 'progress', entries: record.progress }]);
-      events.push(...(await applyStep(tx, executionId, record.completed, { replacesEarlierAttempt: true })));
-      await appendEvents(tx, executionId, events);
-    }, RUN_TRANSACTION);
+    await this.transaction(async (q) => {
+      await lockExecution(q, executionId);
+      const events = await applyChanges(q, executionId, [...record.changes, { kind: 'progress', entries: record.progress }]);
+      events.push(...(await applyStep(q, executionId, record.completed, { replacesEarlierAttempt: true })));
+      await appendEvents(q, executionId, events);
+    });
   }
 
   /**
@@ -144,20 +203,20 @@ export class RunStore {
    * the one already recorded for this job key (a retried submit must keep the job's callback URL).
    */
   async markWaiting(executionId: string, stepId: string, waitingOn: { provider: string; jobKey: string; callbackToken: string }): Promise<string> {
-    return this.db.$transaction(async (tx) => {
-      await lockExecution(tx, executionId);
-      const [row] = await tx.$queryRaw<Array<{ waiting_on: { jobKey?: string; callbackToken?: string } | null }>>`
-        SELECT waiting_on FROM steps WHERE execution_id = ${executionId} AND step_id = ${stepId}`;
+    return this.transaction(async (q) => {
+      await lockExecution(q, executionId);
+      const [row] = await q.rows<{ waiting_on: { jobKey?: string; callbackToken?: string } | null }>(sql`
+        SELECT waiting_on FROM steps WHERE execution_id = ${executionId} AND step_id = ${stepId}`);
       if (row?.waiting_on?.jobKey === waitingOn.jobKey && row.waiting_on.callbackToken) return row.waiting_on.callbackToken;
-      const changed = await tx.$executeRaw`
+      const changed = await q.execute(sql`
         UPDATE steps SET status = 'waiting', waiting_on = ${JSON.stringify(waitingOn)}::jsonb
         WHERE execution_id = ${executionId} AND step_id = ${stepId}
-          AND status::text = ANY(${STEP_WAITING_FROM}::text[])`;
+          AND status::text = ANY(${STEP_WAITING_FROM}::text[])`);
       if (changed > 0) {
-        await appendEvents(tx, executionId, [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } }]);
+        await appendEvents(q, executionId, [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } }]);
       }
       return waitingOn.callbackToken;
-    }, RUN_TRANSACTION);
+    });
   }
 
   /**
@@ -169,7 +228,8 @@ export class RunStore {
   async settleUnstarted(executionId: string, outcome: UnstartedOutcome): Promise<boolean> {
     const from = outcome.from.filter((status) => runSourcesOf(outcome.status).includes(status));
     return this.db.$transaction(async (tx) => {
-      await lockExecution(tx, executionId);
+      const q = prismaSql(tx);
+      await lockExecution(q, executionId);
       const updated = await tx.execution.updateMany({
         where: { id: executionId, status: { in: from } },
         data: { status: outcome.status, error: { ...outcome.error }, finishedAt: new Date() },
@@ -178,9 +238,9 @@ export class RunStore {
       await tx.step.updateMany({ where: { executionId, status: { in: STEP_SKIPPED_FROM } }, data: { status: 'skipped' } });
       await refundExecution(tx, executionId);
       await appendEvents(
-        tx,
+        q,
         executionId,
-        await withRunEndCredits(tx, executionId, [
+        await withRunEndCredits(q, executionId, [
           { type: 'run.status', data: { status: outcome.status, error: outcome.error } },
           { type: 'run.end', data: { status: outcome.status, output: null, error: outcome.error, durationMs: null } },
         ]),
@@ -191,18 +251,18 @@ export class RunStore {
 }
 
 /** Applies changes in order (the caller holds the execution's row lock); returns the events of what changed. */
-async function applyChanges(tx: Tx, executionId: string, changes: MirrorChange[]): Promise<LiveEvent[]> {
+async function applyChanges(q: SqlTx, executionId: string, changes: MirrorChange[]): Promise<LiveEvent[]> {
   const events: LiveEvent[] = [];
   for (const change of changes) {
     switch (change.kind) {
       case 'progress':
-        for (const entry of change.entries) events.push(...(await applyProgress(tx, executionId, entry)));
+        for (const entry of change.entries) events.push(...(await applyProgress(q, executionId, entry)));
         break;
       case 'step':
-        events.push(...(await applyStep(tx, executionId, change.patch)));
+        events.push(...(await applyStep(q, executionId, change.patch)));
         break;
       case 'run':
-        events.push(...(await applyRun(tx, executionId, change.patch)));
+        events.push(...(await applyRun(q, executionId, change.patch)));
         break;
     }
   }
@@ -210,10 +270,10 @@ async function applyChanges(tx: Tx, executionId: string, changes: MirrorChange[]
 }
 
 /** Applies a step change if the transition table allows it from the stored status; returns its event if it changed. */
-async function applyStep(tx: Tx, executionId: string, step: StepPatch, options: { replacesEarlierAttempt?: boolean } = {}): Promise<LiveEvent[]> {
+async function applyStep(q: SqlTx, executionId: string, step: StepPatch, options: { replacesEarlierAttempt?: boolean } = {}): Promise<LiveEvent[]> {
   const from = stepSourcesOf(step.status);
   const replaces = options.replacesEarlierAttempt === true && step.status === 'completed' && step.attempts !== undefined;
-  const changed = await tx.$executeRaw`
+  const changed = await q.execute(sql`
     UPDATE steps SET
       status = ${step.status}::"StepStatus",
       output = COALESCE(${json(step.output)}::jsonb, output),
@@ -229,7 +289,7 @@ async function applyStep(tx: Tx, executionId: string, step: StepPatch, options: 
         ELSE GREATEST(COALESCE(${time(step.finishedAtMs)}, finished_at), started_at) END
     WHERE execution_id = ${executionId} AND step_id = ${step.stepId}
       AND (status::text = ANY(${from}::text[])
-        OR (${replaces} AND status = 'completed' AND attempts < ${step.attempts ?? 0}))`;
+        OR (${replaces} AND status = 'completed' AND attempts < ${step.attempts ?? 0}))`);
   if (changed === 0) return [];
   const data: Extract<LiveEvent, { type: 'step.status' }>['data'] = { stepId: step.stepId, status: step.status };
   if (step.attempts) data.attempts = step.attempts;
@@ -240,9 +300,9 @@ async function applyStep(tx: Tx, executionId: string, step: StepPatch, options: 
 }
 
 /** Applies a run change if it is newer than the stored one and the transition table allows it. */
-async function applyRun(tx: Tx, executionId: string, run: RunPatch): Promise<LiveEvent[]> {
+async function applyRun(q: SqlTx, executionId: string, run: RunPatch): Promise<LiveEvent[]> {
   const from: ExecutionStatus[] = runSourcesOf(run.status);
-  const changed = await tx.$executeRaw`
+  const changed = await q.execute(sql`
     UPDATE executions SET
       status = ${run.status}::"ExecutionStatus",
       status_seq = ${run.seq},
@@ -253,7 +313,7 @@ async function applyRun(tx: Tx, executionId: string, run: RunPatch): Promise<Liv
       finished_at = COALESCE(${time(run.finishedAtMs)}, finished_at),
       waiting_on = ${json(run.waitingOn)}::jsonb
     WHERE id = ${executionId} AND status_seq < ${run.seq}
-      AND status::text = ANY(${from}::text[])`;
+      AND status::text = ANY(${from}::text[])`);
   if (changed === 0) return [];
   const events: LiveEvent[] = [
     { type: 'run.status', data: { status: run.status, ...(run.error ? { error: run.error } : {}), ...(run.waitingOn ? { waitingOn: run.waitingOn } : {}) } },
@@ -272,7 +332,7 @@ async function applyRun(tx: Tx, executionId: string, run: RunPatch): Promise<Liv
  * returns its events if it changed anything. Applying one twice changes nothing: a write that
  * committed although its client saw an error, then handed over again, announces nothing twice.
  */
-async function applyProgress(tx: Tx, executionId: string, entry: ProgressEntry): Promise<LiveEvent[]> {
+async function applyProgress(q: SqlTx, executionId: string, entry: ProgressEntry): Promise<LiveEvent[]> {
   const { stepId, attempt } = entry;
   switch (entry.kind) {
     case 'attempt': {
@@ -280,51 +340,60 @@ async function applyProgress(tx: Tx, executionId: string, entry: ProgressEntry):
       // The start is the attempt's own clock, not the write's: a fast attempt's entry is often written
       // with its settlement, after `finished_at`. The earliest start wins, and never after the finish.
       const at = entry.at ? new Date(entry.at) : null;
-      const changed = await tx.$executeRaw`
+      const changed = await q.execute(sql`
         UPDATE steps SET status = 'running', attempts = ${attempt},
           started_at = LEAST(COALESCE(started_at, ${at}::timestamptz, now()), COALESCE(${at}::timestamptz, now()), finished_at)
         WHERE execution_id = ${executionId} AND step_id = ${stepId} AND attempts < ${attempt}
-          AND status::text = ANY(${STEP_RUNNING_FROM}::text[])`;
+          AND status::text = ANY(${STEP_RUNNING_FROM}::text[])`);
       return changed > 0 ? [{ type: 'step.status', data: { stepId, status: 'running', attempt } }] : [];
     }
     case 'streaming': {
-      const changed = await tx.$executeRaw`
+      const changed = await q.execute(sql`
         UPDATE steps SET status = 'streaming'
         WHERE execution_id = ${executionId} AND step_id = ${stepId} AND attempts = ${attempt}
-          AND status::text = ANY(${STEP_STREAMING_FROM}::text[])`;
+          AND status::text = ANY(${STEP_STREAMING_FROM}::text[])`);
       return changed > 0 ? [{ type: 'step.status', data: { stepId, status: 'streaming' } }] : [];
     }
     case 'tokens': {
       // Text is identified by its attempt and offset; none is added once the step has settled.
-      const [row] = await tx.$queryRaw<Array<{ open: boolean; seen: boolean }>>`
+      const [row] = await q.rows<{ open: boolean; seen: boolean }>(sql`
         SELECT s.status::text = ANY(${STEP_OPEN}::text[]) AS open,
           EXISTS (SELECT 1 FROM execution_events e WHERE e.execution_id = ${executionId} AND e.type = 'step.token'
             AND e.data @> ${JSON.stringify({ stepId, attempt, offset: entry.offset })}::jsonb) AS seen
-        FROM steps s WHERE s.execution_id = ${executionId} AND s.step_id = ${stepId}`;
+        FROM steps s WHERE s.execution_id = ${executionId} AND s.step_id = ${stepId}`);
       if (!row?.open || row.seen) return [];
       return [{ type: 'step.token', data: { stepId, token: entry.text, attempt, offset: entry.offset } }];
     }
     case 'failed': {
       const record = { attempt, ...entry.error, at: entry.at };
-      const changed = await tx.$executeRaw`
+      const changed = await q.execute(sql`
         UPDATE steps SET attempt_errors = attempt_errors || ${JSON.stringify([record])}::jsonb, attempts = GREATEST(attempts, ${attempt})
         WHERE execution_id = ${executionId} AND step_id = ${stepId}
-          AND NOT attempt_errors @> ${JSON.stringify([{ attempt }])}::jsonb`;
+          AND NOT attempt_errors @> ${JSON.stringify([{ attempt }])}::jsonb`);
       return changed > 0 ? [{ type: 'step.attempt_failed', data: { stepId, ...record } }] : [];
     }
   }
 }
 
+/** Adds the run's credits to its `run.end` event (read after any refund of the same transaction). */
+async function withRunEndCredits(q: SqlTx, executionId: string, events: LiveEvent[]): Promise<LiveEvent[]> {
+  if (!events.some((event) => event.type === 'run.end')) return events;
+  const [row] = await q.rows<{ credits_used: number; credits_refunded: number }>(sql`
+    SELECT credits_used, credits_refunded FROM executions WHERE id = ${executionId}`);
+  const credits = { creditsUsed: Number(row?.credits_used ?? 0), creditsRefunded: Number(row?.credits_refunded ?? 0) };
+  return events.map((event) => (event.type === 'run.end' ? { ...event, data: { ...event.data, ...credits } } : event));
+}
+
 /** Applies a completed run's step outputs to the canvas's nodes as their latest results. */
-async function applyResults(tx: Tx, executionId: string, workflowId: string): Promise<void> {
-  await tx.$executeRaw`
+async function applyResults(q: SqlTx, executionId: string, workflowId: string): Promise<void> {
+  await q.execute(sql`
     INSERT INTO canvas_node_results (workflow_id, node_id, execution_id, output, updated_at)
     SELECT ${workflowId}, step_id, execution_id, output, now()
     FROM steps WHERE execution_id = ${executionId} AND status = 'completed' AND output IS NOT NULL
     ORDER BY step_id -- one lock order for concurrent runs of the same canvas: no deadlocks
     ON CONFLICT (workflow_id, node_id) DO UPDATE
       SET execution_id = EXCLUDED.execution_id, output = EXCLUDED.output, updated_at = EXCLUDED.updated_at
-      WHERE canvas_node_results.updated_at <= EXCLUDED.updated_at`;
+      WHERE canvas_node_results.updated_at <= EXCLUDED.updated_at`);
 }
 
 /**
@@ -334,12 +403,12 @@ async function applyResults(tx: Tx, executionId: string, workflowId: string): Pr
  * serialised and `seq` order is commit order: a reader resuming after seq N can never miss an
  * event that commits later with a smaller seq.
  */
-async function appendEvents(tx: Tx, executionId: string, events: LiveEvent[]): Promise<void> {
+async function appendEvents(q: SqlTx, executionId: string, events: LiveEvent[]): Promise<void> {
   if (events.length === 0) return;
   const n = events.length;
   // Waiters for a run's end (sync answers) hear only that, not each of its events.
   const ends = events.some((event) => event.type === 'run.end');
-  await tx.$executeRaw`
+  await q.execute(sql`
     WITH s AS (UPDATE executions SET event_seq = event_seq + ${n} WHERE id = ${executionId} RETURNING event_seq),
     ins AS (
       INSERT INTO execution_events (execution_id, seq, type, data)
@@ -347,13 +416,13 @@ async function appendEvents(tx: Tx, executionId: string, events: LiveEvent[]): P
       FROM s, jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS e(value, ord)
       RETURNING 1)
     SELECT pg_notify(${EVENTS_CHANNEL}, ${executionId}), CASE WHEN ${ends} THEN pg_notify(${RUN_ENDS_CHANNEL}, ${executionId}) END
-    FROM (SELECT count(*) AS c FROM ins) counted WHERE counted.c > 0`;
+    FROM (SELECT count(*) AS c FROM ins) counted WHERE counted.c > 0`);
 }
 
 /**
  * Takes the execution's row lock first. Every transaction here does this before touching step
  * rows, so they all lock in one order (execution, then steps): no deadlocks.
  */
-async function lockExecution(tx: Tx, executionId: string): Promise<void> {
-  await tx.$executeRaw`SELECT 1 FROM executions WHERE id = ${executionId} FOR UPDATE`;
+async function lockExecution(q: SqlTx, executionId: string): Promise<void> {
+  await q.execute(sql`SELECT 1 FROM executions WHERE id = ${executionId} FOR UPDATE`);
 }
