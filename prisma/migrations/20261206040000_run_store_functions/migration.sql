@@ -1,0 +1,173 @@
+-- The RunStore's writes as two functions (src/db/runStore.ts calls them; nothing else does), so a
+-- step's record, a progress write or the run's end is one statement, i.e. one round trip to
+-- Postgres, instead of a transaction of eight to twelve. The transition table stays in TypeScript
+-- (src/domain/transitions.ts): each call passes the statuses a change may come from.
+-- Expand-only: the previous release does not call them.
+
+-- Applies changes in order to one execution (its row locked first, then its steps: one lock order
+-- for every writer), each guarded by `p_guards`, and returns the live events of what changed.
+--   p_changes: [{kind:'run', patch}, {kind:'step', patch, replaces?}, {kind:'progress', entry},
+--               {kind:'results', workflowId} (a completed run's step outputs applied to its canvas)]
+--   p_guards:  {step: {<status>: [from…]}, run: {<status>: [from…]}, stepOpen: [...], runTerminal: [...]}
+CREATE OR REPLACE FUNCTION run_store_apply(p_execution_id TEXT, p_changes JSONB, p_guards JSONB)
+RETURNS JSONB LANGUAGE plpgsql AS $$
+DECLARE
+  c JSONB;
+  p JSONB;
+  events JSONB := '[]'::jsonb;
+  data JSONB;
+  changed INT;
+  target TEXT;
+  at_time TIMESTAMPTZ;
+  started TIMESTAMPTZ;
+  finished TIMESTAMPTZ;
+  attempt INT;
+  is_open BOOLEAN;
+  is_seen BOOLEAN;
+  rec JSONB;
+BEGIN
+  -- A writer waits at most this long for the execution's row lock (its callers retry).
+  PERFORM set_config('lock_timeout', '30s', true);
+  PERFORM 1 FROM executions WHERE id = p_execution_id FOR UPDATE;
+  FOR c IN SELECT value FROM jsonb_array_elements(p_changes) LOOP
+    IF c->>'kind' = 'step' THEN
+      p := c->'patch';
+      target := p->>'status';
+      started := CASE WHEN p ? 'startedAtMs' THEN to_timestamp((p->>'startedAtMs')::double precision / 1000) END;
+      finished := CASE WHEN p ? 'finishedAtMs' THEN to_timestamp((p->>'finishedAtMs')::double precision / 1000) END;
+      UPDATE steps SET
+        status = target::"StepStatus",
+        output = COALESCE(p->'output', output),
+        error = COALESCE(p->'error', error),
+        attempts = GREATEST(attempts, COALESCE((p->>'attempts')::int, 0)),
+        reused = reused OR COALESCE((p->>'reused')::boolean, false),
+        -- Merged while waiting (the submit activity recorded the callback token there), cleared after.
+        waiting_on = CASE WHEN target = 'waiting' THEN COALESCE(waiting_on, '{}'::jsonb) || COALESCE(p->'waitingOn', '{}'::jsonb) ELSE NULL END,
+        started_at = COALESCE(started_at, started, finished),
+        -- Never before the start (the activity's clock stamped it; another host's may run behind).
+        finished_at = CASE WHEN COALESCE(finished, finished_at) IS NULL THEN NULL ELSE GREATEST(COALESCE(finished, finished_at), started_at) END
+      WHERE execution_id = p_execution_id AND step_id = p->>'stepId'
+        AND (status::text IN (SELECT jsonb_array_elements_text(p_guards->'step'->target))
+          -- A later attempt's own record replaces an earlier attempt's (see RunStore.recordStep).
+          OR (COALESCE((c->>'replaces')::boolean, false) AND status = 'completed' AND attempts < COALESCE((p->>'attempts')::int, 0)));
+      GET DIAGNOSTICS changed = ROW_COUNT;
+      IF changed > 0 THEN
+        data := jsonb_build_object('stepId', p->'stepId', 'status', p->'status');
+        IF COALESCE((p->>'attempts')::int, 0) <> 0 THEN data := data || jsonb_build_object('attempts', p->'attempts'); END IF;
+        IF p ? 'error' THEN data := data || jsonb_build_object('error', p->'error'); END IF;
+        IF p ? 'waitingOn' THEN data := data || jsonb_build_object('waitingOn', p->'waitingOn'); END IF;
+        IF COALESCE((p->>'reused')::boolean, false) THEN data := data || '{"reused": true}'::jsonb; END IF;
+        events := events || jsonb_build_array(jsonb_build_object('type', 'step.status', 'data', data));
+      END IF;
+
+    ELSIF c->>'kind' = 'run' THEN
+      p := c->'patch';
+      target := p->>'status';
+      UPDATE executions SET
+        status = target::"ExecutionStatus",
+        status_seq = (p->>'seq')::int,
+        output = COALESCE(p->'output', output),
+        error = COALESCE(p->'error', error),
+        duration_ms = COALESCE((p->>'durationMs')::int, duration_ms),
+        started_at = COALESCE(started_at, CASE WHEN p ? 'startedAtMs' THEN to_timestamp((p->>'startedAtMs')::double precision / 1000) END),
+        finished_at = COALESCE(CASE WHEN p ? 'finishedAtMs' THEN to_timestamp((p->>'finishedAtMs')::double precision / 1000) END, finished_at),
+        waiting_on = p->'waitingOn'
+      WHERE id = p_execution_id AND status_seq < (p->>'seq')::int
+        AND status::text IN (SELECT jsonb_array_elements_text(p_guards->'run'->target));
+      GET DIAGNOSTICS changed = ROW_COUNT;
+      IF changed > 0 THEN
+        data := jsonb_build_object('status', p->'status');
+        IF p ? 'error' THEN data := data || jsonb_build_object('error', p->'error'); END IF;
+        IF p ? 'waitingOn' THEN data := data || jsonb_build_object('waitingOn', p->'waitingOn'); END IF;
+        events := events || jsonb_build_array(jsonb_build_object('type', 'run.status', 'data', data));
+        IF p_guards->'runTerminal' ? target THEN
+          data := jsonb_build_object('status', p->'status', 'output', COALESCE(p->'output', 'null'::jsonb), 'durationMs', COALESCE(p->'durationMs', 'null'::jsonb));
+          IF p ? 'error' THEN data := data || jsonb_build_object('error', p->'error'); END IF;
+          events := events || jsonb_build_array(jsonb_build_object('type', 'run.end', 'data', data));
+        END IF;
+      END IF;
+
+    ELSIF c->>'kind' = 'progress' THEN
+      p := c->'entry';
+      attempt := (p->>'attempt')::int;
+      IF p->>'kind' = 'attempt' THEN
+        -- `attempts < attempt`: an attempt is announced once, however often its entry is applied.
+        -- The start is the attempt's own clock, not the write's: the earliest wins, never after the finish.
+        at_time := CASE WHEN p ? 'at' THEN (p->>'at')::timestamptz END;
+        UPDATE steps SET status = 'running', attempts = attempt,
+          started_at = LEAST(COALESCE(started_at, at_time, now()), COALESCE(at_time, now()), finished_at)
+        WHERE execution_id = p_execution_id AND step_id = p->>'stepId' AND attempts < attempt
+          AND status::text IN (SELECT jsonb_array_elements_text(p_guards->'step'->'running'));
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        IF changed > 0 THEN
+          events := events || jsonb_build_array(jsonb_build_object('type', 'step.status', 'data', jsonb_build_object('stepId', p->'stepId', 'status', 'running', 'attempt', attempt)));
+        END IF;
+      ELSIF p->>'kind' = 'streaming' THEN
+        UPDATE steps SET status = 'streaming'
+        WHERE execution_id = p_execution_id AND step_id = p->>'stepId' AND attempts = attempt
+          AND status::text IN (SELECT jsonb_array_elements_text(p_guards->'step'->'streaming'));
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        IF changed > 0 THEN
+          events := events || jsonb_build_array(jsonb_build_object('type', 'step.status', 'data', jsonb_build_object('stepId', p->'stepId', 'status', 'streaming')));
+        END IF;
+      ELSIF p->>'kind' = 'tokens' THEN
+        -- Text is identified by its attempt and offset; none is added once the step has settled.
+        SELECT s.status::text IN (SELECT jsonb_array_elements_text(p_guards->'stepOpen')),
+          EXISTS (SELECT 1 FROM execution_events e WHERE e.execution_id = p_execution_id AND e.type = 'step.token'
+            AND e.data @> jsonb_build_object('stepId', p->'stepId', 'attempt', attempt, 'offset', p->'offset'))
+        INTO is_open, is_seen
+        FROM steps s WHERE s.execution_id = p_execution_id AND s.step_id = p->>'stepId';
+        IF is_open AND NOT is_seen THEN
+          events := events || jsonb_build_array(jsonb_build_object('type', 'step.token',
+            'data', jsonb_build_object('stepId', p->'stepId', 'token', p->'text', 'attempt', attempt, 'offset', p->'offset')));
+        END IF;
+      ELSIF p->>'kind' = 'failed' THEN
+        rec := jsonb_build_object('attempt', attempt) || (p->'error') || jsonb_build_object('at', p->'at');
+        UPDATE steps SET attempt_errors = attempt_errors || jsonb_build_array(rec), attempts = GREATEST(attempts, attempt)
+        WHERE execution_id = p_execution_id AND step_id = p->>'stepId'
+          AND NOT attempt_errors @> jsonb_build_array(jsonb_build_object('attempt', attempt));
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        IF changed > 0 THEN
+          events := events || jsonb_build_array(jsonb_build_object('type', 'step.attempt_failed', 'data', jsonb_build_object('stepId', p->'stepId') || rec));
+        END IF;
+      END IF;
+
+    ELSIF c->>'kind' = 'results' THEN
+      INSERT INTO canvas_node_results (workflow_id, node_id, execution_id, output, updated_at)
+      SELECT c->>'workflowId', s.step_id, s.execution_id, s.output, now()
+      FROM steps s WHERE s.execution_id = p_execution_id AND s.status = 'completed' AND s.output IS NOT NULL
+      ORDER BY s.step_id -- one lock order for concurrent runs of the same canvas: no deadlocks
+      ON CONFLICT (workflow_id, node_id) DO UPDATE
+        SET execution_id = EXCLUDED.execution_id, output = EXCLUDED.output, updated_at = EXCLUDED.updated_at
+        WHERE canvas_node_results.updated_at <= EXCLUDED.updated_at;
+    END IF;
+  END LOOP;
+  RETURN events;
+END;
+$$;
+
+-- Appends events to an execution's log with the next sequence numbers (taken from its row, so
+-- `seq` order is commit order), a `run.end` carrying the run's credits as they stand now, and
+-- announces them: NOTIFY execution_events, and execution_ends when the run ended.
+CREATE OR REPLACE FUNCTION run_store_append(p_execution_id TEXT, p_events JSONB)
+RETURNS VOID LANGUAGE plpgsql AS $$
+DECLARE
+  n INT := jsonb_array_length(p_events);
+  last_seq INT;
+  credits JSONB;
+  ends BOOLEAN := EXISTS (SELECT 1 FROM jsonb_array_elements(p_events) e WHERE e.value->>'type' = 'run.end');
+BEGIN
+  IF n = 0 THEN RETURN; END IF;
+  IF ends THEN
+    SELECT jsonb_build_object('creditsUsed', credits_used, 'creditsRefunded', credits_refunded) INTO credits FROM executions WHERE id = p_execution_id;
+  END IF;
+  UPDATE executions SET event_seq = event_seq + n WHERE id = p_execution_id RETURNING event_seq INTO last_seq;
+  IF last_seq IS NULL THEN RETURN; END IF;
+  INSERT INTO execution_events (execution_id, seq, type, data)
+  SELECT p_execution_id, last_seq - n + e.ord::int, e.value->>'type',
+    CASE WHEN e.value->>'type' = 'run.end' THEN (e.value->'data') || credits ELSE e.value->'data' END
+  FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(value, ord);
+  PERFORM pg_notify('execution_events', p_execution_id);
+  IF ends THEN PERFORM pg_notify('execution_ends', p_execution_id); END IF;
+END;
+$$;
