@@ -1,12 +1,22 @@
 // Credit ledger writes shared by admission and the status mirror.
 import { randomUUID } from 'node:crypto';
+import type { Prisma } from '../generated/prisma/client';
 import type { Db } from './client';
 
 /** A Prisma interactive transaction. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
+/**
+ * What the ledger's writes need: raw statements inside a transaction, from Prisma (admission) or
+ * on a `pg` connection (the RunStore, src/db/runStore.ts). A Prisma transaction is one.
+ */
+export interface RawTx {
+  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
+  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
+}
+
 /** Refunds an execution's debit and grant use exactly once: the ledger's unique key guards it. */
-export async function refundExecution(tx: Tx, executionId: string): Promise<void> {
+export async function refundExecution(tx: RawTx, executionId: string): Promise<void> {
   const refunds = await tx.$queryRaw<Array<{ kind: string; amount: number; account_id: string; model: string }>>`
     INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
     SELECT ${randomUUID()} || '-' || kind::text || '-' || model, account_id, execution_id,

@@ -11,7 +11,7 @@
 // table stays in TypeScript) and returns their live events; run_store_append gives the events their
 // sequence numbers and announces them. A step's record, a progress write or a completed run's end is
 // one statement on the `pg` pool under the Prisma client (one round trip, autocommit); a refund
-// runs in a Prisma transaction because the ledger is Prisma code.
+// and the ledger's statements share a `pg` transaction with it.
 //
 // Lock order, for every write here: the execution's row first, then its steps. Events take their
 // sequence numbers from the same row, so `seq` order is commit order.
@@ -22,7 +22,8 @@ import { runSourcesOf, stepSourcesOf } from '../domain/transitions';
 import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
 import { poolOf, type Db } from './client';
-import { refundExecution, type Tx } from './ledger';
+import { Prisma } from '../generated/prisma/client';
+import { refundExecution, type RawTx, type Tx } from './ledger';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
@@ -113,14 +114,17 @@ export class RunStore {
     const changes = flatten(batch.changes);
     if (batch.applyResults) changes.push({ kind: 'results', workflowId: batch.applyResults.workflowId });
     if (!batch.refund) return this.apply(executionId, changes);
-    // The ledger's refund is Prisma code: a run that ends in error or cancelled is written in a
-    // Prisma transaction (the events are appended after the refund, so `run.end` carries it).
-    await this.db.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<Array<{ events: LiveEvent[] }>>`
-        SELECT run_store_apply(${executionId}, ${JSON.stringify(changes)}::jsonb, ${GUARDS}::jsonb) AS events`;
-      await refundExecution(tx, executionId);
-      await tx.$executeRaw`SELECT run_store_append(${executionId}, ${JSON.stringify(row?.events ?? [])}::jsonb)`;
-    }, RUN_TRANSACTION);
+    // A run that ended in error or cancelled is refunded in the same transaction; its events are
+    // appended after the refund, so its `run.end` reports it.
+    await this.transaction(async (client) => {
+      const { rows } = await client.query<{ events: LiveEvent[] }>('SELECT run_store_apply($1, $2::jsonb, $3::jsonb) AS events', [
+        executionId,
+        JSON.stringify(changes),
+        GUARDS,
+      ]);
+      await refundExecution(rawTx(client), executionId);
+      await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(rows[0]?.events ?? [])]);
+    });
   }
 
   /** A step attempt's progress, in order, with its events; `changes` (handed over by the workflow) first. */
@@ -147,41 +151,25 @@ export class RunStore {
    * the one already recorded for this job key (a retried submit must keep the job's callback URL).
    */
   async markWaiting(executionId: string, stepId: string, waitingOn: { provider: string; jobKey: string; callbackToken: string }): Promise<string> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query(`BEGIN; SET LOCAL statement_timeout = ${RUN_TRANSACTION.timeout}`);
+    return this.transaction(async (client) => {
       await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
       const { rows } = await client.query<{ waiting_on: { jobKey?: string; callbackToken?: string } | null }>(
         'SELECT waiting_on FROM steps WHERE execution_id = $1 AND step_id = $2',
         [executionId, stepId],
       );
       const recorded = rows[0]?.waiting_on;
-      let token = waitingOn.callbackToken;
-      if (recorded?.jobKey === waitingOn.jobKey && recorded.callbackToken) {
-        token = recorded.callbackToken;
-      } else {
-        const changed = await client.query(
-          `UPDATE steps SET status = 'waiting', waiting_on = $3::jsonb
-           WHERE execution_id = $1 AND step_id = $2 AND status::text = ANY($4::text[])`,
-          [executionId, stepId, JSON.stringify(waitingOn), STEP_WAITING_FROM],
-        );
-        if ((changed.rowCount ?? 0) > 0) {
-          const events: LiveEvent[] = [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } }];
-          await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
-        }
+      if (recorded?.jobKey === waitingOn.jobKey && recorded.callbackToken) return recorded.callbackToken;
+      const changed = await client.query(
+        `UPDATE steps SET status = 'waiting', waiting_on = $3::jsonb
+         WHERE execution_id = $1 AND step_id = $2 AND status::text = ANY($4::text[])`,
+        [executionId, stepId, JSON.stringify(waitingOn), STEP_WAITING_FROM],
+      );
+      if ((changed.rowCount ?? 0) > 0) {
+        const events: LiveEvent[] = [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } }];
+        await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
       }
-      await client.query('COMMIT');
-      return token;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      // A connection that could not even roll back is dropped, not handed to the next writer.
-      client.release(broken);
-    }
+      return waitingOn.callbackToken;
+    });
   }
 
   /**
@@ -210,10 +198,42 @@ export class RunStore {
     }, RUN_TRANSACTION);
   }
 
+  /** Runs `work` in a transaction on a `pg` connection of the pool, its statements bounded like RUN_TRANSACTION. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${RUN_TRANSACTION.timeout}`);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      // A connection that could not even roll back is dropped, not handed to the next writer.
+      client.release(broken);
+    }
+  }
+
   /** Applies changes and appends their events: one statement, one round trip (autocommit). */
   private async apply(executionId: string, changes: StoreChange[]): Promise<void> {
     await this.pool.query('SELECT run_store_append($1, run_store_apply($1, $2::jsonb, $3::jsonb))', [executionId, JSON.stringify(changes), GUARDS]);
   }
+}
+
+/** The ledger's raw statements on a `pg` connection (dates as ISO instants: the columns are timestamptz). */
+function rawTx(client: pg.PoolClient): RawTx {
+  const run = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
+    const statement = query instanceof Prisma.Sql ? query : Prisma.sql(query, ...values);
+    return client.query(statement.text, statement.values.map((value) => (value instanceof Date ? value.toISOString() : value)));
+  };
+  return {
+    $executeRaw: async (query, ...values) => (await run(query, values)).rowCount ?? 0,
+    $queryRaw: async <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => (await run(query, values)).rows as T,
+  };
 }
 
 /** One change as run_store_apply takes it (see its migration). */
