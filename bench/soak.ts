@@ -1,24 +1,34 @@
-// The soak benchmark: SOAK_RUNS (10,000) runs of the inline DAG (template steps) over the API,
-// SOAK_CONCURRENCY (16) at a time, with the API and the worker in this process; samples the
-// process's RSS and V8 heap every SOAK_SAMPLE_EVERY (1,000) runs, after a warm-up, to show whether
+// The soak benchmark: SOAK_RUNS (10,000) runs of a DAG (SOAK_WORKFLOW: dag-text, provider steps as
+// activities; dag-inline, template steps) over the API, SOAK_CONCURRENCY (16) at a time, with the
+// API and the worker as their own processes (`npm run server`, `npm run worker`); samples the
+// worker's and the API's RSS every SOAK_SAMPLE_EVERY (1,000) runs, after a warm-up, to show whether
 // memory stays flat. A leak per run shows up as a steady climb across the samples.
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { seedDagAccount } from './dag';
-import { benchDatabase, benchEngine, benchTemporal, envInt, loaded, log } from './support';
+import { benchDatabase, benchProcesses, benchTemporal, envInt, loaded, log } from './support';
+
+/** A process's resident set size, from /proc (Linux). */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : NaN;
+}
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-/** Runs the soak and prints the RSS and heap samples. */
+/** Runs the soak and prints the worker's and the API's RSS samples. */
 export async function soakBench(): Promise<void> {
   const runs = envInt('SOAK_RUNS', 10_000);
   const concurrency = envInt('SOAK_CONCURRENCY', 16);
   const every = Math.max(1, envInt('SOAK_SAMPLE_EVERY', 1_000));
   const temporal = await benchTemporal();
   const database = await benchDatabase();
-  const engine = await benchEngine(temporal, database.db, database.url);
+  const engine = await benchProcesses(temporal, database.url);
   const { apiKey } = await seedDagAccount(database.db);
+  const workflow = process.env.SOAK_WORKFLOW ?? 'dag-text';
   const run = async () => {
-    const response = await fetch(`${engine.apiUrl}/api/workflows/dag-inline/run`, {
+    const response = await fetch(`${engine.apiUrl}/api/workflows/${workflow}/run`, {
       method: 'POST',
       headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ inputs: { topic: randomUUID() } }),
@@ -26,23 +36,21 @@ export async function soakBench(): Promise<void> {
     const body = (await response.json()) as { success?: boolean };
     if (response.status !== 200 || !body.success) throw new Error(`${response.status} ${JSON.stringify(body)}`);
   };
-  const samples: Array<{ runs: number; rss: number; heap: number; runsPerSecond: number; errors: number }> = [];
-  const sample = (done: number, runsPerSecond: number, errors: number) => {
-    // A collection first when exposed (node --expose-gc), so the heap figure is what is live.
-    (globalThis as { gc?: () => void }).gc?.();
-    const usage = process.memoryUsage();
-    samples.push({ runs: done, rss: usage.rss, heap: usage.heapUsed, runsPerSecond, errors });
-    log(`soak: ${done} runs, RSS ${mb(usage.rss)}, heap ${mb(usage.heapUsed)}, ${runsPerSecond.toFixed(1)} runs/s, ${errors} failed`);
+  const samples: Array<{ runs: number; rss: number; apiRss: number; runsPerSecond: number; errors: number }> = [];
+  const sample = async (done: number, runsPerSecond: number, errors: number) => {
+    const [rss, apiRss] = await Promise.all([rssOf(engine.workerPid), rssOf(engine.apiPid)]);
+    samples.push({ runs: done, rss, apiRss, runsPerSecond, errors });
+    log(`soak: ${done} runs, worker RSS ${mb(rss)}, API RSS ${mb(apiRss)}, ${runsPerSecond.toFixed(1)} runs/s, ${errors} failed`);
   };
   try {
-    log(`soak: warm-up of ${2 * concurrency} runs, then ${runs} inline DAG runs at ${concurrency} concurrent`);
+    log(`soak: warm-up of ${2 * concurrency} runs, then ${runs} ${workflow} runs at ${concurrency} concurrent`);
     await loaded(2 * concurrency, concurrency, run);
-    sample(0, 0, 0);
+    await sample(0, 0, 0);
     for (let done = 0; done < runs; ) {
       const batch = Math.min(every, runs - done);
       const load = await loaded(batch, concurrency, run);
       done += batch;
-      sample(done, load.times.length / (load.elapsedMs / 1000), load.errors);
+      await sample(done, load.times.length / (load.elapsedMs / 1000), load.errors);
     }
   } finally {
     await engine.close();
@@ -52,10 +60,10 @@ export async function soakBench(): Promise<void> {
   const first = samples[0]!;
   const last = samples.at(-1)!;
   console.log(`
-Soak: ${runs} inline DAG runs at ${concurrency} concurrent (API and worker in one process; server: ${temporal.label})
+Soak: ${runs} ${workflow} runs at ${concurrency} concurrent (npm run server + npm run worker, separate processes; server: ${temporal.label})
 
-| runs | RSS | heap used | runs/s (last ${every}) | failed |
+| runs | worker RSS | API RSS | runs/s (last ${every}) | failed |
 |---:|---:|---:|---:|---:|`);
-  for (const s of samples) console.log(`| ${s.runs} | ${mb(s.rss)} | ${mb(s.heap)} | ${s.runsPerSecond.toFixed(1)} | ${s.errors} |`);
-  console.log(`\nRSS ${mb(first.rss)} after warm-up → ${mb(last.rss)} after ${runs} runs (${last.rss >= first.rss ? '+' : ''}${mb(last.rss - first.rss)}).\n`);
+  for (const s of samples) console.log(`| ${s.runs} | ${mb(s.rss)} | ${mb(s.apiRss)} | ${s.runsPerSecond.toFixed(1)} | ${s.errors} |`);
+  console.log(`\nWorker RSS ${mb(first.rss)} after warm-up → ${mb(last.rss)} after ${runs} runs (${last.rss >= first.rss ? '+' : ''}${mb(last.rss - first.rss)}).\n`);
 }

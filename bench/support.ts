@@ -191,7 +191,10 @@ export async function benchEngine(temporal: BenchTemporal, db: Db, databaseUrl?:
  * Our API and worker as users run them: `npm run server` and `npm run worker`, each its own
  * process, on the bench's Temporal server and database (the bench process only sends requests).
  */
-export async function benchProcesses(temporal: BenchTemporal, databaseUrl: string): Promise<Pick<BenchEngine, 'apiUrl' | 'taskQueue' | 'close'>> {
+export async function benchProcesses(
+  temporal: BenchTemporal,
+  databaseUrl: string,
+): Promise<Pick<BenchEngine, 'apiUrl' | 'taskQueue' | 'close'> & { apiPid: number; workerPid: number }> {
   const port = await new Promise<number>((resolve) => {
     const probe = createServer();
     probe.listen(0, '127.0.0.1', () => {
@@ -230,6 +233,8 @@ export async function benchProcesses(temporal: BenchTemporal, databaseUrl: strin
   return {
     apiUrl,
     taskQueue,
+    apiPid: api.child.pid!,
+    workerPid: worker.child.pid!,
     async close() {
       await Promise.all([stopProcess(api), stopProcess(worker)]);
       await rm(dataDir, { recursive: true, force: true });
