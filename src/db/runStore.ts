@@ -127,6 +127,11 @@ export class RunStore {
     });
   }
 
+  /** Run and step changes from an activity (e.g. a step waiting for vendor capacity), in order, with their events. */
+  async applyChanges(executionId: string, changes: MirrorChange[]): Promise<void> {
+    if (changes.length > 0) await this.apply(executionId, flatten(changes));
+  }
+
   /** A step attempt's progress, in order, with its events; `changes` (handed over by the workflow) first. */
   async writeProgress(executionId: string, entries: ProgressEntry[], changes: MirrorChange[] = []): Promise<void> {
     if (entries.length === 0 && changes.length === 0) return;
