@@ -6,7 +6,7 @@ import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
 import { Refusal } from '../../domain/refusals';
 import { planOrRefuse } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
-import type { NetworkPolicy } from '../../providers/guardedFetch';
+import type { NetworkPolicy } from '../../net/guardedFetch';
 import type { ApiDeps, AuthedContext, AuthedState } from '../context';
 import { invalidCallbackUrl, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
