@@ -1,9 +1,10 @@
-// The import graph of src/, read with the TypeScript compiler's own parser: static imports,
+// The import graph of src/ (and temporal/, web/), read with the TypeScript compiler's own parser: static imports,
 // `export … from`, `import x = require(…)`, dynamic `import()` with a literal source, and
 // type-only imports (a type a folder needs from another is still a dependency between them).
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { layerOfFile } from '../../eslint/layers.js';
 
 /** One import of one file: where it points (a project file) and how it is written. */
 export interface ImportEdge {
@@ -68,25 +69,20 @@ export function importsOf(file: string, text = fs.readFileSync(file, 'utf8')): I
   return edges;
 }
 
-/** The layer a file of src/ belongs to: its first folder, or the file itself for top-level files. */
-export function layerOf(srcRoot: string, file: string): string {
-  const relative = path.relative(srcRoot, file).split(path.sep);
-  return relative.length > 1 ? relative[0]! : relative[0]!.replace(SOURCE, '');
+/** Every import between project files of the given folders (relative to root). */
+export function importEdges(root: string, folders: readonly string[]): ImportEdge[] {
+  return folders.flatMap((folder) => sourceFiles(path.join(root, folder))).flatMap((file) => importsOf(file));
 }
 
-/** Folder-level graph of src/: layer → layers it imports, with one example edge per pair. */
-export function folderGraph(srcRoot: string): Map<string, Map<string, ImportEdge>> {
+/** Folder-level graph: layer → layers it imports, with one example edge per pair. */
+export function layerGraph(root: string, edges: readonly ImportEdge[]): Map<string, Map<string, ImportEdge>> {
   const graph = new Map<string, Map<string, ImportEdge>>();
-  for (const file of sourceFiles(srcRoot)) {
-    const from = layerOf(srcRoot, file);
+  for (const edge of edges) {
+    const from = layerOfFile(root, edge.from)?.layer;
+    const to = layerOfFile(root, edge.to)?.layer;
+    if (!from || !to) continue;
     if (!graph.has(from)) graph.set(from, new Map());
-    for (const edge of importsOf(file)) {
-      if (!edge.to.startsWith(srcRoot + path.sep)) continue;
-      const to = layerOf(srcRoot, edge.to);
-      if (to === from || to === 'generated') continue;
-      const targets = graph.get(from)!;
-      if (!targets.has(to)) targets.set(to, edge);
-    }
+    if (to !== from && !graph.get(from)!.has(to)) graph.get(from)!.set(to, edge);
   }
   return graph;
 }
