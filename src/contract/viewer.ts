@@ -39,7 +39,15 @@ export const graphResponseSchema = z.object({
     workflowSlug: z.string(),
     targetNodeId: z.string(),
     nodes: z.array(
-      z.object({ id: z.string(), name: z.string(), nodeType: z.string(), groupIndex: z.number(), model: z.string().nullable(), dependsOn: z.array(z.string()) }),
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        nodeType: z.string(),
+        output: z.boolean().describe("True for a node whose value is (part of) the run's output: a Response Output node."),
+        groupIndex: z.number(),
+        model: z.string().nullable(),
+        dependsOn: z.array(z.string()),
+      }),
     ),
     edges: z.array(z.object({ id: z.string(), source: z.string(), sourcePort: z.string(), target: z.string(), targetPort: z.string() })),
   }),

@@ -31,6 +31,7 @@ export const requestInput: NodeModule<z.infer<typeof config>> = {
   label: 'Request Input',
   executable: true,
   source: true,
+  role: 'run-inputs',
   inputs: [],
   variadicInputs: false,
   // Read leniently: ports are needed to check edges before configs are parsed.

@@ -66,6 +66,13 @@ export interface ModelSpec {
   defaultPriced?: true;
 }
 
+/**
+ * What a node does for the run besides its own step, for code outside src/nodes to ask instead of
+ * comparing type ids: `run-inputs` declares the run's input fields (Request Input), `run-output`
+ * gives the run its output (Response Output), `webhook` starts runs from an inbound HTTP event.
+ */
+export type NodeRole = 'run-inputs' | 'run-output' | 'webhook';
+
 /** One input port of a node type. */
 export interface PortSpec {
   name: string;
@@ -90,6 +97,8 @@ export interface NodeModule<Config extends Record<string, unknown> = Record<stri
   executable: boolean;
   /** Source nodes start a run; they have no inputs. */
   source: boolean;
+  /** What the node does for the run besides its step (see NodeRole). */
+  role?: NodeRole;
   inputs: PortSpec[];
   /** Any input port name is accepted (template variables). */
   variadicInputs: boolean;

@@ -4,6 +4,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Plan } from '../../domain/types';
+import { nodeHasRole } from '../../nodes/registry';
 import { canRunWorkflow } from '../../services/apiKeys';
 import { signViewToken } from '../../services/viewTokens';
 import type { ApiDeps, AuthedContext, AuthedState, ViewerLinks } from '../context';
@@ -94,7 +95,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
         workflowName: execution.workflow.name,
         workflowSlug: execution.workflow.slug,
         targetNodeId: execution.targetNodeId,
-        nodes: steps.map((step) => ({ id: step.id, name: step.name, nodeType: step.nodeType, groupIndex: step.groupIndex, model: step.model ?? null, dependsOn: step.dependsOn })),
+        nodes: steps.map((step) => ({ id: step.id, name: step.name, nodeType: step.nodeType, output: nodeHasRole(step.nodeType, 'run-output'), groupIndex: step.groupIndex, model: step.model ?? null, dependsOn: step.dependsOn })),
         edges: steps.flatMap((step) =>
           step.inputs.map((input) => ({
             id: `${input.sourceNodeId}.${input.sourcePort}->${step.id}.${input.port}`,
