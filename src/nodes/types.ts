@@ -115,7 +115,7 @@ export interface NodeModule<Config extends Record<string, unknown> = Record<stri
   /** Models of this kind may be configured (`config.model`); `defaultModel` when none is. */
   modelKind?: ModelKind;
   defaultModel?: string;
-  retry: RetryPolicySpec;
+  retry: RetryDefaults;
   timeoutMs: number;
   /** How a step of this node executes, given its parsed config and model. */
   execution: (config: Config, model: ModelSpec | undefined) => StepExecution;
@@ -125,17 +125,22 @@ export interface NodeModule<Config extends Record<string, unknown> = Record<stri
   run?: (context: InlineContext) => StepOutput;
 }
 
+/**
+ * A node type's retry defaults. Which failure types are never retried is not the node's to say: the
+ * planner adds them from the retryability table (src/domain/retryability.ts).
+ */
+export type RetryDefaults = Omit<RetryPolicySpec, 'nonRetryableErrorTypes'>;
+
 /** Retry policy of provider steps. */
-export const PROVIDER_RETRY: RetryPolicySpec = {
+export const PROVIDER_RETRY: RetryDefaults = {
   initialIntervalMs: 1_000,
   backoffCoefficient: 2,
   maximumIntervalMs: 30_000,
   maximumAttempts: 3,
-  nonRetryableErrorTypes: ['ProviderRejected', 'InvalidConfig'],
 };
 
 /** Retry policy of inline steps: they are pure, retrying cannot help. */
-export const NO_RETRY: RetryPolicySpec = { ...PROVIDER_RETRY, maximumAttempts: 1 };
+export const NO_RETRY: RetryDefaults = { ...PROVIDER_RETRY, maximumAttempts: 1 };
 
 /** Largest media the sandbox makes on request (`config.sandbox.sizeBytes`). */
 export const SANDBOX_MAX_SIZE_BYTES = 200 * 1024 * 1024;
