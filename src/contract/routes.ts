@@ -54,9 +54,20 @@ export interface RouteSpec {
   methods?: HttpMethod[];
 }
 
-/** Declares a route (identity: keeps the schemas' own types for the handler's typed input). */
+const declared: RouteSpec[] = [];
+
+/**
+ * Declares a route: returns `spec` with its schemas' own types (for the handler's typed input) and
+ * adds it to the routes the OpenAPI document lists, as soon as its contract module is loaded.
+ */
 export function defineRoute<S extends RouteSpec>(spec: S): S {
+  declared.push(spec);
   return spec;
+}
+
+/** Every route declared with defineRoute, in declaration order. */
+export function declaredRoutes(): readonly RouteSpec[] {
+  return declared;
 }
 
 /** An error response with `description`. */

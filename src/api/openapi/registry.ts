@@ -16,7 +16,7 @@
 // test/api/openapi.test.ts walks every router of the app and fails for a route not described.
 
 export type { HttpMethod, ResponseSpec, RouteAuth, RouteSpec } from '../../contract/routes';
-import type { RouteSpec } from '../../contract/routes';
+import { declaredRoutes, type RouteSpec } from '../../contract/routes';
 
 const routes = new Map<string, RouteSpec>();
 
@@ -25,17 +25,23 @@ export function describeRoute(spec: RouteSpec): void {
   routes.set(`${spec.method.toUpperCase()} ${spec.path}`, spec);
 }
 
+/** The described routes: those described here and every route declared in the contract. */
+function allRoutes(): Map<string, RouteSpec> {
+  for (const spec of declaredRoutes()) describeRoute(spec);
+  return routes;
+}
+
 /** Every described route, sorted by path then method. */
 export function describedRoutes(): RouteSpec[] {
-  return [...routes.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  return [...allRoutes().values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }
 
 /** The description of `method path` (Koa-style path), or of `all` on that path. */
 export function routeSpecOf(method: string, path: string): RouteSpec | undefined {
-  return routes.get(`${method.toUpperCase()} ${path}`) ?? routes.get(`ALL ${path}`);
+  return allRoutes().get(`${method.toUpperCase()} ${path}`) ?? allRoutes().get(`ALL ${path}`);
 }
 
 /** True when `method path` (Koa-style path) is described; `all` covers every method. */
 export function isDescribed(method: string, path: string): boolean {
-  return routes.has(`${method.toUpperCase()} ${path}`) || routes.has(`ALL ${path}`);
+  return allRoutes().has(`${method.toUpperCase()} ${path}`) || allRoutes().has(`ALL ${path}`);
 }

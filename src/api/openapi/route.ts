@@ -1,11 +1,10 @@
 // Mounts a route declared once in the contract (defineRoute, src/contract/routes.ts): the same object
-// describes the operation in /openapi.json, gives the router its method and path, and validates the
-// request, so the handler reads typed values from `ctx.state.input` and never parses by hand.
+// is the operation in /openapi.json, gives the router its method and path, and validates the request,
+// so the handler reads typed values from `ctx.state.input` and never parses by hand.
 import type { Router, RouterMiddleware } from '@koa/router';
 import type { z } from 'zod';
 import type { RouteSpec } from '../../contract/routes';
 import { parseRequest } from '../middleware/validate';
-import { describeRoute } from './registry';
 
 type Part = 'params' | 'query' | 'headers' | 'body';
 
@@ -24,9 +23,9 @@ export interface MountOptions<StateT> {
 }
 
 /**
- * Describes `spec`, then registers `handler` on `router` at the spec's method and path (less the
- * router's prefix) behind `before` and the validation of the spec's headers, path parameters, query
- * and body, in that order.
+ * Registers `handler` on `router` at the spec's method and path (less the router's prefix) behind
+ * `before` and the validation of the spec's headers, path parameters, query and body, in that order.
+ * The OpenAPI document lists the spec already: defineRoute declared it.
  */
 export function mountRoute<S extends RouteSpec, StateT>(
   router: Router<StateT>,
@@ -34,7 +33,6 @@ export function mountRoute<S extends RouteSpec, StateT>(
   options: MountOptions<StateT>,
   handler: RouterMiddleware<StateT & { input: RouteInput<S> }>,
 ): void {
-  describeRoute(spec);
   const prefix = router.opts.prefix ?? '';
   if (!spec.path.startsWith(prefix)) throw new Error(`Route ${spec.path} is outside its router's prefix ${prefix}.`);
   const validation: RouterMiddleware<StateT> = async (ctx, next) => {
