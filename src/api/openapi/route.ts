@@ -61,6 +61,7 @@ export function mountRoute<S extends RouteSpec, StateT>(
   };
   const middleware = [...(options.before ?? []), validation, handler as unknown as RouterMiddleware<StateT>];
   const path = spec.path.slice(prefix.length) || '/';
-  if (spec.method === 'all') router.all(path, ...middleware);
+  // router.all's overloads widen the state type; the middleware above is typed for this router's.
+  if (spec.method === 'all') (router.all as (path: string, ...stack: Array<RouterMiddleware<StateT>>) => unknown).call(router, path, ...middleware);
   else router.register(path, [spec.method.toUpperCase()], middleware);
 }
