@@ -179,3 +179,26 @@ export const replayExecutionRoute = defineRoute({
     403: errorResponse('MODEL_TIER_REQUIRED; with a view token VIEW_TOKEN_SCOPE, VIEW_TOKEN_READ_ONLY or CAPABILITY_DENIED.'),
   },
 });
+
+/** `GET /api/executions/:id`, declared once (mounted by src/api/executions/routes.ts). */
+export const executionRoute = defineRoute({
+  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
+  description: 'Status, output, credits used, duration, error, what a waiting run waits on, and each step’s status, attempts, output, error and every failed attempt’s error.',
+  responses: {
+    200: { description: 'The execution.', body: executionResponseSchema, headers: RATE_LIMIT_HEADERS },
+    404: errorResponse('No such execution in your account.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
+});
+
+/** `POST /api/executions/:id/cancel`, declared once (mounted by src/api/executions/routes.ts). */
+export const cancelExecutionRoute = defineRoute({
+  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
+  description: 'In-flight steps stop, pending steps are skipped, the run settles `cancelled` and its credits are refunded.',
+  responses: {
+    202: { description: 'Cancellation requested.', body: cancelResponseSchema, headers: RATE_LIMIT_HEADERS },
+    404: errorResponse('No such execution.'),
+    409: errorResponse('EXECUTION_FINISHED: the run already ended.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
+});

@@ -15,7 +15,9 @@ import {
   cancelResponseSchema,
   executionListResponseSchema,
   executionResponseSchema,
+  cancelExecutionRoute,
   executionIdParamsSchema,
+  executionRoute,
   listExecutionsRoute,
   replayExecutionRoute,
   replayResponseSchema,
@@ -31,15 +33,6 @@ import { describeRoute } from '../openapi/registry';
 // OpenAPI descriptions of the execution routes (see ../openapi/registry.ts).
 
 describeRoute({
-  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
-  description: 'Status, output, credits used, duration, error, what a waiting run waits on, and each step’s status, attempts, output, error and every failed attempt’s error.',
-  responses: {
-    200: { description: 'The execution.', body: executionResponseSchema, headers: RATE_LIMIT_HEADERS },
-    404: errorResponse('No such execution in your account.'),
-    ...VIEW_TOKEN_ERRORS,
-  },
-});
-describeRoute({
   method: 'get', path: '/api/executions/:id/events', summary: 'Live run and step status and streamed tokens (Server-Sent Events)', tags: ['Executions'],
   auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
   headers: z.object({ 'Last-Event-ID': z.string().optional().describe('Resume after this event id (also `?lastEventId=`).') }),
@@ -54,16 +47,6 @@ describeRoute({
     200: { description: 'An event stream of `SseEvent`s.', contentType: 'text/event-stream' },
     404: errorResponse('No such execution.'),
     503: errorResponse('EVENTS_UNAVAILABLE: this server has no live event stream (poll GET /api/executions/{id}).'),
-    ...VIEW_TOKEN_ERRORS,
-  },
-});
-describeRoute({
-  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
-  description: 'In-flight steps stop, pending steps are skipped, the run settles `cancelled` and its credits are refunded.',
-  responses: {
-    202: { description: 'Cancellation requested.', body: cancelResponseSchema, headers: RATE_LIMIT_HEADERS },
-    404: errorResponse('No such execution.'),
-    409: errorResponse('EXECUTION_FINISHED: the run already ended.'),
     ...VIEW_TOKEN_ERRORS,
   },
 });
@@ -97,9 +80,9 @@ export function executionRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, executions: rows.map(presentExecutionSummary) } satisfies ExecutionListResponse;
   });
 
-  router.get('/:id', async (ctx) => {
+  mountRoute(router, executionRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
-    const id = String(ctx.params.id);
+    const { id } = ctx.state.input.params;
     const execution = id.length <= 100 ? await loadExecutionView(db, auth.account.id, id, deps.media?.signer) : null;
     if (!execution) throw notFound(`Execution "${id}"`);
     ctx.body = { success: true, execution } satisfies ExecutionResponse;
@@ -114,9 +97,9 @@ export function executionRoutes(deps: ApiDeps): Router {
     await streamEvents(ctx, { db, hub: deps.events, ...(deps.media ? { signer: deps.media.signer } : {}) }, execution.id, afterSeq);
   });
 
-  router.post('/:id/cancel', async (ctx) => {
+  mountRoute(router, cancelExecutionRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
-    const execution = await ownExecution(auth.account.id, String(ctx.params.id));
+    const execution = await ownExecution(auth.account.id, ctx.state.input.params.id);
     if (isTerminalExecutionStatus(execution.status)) {
       throw new HttpError(409, 'EXECUTION_FINISHED', `Execution ${execution.id} already ended ${execution.status}; there is nothing to cancel.`, {
         status: execution.status,
