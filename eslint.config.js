@@ -1,28 +1,23 @@
 // Lint rules that guard the architecture: deterministic workflow code, no forgotten promises,
-// exhaustive switches over closed unions, no `any` in src, and layers that import one way:
+// exhaustive switches over closed unions, no `any` in src, and layers that import one way.
 //
-//   domain (+ nodes) ← providers / media ← activities ← workflows (types only)
-//   domain ← services ← api (+ mcp) ;  client ← cli, mcp
-//
-// Nothing imports upward. db, events and config are infrastructure any server layer below the
-// API may use (providers and media keep their vendor-job and media rows through db).
+// The layer map is eslint/layers.js (one table: what each folder of src/, temporal/ and web/ may
+// import); its `layers/imports` rule checks every relative import, re-export, type import and
+// dynamic `import()` of every file in those folders, and test/unit/architecture/layers.test.ts
+// checks the whole import graph against the same table. See README, "Layers".
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './eslint/layers.js';
 
 const nodeBuiltins = ['fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process', 'stream', 'timers', 'url', 'dns', 'worker_threads'];
 
-/** An import pattern for a folder of src: the folder's modules and its index. */
-const folder = (name) => [`**/${name}/*`, ...(name === 'activities' ? ['**/activities'] : [])];
-
-/** `no-restricted-imports` of whole folders, with the layer rule as the message. */
-const layerRule = (message, folders, extra = []) => [
-  'error',
-  { patterns: [{ group: folders.flatMap(folder), message }, ...extra] },
-];
+/** Dynamic imports are banned where code must be pure or deterministic (packages included). */
+const noDynamicImport = (message) => ['error', { selector: 'ImportExpression', message }];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'src/generated/**', '.data/**', 'bin/**'] },
+  { ignores: ['node_modules/**', 'src/generated/**', '.data/**', 'bin/**', 'web/dist/**'] },
   {
     files: ['**/*.ts'],
+    ignores: ['web/**'],
     extends: [tseslint.configs.base],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
@@ -43,36 +38,27 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // Every file of the layers: imports follow eslint/layers.js.
+    files: ['src/**/*.ts', 'temporal/**/*.ts', 'web/src/**/*.{ts,tsx}'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports': 'error' },
+  },
+  {
+    // The run viewer: TypeScript and JSX, linted for its imports only (web/tsconfig.json types it).
+    files: ['web/src/**/*.{ts,tsx}'],
+    extends: [tseslint.configs.base],
+  },
+  {
     // Pure code: the canvas, planner, pricing, statuses, refusals and the node type modules.
-    files: ['src/domain/**/*.ts', 'src/nodes/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule('The domain is pure: it imports only domain and node modules.', [
-        'api', 'services', 'cli', 'client', 'mcp', 'activities', 'workflows', 'providers', 'media', 'db', 'events', 'runtime', 'observability', 'demo', 'generated',
-      ]),
-    },
-  },
-  {
-    // Adapters: providers and the media store use the domain (and each other), never the layers that call them.
-    files: ['src/providers/**/*.ts', 'src/media/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule('Providers and media import only domain, each other and db: not the layers that call them.', [
-        'api', 'services', 'cli', 'client', 'mcp', 'activities', 'workflows', 'events', 'runtime', 'observability', 'demo',
-      ]),
-    },
-  },
-  {
-    files: ['src/activities/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule('Activities import domain, providers, media, db and events: not api, services, workflows or the CLI/MCP.', [
-        'api', 'services', 'cli', 'client', 'mcp', 'workflows', 'runtime', 'observability', 'demo',
-      ]),
-    },
+    files: ['src/domain/**/*.ts', 'src/nodes/**/*.ts', 'src/contract/**/*.ts'],
+    rules: { 'no-restricted-syntax': noDynamicImport('Pure code loads nothing at run time: import it statically.') },
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no clocks but the workflow's,
-    // nothing but types from the side-effecting layers.
+    // nothing but types from the side-effecting layers (eslint/layers.js says which).
     files: ['src/workflows/**/*.ts', 'bench/bareWorkflow.ts'],
     rules: {
+      'no-restricted-syntax': noDynamicImport('Workflow code must be deterministic: no dynamic import().'),
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
@@ -83,59 +69,16 @@ export default tseslint.config(
               message: 'Workflow code must not import I/O libraries; call an activity.',
             })),
           ],
+          // bench/bareWorkflow.ts is outside the layer map: the same rule by pattern.
           patterns: [
             {
-              group: ['**/db/*', '**/api/*', '**/services/*', '**/generated/*', '**/events/*', '**/runtime/*', '**/media/*', '**/cli/*', '**/client/*', '**/mcp/*'],
+              group: ['**/db/*', '**/api/*', '**/services/*', '**/generated/*', '**/events/*', '**/runtime/*', '**/media/*', '**/cli/*', '**/client/*', '**/mcp/*', '**/local/*', '**/net/*'],
               message: 'Workflow code must not import I/O layers.',
             },
             { group: ['**/activities', '**/activities/*', '**/providers/*'], allowTypeImports: true, message: 'Workflows import only activity and provider types.' },
           ],
         },
       ],
-    },
-  },
-  {
-    // Services refuse with domain Refusals; HTTP is the API's business.
-    files: ['src/services/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule('Services do not import the API, the CLI or MCP (refuse with src/domain/refusals.ts).', [
-        'api', 'cli', 'client', 'mcp', 'runtime', 'demo',
-      ]),
-    },
-  },
-  {
-    files: ['src/api/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule('The API does not import the CLI or the process wiring (runtime).', ['cli', 'runtime', 'demo']),
-    },
-  },
-  {
-    files: ['src/mcp/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule('MCP does not import the CLI: both use src/client.', ['cli', 'runtime', 'demo']),
-    },
-  },
-  {
-    // The API client ships in the CLI bundle: no server code, only the contract's and generated types.
-    files: ['src/client/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule(
-        'The client imports no server code: only types from the contract and generated modules.',
-        ['api', 'services', 'cli', 'mcp', 'activities', 'workflows', 'providers', 'media', 'db', 'events', 'runtime', 'observability', 'demo', 'nodes'],
-        [
-          { group: ['**/contract', '**/contract/*', '**/generated/*'], allowTypeImports: true, message: 'The client imports only types from the contract and generated modules.' },
-          // The one list of run and step statuses is pure and shared, so "settled" means the same on both sides.
-          { group: ['**/domain/*', '!**/domain/statuses'], message: 'The client imports no server code (domain/statuses, a pure list, is the one exception).' },
-        ],
-      ),
-    },
-  },
-  {
-    files: ['src/cli/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layerRule('The CLI talks to the API through src/client, never to server layers.', [
-        'api', 'services', 'mcp', 'activities', 'workflows', 'providers', 'media', 'db', 'events', 'runtime',
-      ]),
     },
   },
 );

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { WorkerOptions, WorkflowBundle } from '@temporalio/worker';
-import { freePort } from '../src/db/embedded';
+import { freeLoopbackPort as freePort } from '../src/net/ports';
 import { installTemporalRuntime } from '../src/runtime/worker';
 import { DEV_SERVER_TUNING } from '../temporal/devServer';
 import { bundleBareWorkflows, benchTemporal, createBareWorker, envInt, log, percentile, solo, type BenchTemporal } from './support';

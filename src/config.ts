@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TIERS, type VendorDefaults } from './domain/models';
 import { parseEncryptionKeys } from './media/encryptionCodec';
-import { parseAllowlist } from './providers/networkAllowlist';
+import { parseAllowlist } from './net/networkAllowlist';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

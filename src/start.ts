@@ -9,6 +9,7 @@ import { startBanner } from './runtime/banner';
 import { runEntryPoint } from './runtime/startup';
 import { demoViewerPath } from './demo/viewerLink';
 import { startSystem } from './runtime/system';
+import { startLocalServices } from './local/services';
 
 await runEntryPoint('start', async () => {
   const env = { ...process.env };
@@ -22,7 +23,7 @@ await runEntryPoint('start', async () => {
   const config = loadConfig(env);
   const log = (message: string) => console.log(`[start] ${message}`);
 
-  const system = await startSystem(config, { api: true, worker: true, log });
+  const system = await startSystem(config, { api: true, worker: true, log, startLocal: startLocalServices });
   log(`Worker build ${system.workerBuild!.buildId} (deployment ${system.workerBuild!.deploymentName}, versioning ${system.workerBuild!.versioning})`);
   const demo = await seedDemo(system.db, config.DATA_DIR);
   console.log(

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import pg from 'pg';
-import { registerSearchAttributes } from './devServer';
+import { registerSearchAttributes } from '../src/runtime/searchAttributes';
 import { runCommand } from './goBuild';
 import { locateTemporalServer, type TemporalServerBuild } from './server';
 

@@ -4,8 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/workflows/searchAttributes';
+
+// Registration on any cluster is production code (workers do it at start); re-exported for the bench.
+export { registerSearchAttributes, SearchAttributeRegistrationError } from '../src/runtime/searchAttributes';
 
 /** Options for {@link startDevServer}. */
 export interface DevServerOptions {
@@ -48,11 +51,6 @@ export class DevServerStartError extends Error {
   override readonly name = 'DevServerStartError';
 }
 
-/** Thrown when a cluster refuses to register our search attributes. */
-export class SearchAttributeRegistrationError extends Error {
-  override readonly name = 'SearchAttributeRegistrationError';
-}
-
 const HOST = '127.0.0.1';
 
 /**
@@ -78,8 +76,6 @@ export const DEV_SERVER_TUNING: readonly string[] = Object.entries(DEV_SERVER_DY
   '--dynamic-config-value',
   `${key}=${JSON.stringify(value)}`,
 ]);
-/** `temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD` (stable wire value). */
-const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
 /** Starts `temporal server start-dev` on loopback and resolves once its frontend serves the namespace. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
@@ -190,44 +186,6 @@ async function waitUntilServing(
   }
   const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
   throw new Error(`no answer from ${address} within ${timeoutMs} ms${last}`);
-}
-
-/**
- * Registers our custom search attributes in a namespace of any cluster, keeping those that
- * already exist. The dev server gets them from flags at start; other clusters need this once.
- */
-export async function registerSearchAttributes(
-  connection: Pick<Connection, 'operatorService'>,
-  namespace: string,
-): Promise<{ added: string[] }> {
-  const keyword = INDEXED_VALUE_TYPE_KEYWORD;
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const custom = existing.customAttributes ?? {};
-  const missing: Record<string, number> = {};
-  for (const { name } of SEARCH_ATTRIBUTE_DEFINITIONS) {
-    const type = custom[name];
-    if (type === undefined || type === null) missing[name] = keyword;
-    else if (type !== keyword) {
-      throw new SearchAttributeRegistrationError(
-        `Search attribute ${name} exists in namespace ${namespace} with indexed value type ${type}, not Keyword (${keyword}).`,
-      );
-    }
-  }
-  const added = Object.keys(missing);
-  if (added.length === 0) return { added };
-  try {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
-  } catch (err) {
-    // Another process registering at the same time is fine.
-    if (isGrpcServiceError(err) && err.code === 6 /* ALREADY_EXISTS */) return { added: [] };
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new SearchAttributeRegistrationError(
-      `Could not add search attributes ${added.join(', ')} to namespace ${namespace}: ${reason}. ` +
-        'On Temporal Cloud, add them with tcld or the Cloud UI instead.',
-      { cause: err },
-    );
-  }
-  return { added };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -3,7 +3,7 @@
 // settings the app uses. Needed once per namespace on clusters other than our dev server.
 import { loadConfig } from '../src/config';
 import { connectClient } from '../src/runtime/temporal';
-import { registerSearchAttributes } from './devServer';
+import { registerSearchAttributes } from '../src/runtime/searchAttributes';
 
 const config = loadConfig();
 const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';

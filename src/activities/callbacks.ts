@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import { presentMedia, type MediaUrlSigner } from '../media/urls';
 import { isTerminalExecutionStatus } from '../domain/statuses';
 import { CallbackUrlError, checkCallbackUrl } from '../providers/callbackUrl';
-import { outboundGuard, PrivateNetworkRefused, type GuardedInit, type GuardedResponse, type NetworkPolicy } from '../providers/guardedFetch';
+import { outboundGuard, PrivateNetworkRefused, type GuardedInit, type GuardedResponse, type NetworkPolicy } from '../net/guardedFetch';
 
 /** Closed set of failure types raised by deliverCallback. */
 export type CallbackFailureType = 'CallbackNetworkError' | 'CallbackServerError' | 'CallbackRejected' | 'CallbackUrlRefused' | 'CallbackNotReady';

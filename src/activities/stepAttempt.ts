@@ -2,6 +2,7 @@
 // error classification (provider errors keep their type; anything else is retryable).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { findModel, type ModelSpec } from '../domain/models';
+import { isFailureType, isRetryable } from '../domain/retryability';
 import { promptOf } from '../domain/stepInputs';
 import type { StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
@@ -24,9 +25,6 @@ export interface StepResult {
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
-
-/** Media store failures that retrying cannot fix (names of the media layer's errors). */
-const NON_RETRYABLE_ERRORS = new Set(['MediaTooLarge', 'MediaNotFound', 'PrivateNetworkRefused']);
 
 /**
  * Runs one attempt of a step: records it, heartbeats so cancellation reaches it, records its
@@ -104,7 +102,11 @@ export function baseCall(input: ProviderStepInput, model: string, attempt: numbe
   return { model, config: input.config, attempt, signal, prompt: promptOf(input, input.inputs) };
 }
 
-/** Provider errors keep their type; anything else is retryable. Cancellation passes through untouched. */
+/**
+ * Provider errors keep their type; other errors whose name the retryability table marks non-retryable
+ * (the media store's MediaTooLarge, MediaNotFound, the guarded fetch's PrivateNetworkRefused) keep
+ * theirs and are not retried; anything else is a retryable ProviderUnavailable. Cancellation passes through untouched.
+ */
 export function toFailure(err: unknown, attempt: number): ApplicationFailure {
   if (err instanceof ProviderError) {
     return ApplicationFailure.create({
@@ -118,6 +120,6 @@ export function toFailure(err: unknown, attempt: number): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   const message = err instanceof Error ? err.message : String(err);
   const name = err instanceof Error ? err.name : '';
-  if (NON_RETRYABLE_ERRORS.has(name)) return ApplicationFailure.create({ type: name, message, nonRetryable: true, details: [{ attempt }] });
+  if (isFailureType(name) && !isRetryable(name)) return ApplicationFailure.create({ type: name, message, nonRetryable: true, details: [{ attempt }] });
   return ApplicationFailure.create({ type: 'ProviderUnavailable', message, details: [{ attempt }] });
 }

@@ -2103,6 +2103,8 @@ export interface operations {
                                 model: string | null;
                                 name: string;
                                 nodeType: string;
+                                /** @description True for a node whose value is (part of) the run's output: a Response Output node. */
+                                output: boolean;
                             }[];
                             targetNodeId: string;
                             workflowName: string;

@@ -2,6 +2,7 @@
 // and the bodies of the execution routes (list, read, cancel, replay).
 import { z } from 'zod';
 import { isoTimeSchema } from './common';
+import { defineRoute, errorResponse, RATE_LIMIT_HEADERS, VIEW_TOKEN_ERRORS } from './routes';
 import { executionStatusSchema, stepStatusSchema, triggerTypeSchema } from './statuses';
 
 /** Why a run or a step failed, as stored and shown. */
@@ -138,3 +139,66 @@ export type ExecutionResponse = z.infer<typeof executionResponseSchema>;
 export type ExecutionListResponse = z.infer<typeof executionListResponseSchema>;
 export type CancelResponse = z.infer<typeof cancelResponseSchema>;
 export type ReplayResponse = z.infer<typeof replayResponseSchema>;
+
+/** Path parameters of the routes of one execution. */
+export const executionIdParamsSchema = z.object({ id: z.string().describe('The execution id.') });
+
+/** `GET /api/executions`, declared once (mounted by src/api/executions/routes.ts). */
+export const listExecutionsRoute = defineRoute({
+  method: 'get',
+  path: '/api/executions',
+  summary: 'List your runs',
+  tags: ['Executions'],
+  auth: 'apiKeyOrViewToken',
+  query: listQuerySchema,
+  responses: {
+    200: { description: 'Recent executions, newest first.', body: executionListResponseSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_REQUEST.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
+});
+
+/** `POST /api/executions/:id/replay`, declared once (mounted by src/api/executions/routes.ts). */
+export const replayExecutionRoute = defineRoute({
+  method: 'post',
+  path: '/api/executions/:id/replay',
+  summary: 'Replay a run in full or from a step',
+  tags: ['Executions'],
+  auth: 'apiKeyOrViewToken',
+  params: executionIdParamsSchema,
+  body: replayBodySchema,
+  description: 'A new execution (trigger `replay`) linked to this one. From a step, the steps before it reuse their recorded outputs and are not re-run or re-billed.',
+  responses: {
+    202: { description: 'The replay was admitted.', body: replayResponseSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_STEP (not in the plan) or INVALID_REQUEST.'),
+    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
+    404: errorResponse('No such execution.'),
+    409: errorResponse('STEP_OUTPUT_MISSING: an earlier step has no recorded output to reuse.'),
+    422: errorResponse('INVALID_WORKFLOW: the recorded plan cannot be replayed.'),
+    ...VIEW_TOKEN_ERRORS,
+    403: errorResponse('MODEL_TIER_REQUIRED; with a view token VIEW_TOKEN_SCOPE, VIEW_TOKEN_READ_ONLY or CAPABILITY_DENIED.'),
+  },
+});
+
+/** `GET /api/executions/:id`, declared once (mounted by src/api/executions/routes.ts). */
+export const executionRoute = defineRoute({
+  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
+  description: 'Status, output, credits used, duration, error, what a waiting run waits on, and each step’s status, attempts, output, error and every failed attempt’s error.',
+  responses: {
+    200: { description: 'The execution.', body: executionResponseSchema, headers: RATE_LIMIT_HEADERS },
+    404: errorResponse('No such execution in your account.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
+});
+
+/** `POST /api/executions/:id/cancel`, declared once (mounted by src/api/executions/routes.ts). */
+export const cancelExecutionRoute = defineRoute({
+  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
+  description: 'In-flight steps stop, pending steps are skipped, the run settles `cancelled` and its credits are refunded.',
+  responses: {
+    202: { description: 'Cancellation requested.', body: cancelResponseSchema, headers: RATE_LIMIT_HEADERS },
+    404: errorResponse('No such execution.'),
+    409: errorResponse('EXECUTION_FINISHED: the run already ended.'),
+    ...VIEW_TOKEN_ERRORS,
+  },
+});

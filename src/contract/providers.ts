@@ -1,6 +1,6 @@
 // Request and response bodies of the provider callback route.
 import { z } from 'zod';
-import { storedMediaRefSchema } from '../media/refSchema';
+import { storedMediaRefSchema } from './media';
 
 /** A job's result: a reference the provider stored, or a URL the worker downloads into the media store. */
 export const mediaResultSchema = z.discriminatedUnion('type', [

@@ -1,6 +1,8 @@
 // Request and response bodies of the run viewer's API routes: view tokens and the run's graph.
 import { z } from 'zod';
 import { isoTimeSchema } from './common';
+import { executionIdParamsSchema } from './executions';
+import { API_KEY_ERRORS, defineRoute, errorResponse, RATE_LIMIT_HEADERS, VIEW_TOKEN_ERRORS } from './routes';
 import { executionStatusSchema } from './statuses';
 
 /** Default and longest lifetime of a view token, in seconds. */
@@ -39,7 +41,15 @@ export const graphResponseSchema = z.object({
     workflowSlug: z.string(),
     targetNodeId: z.string(),
     nodes: z.array(
-      z.object({ id: z.string(), name: z.string(), nodeType: z.string(), groupIndex: z.number(), model: z.string().nullable(), dependsOn: z.array(z.string()) }),
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        nodeType: z.string(),
+        output: z.boolean().describe("True for a node whose value is (part of) the run's output: a Response Output node."),
+        groupIndex: z.number(),
+        model: z.string().nullable(),
+        dependsOn: z.array(z.string()),
+      }),
     ),
     edges: z.array(z.object({ id: z.string(), source: z.string(), sourcePort: z.string(), target: z.string(), targetPort: z.string() })),
   }),
@@ -47,5 +57,38 @@ export const graphResponseSchema = z.object({
   temporalUrl: z.string().nullable().describe('The run in the Temporal Web UI, when its address is configured (TEMPORAL_UI_URL, or the local dev server under npm start).'),
 });
 
+/** Body of the view-token routes, parsed (defaults applied). */
+export type ViewTokenBody = z.output<typeof viewTokenBodySchema>;
 export type ViewTokenResponse = z.infer<typeof viewTokenResponseSchema>;
 export type GraphResponse = z.infer<typeof graphResponseSchema>;
+
+// The run viewer's API routes, declared once.
+/** The answers of both view-token routes. */
+const mintErrors = {
+  200: { description: 'A view token.', body: viewTokenResponseSchema, headers: RATE_LIMIT_HEADERS },
+  400: errorResponse('INVALID_REQUEST (ttlSeconds out of range).'),
+  403: errorResponse('CAPABILITY_DENIED: `actions: true` needs a key that may run the workflow (`required` names the capability).'),
+  ...API_KEY_ERRORS,
+};
+/** `POST /api/executions/:id/view-token`, declared once (mounted by src/api/viewer/routes.ts). */
+export const executionViewTokenRoute = defineRoute({
+  method: 'post', path: '/api/executions/:id/view-token', summary: 'Mint a view token for one run', tags: ['Run viewer'], auth: 'apiKey',
+  params: executionIdParamsSchema, body: viewTokenBodySchema,
+  description: 'A short-lived bearer token that reads this run only (the run, its graph and its live events), for the run viewer page and EventSource; with `actions: true` it may also cancel and replay it. The page never holds the API key.',
+  responses: { ...mintErrors, 404: errorResponse('No such execution in your account.') },
+});
+
+/** `POST /api/executions/view-token`, declared once (mounted by src/api/viewer/routes.ts). */
+export const accountViewTokenRoute = defineRoute({
+  method: 'post', path: '/api/executions/view-token', summary: 'Mint a view token for all of your runs', tags: ['Run viewer'], auth: 'apiKey',
+  body: viewTokenBodySchema,
+  description: 'A short-lived bearer token that lists and reads every run of the account (the /runs page); with `actions: true` (key with `workflow:run`) it may also cancel and replay them.',
+  responses: mintErrors,
+});
+
+/** `GET /api/executions/:id/graph`, declared once (mounted by src/api/viewer/routes.ts). */
+export const executionGraphRoute = defineRoute({
+  method: 'get', path: '/api/executions/:id/graph', summary: 'The run’s plan as a graph, its replays and its Temporal UI link', tags: ['Run viewer'],
+  auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
+  responses: { 200: { description: 'The graph.', body: graphResponseSchema, headers: RATE_LIMIT_HEADERS }, 404: errorResponse('No such execution.'), ...VIEW_TOKEN_ERRORS },
+});

@@ -1,6 +1,7 @@
 // Request and response bodies of the workflow routes: run, estimate, input schema, webhook URLs.
 import { z } from 'zod';
 import { slugSchema } from './common';
+import { API_KEY_ERRORS, defineRoute, errorResponse, RATE_LIMIT_HEADERS } from './routes';
 import { tierSchema, triggerTypeSchema } from './statuses';
 
 /** Body of `POST /api/workflows/:slug/run`. `inputs` is checked against the Request Input fields. */
@@ -163,3 +164,41 @@ export type WorkflowListResponse = z.infer<typeof workflowListResponseSchema>;
 export type McpWorkflowListResponse = WorkflowListResponse;
 export type WebhookAccepted = z.infer<typeof webhookAcceptedSchema>;
 export type WebhookListResponse = z.infer<typeof webhookListResponseSchema>;
+
+/** 404 of the routes of one workflow. */
+export const WORKFLOW_NOT_FOUND = errorResponse('No workflow exists with this slug, or it does not belong to your account (indistinguishable).');
+/** 403 of the routes of one workflow. */
+export const WORKFLOW_CAPABILITY_DENIED = errorResponse('CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED.');
+
+/** `GET /api/workflows`, declared once (mounted by src/api/workflows/routes.ts). */
+export const listWorkflowsRoute = defineRoute({
+  method: 'get',
+  path: '/api/workflows',
+  summary: 'List the workflows your key may run',
+  description:
+    'The account’s workflows this key may run (all of them with workflow:run, else those of its workflow:<slug>:run capabilities), by slug, ' +
+    'each with its Request Input fields, or `invalid` saying why its canvas cannot be planned.',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  responses: {
+    200: { description: 'The workflows, by slug.', body: workflowListResponseSchema, headers: RATE_LIMIT_HEADERS },
+    ...API_KEY_ERRORS,
+  },
+});
+
+/** `GET /api/workflows/:slug/schema`, declared once (mounted by src/api/workflows/routes.ts). */
+export const workflowSchemaRoute = defineRoute({
+  method: 'get',
+  path: '/api/workflows/:slug/schema',
+  summary: 'A workflow’s input fields and their types',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  params: slugParamsSchema,
+  responses: {
+    200: { description: 'The Request Input fields and a JSON Schema of `inputs`.', body: workflowSchemaResponseSchema, headers: RATE_LIMIT_HEADERS },
+    403: WORKFLOW_CAPABILITY_DENIED,
+    404: WORKFLOW_NOT_FOUND,
+    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned.'),
+    ...API_KEY_ERRORS,
+  },
+});

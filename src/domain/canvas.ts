@@ -1,21 +1,12 @@
 // The canvas JSON format and its validation (zod). Not imported by workflow code.
 import { z } from 'zod';
 import { PlanError } from './errors';
+import { inputFieldSchema, type InputField } from '../nodes/requestInput';
 import type { CanvasGraph } from './types';
 
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
+export { inputFieldSchema, type InputField };
 
-/** One Request Input field: its name, type and whether it is required. */
-export const inputFieldSchema = z.object({
-  name: z.string().min(1).max(64).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are identifiers'),
-  type: z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array']),
-  required: z.boolean().default(true),
-  description: z.string().max(500).optional(),
-  default: z.unknown().optional(),
-  enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
-  maxLength: z.number().int().positive().optional(),
-});
-export type InputField = z.infer<typeof inputFieldSchema>;
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
 
 /** A node: id, type and a type-specific config. */
 export const canvasNodeSchema = z.object({

@@ -1,4 +1,5 @@
 // Run inputs: the fields the plan's Request Input nodes declare, their JSON schema, and validation.
+import { nodeHasRole } from '../nodes/registry';
 import { inputFieldsOf, type InputField } from './canvas';
 import { InputValidationError, type FieldIssue } from './errors';
 import type { CanvasGraph, Plan } from './types';
@@ -7,7 +8,7 @@ import type { CanvasGraph, Plan } from './types';
 export function inputFieldsOfPlan(graph: CanvasGraph, plan: Plan): InputField[] {
   const planned = new Set(plan.steps.map((step) => step.id));
   return graph.nodes
-    .filter((node) => node.type === 'request-input' && planned.has(node.id))
+    .filter((node) => nodeHasRole(node.type, 'run-inputs') && planned.has(node.id))
     .flatMap((node) => inputFieldsOf(node.config, node.id));
 }
 

@@ -1,38 +1,13 @@
 // The model catalog: which provider serves a model, what one call costs, and the tier it needs.
 // Vendor models (`replicate:…`, `fal:…`) outside the catalog run at their provider's default price and tier.
-import type { MediaKind } from './types';
+import type { ModelSpec } from '../nodes/types';
 import { TIERS, type Tier } from '../contract/statuses';
 import { parseVendorModel, type VendorProvider } from './vendorModels';
 
-export type { MediaKind } from './types';
+export type { MediaKind, ModelFit, ModelKind, ModelSpec } from '../nodes/types';
 
 /** Plan tiers, lowest first (defined in the public contract). */
 export { TIERS, type Tier };
-
-/** What a model produces. */
-export type ModelKind = 'text' | MediaKind;
-
-/** What a model fits: its kind, or `media` for a vendor model the catalog does not know (any media node). */
-export type ModelFit = ModelKind | 'media';
-
-/** One model a node can be configured with. */
-export interface ModelSpec {
-  id: string;
-  kind: ModelFit;
-  /** Provider adapter id (`sandbox`, `openai`, `openai-images`, `replicate`, `fal`). */
-  provider: string;
-  /** Base credits per call, before tier pricing and markup. */
-  credits: number;
-  /** Lowest tier allowed to use the model. */
-  minTier: Tier;
-  /** Async models run as jobs: submitted, then called back or polled; pollable ones allow `?async=true`. */
-  async: boolean;
-  pollable: boolean;
-  /** Shown wherever the model shows: the sandbox is a test mode, not a real model. */
-  label: string;
-  /** A vendor model outside the catalog: priced and tiered by its provider's defaults (config). */
-  defaultPriced?: true;
-}
 
 /** Every model the engine knows. */
 export const MODELS: readonly ModelSpec[] = [

@@ -1,6 +1,6 @@
 // The planner: target node -> upstream subgraph of connected executable nodes -> parallel groups.
 // Refuses, before anything runs, graphs with dangling edges, unknown ports, cycles or missing inputs.
-import { findNodeModule } from '../nodes/registry';
+import { findNodeModule, nodeHasRole } from '../nodes/registry';
 import type { NodeModule } from '../nodes/types';
 import { inputFieldsOf } from './canvas';
 import { PlanError } from './errors';
@@ -48,7 +48,7 @@ export function planRun(graph: CanvasGraph, targetNodeId?: string): Plan {
     const spec = specs.get(node.id)!;
     const edges = incoming.get(node.id) ?? [];
     checkRequiredInputs(node, spec, edges.map((edge) => edge.targetPort));
-    if (node.type === 'request-input') inputFieldsOf(node.config, node.id);
+    if (nodeHasRole(node.type, 'run-inputs')) inputFieldsOf(node.config, node.id);
     const config = parseConfig(node, spec);
     const model = modelOf(node, spec, config);
     const base = {
@@ -169,7 +169,7 @@ function resolveTargets(
     }
     return [node];
   }
-  const outputs = graph.nodes.filter((node) => node.type === 'response-output');
+  const outputs = graph.nodes.filter((node) => nodeHasRole(node.type, 'run-output'));
   if (outputs.length === 0) {
     throw new PlanError('NO_TARGET', 'The workflow has no Response Output node; name a target node to run.', { responseOutputs: [] });
   }
@@ -214,7 +214,7 @@ function checkRequiredInputs(node: CanvasNode, spec: NodeTypeSpec, fedPorts: str
       { nodeId: node.id, port: port.name },
     );
   }
-  if (node.type === 'response-output' && fedPorts.length === 0) {
+  if (spec.role === 'run-output' && fedPorts.length === 0) {
     throw new PlanError('MISSING_REQUIRED_INPUT', `Response Output node "${node.id}" has no inputs connected.`, { nodeId: node.id, port: '*' });
   }
 }

@@ -2,14 +2,19 @@
 // Temporal would not honour it. Temporal fires timers (activity retry backoffs included) no sooner
 // than `history.timerProcessorMaxTimeShift` after they are set, 1 s by default: a 200 ms interval
 // waits about 1 s (see README, "Retry interval floor"), so shorter intervals are refused, not faked.
+import type { RetryDefaults } from '../nodes/types';
 import { PlanError } from './errors';
+import { nonRetryableFailureTypes } from './retryability';
 import type { CanvasNode, RetryPolicySpec } from './types';
 
 /** The shortest retry interval a Temporal cluster honours with its default configuration. */
 export const RETRY_INTERVAL_FLOOR_MS = 1_000;
 
-/** The node's retry policy from its type's defaults and its overrides; throws PlanError INVALID_RETRY_POLICY. */
-export function retryPolicyOf(node: CanvasNode, defaults: RetryPolicySpec): RetryPolicySpec {
+/**
+ * The node's retry policy from its type's defaults and its overrides, never retrying the step failures
+ * the retryability table marks so; throws PlanError INVALID_RETRY_POLICY.
+ */
+export function retryPolicyOf(node: CanvasNode, defaults: RetryDefaults): RetryPolicySpec {
   const override = node.config.retry && typeof node.config.retry === 'object' ? (node.config.retry as Record<string, unknown>) : {};
   const initialIntervalMs = positiveNumber(override.initialIntervalMs) ?? defaults.initialIntervalMs;
   const maximumOverride = positiveNumber(override.maximumIntervalMs);
@@ -39,7 +44,7 @@ export function retryPolicyOf(node: CanvasNode, defaults: RetryPolicySpec): Retr
     backoffCoefficient: positiveNumber(override.backoffCoefficient) ?? defaults.backoffCoefficient,
     maximumIntervalMs,
     maximumAttempts: positiveNumber(override.maximumAttempts) ?? defaults.maximumAttempts,
-    nonRetryableErrorTypes: defaults.nonRetryableErrorTypes,
+    nonRetryableErrorTypes: nonRetryableFailureTypes('step'),
   };
 }
 

@@ -1,4 +1,9 @@
-// Plain types shared by every layer, including deterministic workflow code: no imports here.
+// Plain types shared by every layer, including deterministic workflow code: types only. What a node
+// type declares about its steps (retry policy, execution, media kind, output) is defined with the node
+// module shape in src/nodes/types.ts, below the domain, and re-exported here.
+import type { MediaKind, RetryPolicySpec, StepExecution } from '../nodes/types';
+
+export type { JobSpec, MediaKind, RetryPolicySpec, StepActivityName, StepExecution, StepOutput } from '../nodes/types';
 
 /** A canvas node as stored in the workflow's graph. */
 export interface CanvasNode {
@@ -26,37 +31,6 @@ export interface CanvasGraph {
 
 /** Where a run comes from (defined in the public contract). */
 export type { TriggerType } from '../contract/statuses';
-
-/** Exponential-backoff retry policy of a step, in milliseconds. */
-export interface RetryPolicySpec {
-  initialIntervalMs: number;
-  backoffCoefficient: number;
-  maximumIntervalMs: number;
-  maximumAttempts: number;
-  nonRetryableErrorTypes: string[];
-}
-
-/** What a media model produces. */
-export type MediaKind = 'image' | 'video' | 'audio';
-
-/** The activities a step of kind `activity` can run; each takes a ProviderStepInput. */
-export type StepActivityName = 'generateText' | 'generateMedia' | 'httpRequest';
-
-/** An async provider job: who runs it and how the workflow waits for it. */
-export interface JobSpec {
-  provider: string;
-  /** Callback-only providers cannot be polled (and cannot serve `?async=true` runs). */
-  pollable: boolean;
-  /** Wait this long for a callback before polling, then poll at this interval. */
-  pollAfterMs?: number;
-  pollIntervalMs?: number;
-}
-
-/**
- * How a step executes: computed `inline` in the workflow (pure), one `activity` call, or a `job`
- * submitted to an async provider whose result arrives by callback signal (polling as fallback).
- */
-export type StepExecution = { kind: 'inline' } | { kind: 'activity'; activity: StepActivityName } | { kind: 'job'; job: JobSpec };
 
 /** Which kind of execution carries out a step. */
 export type StepKind = StepExecution['kind'];
@@ -99,6 +73,3 @@ export interface Plan {
   /** Set when the run targets several Response Output nodes: its output is an object with one entry per node. */
   outputs?: Array<{ nodeId: string; key: string }>;
 }
-
-/** The value every output port of a completed step produced. */
-export type StepOutput = Record<string, unknown>;

@@ -1,5 +1,5 @@
 // Errors of the media store. Each names what a user or operator can act on; activities turn them
-// into non-retryable failures where retrying cannot help (too large, not found).
+// into non-retryable failures where retrying cannot help (too large, not found: src/domain/retryability.ts).
 
 /** Thrown when a body grows past the size limit; whatever was written is removed. */
 export class MediaTooLarge extends Error {

@@ -2,7 +2,7 @@
 // the executions that produced or reused it (what retention and gc go by).
 import { Readable } from 'node:stream';
 import type { Db } from '../db/client';
-import { outboundGuard, PrivateNetworkRefused, PUBLIC_ONLY, type GuardedResponse, type NetworkPolicy } from '../providers/guardedFetch';
+import { outboundGuard, PrivateNetworkRefused, PUBLIC_ONLY, type GuardedResponse, type NetworkPolicy } from '../net/guardedFetch';
 import { MediaDownloadFailed, MediaNotFound, MediaTooLarge } from './errors';
 import type { BlobBody } from './hashing';
 import { mediaIdOf } from './refs';

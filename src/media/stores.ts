@@ -2,7 +2,6 @@
 // while an execution links to it) and one for offloaded Temporal payloads (claim checks, kept by
 // age), side by side under the same folder or bucket prefix so gc can treat them separately.
 import path from 'node:path';
-import type { Config } from '../config';
 import { MediaStoreConfigError } from './errors';
 import { createFsBlobStore } from './fsStore';
 import type { BlobStore } from './types';
@@ -17,7 +16,14 @@ export interface MediaStores {
   location: string;
 }
 
-type StoreConfig = Pick<Config, 'MEDIA_STORE_URL' | 'DATA_DIR' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_FORCE_PATH_STYLE'>;
+/** The settings the stores are opened from (the same-named variables of src/config.ts, which passes its Config). */
+export interface StoreConfig {
+  MEDIA_STORE_URL?: string | undefined;
+  DATA_DIR: string;
+  S3_ENDPOINT?: string | undefined;
+  S3_REGION: string;
+  S3_FORCE_PATH_STYLE: boolean;
+}
 
 /** Opens the stores MEDIA_STORE_URL names (default: files under DATA_DIR/media). */
 export async function openMediaStores(config: StoreConfig): Promise<MediaStores> {

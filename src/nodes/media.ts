@@ -1,8 +1,7 @@
 // The shared shape of media generation node types (image, video, audio): a prompt in, one media
 // reference out; sync models run as one activity, async ones as a job (the model catalog says which).
 import { z } from 'zod';
-import type { MediaKind } from '../domain/types';
-import { executableConfig, PROVIDER_RETRY, ports, type NodeModule } from './types';
+import { executableConfig, PROVIDER_RETRY, ports, type MediaKind, type NodeModule } from './types';
 
 /** Config every media generation node accepts, besides its own parameters. */
 export const mediaConfig = executableConfig.extend({

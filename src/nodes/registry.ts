@@ -8,7 +8,7 @@ import { requestInput } from './requestInput';
 import { responseOutput } from './responseOutput';
 import { template } from './template';
 import { textGeneration } from './textGeneration';
-import type { NodeModule } from './types';
+import type { NodeModule, NodeRole } from './types';
 import { videoGeneration } from './videoGeneration';
 import { webhookTrigger } from './webhookTrigger';
 
@@ -40,6 +40,11 @@ export const NODE_MODULES = {
   // Each module keeps its own config type (checked where it is declared); here, every type has a
   // module, with the parts of a node module that do not depend on that config type.
 } satisfies Record<NodeTypeId, Omit<NodeModule, 'config' | 'execution' | 'price'>>;
+
+/** Whether nodes of `type` play `role` in a run (false for an unknown type). */
+export function nodeHasRole(type: string, role: NodeRole): boolean {
+  return findNodeModule(type)?.role === role;
+}
 
 /** The module of a node type, or undefined for an unknown type (inherited object keys included). */
 export function findNodeModule(type: string): NodeModule | undefined {

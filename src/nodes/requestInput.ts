@@ -1,7 +1,18 @@
 // Request Input: declares the run's input fields; its output ports are those fields.
 import { z } from 'zod';
-import { inputFieldSchema } from '../domain/canvas';
 import { NO_RETRY, type NodeModule } from './types';
+
+/** One Request Input field: its name, type and whether it is required. */
+export const inputFieldSchema = z.object({
+  name: z.string().min(1).max(64).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are identifiers'),
+  type: z.enum(['string', 'number', 'integer', 'boolean', 'object', 'array']),
+  required: z.boolean().default(true),
+  description: z.string().max(500).optional(),
+  default: z.unknown().optional(),
+  enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+  maxLength: z.number().int().positive().optional(),
+});
+export type InputField = z.infer<typeof inputFieldSchema>;
 
 const config = z
   .object({ fields: z.array(inputFieldSchema).default([]) })
@@ -20,6 +31,7 @@ export const requestInput: NodeModule<z.infer<typeof config>> = {
   label: 'Request Input',
   executable: true,
   source: true,
+  role: 'run-inputs',
   inputs: [],
   variadicInputs: false,
   // Read leniently: ports are needed to check edges before configs are parsed.

@@ -10,6 +10,7 @@ export const responseOutput: NodeModule<z.infer<typeof config>> = {
   label: 'Response Output',
   executable: true,
   source: false,
+  role: 'run-output',
   inputs: [],
   variadicInputs: true,
   outputs: () => [],

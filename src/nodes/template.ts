@@ -1,6 +1,6 @@
 // Template: renders `{{ name }}` placeholders from its inputs, optionally parsing the result as JSON.
 import { z } from 'zod';
-import { renderTemplate } from '../domain/template';
+import { renderTemplate } from './templateText';
 import { NO_RETRY, ports, type NodeModule } from './types';
 
 const config = z.object({ template: z.string().default(''), format: z.enum(['text', 'json']).optional() }).loose();

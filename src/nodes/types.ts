@@ -1,8 +1,77 @@
 // The shape of a node type module: everything the engine knows about one type of node, in one place.
 // Pure (zod and types only): the planner, pricing, the workflow (inline steps) and activities all read it.
+// Node modules import only each other and src/contract: the domain sits above them.
 import { z } from 'zod';
-import type { ModelKind, ModelSpec } from '../domain/models';
-import type { MediaKind, RetryPolicySpec, StepExecution, StepOutput } from '../domain/types';
+import type { Tier } from '../contract/statuses';
+
+// What a node type declares about its steps and models. The domain (planner, pricing, the plan's
+// types) builds on these and re-exports them; nothing here imports the domain.
+
+/** Exponential-backoff retry policy of a step, in milliseconds. */
+export interface RetryPolicySpec {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
+  nonRetryableErrorTypes: string[];
+}
+
+/** What a media model produces. */
+export type MediaKind = 'image' | 'video' | 'audio';
+
+/** The activities a step of kind `activity` can run; each takes a ProviderStepInput. */
+export type StepActivityName = 'generateText' | 'generateMedia' | 'httpRequest';
+
+/** An async provider job: who runs it and how the workflow waits for it. */
+export interface JobSpec {
+  provider: string;
+  /** Callback-only providers cannot be polled (and cannot serve `?async=true` runs). */
+  pollable: boolean;
+  /** Wait this long for a callback before polling, then poll at this interval. */
+  pollAfterMs?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * How a step executes: computed `inline` in the workflow (pure), one `activity` call, or a `job`
+ * submitted to an async provider whose result arrives by callback signal (polling as fallback).
+ */
+export type StepExecution = { kind: 'inline' } | { kind: 'activity'; activity: StepActivityName } | { kind: 'job'; job: JobSpec };
+
+/** The value every output port of a completed step produced. */
+export type StepOutput = Record<string, unknown>;
+
+/** What a model produces. */
+export type ModelKind = 'text' | MediaKind;
+
+/** What a model fits: its kind, or `media` for a vendor model the catalog does not know (any media node). */
+export type ModelFit = ModelKind | 'media';
+
+/** One model a node can be configured with. */
+export interface ModelSpec {
+  id: string;
+  kind: ModelFit;
+  /** Provider adapter id (`sandbox`, `openai`, `openai-images`, `replicate`, `fal`). */
+  provider: string;
+  /** Base credits per call, before tier pricing and markup. */
+  credits: number;
+  /** Lowest tier allowed to use the model. */
+  minTier: Tier;
+  /** Async models run as jobs: submitted, then called back or polled; pollable ones allow `?async=true`. */
+  async: boolean;
+  pollable: boolean;
+  /** Shown wherever the model shows: the sandbox is a test mode, not a real model. */
+  label: string;
+  /** A vendor model outside the catalog: priced and tiered by its provider's defaults (config). */
+  defaultPriced?: true;
+}
+
+/**
+ * What a node does for the run besides its own step, for code outside src/nodes to ask instead of
+ * comparing type ids: `run-inputs` declares the run's input fields (Request Input), `run-output`
+ * gives the run its output (Response Output), `webhook` starts runs from an inbound HTTP event.
+ */
+export type NodeRole = 'run-inputs' | 'run-output' | 'webhook';
 
 /** One input port of a node type. */
 export interface PortSpec {
@@ -28,6 +97,8 @@ export interface NodeModule<Config extends Record<string, unknown> = Record<stri
   executable: boolean;
   /** Source nodes start a run; they have no inputs. */
   source: boolean;
+  /** What the node does for the run besides its step (see NodeRole). */
+  role?: NodeRole;
   inputs: PortSpec[];
   /** Any input port name is accepted (template variables). */
   variadicInputs: boolean;
@@ -44,7 +115,7 @@ export interface NodeModule<Config extends Record<string, unknown> = Record<stri
   /** Models of this kind may be configured (`config.model`); `defaultModel` when none is. */
   modelKind?: ModelKind;
   defaultModel?: string;
-  retry: RetryPolicySpec;
+  retry: RetryDefaults;
   timeoutMs: number;
   /** How a step of this node executes, given its parsed config and model. */
   execution: (config: Config, model: ModelSpec | undefined) => StepExecution;
@@ -54,17 +125,22 @@ export interface NodeModule<Config extends Record<string, unknown> = Record<stri
   run?: (context: InlineContext) => StepOutput;
 }
 
+/**
+ * A node type's retry defaults. Which failure types are never retried is not the node's to say: the
+ * planner adds them from the retryability table (src/domain/retryability.ts).
+ */
+export type RetryDefaults = Omit<RetryPolicySpec, 'nonRetryableErrorTypes'>;
+
 /** Retry policy of provider steps. */
-export const PROVIDER_RETRY: RetryPolicySpec = {
+export const PROVIDER_RETRY: RetryDefaults = {
   initialIntervalMs: 1_000,
   backoffCoefficient: 2,
   maximumIntervalMs: 30_000,
   maximumAttempts: 3,
-  nonRetryableErrorTypes: ['ProviderRejected', 'InvalidConfig'],
 };
 
 /** Retry policy of inline steps: they are pure, retrying cannot help. */
-export const NO_RETRY: RetryPolicySpec = { ...PROVIDER_RETRY, maximumAttempts: 1 };
+export const NO_RETRY: RetryDefaults = { ...PROVIDER_RETRY, maximumAttempts: 1 };
 
 /** Largest media the sandbox makes on request (`config.sandbox.sizeBytes`). */
 export const SANDBOX_MAX_SIZE_BYTES = 200 * 1024 * 1024;

@@ -10,6 +10,7 @@ export const webhookTrigger: NodeModule<z.infer<typeof config>> = {
   label: 'Webhook Trigger',
   executable: true,
   source: true,
+  role: 'webhook',
   inputs: [],
   variadicInputs: false,
   outputs: ports('body', 'headers'),

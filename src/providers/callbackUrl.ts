@@ -1,7 +1,7 @@
 // Result callback URLs: http(s) only, and never loopback or private addresses unless allowed
 // (ALLOW_PRIVATE_NETWORKS, or PRIVATE_NETWORK_ALLOWLIST naming them).
 // Checked by the run route at admission and by the callback activity before each delivery.
-import { outboundGuard, PrivateNetworkRefused, type NetworkPolicy } from './guardedFetch';
+import { outboundGuard, PrivateNetworkRefused, type NetworkPolicy } from '../net/guardedFetch';
 
 /** Thrown when a callback URL may not be used; the message says why. */
 export class CallbackUrlError extends Error {

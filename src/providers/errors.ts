@@ -1,4 +1,6 @@
-// Provider failures, classified so the workflow and retry policy can tell them apart.
+// Provider failures, classified so the workflow and retry policy can tell them apart; whether a type
+// is retried is decided in src/domain/retryability.ts.
+import { isRetryable, type FailureType } from '../domain/retryability';
 
 /** Closed set of provider failure types; used as Temporal ApplicationFailure types. */
 export type ProviderErrorType =
@@ -13,6 +15,10 @@ export type ProviderErrorType =
   /** A URL a user or vendor gave leads to a loopback, private or link-local address (see guardedFetch.ts): never retried. */
   | 'PrivateNetworkRefused';
 
+// Every provider failure type is a row of the retryability table (a compile error otherwise).
+const _providerTypesAreFailureTypes: ProviderErrorType extends FailureType ? true : never = true;
+void _providerTypesAreFailureTypes;
+
 /** Thrown by provider adapters when a call fails. */
 export class ProviderError extends Error {
   override readonly name: string = 'ProviderError';
@@ -24,9 +30,9 @@ export class ProviderError extends Error {
     super(message);
   }
 
-  /** True for failures that retrying cannot fix. */
+  /** True for failures that retrying cannot fix (src/domain/retryability.ts). */
   get nonRetryable(): boolean {
-    return this.type === 'ProviderRejected' || this.type === 'InvalidConfig' || this.type === 'PrivateNetworkRefused';
+    return !isRetryable(this.type);
   }
 }
 

@@ -2,7 +2,7 @@
 // worker's own network, every redirect checked.
 import type { Response } from 'undici';
 import { ProviderError, abortError, parseRetryAfter } from './errors';
-import { OutboundGuard, PrivateNetworkRefused, TooManyRedirects } from './guardedFetch';
+import { OutboundGuard, PrivateNetworkRefused, TooManyRedirects } from '../net/guardedFetch';
 import type { HttpCall, HttpProvider, HttpResponse } from './types';
 
 /** How the HTTP provider may be used. */

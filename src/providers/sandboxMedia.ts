@@ -5,7 +5,7 @@
 // wait loses none; the next poll, or any worker's sweeper, finishes the job and delivers its callback.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { storedMediaRefSchema } from '../media/refSchema';
+import { storedMediaRefSchema } from '../contract/media';
 import { ProviderError } from './errors';
 import type { MediaLibrary } from '../media/types';
 import { renderInto, renderRequest } from './sandbox';

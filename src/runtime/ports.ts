@@ -1,28 +1,9 @@
 // Loopback ports for the services `npm start` runs itself: a configured port must be free (else a
 // clear error naming the variable), an unconfigured one takes the usual default when free.
-import { createServer, type AddressInfo } from 'node:net';
 import { ConfigError } from '../config';
+import { freeLoopbackPort, portIsFree } from '../net/ports';
 
-/** A free port on loopback, as the OS hands them out. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether nothing listens on `port` of 127.0.0.1. */
-export function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
+export { freeLoopbackPort, portIsFree };
 
 /** The first port after `taken` that is free now (the OS's pick when none of the next 100 is), so a suggested port is not itself taken. */
 export async function nextFreePort(taken: number): Promise<number> {

@@ -1,11 +1,10 @@
-// Brings the system up from a configuration: Postgres (given or embedded), Temporal (given or a
-// local dev server), migrations, then an API and/or a worker. Used by every entry point.
+// Brings the system up from a configuration: Postgres and Temporal (given, or started by npm start's
+// local launcher), migrations, then an API and/or a worker. Used by every entry point.
 import { createServer, type Server } from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { vendorDefaultsOf, type Config } from '../config';
+import { ConfigError, vendorDefaultsOf, type Config } from '../config';
 import { createPrisma, type Db } from '../db/client';
 import { applyMigrations } from '../db/migrate';
 import { createMediaLibrary } from '../media/library';
@@ -18,10 +17,11 @@ import { createLogger } from '../observability/logger';
 import { startMetricsServer } from '../observability/metricsServer';
 import { startTracing } from '../observability/tracing';
 import { callbackBaseUrl } from './callbackBase';
-import { choosePort, freeLoopbackPort } from './ports';
+import { freeLoopbackPort } from '../net/ports';
 import { resolveBuildId } from './buildId';
 import { asyncProviderIds, providersFromConfig } from './providers';
 import { jobProviderLookup } from '../providers/registry';
+import { registerSearchAttributes } from './searchAttributes';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
 
@@ -30,6 +30,19 @@ export interface SystemOptions {
   api: boolean;
   worker: boolean;
   log: (message: string) => void;
+  /**
+   * Starts what the configuration leaves unset (DATABASE_URL, TEMPORAL_ADDRESS). Only `npm start`
+   * passes one (`startLocalServices`, src/local/services.ts): production entry points never load
+   * the local bootstrapping code, and refuse to start without both addresses.
+   */
+  startLocal?: (config: Config, options: Pick<SystemOptions, 'api' | 'log'>) => Promise<LocalServices>;
+}
+
+/** What the local launcher started: a database URL and/or a Temporal dev server, and how to stop them. */
+export interface LocalServices {
+  databaseUrl?: string;
+  temporal?: { address: string; uiUrl?: string; cliPath?: string };
+  stop(): Promise<void>;
 }
 
 /** A running system. */
@@ -54,8 +67,12 @@ export interface System {
   stop(): Promise<void>;
 }
 
-/** Starts what the configuration asks for; anything unconfigured is started locally. */
+/** Starts what the configuration asks for; unset services come from `options.startLocal` or are refused. */
 export async function startSystem(config: Config, options: SystemOptions): Promise<System> {
+  if ((!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) && !options.startLocal) {
+    const missing = [config.DATABASE_URL ? undefined : 'DATABASE_URL', config.TEMPORAL_ADDRESS ? undefined : 'TEMPORAL_ADDRESS'].filter(Boolean).join(' and ');
+    throw new ConfigError(`${missing} ${missing.includes(' and ') ? 'are' : 'is'} not set: this process uses the Postgres and Temporal it is given. Set ${missing}, or run \`npm start\` to start both locally.`);
+  }
   // Checked before anything starts: a worker that cannot be called back fails fast, not hours later.
   const { registry } = providersFromConfig(config);
   const callbackBase = options.worker ? callbackBaseUrl(config, options, asyncProviderIds(registry)) : undefined;
@@ -74,44 +91,25 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
+    // Production entry points need both services configured; only `npm start` (src/start.ts)
+    // passes `startLocal`, which runs an embedded Postgres and a Temporal dev server for what is unset.
     let databaseUrl = config.DATABASE_URL;
-    if (!databaseUrl) {
-      options.log('DATABASE_URL is not set: starting an embedded Postgres…');
-      const port = await choosePort('EMBEDDED_POSTGRES_PORT', config.EMBEDDED_POSTGRES_PORT);
-      const { startEmbeddedPostgres } = await import('../db/embedded');
-      const pg = await startEmbeddedPostgres({ dataDir: path.resolve(config.DATA_DIR, 'postgres'), ...(port ? { port } : {}) });
-      stops.push(pg.stop);
-      databaseUrl = pg.url;
-    }
-    const migrated = await applyMigrations(databaseUrl);
-    if (migrated.applied.length > 0) options.log(`Applied migrations: ${migrated.applied.join(', ')}`);
-
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
     let temporalCliPath: string | undefined;
-    if (!temporalAddress) {
-      options.log('TEMPORAL_ADDRESS is not set: starting a local Temporal dev server…');
-      // The CLI's own defaults when free, so `temporal workflow list` works without --address.
-      const port = await choosePort('TEMPORAL_PORT', config.TEMPORAL_PORT, 7233);
-      const uiPort = await choosePort('TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT, 8233);
-      const httpPort = await choosePort('TEMPORAL_HTTP_PORT', config.TEMPORAL_HTTP_PORT);
-      const metricsPort = await choosePort('TEMPORAL_METRICS_PORT', config.TEMPORAL_METRICS_PORT);
-      const { startLocalTemporal } = await import('../../temporal/localServer');
-      const server = await startLocalTemporal({
-        dbFile: path.resolve(config.DATA_DIR, 'temporal', 'dev.sqlite'),
-        ...(port ? { port } : {}),
-        ...(uiPort ? { uiPort } : {}),
-        ...(httpPort ? { httpPort } : {}),
-        ...(metricsPort ? { metricsPort } : {}),
-        namespace: config.TEMPORAL_NAMESPACE,
-        log: options.log,
-        ...(uiCodecEndpointOf(config, options) ? { uiCodecEndpoint: uiCodecEndpointOf(config, options)! } : {}),
-      });
-      stops.push(server.stop);
-      temporalAddress = server.address;
-      temporalUiUrl = server.uiUrl;
-      temporalCliPath = server.cliPath;
+    if (!databaseUrl || !temporalAddress) {
+      const local = await options.startLocal!(config, options);
+      stops.push(local.stop);
+      databaseUrl ??= local.databaseUrl;
+      if (!temporalAddress && local.temporal) {
+        temporalAddress = local.temporal.address;
+        temporalUiUrl = local.temporal.uiUrl;
+        temporalCliPath = local.temporal.cliPath;
+      }
+      if (!databaseUrl || !temporalAddress) throw new ConfigError('The local launcher did not start the services this configuration leaves unset.');
     }
+    const migrated = await applyMigrations(databaseUrl);
+    if (migrated.applied.length > 0) options.log(`Applied migrations: ${migrated.applied.join(', ')}`);
 
     const db = createPrisma(databaseUrl, { poolMax: config.DATABASE_POOL_MAX });
     stops.push(() => db.$disconnect());
@@ -125,7 +123,6 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     stops.push(() => temporal.connection.close());
     if (config.TEMPORAL_ADDRESS && options.worker) {
       // A cluster we did not start may lack our search attributes; runs set them, so add them first.
-      const { registerSearchAttributes } = await import('../../temporal/devServer');
       await registerSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE).catch((err: unknown) =>
         options.log(`Could not register search attributes (run \`npm run temporal:setup\` with operator rights): ${String(err)}`),
       );
@@ -253,16 +250,4 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
     await stopAll();
     throw err;
   }
-}
-
-/**
- * The codec endpoint the local dev server's Web UI uses: this process's API, with the codec token as
- * a path segment (the UI sends no Authorization header of its own). None without an API on a known
- * port or without a token.
- */
-function uiCodecEndpointOf(config: Config, options: SystemOptions): string | undefined {
-  const token = config.CODEC_AUTH_TOKEN ?? config.ADMIN_TOKEN;
-  if (!options.api || !token || config.PORT === 0) return undefined;
-  const base = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
-  return `${base.replace(/\/$/, '')}/api/temporal-codec/${encodeURIComponent(token)}`;
 }

@@ -3,6 +3,7 @@
 import type { Db } from '../db/client';
 import { collectMediaIds } from '../media/refs';
 import { downstreamOf } from '../domain/planner';
+import { nodeHasRole } from '../nodes/registry';
 import type { Plan, StepOutput } from '../domain/types';
 import { invalidStep, notFound, stepOutputMissing } from '../domain/refusals';
 import type { Admission, Admissions } from './admission';
@@ -45,7 +46,7 @@ export async function replayExecution(
   }
 
   // A webhook-started run's inputs are the event itself, not Request Input fields: pass them through.
-  const triggered = plan.steps.some((step) => step.nodeType === 'webhook-trigger');
+  const triggered = plan.steps.some((step) => nodeHasRole(step.nodeType, 'webhook'));
   const recordedInputs = (original.inputs ?? {}) as Record<string, unknown>;
   const admission = await deps.admissions.admit({
     account: request.account,

@@ -7,7 +7,7 @@ import { invalidInputs, invalidWorkflow } from '../domain/refusals';
 import { inputFieldsOfPlan, validateInputs } from '../domain/inputs';
 import { planRun } from '../domain/planner';
 import type { Plan } from '../domain/types';
-import { findNodeModule } from '../nodes/registry';
+import { findNodeModule, nodeHasRole } from '../nodes/registry';
 
 /** The run's inputs checked against the plan's Request Input fields (INVALID_INPUTS), with defaults applied. */
 export function validateRunInputs(request: { workflow: { graph: unknown }; inputs: unknown; plan?: Plan }, plan: Plan): Record<string, unknown> {
@@ -51,7 +51,7 @@ export function checkWorkflowGraph(graph: unknown): void {
   })();
   const executable = canvas.nodes.filter((node) => findNodeModule(node.type)?.executable);
   // Without a Response Output node nor anything to target, this is the run's own NO_TARGET (or UNKNOWN_NODE_TYPE) refusal.
-  const hasOutput = canvas.nodes.some((node) => node.type === 'response-output');
+  const hasOutput = canvas.nodes.some((node) => nodeHasRole(node.type, 'run-output'));
   const planned = new Set<string>(hasOutput || executable.length === 0 ? planOrRefuse(graph).steps.map((step) => step.id) : []);
   for (const node of executable) {
     if (planned.has(node.id)) continue;

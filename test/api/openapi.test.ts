@@ -7,6 +7,7 @@ import path from 'node:path';
 import type Koa from 'koa';
 import { isDescribed, routeSpecOf } from '../../src/api/openapi/registry';
 import { openApiPath } from '../../src/api/openapi/document';
+import { declaredRoutes } from '../../src/contract/routes';
 import { startTestApi, type TestApi } from '../support/api';
 
 /** Every `METHOD path` of every router mounted in the app (walking router.stack). */
@@ -51,6 +52,14 @@ describe('OpenAPI document', function () {
         assert.ok(['OPTIONS', 'TRACE', 'CONNECT', 'PURGE'].includes(route.method) || isDescribed('ALL', route.path), `${route.method} ${route.path}`);
       }
     }
+  });
+
+  it('mounts every route declared in the contract, at its method and path', () => {
+    const app = api.appWith({ log: { error: () => undefined, info: () => undefined } });
+    const mounted = new Set(mountedRoutes(app).map((r) => `${r.method} ${r.path}`));
+    const declared = declaredRoutes().map((route) => `${route.method.toUpperCase()} ${route.path}`);
+    assert.ok(declared.includes('POST /api/execute/start'));
+    assert.deepEqual(declared.filter((route) => !mounted.has(route)), []);
   });
 
   it('generates request schemas from the zod schemas the routes validate with', async () => {

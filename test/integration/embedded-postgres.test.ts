@@ -4,8 +4,8 @@ import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promi
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { EmbeddedPostgresError, freePort, startEmbeddedPostgres } from '../../src/db/embedded';
-import { packagedNativeDir } from '../../src/db/postgresBinaries';
+import { EmbeddedPostgresError, freePort, startEmbeddedPostgres } from '../../src/local/postgres';
+import { packagedNativeDir } from '../../src/local/postgresBinaries';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

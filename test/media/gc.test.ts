@@ -103,7 +103,7 @@ describe('media garbage collection', function () {
     await utimes(path.join(dir, 'blobs', gone.sha256.slice(0, 2), gone.sha256), longAgo, longAgo);
 
     const run = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/media/gc-cli.ts', ...args], {
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/runtime/media-gc-cli.ts', ...args], {
         env: { ...process.env, DATABASE_URL: db.url, MEDIA_STORE_URL: dir, MEDIA_GC_GRACE_MINUTES: '60' },
       });
     const dry = await run(['--dry-run']);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { MediaDownloadFailed, MediaNotFound, MediaTooLarge } from '../../src/media/errors';
 import { createFsBlobStore } from '../../src/media/fsStore';
 import { createMediaLibrary } from '../../src/media/library';
-import { PrivateNetworkRefused } from '../../src/providers/guardedFetch';
+import { PrivateNetworkRefused } from '../../src/net/guardedFetch';
 import type { BlobStore, MediaLibrary } from '../../src/media/types';
 import { testDatabase, type TestDatabase } from '../support/db';
 import { buildAccount, buildUnstartedExecution, buildWorkflow, chain } from '../support/fixtures';

@@ -77,7 +77,7 @@ async function findServer(): Promise<Server> {
     throw new Error(`DATABASE_URL=${redact(adminUrl)} is set but Postgres does not answer there.`);
   }
   // Loaded only when needed: it locates the Postgres binaries of the installed npm package.
-  const { startEmbeddedPostgres } = await import('../../src/db/embedded');
+  const { startEmbeddedPostgres } = await import('../../src/local/postgres');
   const dir = await mkdtemp(path.join(tmpdir(), 'builder-test-pg-'));
   // mkdtemp makes 0700 folders; as root, Postgres runs as the `postgres` user: let it enter (else
   // the embedded Postgres would move its data elsewhere, out of this folder's cleanup).

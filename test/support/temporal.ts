@@ -42,7 +42,7 @@ async function start(): Promise<TestWorkflowEnvironment> {
   if (address) {
     const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
     const env = await TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
-    const { registerSearchAttributes } = await import('../../temporal/devServer');
+    const { registerSearchAttributes } = await import('../../src/runtime/searchAttributes');
     await registerSearchAttributes(env.connection, namespace);
     return env;
   }
@@ -65,7 +65,7 @@ async function start(): Promise<TestWorkflowEnvironment> {
 /** Worker lifecycle messages at INFO would drown the test report; keep warnings and errors. */
 export async function quietRuntime(): Promise<void> {
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
-  const { freePort } = await import('../../src/db/embedded');
+  const { freeLoopbackPort: freePort } = await import('../../src/net/ports');
   const port = await freePort();
   try {
     // The SDK's real worker metrics, scraped by the observability test.

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config';
 import { explainStartupError } from '../../src/runtime/startup';
+import { startSystem } from '../../src/runtime/system';
 
 describe('startup errors', () => {
   it('names the busy port and how to pick another', async () => {
@@ -29,5 +30,16 @@ describe('startup errors', () => {
     const text = explainStartupError(err);
     assert.match(text, /PORT/);
     assert.match(text, /CREDIT_MARKUP/);
+  });
+
+  it('refuses to start an API or worker process without DATABASE_URL and TEMPORAL_ADDRESS, pointing at npm start, and starts nothing local', async () => {
+    const logged: string[] = [];
+    const err = await startSystem(loadConfig({ METRICS_ADDRESS: '127.0.0.1:0' }), { api: true, worker: false, log: (m) => logged.push(m) }).then(
+      () => assert.fail('started without a database'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConfigError);
+    assert.match(explainStartupError(err), /^DATABASE_URL and TEMPORAL_ADDRESS are not set: .*`npm start` to start both locally\.$/);
+    assert.deepEqual(logged.filter((m) => /embedded|dev server/.test(m)), []);
   });
 });

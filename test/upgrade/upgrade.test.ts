@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@temporalio/client';
-import { freePort } from '../../src/db/embedded';
+import { freeLoopbackPort as freePort } from '../../src/net/ports';
 import type { CanvasGraph } from '../../src/domain/types';
 import { testDatabase, type TestDatabase } from '../support/db';
 import { startFakeReplicate, type FakeReplicate } from '../support/fakeReplicate';

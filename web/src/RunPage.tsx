@@ -87,6 +87,7 @@ export function RunPage({ id, token }: { id: string; token: string }) {
     return {
       name: node?.name ?? nodeId,
       nodeType: node?.nodeType ?? step?.nodeType ?? '',
+      output: node?.output ?? false,
       model: node?.model ?? null,
       step,
       streamed: streamed[nodeId],

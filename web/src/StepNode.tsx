@@ -11,6 +11,8 @@ import { Outputs } from './Outputs';
 export interface StepNodeData extends Record<string, unknown> {
   name: string;
   nodeType: string;
+  /** A Response Output node: its value is the run's output (the server says which; the viewer knows no type ids). */
+  output: boolean;
   model: string | null;
   step: StepView | undefined;
   streamed: string | undefined;
@@ -81,7 +83,7 @@ export function StepCard({ id, data, selected, onSelect, children }: { id: strin
           {errorText(step.error)}
         </div>
       ) : null}
-      <div className={`step-output nowheel${data.nodeType === 'response-output' ? ' response' : ''}`}>
+      <div className={`step-output nowheel${data.output ? ' response' : ''}`}>
         <Outputs output={step?.output ?? null} streamed={data.streamed} stepId={id} />
       </div>
       {selected && data.onReplayFrom ? (

@@ -47,7 +47,7 @@ export interface GraphView {
     workflowName: string;
     workflowSlug: string;
     targetNodeId: string;
-    nodes: Array<{ id: string; name: string; nodeType: string; groupIndex: number; model: string | null; dependsOn: string[] }>;
+    nodes: Array<{ id: string; name: string; nodeType: string; output: boolean; groupIndex: number; model: string | null; dependsOn: string[] }>;
     edges: Array<{ id: string; source: string; sourcePort: string; target: string; targetPort: string }>;
   };
   replays: Array<{ id: string; status: RunStatus; fromStepId: string | null; createdAt: string }>;

@@ -9,21 +9,15 @@ import { generateApiKey } from '../../services/apiKeys';
 import { checkWorkflowGraph } from '../../services/runChecks';
 import type { ApiDeps, AppMiddleware, AppState } from '../context';
 import { HttpError, notFound } from '../errors';
-import { validate } from '../middleware/validate';
-import { errorResponse } from '../openapi/common';
-import { describeRoute } from '../openapi/registry';
+import { mountRoute } from '../openapi/route';
 import { findModel } from '../../domain/models';
 import {
-  accountResponseSchema,
-  apiKeyCreatedSchema,
-  createAccountSchema,
-  createApiKeySchema,
-  createGrantSchema,
-  createWorkflowSchema,
-  grantResponseSchema,
-  revokedResponseSchema,
-  updateWorkflowSchema,
-  workflowResponseSchema,
+  createAccountRoute,
+  createApiKeyRoute,
+  createGrantRoute,
+  createWorkflowRoute,
+  revokeApiKeyRoute,
+  updateWorkflowRoute,
   type AccountResponse,
   type ApiKeyCreated,
   type GrantResponse,
@@ -31,49 +25,13 @@ import {
   type WorkflowResponse,
 } from '../../contract/admin';
 
-const ADMIN_ERRORS = {
-  401: errorResponse('UNAUTHORIZED: no admin token, or a wrong one (the message says which).'),
-  403: errorResponse('ADMIN_DISABLED: ADMIN_TOKEN is not set.'),
-};
-describeRoute({
-  method: 'post', path: '/admin/accounts', summary: 'Create an account', tags: ['Admin'], auth: 'admin', body: createAccountSchema,
-  responses: { 201: { description: 'The account.', body: accountResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 409: errorResponse('CONFLICT: the id exists.'), ...ADMIN_ERRORS },
-});
-describeRoute({
-  method: 'post', path: '/admin/accounts/:id/api-keys', summary: 'Create an API key (secret shown once)', tags: ['Admin'], auth: 'admin',
-  body: createApiKeySchema,
-  responses: { 201: { description: 'The key and its secret.', body: apiKeyCreatedSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
-});
-describeRoute({
-  method: 'post', path: '/admin/accounts/:id/grants', summary: 'Grant trial credits for one model', tags: ['Admin'], auth: 'admin',
-  description: 'Runs using the model are paid from the grant first and report 0 creditsUsed. Granting again adds to the grant.',
-  body: createGrantSchema,
-  responses: { 201: { description: 'The grant.', body: grantResponseSchema }, 400: errorResponse('INVALID_REQUEST (e.g. unknown model).'), 404: errorResponse('No such account.'), ...ADMIN_ERRORS },
-});
-describeRoute({
-  method: 'post', path: '/admin/api-keys/:id/revoke', summary: 'Revoke an API key', tags: ['Admin'], auth: 'admin',
-  responses: { 200: { description: 'Revoked.', body: revokedResponseSchema }, 404: errorResponse('No such key.'), ...ADMIN_ERRORS },
-});
-describeRoute({
-  method: 'post', path: '/admin/accounts/:id/workflows', summary: 'Create a workflow (canvas)', tags: ['Admin'], auth: 'admin',
-  body: createWorkflowSchema,
-  description: 'The canvas is planned as it is saved: one its runs could not plan is refused with the 422 INVALID_WORKFLOW a run would get (naming the node, port or config field).',
-  responses: { 201: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such account.'), 409: errorResponse('CONFLICT: slug or canvas id taken.'), 422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (unknown node type or port, cycle, missing input, invalid config…).'), ...ADMIN_ERRORS },
-});
-describeRoute({
-  method: 'patch', path: '/admin/workflows/:canvasId', summary: 'Update a workflow’s name or graph (never its slug)', tags: ['Admin'], auth: 'admin',
-  body: updateWorkflowSchema,
-  description: 'A new graph is planned as it is saved, like on creation (422 INVALID_WORKFLOW).',
-  responses: { 200: { description: 'The workflow.', body: workflowResponseSchema }, 400: errorResponse('INVALID_REQUEST.'), 404: errorResponse('No such workflow.'), 422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned.'), ...ADMIN_ERRORS },
-});
-
 /** Routes under /admin. */
 export function adminRoutes(deps: ApiDeps): Router {
   const { db } = deps;
   const router = new Router<AppState>({ prefix: '/admin' });
   router.use(requireAdmin(deps.config.ADMIN_TOKEN));
 
-  router.post('/accounts', validate({ body: createAccountSchema }), async (ctx) => {
+  mountRoute(router, createAccountRoute, {}, async (ctx) => {
     const input = ctx.state.input.body;
     const id = input.id ?? `acct_${randomUUID()}`;
     const account = await unique(
@@ -84,7 +42,7 @@ export function adminRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, account: presentAccount(account) } satisfies AccountResponse;
   });
 
-  router.post('/accounts/:id/api-keys', validate({ body: createApiKeySchema }), async (ctx) => {
+  mountRoute(router, createApiKeyRoute, {}, async (ctx) => {
     const input = ctx.state.input.body;
     const account = await db.account.findUnique({ where: { id: String(ctx.params.id) } });
     if (!account) throw notFound(`Account "${ctx.params.id}"`);
@@ -101,7 +59,7 @@ export function adminRoutes(deps: ApiDeps): Router {
     } satisfies ApiKeyCreated;
   });
 
-  router.post('/accounts/:id/grants', validate({ body: createGrantSchema }), async (ctx) => {
+  mountRoute(router, createGrantRoute, {}, async (ctx) => {
     const input = ctx.state.input.body;
     if (!findModel(input.model)) throw new HttpError(400, 'INVALID_REQUEST', `Unknown model "${input.model}".`, { field: 'model' });
     const account = await db.account.findUnique({ where: { id: String(ctx.params.id) } });
@@ -116,14 +74,14 @@ export function adminRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, grant: { model: grant.model, creditsGranted: grant.creditsGranted, creditsRemaining: grant.creditsRemaining } } satisfies GrantResponse;
   });
 
-  router.post('/api-keys/:id/revoke', async (ctx) => {
+  mountRoute(router, revokeApiKeyRoute, {}, async (ctx) => {
     const updated = await db.apiKey.updateMany({ where: { id: String(ctx.params.id) }, data: { active: false, revokedAt: new Date() } });
     if (updated.count === 0) throw notFound(`API key "${ctx.params.id}"`);
     const { id, name, prefix, capabilities, revokedAt } = await db.apiKey.findUniqueOrThrow({ where: { id: String(ctx.params.id) } });
     ctx.body = { success: true, apiKey: { id, name, prefix, capabilities, active: false, revokedAt: (revokedAt ?? new Date()).toISOString() } } satisfies RevokedResponse;
   });
 
-  router.post('/accounts/:id/workflows', validate({ body: createWorkflowSchema }), async (ctx) => {
+  mountRoute(router, createWorkflowRoute, {}, async (ctx) => {
     const input = ctx.state.input.body;
     const graph = graphOrRefuse(input.graph);
     const account = await db.account.findUnique({ where: { id: String(ctx.params.id) } });
@@ -146,7 +104,7 @@ export function adminRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, workflow: presentWorkflow(workflow) } satisfies WorkflowResponse;
   });
 
-  router.patch('/workflows/:canvasId', validate({ body: updateWorkflowSchema }), async (ctx) => {
+  mountRoute(router, updateWorkflowRoute, {}, async (ctx) => {
     const input = ctx.state.input.body;
     const data: { name?: string; graph?: object } = {};
     if (input.name !== undefined) data.name = input.name;

@@ -8,15 +8,18 @@ import { settleUnstarted } from '../../services/settle';
 import type { ApiDeps, AuthedState } from '../context';
 import { HttpError, notFound } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
-import { validate } from '../middleware/validate';
+import { mountRoute } from '../openapi/route';
 import { streamEvents } from './events';
 import { z } from 'zod';
 import {
   cancelResponseSchema,
   executionListResponseSchema,
   executionResponseSchema,
-  listQuerySchema,
-  replayBodySchema,
+  cancelExecutionRoute,
+  executionIdParamsSchema,
+  executionRoute,
+  listExecutionsRoute,
+  replayExecutionRoute,
   replayResponseSchema,
   type ExecutionListResponse,
   type ExecutionResponse,
@@ -28,27 +31,10 @@ import { errorResponse, RATE_LIMIT_HEADERS, VIEW_TOKEN_ERRORS } from '../openapi
 import { describeRoute } from '../openapi/registry';
 
 // OpenAPI descriptions of the execution routes (see ../openapi/registry.ts).
-const executionId = z.object({ id: z.string().describe('The execution id.') });
-describeRoute({
-  method: 'get', path: '/api/executions', summary: 'List your runs', tags: ['Executions'], auth: 'apiKeyOrViewToken', query: listQuerySchema,
-  responses: {
-    200: { description: 'Recent executions, newest first.', body: executionListResponseSchema, headers: RATE_LIMIT_HEADERS },
-    400: errorResponse('INVALID_REQUEST.'),
-    ...VIEW_TOKEN_ERRORS,
-  },
-});
-describeRoute({
-  method: 'get', path: '/api/executions/:id', summary: 'A run and its steps', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionId,
-  description: 'Status, output, credits used, duration, error, what a waiting run waits on, and each step’s status, attempts, output, error and every failed attempt’s error.',
-  responses: {
-    200: { description: 'The execution.', body: executionResponseSchema, headers: RATE_LIMIT_HEADERS },
-    404: errorResponse('No such execution in your account.'),
-    ...VIEW_TOKEN_ERRORS,
-  },
-});
+
 describeRoute({
   method: 'get', path: '/api/executions/:id/events', summary: 'Live run and step status and streamed tokens (Server-Sent Events)', tags: ['Executions'],
-  auth: 'apiKeyOrViewToken', params: executionId,
+  auth: 'apiKeyOrViewToken', params: executionIdParamsSchema,
   headers: z.object({ 'Last-Event-ID': z.string().optional().describe('Resume after this event id (also `?lastEventId=`).') }),
   query: z.object({
     lastEventId: z.string().optional().describe('Resume after this event id (for EventSource, which cannot set headers).'),
@@ -64,32 +50,6 @@ describeRoute({
     ...VIEW_TOKEN_ERRORS,
   },
 });
-describeRoute({
-  method: 'post', path: '/api/executions/:id/cancel', summary: 'Cancel a run', tags: ['Executions'], auth: 'apiKeyOrViewToken', params: executionId,
-  description: 'In-flight steps stop, pending steps are skipped, the run settles `cancelled` and its credits are refunded.',
-  responses: {
-    202: { description: 'Cancellation requested.', body: cancelResponseSchema, headers: RATE_LIMIT_HEADERS },
-    404: errorResponse('No such execution.'),
-    409: errorResponse('EXECUTION_FINISHED: the run already ended.'),
-    ...VIEW_TOKEN_ERRORS,
-  },
-});
-describeRoute({
-  method: 'post', path: '/api/executions/:id/replay', summary: 'Replay a run in full or from a step', tags: ['Executions'], auth: 'apiKeyOrViewToken',
-  params: executionId, body: replayBodySchema,
-  description: 'A new execution (trigger `replay`) linked to this one. From a step, the steps before it reuse their recorded outputs and are not re-run or re-billed.',
-  responses: {
-    202: { description: 'The replay was admitted.', body: replayResponseSchema, headers: RATE_LIMIT_HEADERS },
-    400: errorResponse('INVALID_STEP (not in the plan) or INVALID_REQUEST.'),
-    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
-    404: errorResponse('No such execution.'),
-    409: errorResponse('STEP_OUTPUT_MISSING: an earlier step has no recorded output to reuse.'),
-    422: errorResponse('INVALID_WORKFLOW: the recorded plan cannot be replayed.'),
-    ...VIEW_TOKEN_ERRORS,
-    403: errorResponse('MODEL_TIER_REQUIRED; with a view token VIEW_TOKEN_SCOPE, VIEW_TOKEN_READ_ONLY or CAPABILITY_DENIED.'),
-  },
-});
-
 /** Routes under /api/executions. */
 export function executionRoutes(deps: ApiDeps): Router {
   const { db } = deps;
@@ -103,7 +63,7 @@ export function executionRoutes(deps: ApiDeps): Router {
     return execution;
   }
 
-  router.get('/', validate({ query: listQuerySchema }), async (ctx) => {
+  mountRoute(router, listExecutionsRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
     const { query } = ctx.state.input;
     const rows = await db.execution.findMany({
@@ -120,9 +80,9 @@ export function executionRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, executions: rows.map(presentExecutionSummary) } satisfies ExecutionListResponse;
   });
 
-  router.get('/:id', async (ctx) => {
+  mountRoute(router, executionRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
-    const id = String(ctx.params.id);
+    const { id } = ctx.state.input.params;
     const execution = id.length <= 100 ? await loadExecutionView(db, auth.account.id, id, deps.media?.signer) : null;
     if (!execution) throw notFound(`Execution "${id}"`);
     ctx.body = { success: true, execution } satisfies ExecutionResponse;
@@ -137,9 +97,9 @@ export function executionRoutes(deps: ApiDeps): Router {
     await streamEvents(ctx, { db, hub: deps.events, ...(deps.media ? { signer: deps.media.signer } : {}) }, execution.id, afterSeq);
   });
 
-  router.post('/:id/cancel', async (ctx) => {
+  mountRoute(router, cancelExecutionRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
-    const execution = await ownExecution(auth.account.id, String(ctx.params.id));
+    const execution = await ownExecution(auth.account.id, ctx.state.input.params.id);
     if (isTerminalExecutionStatus(execution.status)) {
       throw new HttpError(409, 'EXECUTION_FINISHED', `Execution ${execution.id} already ended ${execution.status}; there is nothing to cancel.`, {
         status: execution.status,
@@ -160,14 +120,14 @@ export function executionRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, executionId: execution.id, status: 'cancelling' } satisfies CancelResponse;
   });
 
-  router.post('/:id/replay', validate({ body: replayBodySchema }), async (ctx) => {
+  mountRoute(router, replayExecutionRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
-    const { body } = ctx.state.input;
+    const { body, params } = ctx.state.input;
     const replay = await replayExecution(
       { db, admissions: deps.admissions },
       {
         account: auth.account,
-        executionId: String(ctx.params.id),
+        executionId: params.id,
         receivedAtMs: ctx.state.receivedAtMs,
         ...(body.fromStepId !== undefined ? { fromStepId: body.fromStepId } : {}),
       },

@@ -2,42 +2,22 @@
 // canvas. Reading the run itself, its events, cancel and replay are the execution routes, which
 // also accept view tokens (./tokenAuth.ts).
 import Router from '@koa/router';
-import { z } from 'zod';
 import type { Plan } from '../../domain/types';
+import { nodeHasRole } from '../../nodes/registry';
 import { canRunWorkflow } from '../../services/apiKeys';
 import { signViewToken } from '../../services/viewTokens';
-import type { ApiDeps, AuthedContext, AuthedState, ViewerLinks } from '../context';
+import type { ApiDeps, AuthedState, AuthState, ViewerLinks } from '../context';
 import { capabilityDenied, HttpError, notFound } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
-import { parseRequest } from '../middleware/validate';
-import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS, VIEW_TOKEN_ERRORS } from '../openapi/common';
-import { describeRoute } from '../openapi/registry';
-import { graphResponseSchema, viewTokenBodySchema, viewTokenResponseSchema, type GraphResponse, type ViewTokenResponse } from '../../contract/viewer';
-
-const executionId = z.object({ id: z.string().describe('The execution id.') });
-const mintErrors = {
-  200: { description: 'A view token.', body: viewTokenResponseSchema, headers: RATE_LIMIT_HEADERS },
-  400: errorResponse('INVALID_REQUEST (ttlSeconds out of range).'),
-  403: errorResponse('CAPABILITY_DENIED: `actions: true` needs a key that may run the workflow (`required` names the capability).'),
-  ...API_KEY_ERRORS,
-};
-describeRoute({
-  method: 'post', path: '/api/executions/:id/view-token', summary: 'Mint a view token for one run', tags: ['Run viewer'], auth: 'apiKey',
-  params: executionId, body: viewTokenBodySchema,
-  description: 'A short-lived bearer token that reads this run only (the run, its graph and its live events), for the run viewer page and EventSource; with `actions: true` it may also cancel and replay it. The page never holds the API key.',
-  responses: { ...mintErrors, 404: errorResponse('No such execution in your account.') },
-});
-describeRoute({
-  method: 'post', path: '/api/executions/view-token', summary: 'Mint a view token for all of your runs', tags: ['Run viewer'], auth: 'apiKey',
-  body: viewTokenBodySchema,
-  description: 'A short-lived bearer token that lists and reads every run of the account (the /runs page); with `actions: true` (key with `workflow:run`) it may also cancel and replay them.',
-  responses: mintErrors,
-});
-describeRoute({
-  method: 'get', path: '/api/executions/:id/graph', summary: 'The run’s plan as a graph, its replays and its Temporal UI link', tags: ['Run viewer'],
-  auth: 'apiKeyOrViewToken', params: executionId,
-  responses: { 200: { description: 'The graph.', body: graphResponseSchema, headers: RATE_LIMIT_HEADERS }, 404: errorResponse('No such execution.'), ...VIEW_TOKEN_ERRORS },
-});
+import { mountRoute } from '../openapi/route';
+import {
+  accountViewTokenRoute,
+  executionGraphRoute,
+  executionViewTokenRoute,
+  type GraphResponse,
+  type ViewTokenBody,
+  type ViewTokenResponse,
+} from '../../contract/viewer';
 
 /** The run viewer's API routes. */
 export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router {
@@ -45,9 +25,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
   const router = new Router<AuthedState>({ prefix: '/api/executions' });
   const auth = requireApiKey(db);
 
-  async function mint(ctx: AuthedContext, id: string | null) {
-    const caller = ctx.state.auth;
-    const body = parseRequest(viewTokenBodySchema, ctx.request.body);
+  async function mint(caller: AuthState, id: string | null, body: ViewTokenBody): Promise<ViewTokenResponse> {
     let slug: string | null = null;
     if (id !== null) {
       const execution = id.length <= 100 ? await db.execution.findFirst({ where: { id, accountId: caller.account.id }, select: { workflow: { select: { slug: true } } } }) : null;
@@ -62,7 +40,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
     const account = await db.account.findUniqueOrThrow({ where: { id: caller.account.id }, select: { webhookSecret: true } });
     const exp = Math.floor(Date.now() / 1000) + body.ttlSeconds;
     const token = signViewToken(account.webhookSecret, { a: caller.account.id, k: caller.keyId, x: id, act: body.actions, exp });
-    ctx.body = {
+    return {
       success: true,
       token,
       executionId: id,
@@ -72,12 +50,16 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
     } satisfies ViewTokenResponse;
   }
 
-  router.post('/view-token', auth, (ctx) => mint(ctx, null));
-  router.post('/:id/view-token', auth, (ctx) => mint(ctx, String(ctx.params.id)));
+  mountRoute(router, accountViewTokenRoute, { before: [auth] }, async (ctx) => {
+    ctx.body = await mint(ctx.state.auth, null, ctx.state.input.body);
+  });
+  mountRoute(router, executionViewTokenRoute, { before: [auth] }, async (ctx) => {
+    ctx.body = await mint(ctx.state.auth, ctx.state.input.params.id, ctx.state.input.body);
+  });
 
-  router.get('/:id/graph', auth, async (ctx) => {
+  mountRoute(router, executionGraphRoute, { before: [auth] }, async (ctx) => {
     const caller = ctx.state.auth;
-    const id = String(ctx.params.id);
+    const { id } = ctx.state.input.params;
     const execution =
       id.length <= 100
         ? await db.execution.findFirst({
@@ -94,7 +76,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
         workflowName: execution.workflow.name,
         workflowSlug: execution.workflow.slug,
         targetNodeId: execution.targetNodeId,
-        nodes: steps.map((step) => ({ id: step.id, name: step.name, nodeType: step.nodeType, groupIndex: step.groupIndex, model: step.model ?? null, dependsOn: step.dependsOn })),
+        nodes: steps.map((step) => ({ id: step.id, name: step.name, nodeType: step.nodeType, output: nodeHasRole(step.nodeType, 'run-output'), groupIndex: step.groupIndex, model: step.model ?? null, dependsOn: step.dependsOn })),
         edges: steps.flatMap((step) =>
           step.inputs.map((input) => ({
             id: `${input.sourceNodeId}.${input.sourcePort}->${step.id}.${input.port}`,

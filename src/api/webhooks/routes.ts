@@ -8,6 +8,7 @@ import type { Context } from 'koa';
 import { parseCanvasGraph } from '../../domain/canvas';
 import type { CanvasGraph } from '../../domain/types';
 import { metrics } from '../../observability/metrics';
+import { nodeHasRole } from '../../nodes/registry';
 import { canRunWorkflow } from '../../services/apiKeys';
 import type { ApiDeps, AppState, AuthState } from '../context';
 import { accountNotApproved, capabilityDenied, errorCodeOf, HttpError, notFound } from '../errors';
@@ -67,7 +68,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
       success: true,
       slug,
       webhooks: graph.nodes
-        .filter((node) => node.type === 'webhook-trigger')
+        .filter((node) => nodeHasRole(node.type, 'webhook'))
         .map((node) => {
           const path = `/api/hooks/${webhookToken(workflow.account.webhookSecret, workflow.canvasId, node.id)}`;
           return { nodeId: node.id, name: node.name ?? node.id, url: `${ctx.protocol}://${ctx.host}${path}`, path, signed: typeof node.config.secret === 'string' && node.config.secret !== '' };
@@ -86,7 +87,7 @@ async function resolveHook(deps: ApiDeps, token: string) {
   const workflow = await deps.db.workflow.findUnique({ where: { canvasId: parsed.canvasId }, include: { account: true } });
   if (!workflow || !webhookTokenMatches(workflow.account.webhookSecret, parsed)) throw missing();
   const graph = parseCanvasGraph(workflow.graph);
-  const node = graph.nodes.find((candidate) => candidate.id === parsed.nodeId && candidate.type === 'webhook-trigger');
+  const node = graph.nodes.find((candidate) => candidate.id === parsed.nodeId && nodeHasRole(candidate.type, 'webhook'));
   if (!node) throw missing();
   const { account, ...record } = workflow;
   return { workflow: record, account, node, graph };
@@ -99,7 +100,7 @@ function downstreamOutput(graph: CanvasGraph, from: string): string | undefined 
   while (queue.length > 0) {
     const id = queue.shift()!;
     const node = graph.nodes.find((candidate) => candidate.id === id);
-    if (node?.type === 'response-output') return id;
+    if (node && nodeHasRole(node.type, 'run-output')) return id;
     for (const edge of graph.edges) {
       if (edge.source === id && !seen.has(edge.target)) {
         seen.add(edge.target);

@@ -6,13 +6,14 @@ import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
 import { Refusal } from '../../domain/refusals';
 import { planOrRefuse } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
-import type { NetworkPolicy } from '../../providers/guardedFetch';
+import type { NetworkPolicy } from '../../net/guardedFetch';
 import type { ApiDeps, AuthedContext, AuthedState } from '../context';
-import { invalidCallbackUrl, refusalView } from '../errors';
+import { invalidCallbackUrl, notFound, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
+import { mountRoute } from '../openapi/route';
 import { idempotencyKeyHeaderSchema } from '../../contract/common';
 import {
   estimateBodySchema,
@@ -22,31 +23,17 @@ import {
   runQuerySchema,
   runResponseSchema,
   slugParamsSchema,
-  workflowListResponseSchema,
-  workflowSchemaResponseSchema,
+  listWorkflowsRoute,
+  WORKFLOW_CAPABILITY_DENIED,
+  WORKFLOW_NOT_FOUND,
+  workflowSchemaRoute,
   type WorkflowListResponse,
   type WorkflowSchemaResponse,
 } from '../../contract/workflows';
 import { listRunnableWorkflows } from '../../services/workflowList';
 import { findRunnableWorkflow, runBodyOf, serveRun } from './run';
 
-const NOT_FOUND = errorResponse('No workflow exists with this slug, or it does not belong to your account (indistinguishable).');
-const CAPABILITY = errorResponse('CAPABILITY_DENIED: the key lacks workflow:run or workflow:<slug>:run; `required` names it. Or ACCOUNT_NOT_APPROVED.');
 
-describeRoute({
-  method: 'get',
-  path: '/api/workflows',
-  summary: 'List the workflows your key may run',
-  description:
-    'The account’s workflows this key may run (all of them with workflow:run, else those of its workflow:<slug>:run capabilities), by slug, ' +
-    'each with its Request Input fields, or `invalid` saying why its canvas cannot be planned.',
-  tags: ['Workflows'],
-  auth: 'apiKey',
-  responses: {
-    200: { description: 'The workflows, by slug.', body: workflowListResponseSchema, headers: RATE_LIMIT_HEADERS },
-    ...API_KEY_ERRORS,
-  },
-});
 
 describeRoute({
   method: 'post',
@@ -68,7 +55,7 @@ describeRoute({
     400: errorResponse('INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`).'),
     402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`).'),
     403: errorResponse('CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED.'),
-    404: NOT_FOUND,
+    404: WORKFLOW_NOT_FOUND,
     409: errorResponse('IDEMPOTENCY_IN_PROGRESS: the first request with this Idempotency-Key is still being admitted.'),
     422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…), or IDEMPOTENCY_KEY_REUSED.'),
     500: errorResponse('EXECUTION_FAILED: a step failed; `error` names the step and cause.'),
@@ -92,28 +79,13 @@ describeRoute({
   responses: {
     200: { description: 'The estimate (also when the run would be refused: see `refusals`).', body: estimateResponseSchema, headers: RATE_LIMIT_HEADERS },
     400: errorResponse('INVALID_JSON: the body is not JSON.'),
-    403: CAPABILITY,
-    404: NOT_FOUND,
+    403: WORKFLOW_CAPABILITY_DENIED,
+    404: WORKFLOW_NOT_FOUND,
     422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned, so it cannot be priced.'),
     ...API_KEY_ERRORS,
   },
 });
 
-describeRoute({
-  method: 'get',
-  path: '/api/workflows/:slug/schema',
-  summary: 'A workflow’s input fields and their types',
-  tags: ['Workflows'],
-  auth: 'apiKey',
-  params: slugParamsSchema,
-  responses: {
-    200: { description: 'The Request Input fields and a JSON Schema of `inputs`.', body: workflowSchemaResponseSchema, headers: RATE_LIMIT_HEADERS },
-    403: CAPABILITY,
-    404: NOT_FOUND,
-    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned.'),
-    ...API_KEY_ERRORS,
-  },
-});
 
 /** Routes under /api/workflows. */
 export function workflowRoutes(deps: ApiDeps): Router {
@@ -127,7 +99,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
     return { auth, workflow: await findRunnableWorkflow(db, auth, String(ctx.params.slug)) };
   };
 
-  router.get('/', async (ctx) => {
+  mountRoute(router, listWorkflowsRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
     ctx.body = { success: true, workflows: await listRunnableWorkflows(db, auth.account.id, auth.capabilities) } satisfies WorkflowListResponse;
   });
@@ -165,8 +137,9 @@ export function workflowRoutes(deps: ApiDeps): Router {
     ctx.body = { ...estimate, refusals: estimate.refusals.map(refusalView) };
   });
 
-  router.get('/:slug/schema', async (ctx) => {
-    const { workflow } = await findWorkflow(ctx);
+  // A slug that cannot exist is a 404 like an unknown one, so slugs cannot be probed.
+  mountRoute(router, workflowSchemaRoute, { refuse: { params: (raw) => notFound(`Workflow "${String(raw.slug ?? '')}"`) } }, async (ctx) => {
+    const workflow = await findRunnableWorkflow(db, ctx.state.auth, ctx.state.input.params.slug);
     const plan = planOrRefuse(workflow.graph);
     const fields = inputFieldsOfPlan(parseCanvasGraph(workflow.graph), plan);
     ctx.body = {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { downstreamOf, planRun } from '../../../src/domain/planner';
+import { nonRetryableFailureTypes } from '../../../src/domain/retryability';
 import { NODE_MODULES, type NodeTypeId } from '../../../src/nodes/registry';
 import { edge, expectPlanError, graph, linearGraph, node, requestInput } from './builders';
 
@@ -430,14 +431,14 @@ describe('planner: what a run executes', () => {
   });
 
   describe('retry and timeout policies', () => {
-    it("gives provider steps their type's default retry policy and timeout", () => {
+    it("gives provider steps their type's default retry policy and timeout, never retrying the failures the retryability table marks", () => {
       const writer = stepOf(planRun(linearGraph()), 'writer');
       assert.deepEqual(writer.retry, {
         initialIntervalMs: 1_000,
         backoffCoefficient: 2,
         maximumIntervalMs: 30_000,
         maximumAttempts: 3,
-        nonRetryableErrorTypes: ['ProviderRejected', 'InvalidConfig'],
+        nonRetryableErrorTypes: ['ProviderRejected', 'InvalidConfig', 'PrivateNetworkRefused', 'MediaTooLarge', 'MediaNotFound', 'ProviderOutputInvalid', 'MediaKindMismatch'],
       });
       assert.equal(writer.timeoutMs, 120_000);
     });
@@ -477,7 +478,7 @@ describe('planner: what a run executes', () => {
         backoffCoefficient: 3,
         maximumIntervalMs: 5_000,
         maximumAttempts: 7,
-        nonRetryableErrorTypes: ['ProviderRejected', 'InvalidConfig'],
+        nonRetryableErrorTypes: nonRetryableFailureTypes('step'),
       });
       assert.equal(writer.timeoutMs, 45_000);
     });

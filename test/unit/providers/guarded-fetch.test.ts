@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AllowlistEntryInvalid, OutboundGuard, PrivateNetworkRefused, ResponseTooLarge, TooManyRedirects, type ResolveAll } from '../../../src/providers/guardedFetch';
-import { parseAllowlist } from '../../../src/providers/networkAllowlist';
+import { AllowlistEntryInvalid, OutboundGuard, PrivateNetworkRefused, ResponseTooLarge, TooManyRedirects, type ResolveAll } from '../../../src/net/guardedFetch';
+import { parseAllowlist } from '../../../src/net/networkAllowlist';
 
 /** A loopback server that counts the connections it accepts. */
 async function countingServer(host = '127.0.0.1', port = 0, handler?: RequestListener) {

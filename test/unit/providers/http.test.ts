@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderError } from '../../../src/providers/errors';
 import { FetchHttpProvider } from '../../../src/providers/http';
-import { OutboundGuard } from '../../../src/providers/guardedFetch';
+import { OutboundGuard } from '../../../src/net/guardedFetch';
 import type { HttpCall } from '../../../src/providers/types';
 
 interface Received {

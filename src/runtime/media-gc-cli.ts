@@ -3,8 +3,8 @@
 // Run it on a schedule (e.g. daily) against the production DATABASE_URL.
 import { loadConfig } from '../config';
 import { createPrisma } from '../db/client';
-import { collectMediaGarbage } from './gc';
-import { openMediaStores } from './stores';
+import { collectMediaGarbage } from '../media/gc';
+import { openMediaStores } from '../media/stores';
 
 const dryRun = process.argv.includes('--dry-run');
 const config = loadConfig();

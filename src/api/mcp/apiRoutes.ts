@@ -1,12 +1,12 @@
 // HTTP routes the MCP tools use beyond the public run API: the workflows a key may run, and runs
 // whose trigger type is `mcp` (studio agent, with X-Builder-Agent-Token) or `user-mcp`.
 import Router from '@koa/router';
-import { mcpRunQuerySchema, type McpWorkflowListResponse } from '../contract/workflows';
-import { parseRequest } from '../api/middleware/validate';
-import type { AppDeps, AuthedState } from '../api/context';
-import { requireApiKey } from '../api/middleware/apiKey';
-import { findRunnableWorkflow, runBodyOf, serveRun } from '../api/workflows/run';
-import { listRunnableWorkflows } from '../services/workflowList';
+import { mcpRunQuerySchema, type McpWorkflowListResponse } from '../../contract/workflows';
+import { parseRequest } from '../middleware/validate';
+import type { AppDeps, AuthedState } from '../context';
+import { requireApiKey } from '../middleware/apiKey';
+import { findRunnableWorkflow, runBodyOf, serveRun } from '../workflows/run';
+import { listRunnableWorkflows } from '../../services/workflowList';
 import { mcpTriggerType } from './agent';
 
 /** Routes under /api/mcp. */

@@ -1,7 +1,7 @@
 // `npm run db:migrate`: applies prisma/migrations to DATABASE_URL, the way `prisma migrate deploy`
 // would, without Prisma's native engine.
 import { loadConfig } from '../config';
-import { applyMigrations } from './migrate';
+import { applyMigrations } from '../db/migrate';
 
 const { DATABASE_URL } = loadConfig();
 if (!DATABASE_URL) {

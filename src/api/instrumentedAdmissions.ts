@@ -1,9 +1,9 @@
 // Counts admissions by trigger type without touching the admission service: every router gets
 // the same instrumented instance from createApp.
-import { errorCodeOf } from '../api/errors';
+import { errorCodeOf } from './errors';
 import type { Admissions } from '../services/admission';
-import { metrics } from './metrics';
-import { inSpan } from './tracing';
+import { metrics } from '../observability/metrics';
+import { inSpan } from '../observability/tracing';
 
 /** An Admissions whose admit() also counts admitted and refused runs by trigger type. */
 export function instrumentAdmissions(admissions: Admissions): Admissions {

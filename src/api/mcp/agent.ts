@@ -2,8 +2,8 @@
 // key; the studio's agent also presents `X-Builder-Agent-Token`, a server-side secret
 // (STUDIO_AGENT_TOKEN) that users never hold. Runs with it are `mcp`, runs without it `user-mcp`.
 import { timingSafeEqual } from 'node:crypto';
-import type { TriggerType } from '../domain/types';
-import { HttpError } from '../api/errors';
+import type { TriggerType } from '../../domain/types';
+import { HttpError } from '../errors';
 
 /** Throws 401 AGENT_TOKEN_INVALID when a token is presented but is not the studio's. */
 export function checkAgentToken(expected: string | undefined, given: string): void {

@@ -6,10 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, chown, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freeLoopbackPort } from '../net/ports';
 import {
   binariesIn,
   packagedNativeDir,
@@ -199,15 +199,5 @@ async function ensureDatabase(port: number, database: string): Promise<void> {
   }
 }
 
-/** Asks the OS for a free port on loopback (released just before Postgres binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
+/** A free loopback port (kept under this name for the tests and bench that use it). */
+export const freePort = freeLoopbackPort;

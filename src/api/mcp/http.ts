@@ -5,13 +5,13 @@
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { AppDeps, AppState } from '../api/context';
-import { requireApiKey } from '../api/middleware/apiKey';
-import { readBody } from '../api/middleware/bodyParser';
-import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../domain/jsonDepth';
-import { BuilderApiClient } from '../client/apiClient';
+import type { AppDeps, AppState } from '../context';
+import { requireApiKey } from '../middleware/apiKey';
+import { readBody } from '../middleware/bodyParser';
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepMessage } from '../../domain/jsonDepth';
+import { BuilderApiClient } from '../../client/apiClient';
 import { checkAgentToken } from './agent';
-import { createMcpServer } from './tools';
+import { createMcpServer } from '../../mcp/tools';
 
 /** The largest MCP request body read, as for the other JSON routes. */
 const MAX_MCP_BODY_BYTES = 1024 * 1024;

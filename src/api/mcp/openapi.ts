@@ -7,10 +7,10 @@ import {
   mcpRunResponseSchema,
   mcpWorkflowListResponseSchema,
   slugParamsSchema,
-} from '../contract/workflows';
-import { idempotencyKeyHeaderSchema } from '../contract/common';
-import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../api/openapi/common';
-import { describeRoute } from '../api/openapi/registry';
+} from '../../contract/workflows';
+import { idempotencyKeyHeaderSchema } from '../../contract/common';
+import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { describeRoute } from '../openapi/registry';
 
 /** A JSON-RPC 2.0 error answer of the MCP transport. */
 const jsonRpcErrorSchema = z.object({

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanLocalData } from '../../../src/db/clean';
-import { relocatedDataDir } from '../../../src/db/postgresBinaries';
+import { cleanLocalData } from '../../../src/local/clean';
+import { relocatedDataDir } from '../../../src/local/postgresBinaries';
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
