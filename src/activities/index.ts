@@ -9,6 +9,7 @@ import { createJobActivities } from './jobs';
 import { createMirrorActivity } from './mirror';
 import { createStepActivities } from './steps';
 import { StepProgress } from './stepProgress';
+import { VendorCapacity, type VendorLimits } from './vendorCapacity';
 
 /** What the activities need. */
 export interface ActivityDeps {
@@ -25,17 +26,22 @@ export interface ActivityDeps {
   privateNetworkAllowlist?: readonly string[];
   /** Signs media URLs in what leaves the worker (result callbacks). */
   mediaUrls?: MediaUrlSigner;
+  /** VENDOR_CONCURRENCY: jobs in flight per vendor account across every worker. */
+  vendorConcurrency?: VendorLimits;
+  /** Hears each vendor capacity wait that ended (vendor, ms waited), for the metrics. */
+  onVendorCapacityWait?: (vendor: string, waitedMs: number) => void;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [] }: ActivityDeps) {
+export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [], vendorConcurrency = {}, onVendorCapacityWait }: ActivityDeps) {
   const progress = new StepProgress(db, warn);
+  const capacity = new VendorCapacity({ db, limits: vendorConcurrency, ...(onVendorCapacityWait ? { onWaited: onVendorCapacityWait } : {}) });
   const network = { allowPrivateNetworks, allowlist: privateNetworkAllowlist };
   return {
     mirror: createMirrorActivity(db),
     ...createCallbackActivities({ db, network, ...(mediaUrls ? { mediaUrls } : {}) }),
     ...createStepActivities({ providers, progress, media, warn }),
-    ...createJobActivities({ providers, progress, media, warn, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
+    ...createJobActivities({ providers, progress, media, warn, capacity, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }
 

@@ -937,6 +937,13 @@ export interface components {
             /** @description ISO 8601 time. */
             since?: string;
             stepId?: string;
+            /**
+             * @description `vendor-capacity`: the step waits for a free slot of its vendor account (VENDOR_CONCURRENCY) or for a vendor paused after a 429; absent: it waits on its job.
+             * @enum {string}
+             */
+            type?: "vendor-capacity";
+            /** @description With `type: vendor-capacity`: the vendor whose capacity the step waits for. */
+            vendor?: string;
         };
         /**
          * @description Plan tier: prices, models and rate limits depend on it.

@@ -25,6 +25,11 @@ export const waitpointSchema = z
 export const stepWaitpointSchema = z
   .object({
     provider: z.string(),
+    type: z
+      .enum(['vendor-capacity'])
+      .optional()
+      .describe('`vendor-capacity`: the step waits for a free slot of its vendor account (VENDOR_CONCURRENCY) or for a vendor paused after a 429; absent: it waits on its job.'),
+    vendor: z.string().optional().describe('With `type: vendor-capacity`: the vendor whose capacity the step waits for.'),
     stepId: z.string().optional(),
     jobId: z.string().optional().describe('The provider’s job id, once submitted.'),
     jobKey: z.string().optional().describe('Our idempotency key of the job submission.'),

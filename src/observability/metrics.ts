@@ -79,6 +79,21 @@ export const metrics = {
     labelNames: ['vendor', 'outcome'] as const,
     registers: [registry],
   }),
+  /** Worker: vendor job submits that waited for a slot of their vendor account (VENDOR_CONCURRENCY) or a 429 pause, by vendor. */
+  vendorCapacityWaits: new Counter({
+    name: 'builder_vendor_capacity_waits_total',
+    help: 'Vendor job submits that waited for vendor capacity (VENDOR_CONCURRENCY or a 429 pause), by vendor.',
+    labelNames: ['vendor'] as const,
+    registers: [registry],
+  }),
+  /** Worker: how long those waits took. */
+  vendorCapacityWaitSeconds: new Histogram({
+    name: 'builder_vendor_capacity_wait_seconds',
+    help: 'How long vendor job submits waited for vendor capacity, by vendor.',
+    labelNames: ['vendor'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [registry],
+  }),
   /** Worker: steps that entered `waiting` (an async provider waitpoint). */
   stepWaits: new Counter({
     name: 'builder_step_waits_total',

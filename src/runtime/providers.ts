@@ -75,3 +75,9 @@ export function asyncProviderIds(registry: ProviderRegistry): string[] {
 export function countVendorJob(vendor: string, outcome: string): void {
   metrics.vendorJobs.inc({ vendor, outcome });
 }
+
+/** Counts a vendor capacity wait that ended (`builder_vendor_capacity_waits_total`, `_wait_seconds`). */
+export function countVendorCapacityWait(vendor: string, waitedMs: number): void {
+  metrics.vendorCapacityWaits.inc({ vendor });
+  metrics.vendorCapacityWaitSeconds.observe({ vendor }, waitedMs / 1000);
+}

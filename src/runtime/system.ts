@@ -20,7 +20,7 @@ import { startTracing } from '../observability/tracing';
 import { callbackBaseUrl } from './callbackBase';
 import { choosePort, freeLoopbackPort } from './ports';
 import { resolveBuildId } from './buildId';
-import { asyncProviderIds, providersFromConfig } from './providers';
+import { asyncProviderIds, countVendorCapacityWait, providersFromConfig } from './providers';
 import { jobProviderLookup } from '../providers/registry';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
@@ -163,6 +163,8 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
           privateNetworkAllowlist: config.PRIVATE_NETWORK_ALLOWLIST,
           media,
           mediaUrls,
+          vendorConcurrency: config.VENDOR_CONCURRENCY,
+          onVendorCapacityWait: countVendorCapacityWait,
         },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,

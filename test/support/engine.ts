@@ -88,6 +88,8 @@ export async function startTestEngine(
     vendorDefaults?: VendorDefaults;
     /** Where media goes: files in a temp folder (default) or the tests' S3 server (s3rver). */
     mediaBackend?: 'fs' | 's3';
+    /** VENDOR_CONCURRENCY of the engine's workers. */
+    vendorConcurrency?: Record<string, number>;
   } = {},
 ): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
@@ -153,7 +155,7 @@ export async function startTestEngine(
         taskQueue,
         bundle: await sharedBundle(),
         dataConverter,
-        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...workerOptions },
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...(options.vendorConcurrency ? { vendorConcurrency: options.vendorConcurrency } : {}), ...workerOptions },
       }),
     close: async () => {
       sandboxMedia.close();

@@ -78,6 +78,9 @@ export interface FakeReplicate {
   /** Webhook deliveries attempted: event, prediction id, answer status (0 on network error). */
   deliveries: Array<{ event: 'start' | 'completed'; id: string; status: number }>;
   predictions: Map<string, FakePrediction>;
+  /** Predictions `starting` or `processing` right now, and the most there ever were at once. */
+  inFlight(): number;
+  maxInFlight: number;
   /** Decides how each new prediction runs (default: succeed after 50 ms). */
   behave(fn: (input: Record<string, unknown>) => ReplicateBehaviour): void;
   /** Finishes a hanging prediction successfully (with its webhook, unless webhooks are off for it). */
@@ -106,6 +109,8 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     cancels: [],
     deliveries: [],
     predictions: new Map(),
+    inFlight: () => [...fake.predictions.values()].filter((p) => p.status === 'starting' || p.status === 'processing').length,
+    maxInFlight: 0,
     behave: (fn) => void (behaviour = fn),
     complete: (id) => {
       const prediction = fake.predictions.get(id);
@@ -214,6 +219,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     };
     fake.predictions.set(id, prediction);
     fake.creates += 1;
+    fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight());
     const plan = behaviour(prediction.input);
     plans.set(id, plan);
     later(plan.startDelayMs ?? 0, () => {

@@ -7,6 +7,7 @@
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { storeInlineData } from '../../activities/mediaSink';
+import { releaseLease } from '../../db/vendorCapacity';
 import { isTerminalStepStatus } from '../../domain/statuses';
 import { createMediaLibrary } from '../../media/library';
 import { CallbackRejected, ProviderError } from '../../providers/errors';
@@ -112,6 +113,8 @@ export function providerRoutes(deps: ApiDeps): Router {
       ctx.body = { success: true, accepted: false, reason: 'The run has already ended.' } satisfies CallbackResponse;
       return;
     }
+    // The job has ended at the vendor: its slot of the vendor account (VENDOR_CONCURRENCY) is free.
+    await releaseLease(deps.db, jobKey).catch(() => undefined);
     ctx.status = 202;
     ctx.body = { success: true, accepted: true } satisfies CallbackResponse;
   });
