@@ -10,6 +10,7 @@ import { chargeGrants, debitBalance, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { planOrRefuse, validateRunInputs } from './runChecks';
+import { runPriority } from './runPriority';
 import { settleUnstarted } from './settle';
 import { findModel, type Tier, type VendorDefaults } from '../domain/models';
 import { findUnstorableText } from '../domain/storableText';
@@ -222,6 +223,8 @@ export class Admissions {
         memo: { workflowName: workflow.name, targetNodeId: plan.targetNodeId, steps: plan.steps.length },
         staticSummary: `${workflow.name} (${workflow.slug}) · ${triggerType} run of ${plan.targetNodeId}`,
         staticDetails: `Steps: ${plan.groups.map((group) => group.join(' + ')).join(' → ')}`,
+        // One account's backlog must not hold another account's runs back (src/services/runPriority.ts).
+        priority: runPriority(account),
       });
     } catch (err) {
       // A failed call does not mean a failed start: the start may have reached Temporal and only its
