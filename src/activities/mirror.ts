@@ -3,7 +3,7 @@
 // twice and announces nothing twice) and ordered (a run change older than the stored one, or any
 // change after a terminal status, is ignored).
 import type { Db } from '../db/client';
-import { refundExecution, withRunEndCredits, type Tx } from '../db/ledger';
+import { refundExecution, releaseHold, withRunEndCredits, type Tx } from '../db/ledger';
 import { releaseRunLeases } from '../db/vendorCapacity';
 import { isTerminalExecutionStatus, TERMINAL_EXECUTION_STATUSES, TERMINAL_STEP_STATUSES } from '../domain/statuses';
 import { appendEvents, lockExecution, type LiveEvent } from '../events/store';
@@ -41,6 +41,8 @@ export function createMirrorActivity(db: Db) {
       }
       if (batch.applyResults) await applyResults(tx, executionId, batch.applyResults.workflowId);
       if (batch.refund) await refundExecution(tx, executionId);
+      // Issue 22 hook (move with the RunStore): a completed run gives back what its usage-priced steps' holds did not capture.
+      else if (batch.applyResults) await releaseHold(tx, executionId);
       // Issue 22 hook (move with the RunStore): a run that ended gives back its vendor slots.
       if (batch.applyResults || batch.refund) await releaseRunLeases(tx, executionId);
       await appendEvents(tx, executionId, await withRunEndCredits(tx, executionId, events));

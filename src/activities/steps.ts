@@ -8,6 +8,8 @@ import type { ProviderStepInput } from './contracts';
 import { mediaSink, storeResult } from './mediaSink';
 import { baseCall, requireModel, runAttempt, type StepResult } from './stepAttempt';
 import { TokenBuffer, type StepProgress } from './stepProgress';
+import type { UsageCapture } from './usage';
+import type { StepUsage } from '../domain/pricing';
 
 export type { StepResult } from './stepAttempt';
 
@@ -18,22 +20,28 @@ export interface StepActivityDeps {
   media: CheckedMediaLibrary;
   /** Where a step's wait for our own outage is logged. */
   warn?: (message: string, err: unknown) => void;
+  /** Captures a usage-priced step's usage from its hold. */
+  captureUsage?: UsageCapture;
 }
 
 /** Builds the provider step activities; their names are the plan's `StepActivityName`s. */
-export function createStepActivities({ providers, progress, media, warn }: StepActivityDeps) {
+export function createStepActivities({ providers, progress, media, warn, captureUsage }: StepActivityDeps) {
   return {
     /** Text Generation: streams tokens to live watchers while the step is `streaming`. */
     async generateText(input: ProviderStepInput): Promise<StepResult> {
-      return runAttempt(progress, input, async (signal, number, outbox) => {
+      let usage: StepUsage | undefined;
+      const step = await runAttempt(progress, input, async (signal, number, outbox) => {
         const model = requireModel(input);
+        // A usage-priced model is never asked for more output than its hold covers.
+        const cap = model.usage?.unit === 'tokens' ? model.usage.maxOutputTokens : undefined;
+        const maxTokens = typeof input.config.maxTokens === 'number' ? Math.min(input.config.maxTokens, cap ?? Infinity) : cap;
         let streaming = false;
         // The outbox keeps order: tokens are announced after the step is announced as streaming.
         const tokens = new TokenBuffer(async (text) => outbox.tokens(text));
         const result = await providers.text(model.provider).generateText({
           ...baseCall(input, model.id, number, signal),
           ...(typeof input.inputs.system === 'string' ? { system: input.inputs.system } : typeof input.config.system === 'string' ? { system: input.config.system } : {}),
-          ...(typeof input.config.maxTokens === 'number' ? { maxTokens: input.config.maxTokens } : {}),
+          ...(maxTokens !== undefined ? { maxTokens } : {}),
           ...(typeof input.config.temperature === 'number' ? { temperature: input.config.temperature } : {}),
           onToken: (token) => {
             if (!streaming) outbox.streaming();
@@ -43,9 +51,13 @@ export function createStepActivities({ providers, progress, media, warn }: StepA
         });
         // Every token is queued before the attempt's progress is handed over.
         await tokens.flush();
+        usage = result.usage ?? {};
         // A text cut at the token limit says so; downstream nodes read `text` as before.
         return { text: result.text, ...(result.truncated ? { truncated: true } : {}) };
       }, warn);
+      // Captured once the step's output is certain (a capture failing must not re-run the vendor call).
+      if (usage) await captureUsage?.(input.executionId, input.stepId, requireModel(input), usage);
+      return step;
     },
 
     /** Media from a sync model (image, video or audio): the bytes go to the media store, the step outputs the reference. */

@@ -503,7 +503,7 @@ export interface paths {
         put?: never;
         /**
          * Estimate a run’s cost and refusals without running it
-         * @description Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted). Nothing runs and nothing is charged. Requires workflow:run or workflow:<slug>:run.
+         * @description Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted, BUDGET_EXCEEDED with the body’s `maxCredits`). Nothing runs and nothing is charged. Requires workflow:run or workflow:<slug>:run.
          */
         post: operations["postApiWorkflowsSlugEstimate"];
         delete?: never;
@@ -1580,6 +1580,8 @@ export interface operations {
                     inputs?: {
                         [key: string]: unknown;
                     };
+                    /** @description Optional budget: a run whose estimate (each step at its maximum) exceeds it is refused with 402 BUDGET_EXCEEDED. */
+                    maxCredits?: number;
                     /** @description The node to run (with everything upstream); default: the Response Output node. */
                     targetNodeId?: string;
                 };
@@ -1628,7 +1630,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description INSUFFICIENT_CREDITS or grant_exhausted. */
+            /** @description INSUFFICIENT_CREDITS, grant_exhausted or BUDGET_EXCEEDED (the estimate exceeds `maxCredits`). */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -3573,6 +3575,8 @@ export interface operations {
                     inputs?: {
                         [key: string]: unknown;
                     };
+                    /** @description Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`). */
+                    maxCredits?: number;
                 };
             };
         };
@@ -3603,7 +3607,7 @@ export interface operations {
                         /** @description Every refusal the run would get, in the order admission checks them; empty when admissible. */
                         refusals: ({
                             /** @enum {string} */
-                            code: "INVALID_INPUTS" | "MODEL_TIER_REQUIRED" | "INSUFFICIENT_CREDITS" | "grant_exhausted";
+                            code: "INVALID_INPUTS" | "MODEL_TIER_REQUIRED" | "INSUFFICIENT_CREDITS" | "grant_exhausted" | "BUDGET_EXCEEDED";
                             message: string;
                             /** @description The HTTP status the run would get. */
                             status: number;
@@ -3738,6 +3742,8 @@ export interface operations {
                     inputs: {
                         [key: string]: unknown;
                     };
+                    /** @description Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`). */
+                    maxCredits?: number;
                 };
             };
         };
@@ -3808,7 +3814,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`). */
+            /** @description INSUFFICIENT_CREDITS (with `required`, `balance`), grant_exhausted (with `model`), or BUDGET_EXCEEDED (with `estimate`, `maxCredits`: the run may cost more than the body’s `maxCredits`). */
             402: {
                 headers: {
                     [name: string]: unknown;

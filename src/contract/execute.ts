@@ -8,6 +8,13 @@ export const executeStartBodySchema = z.strictObject({
   executionId: z.string().min(1).max(100).regex(idPattern).optional().describe('Optional client-chosen execution id; 409 when taken.'),
   targetNodeId: z.string().min(1).max(100).optional().describe('The node to run (with everything upstream); default: the Response Output node.'),
   inputs: z.record(z.string(), z.unknown()).optional().describe('Values of the Request Input fields.'),
+  maxCredits: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .optional()
+    .describe('Optional budget: a run whose estimate (each step at its maximum) exceeds it is refused with 402 BUDGET_EXCEEDED.'),
 });
 
 /** Request headers of `POST /api/execute/start`. */

@@ -11,6 +11,13 @@ export const runBodySchema = z.object({
     .max(2048)
     .optional()
     .describe('Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>.'),
+  maxCredits: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .optional()
+    .describe('Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`).'),
 });
 
 /** Query of `POST /api/workflows/:slug/run`. */
@@ -75,7 +82,7 @@ export const estimateBodySchema = runBodySchema.partial({ inputs: true }).descri
 export const refusalSchema = z
   .object({
     status: z.number().int().describe('The HTTP status the run would get.'),
-    code: z.enum(['INVALID_INPUTS', 'MODEL_TIER_REQUIRED', 'INSUFFICIENT_CREDITS', 'grant_exhausted']),
+    code: z.enum(['INVALID_INPUTS', 'MODEL_TIER_REQUIRED', 'INSUFFICIENT_CREDITS', 'grant_exhausted', 'BUDGET_EXCEEDED']),
     message: z.string(),
   })
   .catchall(z.unknown())

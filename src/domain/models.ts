@@ -32,7 +32,28 @@ export interface ModelSpec {
   label: string;
   /** A vendor model outside the catalog: priced and tiered by its provider's defaults (config). */
   defaultPriced?: true;
+  /**
+   * Priced by real usage: a run holds `credits` (the most one call can cost) and each step captures
+   * what it used (src/db/ledger.ts). Absent: a flat price per call.
+   */
+  usage?: UsagePricing;
 }
+
+/** How a usage-priced model is billed; its `credits` must equal {@link usageCeiling} of it. */
+export type UsagePricing =
+  /** Text: base credits per 1,000 input and output tokens, up to the most one call may use. */
+  | { unit: 'tokens'; inputPer1k: number; outputPer1k: number; maxInputTokens: number; maxOutputTokens: number }
+  /** Media jobs: base credits per second of vendor run time (Replicate `metrics.predict_time`), up to `maxSeconds`. */
+  | { unit: 'seconds'; perSecond: number; maxSeconds: number };
+
+/** The base credits of a usage-priced call at its maximum: what a run holds for it. */
+export function usageCeiling(pricing: UsagePricing): number {
+  return pricing.unit === 'tokens'
+    ? (pricing.maxInputTokens / 1000) * pricing.inputPer1k + (pricing.maxOutputTokens / 1000) * pricing.outputPer1k
+    : pricing.perSecond * pricing.maxSeconds;
+}
+
+const GPT_41_MINI_USAGE: UsagePricing = { unit: 'tokens', inputPer1k: 0.5, outputPer1k: 2, maxInputTokens: 8_000, maxOutputTokens: 4_000 };
 
 /** Every model the engine knows. */
 export const MODELS: readonly ModelSpec[] = [
@@ -45,6 +66,8 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'sandbox-audio', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: false, pollable: true, label: 'Sandbox speech (test mode)' },
   { id: 'sandbox-audio-async', kind: 'audio', provider: 'sandbox', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'Sandbox async speech (test mode)' },
   { id: 'gpt-4o-mini', kind: 'text', provider: 'openai', credits: 2, minTier: 'pro', async: false, pollable: true, label: 'GPT-4o mini' },
+  // Priced per token: holds 12 credits (8,000 input and 4,000 output tokens), captures what the usage report says.
+  { id: 'gpt-4.1-mini', kind: 'text', provider: 'openai', credits: usageCeiling(GPT_41_MINI_USAGE), minTier: 'pro', async: false, pollable: true, label: 'GPT-4.1 mini (priced per token)', usage: GPT_41_MINI_USAGE },
   { id: 'gpt-4.1', kind: 'text', provider: 'openai', credits: 10, minTier: 'business', async: false, pollable: true, label: 'GPT-4.1' },
   { id: 'gpt-image-1', kind: 'image', provider: 'openai-images', credits: 8, minTier: 'pro', async: false, pollable: true, label: 'OpenAI gpt-image-1' },
   { id: 'dall-e-3', kind: 'image', provider: 'openai-images', credits: 8, minTier: 'pro', async: false, pollable: true, label: 'OpenAI DALL·E 3' },

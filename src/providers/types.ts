@@ -43,6 +43,8 @@ export interface TextResult {
   tokens: number;
   /** True when the model stopped at its token limit (`finish_reason: "length"`): the text is cut. */
   truncated?: boolean;
+  /** The vendor's usage report as it came (untrusted: checked where it is priced, src/domain/pricing.ts). */
+  usage?: { inputTokens: unknown; outputTokens: unknown };
 }
 
 /** An outbound HTTP call of an HTTP Request node. */

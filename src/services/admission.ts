@@ -5,8 +5,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
-import type { Tx } from '../db/ledger';
-import { chargeGrants, debitBalance, type RunCharge } from './credits';
+import { recordHolds, type Tx } from '../db/ledger';
+import { chargeGrants, debitBalance, holdsOf, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { planOrRefuse, validateRunInputs } from './runChecks';
@@ -20,6 +20,7 @@ import { temporalWorkflowIdOf } from '../domain/workflowIds';
 import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../workflows/searchAttributes';
 import {
   asyncNotSupported,
+  budgetExceeded,
   engineUnavailable,
   executionExists,
   invalidInputs,
@@ -56,6 +57,8 @@ export interface AdmissionRequest {
   /** Replays run the plan they recorded, not the canvas as it is now. */
   plan?: Plan;
   callbackUrl?: string;
+  /** A budget: the run is refused (BUDGET_EXCEEDED) when its estimate, each step at its maximum, exceeds it. */
+  maxCredits?: number;
   /**
    * Event data of a non-input trigger (a webhook's `{ body, headers }`), merged into the run's
    * inputs after validation: it feeds Webhook Trigger nodes, not Request Input fields.
@@ -153,6 +156,7 @@ export class Admissions {
 
     const reused = new Set(Object.keys(request.reusedOutputs ?? {}));
     const price = pricePlan(plan, request.account.tier, markup, reused, this.deps.vendorDefaults);
+    if (request.maxCredits !== undefined && price.total > request.maxCredits) throw budgetExceeded(price.total, request.maxCredits);
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
     const temporalWorkflowId = temporalWorkflowIdOf(request.workflow.slug, executionId);
 
@@ -176,6 +180,8 @@ export class Admissions {
           paidByGrant: Object.keys(charge.fromGrants).length > 0,
           temporalWorkflowId,
         });
+        // Usage-priced steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
+        await recordHolds(tx, request.account.id, executionId, holdsOf(grants.steps, this.deps.vendorDefaults));
         // Last: the account row lock it takes serialises the account's admissions until the commit.
         await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
       }, ADMISSION_TRANSACTION);

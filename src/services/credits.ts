@@ -1,6 +1,7 @@
 // Charging a run: trial grants per model pay first, the balance pays the rest, all inside the
 // admission transaction so a refused run leaves nothing behind.
 import type { Tx } from '../db/ledger';
+import { findModel, type VendorDefaults } from '../domain/models';
 import { splitCharge, type ChargeSplit, type PlanPrice } from '../domain/pricing';
 import { grantExhausted, insufficientCredits, type Refusal } from '../domain/refusals';
 
@@ -35,7 +36,7 @@ export function creditsByModel(price: PlanPrice): Map<string, number> {
  * never overdraw them. The balance is debited separately, by {@link debitBalance}, as the
  * transaction's last statement.
  */
-export async function chargeGrants(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & { exhausted: string[] }> {
+export async function chargeGrants(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & Pick<ChargeSplit, 'exhausted' | 'steps'>> {
   const byModel = creditsByModel(price);
   let grants: Array<{ model: string; credits_remaining: number }> = [];
   if (byModel.size > 0) {
@@ -46,7 +47,7 @@ export async function chargeGrants(tx: Tx, accountId: string, executionId: strin
       FOR UPDATE`;
   }
   // The same split the cost estimate reports (src/services/estimate.ts).
-  const { fromBalance, fromGrants, exhausted } = splitCharge(price, new Map(grants.map((grant) => [grant.model, Number(grant.credits_remaining)])));
+  const { fromBalance, fromGrants, exhausted, steps } = splitCharge(price, new Map(grants.map((grant) => [grant.model, Number(grant.credits_remaining)])));
   for (const [model, credits] of Object.entries(fromGrants)) {
     await tx.$executeRaw`
       UPDATE trial_grants SET credits_remaining = credits_remaining - ${credits}
@@ -55,7 +56,15 @@ export async function chargeGrants(tx: Tx, accountId: string, executionId: strin
       data: { id: `grant-debit-${executionId}-${model}`, accountId, executionId, kind: 'grant_debit', amount: credits, model },
     });
   }
-  return { fromBalance, fromGrants, exhausted };
+  return { fromBalance, fromGrants, exhausted, steps };
+}
+
+/**
+ * The holds of a run's usage-priced steps: each one's balance share (what grants pay stays spent,
+ * as for flat prices). See src/db/ledger.ts.
+ */
+export function holdsOf(steps: ChargeSplit['steps'], vendorDefaults?: VendorDefaults): Array<{ stepId: string; credits: number }> {
+  return steps.filter((step) => step.fromBalance > 0 && findModel(step.model, vendorDefaults)?.usage).map((step) => ({ stepId: step.stepId, credits: step.fromBalance }));
 }
 
 /**

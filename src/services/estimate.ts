@@ -4,7 +4,7 @@
 import type { Db } from '../db/client';
 import type { Tier, VendorDefaults } from '../domain/models';
 import { modelAboveTier, pricePlan, splitCharge } from '../domain/pricing';
-import { modelTierRequired, Refusal } from '../domain/refusals';
+import { budgetExceeded, modelTierRequired, Refusal } from '../domain/refusals';
 import { creditRefusal, creditsByModel } from './credits';
 import { planOrRefuse, validateRunInputs } from './runChecks';
 
@@ -15,6 +15,8 @@ export interface EstimateRequest {
   inputs: unknown;
   /** A refusal already found in the request body (e.g. no `inputs` object). */
   bodyRefusal?: Refusal;
+  /** The body's budget (BUDGET_EXCEEDED when the estimate exceeds it). */
+  maxCredits?: number;
 }
 
 /** The estimate. */
@@ -70,6 +72,7 @@ export async function estimateRun(deps: { db: Db; markup: number; vendorDefaults
   const split = splitCharge(price, new Map(grants.map((grant) => [grant.model, grant.creditsRemaining])));
   const credits = creditRefusal(split, account.creditBalance);
   if (credits) refuse(credits);
+  if (request.maxCredits !== undefined && price.total > request.maxCredits) refuse(budgetExceeded(price.total, request.maxCredits));
 
   const payments = new Map(split.steps.map((payment) => [payment.stepId, payment]));
   return {

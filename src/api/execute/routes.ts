@@ -29,7 +29,7 @@ describeRoute({
   responses: {
     202: { description: 'The run was admitted (or the first answer to this Idempotency-Key).', body: executeStartResponseSchema, headers: RATE_LIMIT_HEADERS },
     400: errorResponse('INVALID_TRIGGER_TYPE, INVALID_REQUEST or INVALID_INPUTS.'),
-    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
+    402: errorResponse('INSUFFICIENT_CREDITS, grant_exhausted or BUDGET_EXCEEDED (the estimate exceeds `maxCredits`).'),
     403: errorResponse('CAPABILITY_DENIED (with `required`) or MODEL_TIER_REQUIRED.'),
     404: errorResponse('No canvas with this id in your account.'),
     409: errorResponse('EXECUTION_EXISTS (client-chosen executionId taken) or IDEMPOTENCY_IN_PROGRESS.'),
@@ -92,6 +92,7 @@ export function executeRoutes(deps: ApiDeps): Router {
           receivedAtMs,
           ...(body.targetNodeId ? { targetNodeId: body.targetNodeId } : {}),
           ...(body.executionId ? { executionId: body.executionId } : {}),
+          ...(body.maxCredits !== undefined ? { maxCredits: body.maxCredits } : {}),
           ...(claim ? { idempotencyClaim: claim } : {}),
         });
         return answerFor(admission.executionId);

@@ -44,6 +44,8 @@ export interface RunRequest {
   runAsync: boolean;
   receivedAtMs: number;
   callbackUrl?: string;
+  /** The body's budget: a run whose estimate exceeds it is refused (402 BUDGET_EXCEEDED). */
+  maxCredits?: number;
   /** Fields added to every answer of this route (MCP adds `triggerType`). */
   extra?: Record<string, unknown>;
 }
@@ -87,6 +89,7 @@ export async function serveRun(
         async: run.runAsync,
         receivedAtMs: run.receivedAtMs,
         ...(run.callbackUrl ? { callbackUrl: run.callbackUrl } : {}),
+        ...(run.maxCredits !== undefined ? { maxCredits: run.maxCredits } : {}),
         ...(claim ? { idempotencyClaim: claim } : {}),
       });
       ctx.state.executionId = admission.executionId;
