@@ -9,6 +9,7 @@ import { createJobActivities } from './jobs';
 import { createMirrorActivity } from './mirror';
 import { createStepActivities } from './steps';
 import { StepProgress } from './stepProgress';
+import { OutputCache } from './outputCache';
 import { createUsageCapture } from './usage';
 import { VendorCapacity, type VendorLimits } from './vendorCapacity';
 
@@ -41,7 +42,7 @@ export function createActivities({ db, providers, media, mediaUrls, warn = defau
   return {
     mirror: createMirrorActivity(db),
     ...createCallbackActivities({ db, network, ...(mediaUrls ? { mediaUrls } : {}) }),
-    ...createStepActivities({ providers, progress, media, warn, captureUsage: createUsageCapture(db, warn) }),
+    ...createStepActivities({ providers, progress, media, warn, captureUsage: createUsageCapture(db, warn), cache: new OutputCache(db, media) }),
     ...createJobActivities({ providers, progress, media, warn, capacity, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }

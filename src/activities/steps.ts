@@ -8,7 +8,9 @@ import type { ProviderStepInput } from './contracts';
 import { mediaSink, storeResult } from './mediaSink';
 import { baseCall, requireModel, runAttempt, type StepResult } from './stepAttempt';
 import { TokenBuffer, type StepProgress } from './stepProgress';
-import type { UsageCapture } from './usage';
+import { Context } from '@temporalio/activity';
+import type { OutputCache } from './outputCache';
+import { shareOf, type UsageCapture } from './usage';
 import type { StepUsage } from '../domain/pricing';
 
 export type { StepResult } from './stepAttempt';
@@ -20,15 +22,36 @@ export interface StepActivityDeps {
   media: CheckedMediaLibrary;
   /** Where a step's wait for our own outage is logged. */
   warn?: (message: string, err: unknown) => void;
-  /** Captures a usage-priced step's usage from its hold. */
+  /** Captures a held step's usage (or nothing, on a cache hit) from its hold. */
   captureUsage?: UsageCapture;
+  /** The output cache of steps with `config.cache`. */
+  cache?: OutputCache;
 }
 
 /** Builds the provider step activities; their names are the plan's `StepActivityName`s. */
-export function createStepActivities({ providers, progress, media, warn, captureUsage }: StepActivityDeps) {
+export function createStepActivities({ providers, progress, media, warn, captureUsage, cache }: StepActivityDeps) {
+  /**
+   * Runs a step through the output cache: a hit answers the stored output (capturing nothing of
+   * the step's hold: it costs 0 credits); a miss runs `call` (the provider) and stores its output.
+   * Either way the step's hold is captured before the result goes to the workflow.
+   */
+  async function throughCache(input: ProviderStepInput, call: () => Promise<{ result: StepResult; share: number }>): Promise<StepResult> {
+    const lookup = await cache?.lookup(input);
+    if (cache && lookup?.hit) {
+      await cache.hit(input, lookup.hit);
+      await captureUsage?.(input.executionId, input.stepId, 0);
+      return { output: lookup.hit.output, attempt: Context.current().info.attempt, progress: [] };
+    }
+    const { result, share } = await call();
+    if (lookup) await cache?.store(input, lookup, result.output).catch((err: unknown) => warn?.(`step ${input.stepId}: its output could not be cached`, err));
+    await captureUsage?.(input.executionId, input.stepId, share);
+    return result;
+  }
+
   return {
     /** Text Generation: streams tokens to live watchers while the step is `streaming`. */
     async generateText(input: ProviderStepInput): Promise<StepResult> {
+      return throughCache(input, async () => {
       let usage: StepUsage | undefined;
       const step = await runAttempt(progress, input, async (signal, number, outbox) => {
         const model = requireModel(input);
@@ -56,13 +79,13 @@ export function createStepActivities({ providers, progress, media, warn, capture
         return { text: result.text, ...(result.truncated ? { truncated: true } : {}) };
       }, warn);
       // Captured once the step's output is certain (a capture failing must not re-run the vendor call).
-      if (usage) await captureUsage?.(input.executionId, input.stepId, requireModel(input), usage);
-      return step;
+      return { result: step, share: shareOf(requireModel(input), usage) };
+      });
     },
 
     /** Media from a sync model (image, video or audio): the bytes go to the media store, the step outputs the reference. */
     async generateMedia(input: ProviderStepInput): Promise<StepResult> {
-      return runAttempt(progress, input, async (signal, number, _outbox, outage) => {
+      return throughCache(input, async () => ({ share: 1, result: await runAttempt(progress, input, async (signal, number, _outbox, outage) => {
         const model = requireModel(input);
         if (!input.media || model.kind === 'text') throw new ProviderError('InvalidConfig', `Step "${input.stepId}" does not make media.`);
         const result = await providers.media(model.provider).generate({
@@ -72,7 +95,7 @@ export function createStepActivities({ providers, progress, media, warn, capture
           media: mediaSink(media, input.executionId, signal, outage),
         });
         return { [input.media.port]: await storeResult(media, input.executionId, result, signal, input.media.kind, outage) };
-      }, warn);
+      }, warn) }));
     },
 
     /** HTTP Request: method, URL and headers from config (templated with the inputs), body from the `body` input. */

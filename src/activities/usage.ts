@@ -7,14 +7,17 @@ import { captureStep, holdOf } from '../db/ledger';
 import { capturedCredits, usedShare, type StepUsage } from '../domain/pricing';
 import type { ModelSpec } from '../domain/models';
 
-/** Captures a step's usage; tolerant of our own brief outages (3 tries), never fails the step. */
-export type UsageCapture = (executionId: string, stepId: string, model: ModelSpec, usage: StepUsage) => Promise<void>;
+/** Captures `share` (0 to 1) of a step's hold; tolerant of our own brief outages (3 tries), never fails the step. No hold, nothing to do. */
+export type UsageCapture = (executionId: string, stepId: string, share: number) => Promise<void>;
+
+/** The share of its hold a step that called its provider captures: its usage share, or all of a flat price. */
+export function shareOf(model: ModelSpec, usage: StepUsage | undefined): number {
+  return model.usage ? usedShare(model.usage, usage ?? {}) : 1;
+}
 
 /** Builds the capture over the database; `warn` hears a capture that could not be written (its hold is then released whole). */
 export function createUsageCapture(db: Db, warn: (message: string, err: unknown) => void): UsageCapture {
-  return async (executionId, stepId, model, usage) => {
-    if (!model.usage) return;
-    const share = usedShare(model.usage, usage);
+  return async (executionId, stepId, share) => {
     for (let attempt = 1; ; attempt++) {
       try {
         await db.$transaction(async (tx) => {

@@ -910,6 +910,13 @@ export interface components {
             /** @description Every failed attempt’s error, also of attempts a retry recovered from. */
             attemptErrors: components["schemas"]["AttemptError"][];
             attempts: number;
+            /** @description Set when the step completed from the output cache (`config.cache`): the run and step that paid for the output. The step cost 0 credits and made no provider call. */
+            cache?: {
+                executionId: string;
+                /** @constant */
+                hit: true;
+                stepId: string;
+            } | null;
             error: components["schemas"]["RunError"] | null;
             finishedAt: string | null;
             /** @description Steps of one group run in parallel; groups run in order. */
@@ -3724,6 +3731,8 @@ export interface operations {
                 async?: "true" | "false";
             };
             header?: {
+                /** @description `no-cache`: steps with an output cache (`config.cache`) do not read it; they call their provider and refresh the entry. */
+                "cache-control"?: string;
                 /** @description A stable key (scope: your account, kept 24 h): repeats, also concurrent ones, get the first answer instead of starting another run. */
                 "idempotency-key"?: string;
             };

@@ -56,6 +56,11 @@ export const stepViewSchema = z
     attemptErrors: z.array(attemptErrorSchema).describe('Every failed attempt’s error, also of attempts a retry recovered from.'),
     waitingOn: stepWaitpointSchema.nullable().describe('What a waiting step waits on (its provider and job); null otherwise.'),
     reused: z.boolean().describe('True when a replay reused this step’s recorded output instead of running it.'),
+    cache: z
+      .object({ hit: z.literal(true), executionId: z.string(), stepId: z.string() })
+      .nullable()
+      .optional()
+      .describe('Set when the step completed from the output cache (`config.cache`): the run and step that paid for the output. The step cost 0 credits and made no provider call.'),
     startedAt: isoTimeSchema.nullable(),
     finishedAt: isoTimeSchema.nullable(),
   })

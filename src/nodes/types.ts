@@ -100,6 +100,8 @@ export const executableConfig = z
       })
       .optional(),
     sandbox: sandboxKnobsSchema.optional(),
+    /** Output cache: a step with the same node type, model, config and inputs within `ttlSeconds` reuses the stored output (issue 22; read by the step activities only). */
+    cache: z.strictObject({ ttlSeconds: z.number().int().positive().max(31_536_000) }).optional(),
   })
   .loose();
 

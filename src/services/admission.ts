@@ -59,6 +59,8 @@ export interface AdmissionRequest {
   callbackUrl?: string;
   /** A budget: the run is refused (BUDGET_EXCEEDED) when its estimate, each step at its maximum, exceeds it. */
   maxCredits?: number;
+  /** `Cache-Control: no-cache`: the run's cached steps skip reading the output cache (and refresh it). */
+  cacheBypass?: boolean;
   /**
    * Event data of a non-input trigger (a webhook's `{ body, headers }`), merged into the run's
    * inputs after validation: it feeds Webhook Trigger nodes, not Request Input fields.
@@ -105,11 +107,11 @@ async function insertExecution(
   await tx.$executeRaw`
     WITH execution AS (
       INSERT INTO executions (id, account_id, workflow_id, trigger_type, target_node_id, status, inputs, plan, credits_used,
-        paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url)
+        paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url, cache_bypass)
       VALUES (${executionId}, ${request.account.id}, ${request.workflow.id}, ${request.triggerType}::"TriggerType", ${plan.targetNodeId},
         'planning', ${JSON.stringify(row.inputs)}::jsonb, ${JSON.stringify(plan)}::jsonb, ${row.creditsUsed}, ${row.paidByGrant},
         ${row.temporalWorkflowId}, ${new Date(request.receivedAtMs)}, ${request.idempotencyClaim?.key ?? null}, ${request.parentExecutionId ?? null},
-        ${request.fromStepId ?? null}, ${request.callbackUrl ?? null})
+        ${request.fromStepId ?? null}, ${request.callbackUrl ?? null}, ${request.cacheBypass ?? false})
       RETURNING id)
     INSERT INTO steps (execution_id, step_id, node_type, group_index)
     SELECT execution.id, s.step_id, s.node_type, s.group_index
@@ -180,8 +182,8 @@ export class Admissions {
           paidByGrant: Object.keys(charge.fromGrants).length > 0,
           temporalWorkflowId,
         });
-        // Usage-priced steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
-        await recordHolds(tx, request.account.id, executionId, holdsOf(grants.steps, this.deps.vendorDefaults));
+        // Usage-priced and cached steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
+        await recordHolds(tx, request.account.id, executionId, holdsOf(grants.steps, plan, this.deps.vendorDefaults));
         // Last: the account row lock it takes serialises the account's admissions until the commit.
         await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
       }, ADMISSION_TRANSACTION);

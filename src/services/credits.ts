@@ -3,6 +3,7 @@
 import type { Tx } from '../db/ledger';
 import { findModel, type VendorDefaults } from '../domain/models';
 import { splitCharge, type ChargeSplit, type PlanPrice } from '../domain/pricing';
+import type { Plan } from '../domain/types';
 import { grantExhausted, insufficientCredits, type Refusal } from '../domain/refusals';
 
 /** What a run was charged. */
@@ -60,11 +61,15 @@ export async function chargeGrants(tx: Tx, accountId: string, executionId: strin
 }
 
 /**
- * The holds of a run's usage-priced steps: each one's balance share (what grants pay stays spent,
+ * The holds of a run's usage-priced and cached steps: each one's balance share (what grants pay stays spent,
  * as for flat prices). See src/db/ledger.ts.
  */
-export function holdsOf(steps: ChargeSplit['steps'], vendorDefaults?: VendorDefaults): Array<{ stepId: string; credits: number }> {
-  return steps.filter((step) => step.fromBalance > 0 && findModel(step.model, vendorDefaults)?.usage).map((step) => ({ stepId: step.stepId, credits: step.fromBalance }));
+export function holdsOf(steps: ChargeSplit['steps'], plan: Plan, vendorDefaults?: VendorDefaults): Array<{ stepId: string; credits: number }> {
+  // A cached step (config.cache) is held too: a cache hit captures nothing of it, so it costs 0.
+  const cached = new Set(plan.steps.filter((step) => step.config.cache !== undefined).map((step) => step.id));
+  return steps
+    .filter((step) => step.fromBalance > 0 && (cached.has(step.stepId) || findModel(step.model, vendorDefaults)?.usage))
+    .map((step) => ({ stepId: step.stepId, credits: step.fromBalance }));
 }
 
 /**

@@ -60,7 +60,13 @@ describeRoute({
   auth: 'apiKey',
   params: slugParamsSchema,
   query: runQuerySchema,
-  headers: z.object({ 'idempotency-key': idempotencyKeyHeaderSchema }),
+  headers: z.object({
+    'idempotency-key': idempotencyKeyHeaderSchema,
+    'cache-control': z
+      .string()
+      .optional()
+      .describe('`no-cache`: steps with an output cache (`config.cache`) do not read it; they call their provider and refresh the entry.'),
+  }),
   body: runBodySchema,
   responses: {
     200: { description: 'The run completed.', body: runResponseSchema, headers: RATE_LIMIT_HEADERS },
@@ -150,6 +156,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
       receivedAtMs,
       ...(callbackUrl ? { callbackUrl } : {}),
       ...(maxCredits !== undefined ? { maxCredits } : {}),
+      ...(/(^|,)\s*no-cache\s*(,|$)/i.test(ctx.get('cache-control')) ? { cacheBypass: true } : {}),
     });
   });
 
