@@ -10,7 +10,7 @@ import { createMirrorActivity } from './mirror';
 import { createStepActivities } from './steps';
 import { StepProgress } from './stepProgress';
 import { OutputCache } from './outputCache';
-import { createUsageCapture } from './usage';
+import { createUsageCapture, type CaptureObserver } from './usage';
 import { VendorCapacity, type VendorLimits } from './vendorCapacity';
 
 /** What the activities need. */
@@ -32,17 +32,19 @@ export interface ActivityDeps {
   vendorConcurrency?: VendorLimits;
   /** Hears each vendor capacity wait that ended (vendor, ms waited), for the metrics. */
   onVendorCapacityWait?: (vendor: string, waitedMs: number) => void;
+  /** Hears each capture from a hold (and each cache hit), for the metrics. */
+  onCapture?: CaptureObserver;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [], vendorConcurrency = {}, onVendorCapacityWait }: ActivityDeps) {
+export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [], vendorConcurrency = {}, onVendorCapacityWait, onCapture }: ActivityDeps) {
   const progress = new StepProgress(db, warn);
   const capacity = new VendorCapacity({ db, limits: vendorConcurrency, ...(onVendorCapacityWait ? { onWaited: onVendorCapacityWait } : {}) });
   const network = { allowPrivateNetworks, allowlist: privateNetworkAllowlist };
   return {
     mirror: createMirrorActivity(db),
     ...createCallbackActivities({ db, network, ...(mediaUrls ? { mediaUrls } : {}) }),
-    ...createStepActivities({ providers, progress, media, warn, captureUsage: createUsageCapture(db, warn), cache: new OutputCache(db, media) }),
+    ...createStepActivities({ providers, progress, media, warn, captureUsage: createUsageCapture(db, warn, onCapture), cache: new OutputCache(db, media) }),
     ...createJobActivities({ providers, progress, media, warn, capacity, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }

@@ -39,7 +39,7 @@ export function createStepActivities({ providers, progress, media, warn, capture
     const lookup = await cache?.lookup(input);
     if (cache && lookup?.hit) {
       await cache.hit(input, lookup.hit);
-      await captureUsage?.(input.executionId, input.stepId, 0);
+      await captureUsage?.(input.executionId, input.stepId, 0, { cacheHit: { nodeType: input.nodeType } });
       return { output: lookup.hit.output, attempt: Context.current().info.attempt, progress: [] };
     }
     const { result, share } = await call();

@@ -8,7 +8,10 @@ import { capturedCredits, usedShare, type StepUsage } from '../domain/pricing';
 import type { ModelSpec } from '../domain/models';
 
 /** Captures `share` (0 to 1) of a step's hold; tolerant of our own brief outages (3 tries), never fails the step. No hold, nothing to do. */
-export type UsageCapture = (executionId: string, stepId: string, share: number) => Promise<void>;
+export type UsageCapture = (executionId: string, stepId: string, share: number, context?: { cacheHit?: { nodeType: string } }) => Promise<void>;
+
+/** Hears each capture: credits captured from a hold of `held` (a cache hit captures 0 and saves the hold). */
+export type CaptureObserver = (capture: { captured: number; held: number; cacheHit?: { nodeType: string } }) => void;
 
 /** The share of its hold a step that called its provider captures: its usage share, or all of a flat price. */
 export function shareOf(model: ModelSpec, usage: StepUsage | undefined): number {
@@ -16,14 +19,18 @@ export function shareOf(model: ModelSpec, usage: StepUsage | undefined): number 
 }
 
 /** Builds the capture over the database; `warn` hears a capture that could not be written (its hold is then released whole). */
-export function createUsageCapture(db: Db, warn: (message: string, err: unknown) => void): UsageCapture {
-  return async (executionId, stepId, share) => {
+export function createUsageCapture(db: Db, warn: (message: string, err: unknown) => void, observe?: CaptureObserver): UsageCapture {
+  return async (executionId, stepId, share, context = {}) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await db.$transaction(async (tx) => {
+        const captured = await db.$transaction(async (tx) => {
           const hold = await holdOf(tx, executionId, stepId);
-          if (hold !== undefined) await captureStep(tx, executionId, stepId, capturedCredits(hold, share));
+          if (hold === undefined) return undefined;
+          const credits = capturedCredits(hold, share);
+          await captureStep(tx, executionId, stepId, credits);
+          return { captured: credits, held: hold };
         });
+        if (captured) observe?.({ ...captured, ...(context.cacheHit ? { cacheHit: context.cacheHit } : {}) });
         return;
       } catch (err) {
         if (attempt >= 3) return warn(`step ${stepId} of ${executionId}: its usage could not be captured; its hold is released whole`, err);

@@ -81,3 +81,12 @@ export function countVendorCapacityWait(vendor: string, waitedMs: number): void 
   metrics.vendorCapacityWaits.inc({ vendor });
   metrics.vendorCapacityWaitSeconds.observe({ vendor }, waitedMs / 1000);
 }
+
+/** Counts a capture from a hold, and a cache hit with the credits it saved. */
+export function countCapture(capture: { captured: number; held: number; cacheHit?: { nodeType: string } }): void {
+  metrics.creditsCaptured.inc(capture.captured);
+  if (capture.cacheHit) {
+    metrics.cacheHits.inc({ node_type: capture.cacheHit.nodeType });
+    metrics.cacheCreditsSaved.inc(capture.held - capture.captured);
+  }
+}

@@ -20,7 +20,7 @@ import { startTracing } from '../observability/tracing';
 import { callbackBaseUrl } from './callbackBase';
 import { choosePort, freeLoopbackPort } from './ports';
 import { resolveBuildId } from './buildId';
-import { asyncProviderIds, countVendorCapacityWait, providersFromConfig } from './providers';
+import { asyncProviderIds, countCapture, countVendorCapacityWait, providersFromConfig } from './providers';
 import { jobProviderLookup } from '../providers/registry';
 import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
@@ -165,6 +165,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
           mediaUrls,
           vendorConcurrency: config.VENDOR_CONCURRENCY,
           onVendorCapacityWait: countVendorCapacityWait,
+          onCapture: countCapture,
         },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,

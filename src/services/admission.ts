@@ -10,6 +10,7 @@ import { chargeGrants, debitBalance, holdsOf, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { planOrRefuse, validateRunInputs } from './runChecks';
+import { metrics } from '../observability/metrics';
 import { runPriority } from './runPriority';
 import { settleUnstarted } from './settle';
 import { findModel, type Tier, type VendorDefaults } from '../domain/models';
@@ -163,6 +164,7 @@ export class Admissions {
     const temporalWorkflowId = temporalWorkflowIdOf(request.workflow.slug, executionId);
 
     let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
+    let holds: Array<{ stepId: string; credits: number }> = [];
     try {
       await db.$transaction(async (tx) => {
         // First, so a claim taken over by another request admits nothing here.
@@ -183,7 +185,8 @@ export class Admissions {
           temporalWorkflowId,
         });
         // Usage-priced and cached steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
-        await recordHolds(tx, request.account.id, executionId, holdsOf(grants.steps, plan, this.deps.vendorDefaults));
+        holds = holdsOf(grants.steps, plan, this.deps.vendorDefaults);
+        await recordHolds(tx, request.account.id, executionId, holds);
         // Last: the account row lock it takes serialises the account's admissions until the commit.
         await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
       }, ADMISSION_TRANSACTION);
@@ -191,6 +194,7 @@ export class Admissions {
       if (request.executionId && isUniqueViolation(err)) throw executionExists(executionId);
       throw err;
     }
+    metrics.creditsHeld.inc(holds.reduce((sum, hold) => sum + hold.credits, 0));
 
     await this.start(request, plan, inputs, executionId, temporalWorkflowId);
     return { executionId, temporalWorkflowId, creditsUsed: charge.fromBalance, plan };

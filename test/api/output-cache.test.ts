@@ -2,6 +2,7 @@
 // fake OpenAI images endpoint; real API, Temporal worker, Postgres and media store.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { renderMetrics } from '../../src/observability/metrics';
 import { startTestApi, type TestApi } from '../support/api';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { buildAccount, buildApiKey, buildWorkflow, chain } from '../support/fixtures';
@@ -37,10 +38,17 @@ describe('the output cache of a cached image node', function () {
     return { ...response.body, step: view.body.execution.steps.find((step: any) => step.id === 'art') };
   };
   const calls = () => fake.imageRequests().length;
+  /** A counter's value in this process's /metrics text (0 when absent). */
+  const counter = async (line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(await renderMetrics())?.[1] ?? 0);
 
   it('calls the vendor once for the same inputs twice: the second step is a hit at 0 credits with the same mediaId', async () => {
     const { slug } = await workflow(3600);
     const before = calls();
+    const [hitsBefore, savedBefore, heldBefore] = await Promise.all([
+      counter('builder_cache_hits_total{node_type="image-generation"}'),
+      counter('builder_cache_credits_saved_total'),
+      counter('builder_credits_held_total'),
+    ]);
     const first = await run(slug, 'tides');
     assert.equal(first.creditsUsed, 8);
     assert.equal(first.step.cache, null);
@@ -52,6 +60,9 @@ describe('the output cache of a cached image node', function () {
     assert.equal((await fetch(second.output.url)).status, 200, 'the reused media is served');
     const ledger = await api.engine.db.creditLedgerEntry.findMany({ where: { executionId: second.executionId } });
     assert.deepEqual(Object.fromEntries(ledger.map((entry) => [entry.kind, entry.amount])), { debit: 8, hold: 8, capture: 0, release: 8 });
+    assert.equal((await counter('builder_cache_hits_total{node_type="image-generation"}')) - hitsBefore, 1);
+    assert.equal((await counter('builder_cache_credits_saved_total')) - savedBefore, 8);
+    assert.equal((await counter('builder_credits_held_total')) - heldBefore, 16, 'both runs held 8');
   });
 
   it('calls the vendor again for changed inputs, and for a run asked with Cache-Control: no-cache (which refreshes the entry)', async () => {

@@ -3,6 +3,7 @@
 // against a fake OpenAI-compatible endpoint whose usage chunk names the tokens; real API, Temporal
 // worker and Postgres.
 import assert from 'node:assert/strict';
+import { renderMetrics } from '../../src/observability/metrics';
 import { startTestApi, type TestApi } from '../support/api';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { buildAccount, buildApiKey, buildWorkflow, chain } from '../support/fixtures';
@@ -45,9 +46,12 @@ describe('credits held, then captured by the tokens a per-token model used', fun
 
   it('holds 12 credits, captures the 5 the reported tokens cost, releases 7, and reports creditsUsed as the capture', async () => {
     const before = await balance();
+    const captured = async () => Number(/^builder_credits_captured_total (\S+)$/m.exec(await renderMetrics())?.[1] ?? 0);
+    const capturedBefore = await captured();
     const response = await run({});
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(response.body.creditsUsed, 5);
+    assert.equal((await captured()) - capturedBefore, 5, 'builder_credits_captured_total counts the capture');
     const entries = await ledger(response.body.executionId);
     assert.deepEqual(entries, { debit: 12, hold: 12, capture: 5, release: 7 });
     assert.equal(await balance(), before - 5);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CanvasGraph } from '../../src/domain/types';
+import { renderMetrics } from '../../src/observability/metrics';
 import { startTestApi, type TestApi } from '../support/api';
 import { ended, executionReader } from '../support/executions';
 import { startFakeReplicate, type FakeReplicate } from '../support/fakeReplicate';
@@ -59,6 +60,8 @@ describe('vendor capacity shared by workers (VENDOR_CONCURRENCY=replicate=2, two
   it('never has more than 2 Replicate jobs in flight for 10 parallel steps, shows the waiting steps, and completes them all', async () => {
     fake.maxInFlight = 0;
     fake.behave(() => ({ delayMs: 300 }));
+    const waits = async () => Number(/^builder_vendor_capacity_waits_total\{vendor="replicate"\} (\S+)$/m.exec(await renderMetrics())?.[1] ?? 0);
+    const waitsBefore = await waits();
     const creates = fake.creates;
     try {
       const ids = await Promise.all([start(parallel(5)), start(parallel(5))]);
@@ -75,6 +78,7 @@ describe('vendor capacity shared by workers (VENDOR_CONCURRENCY=replicate=2, two
       assert.ok(fake.maxInFlight <= 2, `at most 2 predictions ran at once (saw ${fake.maxInFlight})`);
       assert.equal(fake.maxInFlight, 2, 'the two slots were used');
       assert.deepEqual(sawCapacityWait && { type: (sawCapacityWait as any).type, vendor: (sawCapacityWait as any).vendor }, { type: 'vendor-capacity', vendor: 'replicate' });
+      assert.ok((await waits()) - waitsBefore >= 1, 'builder_vendor_capacity_waits_total counts the waits');
       const leases = await api.engine.db.vendorLease.count();
       assert.equal(leases, 0, 'every slot was given back');
     } finally {

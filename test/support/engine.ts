@@ -12,7 +12,7 @@ import type { VendorDefaults } from '../../src/domain/models';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
 import type { RecordedJobsOptions } from '../../src/providers/recordedJobs';
-import { countVendorJob } from '../../src/runtime/providers';
+import { countCapture, countVendorCapacityWait, countVendorJob } from '../../src/runtime/providers';
 import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { dbSandboxJobs } from '../../src/providers/sandboxJobs';
@@ -155,7 +155,7 @@ export async function startTestEngine(
         taskQueue,
         bundle: await sharedBundle(),
         dataConverter,
-        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...(options.vendorConcurrency ? { vendorConcurrency: options.vendorConcurrency } : {}), ...workerOptions },
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...(options.vendorConcurrency ? { vendorConcurrency: options.vendorConcurrency } : {}), onCapture: countCapture, onVendorCapacityWait: countVendorCapacityWait, ...workerOptions },
       }),
     close: async () => {
       sandboxMedia.close();
