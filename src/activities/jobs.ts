@@ -13,6 +13,9 @@ import { rideOutOurOutage, type OutageObserver, type OutageWait } from './ourOut
 import { baseCall, requireModel, toFailure } from './stepAttempt';
 import type { StepProgress } from './stepProgress';
 import type { VendorCapacity } from './vendorCapacity';
+import { budgetFailure, type JobBudgets } from './jobBudgets';
+import { shareOf, type UsageCapture } from './usage';
+import { findModel } from '../domain/models';
 
 /** What submitting an async job returns to the workflow. */
 export interface SubmittedJob {
@@ -33,10 +36,16 @@ export interface JobActivityDeps {
   warn?: (message: string, err: unknown) => void;
   /** VENDOR_CONCURRENCY and vendor pauses after a 429, shared by every worker. */
   capacity?: VendorCapacity;
+  /** Deadlines of jobs priced per second (cancelled at the vendor past them). */
+  budgets?: JobBudgets;
+  /** Captures a held step's usage from its hold. */
+  captureUsage?: UsageCapture;
+  /** The catalog model of a step (from its run's plan), for per-second capture. */
+  modelOf?: (executionId: string, stepId: string) => Promise<string | undefined>;
 }
 
 /** Builds the job activities. */
-export function createJobActivities({ providers, progress, media, callbackBaseUrl, mediaKindOf, capacity, warn = () => undefined }: JobActivityDeps) {
+export function createJobActivities({ providers, progress, media, callbackBaseUrl, mediaKindOf, capacity, budgets, captureUsage, modelOf, warn = () => undefined }: JobActivityDeps) {
   /**
    * Runs `work` with the activity's cancellation signal, turning errors into typed failures. Every
    * job activity is safe to repeat (a submit resumes its recorded job; poll, cancel and collect
@@ -112,6 +121,8 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
         }
         // The slot stays taken while the job runs: at most the step's timeout (this activity's start-to-close).
         await capacity?.submitted(jobKey, model.provider, context.info.startToCloseTimeoutMs);
+        // Priced per second: the hold pays for maxSeconds of run time, counted from the accepted submit.
+        if (model.usage?.unit === 'seconds') await budgets?.started(jobKey, Date.now() + model.usage.maxSeconds * 1000);
         return { provider: model.provider, handle };
       });
     },
@@ -125,6 +136,7 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
         const sink = mediaSink(media, input.executionId, signal);
         const state = await providers.jobs(input.provider).poll(input.job, { signal, media: sink });
         if (state.status !== 'running') await capacity?.release(jobKeyOf(input.executionId, input.stepId));
+        if (state.status === 'failed' && (await budgets?.exceeded(jobKeyOf(input.executionId, input.stepId)))) return { status: 'failed', error: budgetFailure(input.stepId) };
         return state.status === 'succeeded' ? { status: 'succeeded', result: await storeInlineData(state.result, sink) } : state;
       });
     },
@@ -144,7 +156,12 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
         // The job is over whichever way its result came (callback or poll): its vendor slot is free.
         await capacity?.release(jobKeyOf(input.executionId, input.stepId));
         const kind = await mediaKindOf?.(input.executionId, input.stepId);
-        return storeResult(media, input.executionId, input.result, signal, kind);
+        const ref = await storeResult(media, input.executionId, input.result, signal, kind);
+        // A per-second priced job captures the vendor's run time (or the whole hold when it reports none).
+        const modelId = await modelOf?.(input.executionId, input.stepId);
+        const model = modelId ? findModel(modelId) : undefined;
+        if (model) await captureUsage?.(input.executionId, input.stepId, shareOf(model, input.result.usage));
+        return ref;
       });
     },
   };

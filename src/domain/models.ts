@@ -53,6 +53,7 @@ export function usageCeiling(pricing: UsagePricing): number {
     : pricing.perSecond * pricing.maxSeconds;
 }
 
+const SDXL_LIGHTNING_USAGE: UsagePricing = { unit: 'seconds', perSecond: 1, maxSeconds: 5 };
 const GPT_41_MINI_USAGE: UsagePricing = { unit: 'tokens', inputPer1k: 0.5, outputPer1k: 2, maxInputTokens: 8_000, maxOutputTokens: 4_000 };
 
 /** Every model the engine knows. */
@@ -74,6 +75,8 @@ export const MODELS: readonly ModelSpec[] = [
   // Known vendor models, priced and tiered here; any other replicate:/fal: name runs at its provider's defaults.
   { id: 'replicate:black-forest-labs/flux-schnell', kind: 'image', provider: 'replicate', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [schnell] on Replicate' },
   { id: 'replicate:black-forest-labs/flux-dev', kind: 'image', provider: 'replicate', credits: 6, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [dev] on Replicate' },
+  // Priced per second of Replicate run time (`metrics.predict_time`): holds 5 credits (5 s); a job still running past them is cancelled.
+  { id: 'replicate:bytedance/sdxl-lightning-4step', kind: 'image', provider: 'replicate', credits: usageCeiling(SDXL_LIGHTNING_USAGE), minTier: 'pro', async: true, pollable: true, label: 'SDXL-Lightning (4 steps) on Replicate, priced per second', usage: SDXL_LIGHTNING_USAGE },
   { id: 'replicate:minimax/video-01', kind: 'video', provider: 'replicate', credits: 60, minTier: 'business', async: true, pollable: true, label: 'MiniMax Video-01 on Replicate' },
   { id: 'fal:fal-ai/flux/schnell', kind: 'image', provider: 'fal', credits: 3, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [schnell] on fal' },
   { id: 'fal:fal-ai/flux/dev', kind: 'image', provider: 'fal', credits: 6, minTier: 'pro', async: true, pollable: true, label: 'FLUX.1 [dev] on fal' },

@@ -9,6 +9,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { VendorDefaults } from '../../src/domain/models';
+import { JobBudgets } from '../../src/activities/jobBudgets';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
 import type { RecordedJobsOptions } from '../../src/providers/recordedJobs';
@@ -114,13 +115,16 @@ export async function startTestEngine(
   // Jobs in the test database, as a worker keeps them; the sweeper finishes those a replaced worker left.
   const sandboxMedia = new SandboxMediaProvider({ jobs: dbSandboxJobs(database.prisma), library: media });
   sandboxMedia.startSweeper();
-  const providers = createProviderRegistry({
+  const providers: ProviderRegistry = createProviderRegistry({
     sandbox,
     sandboxMedia,
     openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
     http: { allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist },
     ...(options.vendors ? createVendorProviders(options.vendors, database.prisma, { onOutcome: countVendorJob, ...options.vendorJobs }) : {}),
   });
+  // Per-second priced vendor jobs past their hold's run time are cancelled by this sweeper, as a worker process's is.
+  const jobBudgets = new JobBudgets(database.prisma, providers);
+  jobBudgets.startSweeper(200);
   const admissions = new Admissions({
     db: database.prisma,
     temporal: client,
@@ -155,10 +159,11 @@ export async function startTestEngine(
         taskQueue,
         bundle: await sharedBundle(),
         dataConverter,
-        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...(options.vendorConcurrency ? { vendorConcurrency: options.vendorConcurrency } : {}), onCapture: countCapture, onVendorCapacityWait: countVendorCapacityWait, ...workerOptions },
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...(options.vendorConcurrency ? { vendorConcurrency: options.vendorConcurrency } : {}), onCapture: countCapture, onVendorCapacityWait: countVendorCapacityWait, jobBudgets, ...workerOptions },
       }),
     close: async () => {
       sandboxMedia.close();
+      jobBudgets.close();
       await database.drop();
       await rm(mediaDir, { recursive: true, force: true });
     },

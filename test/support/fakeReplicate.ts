@@ -36,6 +36,8 @@ export interface ReplicateBehaviour {
   startDelayMs?: number;
   /** Left out of GET /v1/predictions (a listing that lags, as lists may). */
   unlisted?: boolean;
+  /** `metrics.predict_time` of the ended prediction (default 0.05 s); anything, to misreport it. */
+  predictTime?: unknown;
 }
 
 /** A prediction as the API returns it. */
@@ -167,7 +169,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     if (prediction.status === 'canceled') return;
     if (plan.outcome === 'hang') return;
     prediction.completed_at = new Date().toISOString();
-    prediction.metrics = { predict_time: 0.05 };
+    prediction.metrics = { predict_time: (plan.predictTime ?? 0.05) as number };
     if (plan.outcome === 'abort') {
       prediction.status = 'aborted';
       prediction.started_at = null;
