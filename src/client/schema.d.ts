@@ -3623,6 +3623,13 @@ export interface operations {
                         })[];
                         slug: string;
                         steps: {
+                            /** @description A cached step (`config.cache`) the output cache answers for these inputs now: the run and step that paid. The run still holds the step’s price and releases it when the hit happens. */
+                            cache?: {
+                                executionId: string;
+                                /** @constant */
+                                hit: true;
+                                stepId: string;
+                            };
                             /** @description This step’s price (0 for steps without a model). */
                             credits: number;
                             fromBalance: number;

@@ -108,6 +108,10 @@ export const estimateResponseSchema = z.object({
       fromGrant: z.number().int(),
       fromBalance: z.number().int(),
       paidBy: z.enum(['free', 'balance', 'grant', 'grant+balance']),
+      cache: z
+        .object({ hit: z.literal(true), executionId: z.string(), stepId: z.string() })
+        .optional()
+        .describe('A cached step (`config.cache`) the output cache answers for these inputs now: the run and step that paid. The run still holds the step’s price and releases it when the hit happens.'),
     }),
   ),
   refusals: z.array(refusalSchema).describe('Every refusal the run would get, in the order admission checks them; empty when admissible.'),

@@ -49,9 +49,14 @@ describe('the output cache of a cached image node', function () {
       counter('builder_cache_credits_saved_total'),
       counter('builder_credits_held_total'),
     ]);
+    const estimate = async (topic: string) =>
+      (await api.request('POST', `/api/workflows/${slug}/estimate`, { body: { inputs: { topic } }, headers: { 'x-api-key': key } })).body.steps.find((step: any) => step.stepId === 'art');
+    assert.equal((await estimate('tides')).cache, undefined, 'nothing cached yet');
     const first = await run(slug, 'tides');
     assert.equal(first.creditsUsed, 8);
     assert.equal(first.step.cache, null);
+    assert.deepEqual((await estimate('tides')).cache, { hit: true, executionId: first.executionId, stepId: 'art' }, 'the estimate shows the hit');
+    assert.equal((await estimate('other')).cache, undefined);
     const second = await run(slug, 'tides');
     assert.equal(calls() - before, 1, 'one vendor call');
     assert.equal(second.creditsUsed, 0);
