@@ -9,6 +9,7 @@ import { mediaSink, storeResult } from './mediaSink';
 import { baseCall, requireModel, runAttempt, type StepResult } from './stepAttempt';
 import { TokenBuffer, type StepProgress } from './stepProgress';
 import { Context } from '@temporalio/activity';
+import { findModel } from '../domain/models';
 import type { OutputCache } from './outputCache';
 import { shareOf, type UsageCapture } from './usage';
 import type { StepUsage } from '../domain/pricing';
@@ -44,7 +45,8 @@ export function createStepActivities({ providers, progress, media, warn, capture
     }
     const { result, share } = await call();
     if (lookup) await cache?.store(input, lookup, result.output).catch((err: unknown) => warn?.(`step ${input.stepId}: its output could not be cached`, err));
-    await captureUsage?.(input.executionId, input.stepId, share);
+    // Only held steps (cached or usage-priced) have anything to capture: flat uncached steps skip the query.
+    if (lookup || (input.model && findModel(input.model)?.usage)) await captureUsage?.(input.executionId, input.stepId, share);
     return result;
   }
 
