@@ -3,11 +3,12 @@
 // figures. No assertions: compare the ratios, not absolutes. Default: dag, then classic.
 import { classicBench } from './classic';
 import { dagBench } from './dag';
+import { fairnessBench } from './fairness';
 import { hopBench } from './hop';
 import { soakBench } from './soak';
 import { traceBench } from './trace';
 
-const benches: Record<string, () => Promise<unknown>> = { dag: dagBench, classic: classicBench, hop: hopBench, trace: traceBench, soak: soakBench };
+const benches: Record<string, () => Promise<unknown>> = { dag: dagBench, classic: classicBench, hop: hopBench, trace: traceBench, soak: soakBench, fairness: fairnessBench };
 const modes = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dag', 'classic'];
 const unknown = modes.filter((mode) => !(mode in benches));
 if (unknown.length > 0) {

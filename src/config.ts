@@ -94,6 +94,31 @@ const schema = z.object({
       }
     })
     .default([]),
+  /**
+   * Jobs in flight per vendor account across every worker process, `vendor=n,…` (e.g.
+   * `replicate=8,fal=4`): a step beyond it waits (`waitingOn: { type: "vendor-capacity" }`) for a
+   * slot. Vendors not named are not capped. Names are provider ids (`replicate`, `fal`, `openai`, `sandbox`).
+   */
+  VENDOR_CONCURRENCY: z
+    .string()
+    .transform((raw, ctx) => {
+      const limits: Record<string, number> = {};
+      for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+        const match = /^([a-z][a-z0-9-]*)=(\d{1,6})$/.exec(entry);
+        const n = match ? Number(match[2]) : NaN;
+        if (!match || n < 1) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not vendor=n with a vendor id (lowercase letters, digits, hyphens) and n a whole number from 1 to 999999, e.g. replicate=8,fal=4` });
+          return z.NEVER;
+        }
+        if (limits[match[1]!] !== undefined) {
+          ctx.addIssue({ code: 'custom', message: `vendor "${match[1]}" is named twice` });
+          return z.NEVER;
+        }
+        limits[match[1]!] = n;
+      }
+      return limits;
+    })
+    .default({}),
   /** Level of the JSON logs (pino): fatal, error, warn, info, debug, trace or silent. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

@@ -69,6 +69,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
   // activity tasks to matching) reads at most 20 times a second by default: under load every
   // dispatch waits for the next read.
   'history.transferProcessorMaxPollRPS': 200,
+  // Fair dispatch between accounts: each run carries its account as fairness key
+  // (src/services/runPriority.ts). Without these, one account's backlog of 200 runs held another
+  // account's single run back 54 s; with them, 4 s (`npm run bench -- fairness`, README "Fairness").
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
 };
 
 /** Flags that take the per-task delays out of the dev server; measured by `npm run bench -- hop`. */

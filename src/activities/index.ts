@@ -9,6 +9,10 @@ import { createJobActivities } from './jobs';
 import { createMirrorActivity } from './mirror';
 import { createStepActivities } from './steps';
 import { StepProgress } from './stepProgress';
+import { JobBudgets } from './jobBudgets';
+import { OutputCache } from './outputCache';
+import { createUsageCapture, type CaptureObserver } from './usage';
+import { VendorCapacity, type VendorLimits } from './vendorCapacity';
 
 /** What the activities need. */
 export interface ActivityDeps {
@@ -25,17 +29,28 @@ export interface ActivityDeps {
   privateNetworkAllowlist?: readonly string[];
   /** Signs media URLs in what leaves the worker (result callbacks). */
   mediaUrls?: MediaUrlSigner;
+  /** VENDOR_CONCURRENCY: jobs in flight per vendor account across every worker. */
+  vendorConcurrency?: VendorLimits;
+  /** Hears each vendor capacity wait that ended (vendor, ms waited), for the metrics. */
+  onVendorCapacityWait?: (vendor: string, waitedMs: number) => void;
+  /** Hears each capture from a hold (and each cache hit), for the metrics. */
+  onCapture?: CaptureObserver;
+  /** Deadlines of per-second priced jobs; the process runs its sweeper (a default instance only records them). */
+  jobBudgets?: JobBudgets;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [] }: ActivityDeps) {
+export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [], vendorConcurrency = {}, onVendorCapacityWait, onCapture, jobBudgets }: ActivityDeps) {
+  const captureUsage = createUsageCapture(db, warn, onCapture);
+  const budgets = jobBudgets ?? new JobBudgets(db);
   const progress = new StepProgress(db, warn);
+  const capacity = new VendorCapacity({ db, limits: vendorConcurrency, ...(onVendorCapacityWait ? { onWaited: onVendorCapacityWait } : {}) });
   const network = { allowPrivateNetworks, allowlist: privateNetworkAllowlist };
   return {
     mirror: createMirrorActivity(db),
     ...createCallbackActivities({ db, network, ...(mediaUrls ? { mediaUrls } : {}) }),
-    ...createStepActivities({ providers, progress, media, warn }),
-    ...createJobActivities({ providers, progress, media, warn, mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
+    ...createStepActivities({ providers, progress, media, warn, captureUsage, cache: new OutputCache(db, media) }),
+    ...createJobActivities({ providers, progress, media, warn, capacity, budgets, captureUsage, modelOf: (executionId, stepId) => modelOf(db, executionId, stepId), mediaKindOf: (executionId, stepId) => mediaKindOf(db, executionId, stepId), ...(callbackBaseUrl ? { callbackBaseUrl } : {}) }),
   };
 }
 
@@ -43,6 +58,14 @@ export function createActivities({ db, providers, media, mediaUrls, warn = defau
 async function mediaKindOf(db: Db, executionId: string, stepId: string) {
   const step = await db.step.findUnique({ where: { executionId_stepId: { executionId, stepId } }, select: { nodeType: true } });
   return step ? findNodeModule(step.nodeType)?.produces?.kind : undefined;
+}
+
+/** The catalog model of a step, from its run's recorded plan. */
+async function modelOf(db: Db, executionId: string, stepId: string): Promise<string | undefined> {
+  const [row] = await db.$queryRaw<Array<{ model: string | null }>>`
+    SELECT s->>'model' AS model FROM executions e, jsonb_array_elements(e.plan->'steps') s
+    WHERE e.id = ${executionId} AND s->>'id' = ${stepId}`;
+  return row?.model ?? undefined;
 }
 
 function defaultWarn(message: string, err: unknown): void {

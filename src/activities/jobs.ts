@@ -12,6 +12,10 @@ import { mediaSink, storeInlineData, storeResult, type CheckedMediaLibrary } fro
 import { rideOutOurOutage, type OutageObserver, type OutageWait } from './ourOutage';
 import { baseCall, requireModel, toFailure } from './stepAttempt';
 import type { StepProgress } from './stepProgress';
+import type { VendorCapacity } from './vendorCapacity';
+import { budgetFailure, type JobBudgets } from './jobBudgets';
+import { shareOf, type UsageCapture } from './usage';
+import { findModel } from '../domain/models';
 
 /** What submitting an async job returns to the workflow. */
 export interface SubmittedJob {
@@ -30,10 +34,18 @@ export interface JobActivityDeps {
   mediaKindOf?: (executionId: string, stepId: string) => Promise<MediaKind | undefined>;
   /** Where a job activity's wait for our own outage is logged. */
   warn?: (message: string, err: unknown) => void;
+  /** VENDOR_CONCURRENCY and vendor pauses after a 429, shared by every worker. */
+  capacity?: VendorCapacity;
+  /** Deadlines of jobs priced per second (cancelled at the vendor past them). */
+  budgets?: JobBudgets;
+  /** Captures a held step's usage from its hold. */
+  captureUsage?: UsageCapture;
+  /** The catalog model of a step (from its run's plan), for per-second capture. */
+  modelOf?: (executionId: string, stepId: string) => Promise<string | undefined>;
 }
 
 /** Builds the job activities. */
-export function createJobActivities({ providers, progress, media, callbackBaseUrl, mediaKindOf, warn = () => undefined }: JobActivityDeps) {
+export function createJobActivities({ providers, progress, media, callbackBaseUrl, mediaKindOf, capacity, budgets, captureUsage, modelOf, warn = () => undefined }: JobActivityDeps) {
   /**
    * Runs `work` with the activity's cancellation signal, turning errors into typed failures. Every
    * job activity is safe to repeat (a submit resumes its recorded job; poll, cancel and collect
@@ -80,6 +92,9 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
         if (!input.media || model.kind === 'text') throw new ProviderError('InvalidConfig', `Step "${input.stepId}" does not make media.`);
         const jobKey = jobKeyOf(input.executionId, input.stepId);
         await progress.attemptStarted(input.executionId, input.stepId, attempt);
+        // A slot of the vendor account (VENDOR_CONCURRENCY) before anything is sent; the step shows the wait.
+        const context = Context.current();
+        await capacity?.acquire({ executionId: input.executionId, stepId: input.stepId, leaseKey: jobKey, vendor: model.provider }, signal, () => context.heartbeat());
         const token = await progress.waitingFor(input.executionId, input.stepId, {
           provider: model.provider,
           jobKey,
@@ -88,16 +103,26 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
         const stepCallbackUrl = callbackBaseUrl
           ? `${callbackBaseUrl}/api/providers/callbacks/${encodeURIComponent(input.executionId)}/${encodeURIComponent(input.stepId)}?token=${token}`
           : undefined;
-        const handle = await providers.jobs(model.provider).submit({
-          ...baseCall(input, model.id, attempt, signal),
-          kind: input.media.kind,
-          params: input.config,
-          media: mediaSink(media, input.executionId),
-          idempotencyKey: jobKey,
-          executionId: input.executionId,
-          firstSubmitAt: firstScheduledAt,
-          ...(stepCallbackUrl ? { callbackUrl: `${stepCallbackUrl}&submit=${attempt}`, stepCallbackUrl } : {}),
-        });
+        let handle: JobHandle;
+        try {
+          handle = await providers.jobs(model.provider).submit({
+            ...baseCall(input, model.id, attempt, signal),
+            kind: input.media.kind,
+            params: input.config,
+            media: mediaSink(media, input.executionId),
+            idempotencyKey: jobKey,
+            executionId: input.executionId,
+            firstSubmitAt: firstScheduledAt,
+            ...(stepCallbackUrl ? { callbackUrl: `${stepCallbackUrl}&submit=${attempt}`, stepCallbackUrl } : {}),
+          });
+        } catch (err) {
+          await capacity?.submitFailed(jobKey, model.provider, err);
+          throw err;
+        }
+        // The slot stays taken while the job runs: at most the step's timeout (this activity's start-to-close).
+        await capacity?.submitted(jobKey, model.provider, context.info.startToCloseTimeoutMs);
+        // Priced per second: the hold pays for maxSeconds of run time, counted from the accepted submit.
+        if (model.usage?.unit === 'seconds') await budgets?.started(jobKey, Date.now() + model.usage.maxSeconds * 1000);
         return { provider: model.provider, handle };
       });
     },
@@ -110,12 +135,15 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
       return guarded(async (signal) => {
         const sink = mediaSink(media, input.executionId, signal);
         const state = await providers.jobs(input.provider).poll(input.job, { signal, media: sink });
+        if (state.status !== 'running') await capacity?.release(jobKeyOf(input.executionId, input.stepId));
+        if (state.status === 'failed' && (await budgets?.exceeded(jobKeyOf(input.executionId, input.stepId)))) return { status: 'failed', error: budgetFailure(input.stepId) };
         return state.status === 'succeeded' ? { status: 'succeeded', result: await storeInlineData(state.result, sink) } : state;
       });
     },
 
     /** Stops a job at the provider when its run is cancelled (best effort). */
     async cancelJob(input: { provider: string; job: JobHandle }): Promise<void> {
+      // The slot is given back when the run ends (the mirror); the job key is not in this (recorded) input.
       return guarded((signal) => providers.jobs(input.provider).cancel(input.job, signal));
     },
 
@@ -125,8 +153,15 @@ export function createJobActivities({ providers, progress, media, callbackBaseUr
      */
     async collectMedia(input: { executionId: string; stepId: string; result: MediaResult }): Promise<StoredMediaRef> {
       return guarded(async (signal) => {
+        // The job is over whichever way its result came (callback or poll): its vendor slot is free.
+        await capacity?.release(jobKeyOf(input.executionId, input.stepId));
         const kind = await mediaKindOf?.(input.executionId, input.stepId);
-        return storeResult(media, input.executionId, input.result, signal, kind);
+        const ref = await storeResult(media, input.executionId, input.result, signal, kind);
+        // A per-second priced job captures the vendor's run time (or the whole hold when it reports none).
+        const modelId = await modelOf?.(input.executionId, input.stepId);
+        const model = modelId ? findModel(modelId) : undefined;
+        if (model) await captureUsage?.(input.executionId, input.stepId, shareOf(model, input.result.usage));
+        return ref;
       });
     },
   };

@@ -53,6 +53,18 @@ export class StepProgress {
     });
   }
 
+  /**
+   * A step answered from the output cache (no provider call): its completion with the cache's
+   * provenance, after the changes the workflow handed it.
+   */
+  async recordCacheHit(
+    executionId: string,
+    changes: MirrorChange[],
+    completed: StepRecord['completed'] & { cache: NonNullable<StepRecord['completed']['cache']> },
+  ): Promise<void> {
+    await this.store.recordStep(executionId, { changes, progress: [], completed });
+  }
+
   /** The step started an attempt, written now or thrown (for activities that cannot go on without the database). */
   async attemptStarted(executionId: string, stepId: string, attempt: number): Promise<void> {
     await this.store.writeProgress(executionId, [{ kind: 'attempt', stepId, attempt, at: new Date().toISOString() }]);

@@ -102,6 +102,7 @@ export function refusalHttp(code: RefusalCode): RefusalHttp {
       return { status: 400 };
     case 'INSUFFICIENT_CREDITS':
     case 'grant_exhausted':
+    case 'BUDGET_EXCEEDED':
       return { status: 402 };
     case 'MODEL_TIER_REQUIRED':
       return { status: 403 };

@@ -15,6 +15,7 @@ export function instrumentAdmissions(admissions: Admissions): Admissions {
         const admission = await admissions.admit(request);
         span.setAttribute('builder.execution_id', admission.executionId);
         metrics.admissions.inc({ trigger: request.triggerType });
+        if (admission.creditsHeld > 0) metrics.creditsHeld.inc(admission.creditsHeld);
         return admission;
       } catch (err) {
         metrics.admissionRefusals.inc({ trigger: request.triggerType, code: errorCodeOf(err) ?? 'INTERNAL' });

@@ -503,7 +503,7 @@ export interface paths {
         put?: never;
         /**
          * Estimate a run’s cost and refusals without running it
-         * @description Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted). Nothing runs and nothing is charged. Requires workflow:run or workflow:<slug>:run.
+         * @description Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted, BUDGET_EXCEEDED with the body’s `maxCredits`). Nothing runs and nothing is charged. Requires workflow:run or workflow:<slug>:run.
          */
         post: operations["postApiWorkflowsSlugEstimate"];
         delete?: never;
@@ -910,6 +910,13 @@ export interface components {
             /** @description Every failed attempt’s error, also of attempts a retry recovered from. */
             attemptErrors: components["schemas"]["AttemptError"][];
             attempts: number;
+            /** @description Set when the step completed from the output cache (`config.cache`): the run and step that paid for the output. The step cost 0 credits and made no provider call. */
+            cache?: {
+                executionId: string;
+                /** @constant */
+                hit: true;
+                stepId: string;
+            } | null;
             error: components["schemas"]["RunError"] | null;
             finishedAt: string | null;
             /** @description Steps of one group run in parallel; groups run in order. */
@@ -937,6 +944,13 @@ export interface components {
             /** @description ISO 8601 time. */
             since?: string;
             stepId?: string;
+            /**
+             * @description `vendor-capacity`: the step waits for a free slot of its vendor account (VENDOR_CONCURRENCY) or for a vendor paused after a 429; absent: it waits on its job.
+             * @enum {string}
+             */
+            type?: "vendor-capacity";
+            /** @description With `type: vendor-capacity`: the vendor whose capacity the step waits for. */
+            vendor?: string;
         };
         /**
          * @description Plan tier: prices, models and rate limits depend on it.
@@ -1573,6 +1587,8 @@ export interface operations {
                     inputs?: {
                         [key: string]: unknown;
                     };
+                    /** @description Optional budget: a run whose estimate (each step at its maximum) exceeds it is refused with 402 BUDGET_EXCEEDED. */
+                    maxCredits?: number;
                     /** @description The node to run (with everything upstream); default: the Response Output node. */
                     targetNodeId?: string;
                 };
@@ -1621,7 +1637,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description INSUFFICIENT_CREDITS or grant_exhausted. */
+            /** @description INSUFFICIENT_CREDITS, grant_exhausted or BUDGET_EXCEEDED (the estimate exceeds `maxCredits`). */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -3568,6 +3584,8 @@ export interface operations {
                     inputs?: {
                         [key: string]: unknown;
                     };
+                    /** @description Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`). */
+                    maxCredits?: number;
                 };
             };
         };
@@ -3598,7 +3616,7 @@ export interface operations {
                         /** @description Every refusal the run would get, in the order admission checks them; empty when admissible. */
                         refusals: ({
                             /** @enum {string} */
-                            code: "INVALID_INPUTS" | "MODEL_TIER_REQUIRED" | "INSUFFICIENT_CREDITS" | "grant_exhausted";
+                            code: "INVALID_INPUTS" | "MODEL_TIER_REQUIRED" | "INSUFFICIENT_CREDITS" | "grant_exhausted" | "BUDGET_EXCEEDED";
                             message: string;
                             /** @description The HTTP status the run would get. */
                             status: number;
@@ -3607,6 +3625,13 @@ export interface operations {
                         })[];
                         slug: string;
                         steps: {
+                            /** @description A cached step (`config.cache`) the output cache answers for these inputs now: the run and step that paid. The run still holds the step’s price and releases it when the hit happens. */
+                            cache?: {
+                                executionId: string;
+                                /** @constant */
+                                hit: true;
+                                stepId: string;
+                            };
                             /** @description This step’s price (0 for steps without a model). */
                             credits: number;
                             fromBalance: number;
@@ -3715,6 +3740,8 @@ export interface operations {
                 async?: "true" | "false";
             };
             header?: {
+                /** @description `no-cache`: steps with an output cache (`config.cache`) do not read it; they call their provider and refresh the entry. */
+                "cache-control"?: string;
                 /** @description A stable key (scope: your account, kept 24 h): repeats, also concurrent ones, get the first answer instead of starting another run. */
                 "idempotency-key"?: string;
             };
@@ -3733,6 +3760,8 @@ export interface operations {
                     inputs: {
                         [key: string]: unknown;
                     };
+                    /** @description Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`). */
+                    maxCredits?: number;
                 };
             };
         };
@@ -3803,7 +3832,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`). */
+            /** @description INSUFFICIENT_CREDITS (with `required`, `balance`), grant_exhausted (with `model`), or BUDGET_EXCEEDED (with `estimate`, `maxCredits`: the run may cost more than the body’s `maxCredits`). */
             402: {
                 headers: {
                     [name: string]: unknown;

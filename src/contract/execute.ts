@@ -9,6 +9,13 @@ export const executeStartBodySchema = z.strictObject({
   executionId: z.string().min(1).max(100).regex(idPattern).optional().describe('Optional client-chosen execution id; 409 when taken.'),
   targetNodeId: z.string().min(1).max(100).optional().describe('The node to run (with everything upstream); default: the Response Output node.'),
   inputs: z.record(z.string(), z.unknown()).optional().describe('Values of the Request Input fields.'),
+  maxCredits: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .optional()
+    .describe('Optional budget: a run whose estimate (each step at its maximum) exceeds it is refused with 402 BUDGET_EXCEEDED.'),
 });
 
 /** Request headers of `POST /api/execute/start`. */
@@ -42,7 +49,7 @@ export const executeStartRoute = defineRoute({
   responses: {
     202: { description: 'The run was admitted (or the first answer to this Idempotency-Key).', body: executeStartResponseSchema, headers: RATE_LIMIT_HEADERS },
     400: errorResponse('INVALID_TRIGGER_TYPE, INVALID_REQUEST or INVALID_INPUTS.'),
-    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
+    402: errorResponse('INSUFFICIENT_CREDITS, grant_exhausted or BUDGET_EXCEEDED (the estimate exceeds `maxCredits`).'),
     403: errorResponse('CAPABILITY_DENIED (with `required`) or MODEL_TIER_REQUIRED.'),
     404: errorResponse('No canvas with this id in your account.'),
     409: errorResponse('EXECUTION_EXISTS (client-chosen executionId taken) or IDEMPOTENCY_IN_PROGRESS.'),

@@ -26,6 +26,11 @@ export const waitpointSchema = z
 export const stepWaitpointSchema = z
   .object({
     provider: z.string(),
+    type: z
+      .enum(['vendor-capacity'])
+      .optional()
+      .describe('`vendor-capacity`: the step waits for a free slot of its vendor account (VENDOR_CONCURRENCY) or for a vendor paused after a 429; absent: it waits on its job.'),
+    vendor: z.string().optional().describe('With `type: vendor-capacity`: the vendor whose capacity the step waits for.'),
     stepId: z.string().optional(),
     jobId: z.string().optional().describe('The provider’s job id, once submitted.'),
     jobKey: z.string().optional().describe('Our idempotency key of the job submission.'),
@@ -52,6 +57,11 @@ export const stepViewSchema = z
     attemptErrors: z.array(attemptErrorSchema).describe('Every failed attempt’s error, also of attempts a retry recovered from.'),
     waitingOn: stepWaitpointSchema.nullable().describe('What a waiting step waits on (its provider and job); null otherwise.'),
     reused: z.boolean().describe('True when a replay reused this step’s recorded output instead of running it.'),
+    cache: z
+      .object({ hit: z.literal(true), executionId: z.string(), stepId: z.string() })
+      .nullable()
+      .optional()
+      .describe('Set when the step completed from the output cache (`config.cache`): the run and step that paid for the output. The step cost 0 credits and made no provider call.'),
     startedAt: isoTimeSchema.nullable(),
     finishedAt: isoTimeSchema.nullable(),
   })

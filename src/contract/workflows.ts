@@ -12,6 +12,13 @@ export const runBodySchema = z.object({
     .max(2048)
     .optional()
     .describe('Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>.'),
+  maxCredits: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .optional()
+    .describe('Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`).'),
 });
 
 /** Query of `POST /api/workflows/:slug/run`. */
@@ -76,7 +83,7 @@ export const estimateBodySchema = runBodySchema.partial({ inputs: true }).descri
 export const refusalSchema = z
   .object({
     status: z.number().int().describe('The HTTP status the run would get.'),
-    code: z.enum(['INVALID_INPUTS', 'MODEL_TIER_REQUIRED', 'INSUFFICIENT_CREDITS', 'grant_exhausted']),
+    code: z.enum(['INVALID_INPUTS', 'MODEL_TIER_REQUIRED', 'INSUFFICIENT_CREDITS', 'grant_exhausted', 'BUDGET_EXCEEDED']),
     message: z.string(),
   })
   .catchall(z.unknown())
@@ -102,6 +109,10 @@ export const estimateResponseSchema = z.object({
       fromGrant: z.number().int(),
       fromBalance: z.number().int(),
       paidBy: z.enum(['free', 'balance', 'grant', 'grant+balance']),
+      cache: z
+        .object({ hit: z.literal(true), executionId: z.string(), stepId: z.string() })
+        .optional()
+        .describe('A cached step (`config.cache`) the output cache answers for these inputs now: the run and step that paid. The run still holds the step’s price and releases it when the hit happens.'),
     }),
   ),
   refusals: z.array(refusalSchema).describe('Every refusal the run would get, in the order admission checks them; empty when admissible.'),

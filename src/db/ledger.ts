@@ -40,15 +40,60 @@ export async function refundExecution(tx: RawTx, executionId: string): Promise<v
   }
 }
 
-/** A run's net credits (`creditsUsed`) and refunded credits, as every surface reports them. */
-export async function creditsOf(tx: Tx, executionId: string): Promise<{ creditsUsed: number; creditsRefunded: number }> {
-  const row = await tx.execution.findUnique({ where: { id: executionId }, select: { creditsUsed: true, creditsRefunded: true } });
-  return { creditsUsed: row?.creditsUsed ?? 0, creditsRefunded: row?.creditsRefunded ?? 0 };
+// Holds captured by real usage. A usage-priced step's share of the run's debit is its hold (ledger
+// `hold`, `model` = the step id): the most the step can cost. When the step settles it captures
+// what it used (`capture`, at most its hold); when the run completes, what its holds did not
+// capture goes back to the balance (`release`) and leaves `creditsUsed`. A run ending `error` or
+// `cancelled` is refunded in full as before (refundExecution), so nothing is released then.
+
+/** Records the holds of a run's usage-priced steps (admission, inside its transaction). */
+export async function recordHolds(tx: Tx, accountId: string, executionId: string, holds: Array<{ stepId: string; credits: number }>): Promise<void> {
+  for (const hold of holds) {
+    if (hold.credits <= 0) continue;
+    await tx.$executeRaw`
+      INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+      VALUES (${`hold-${executionId}-${hold.stepId}`}, ${accountId}, ${executionId}, 'hold'::"LedgerKind", ${hold.credits}, ${hold.stepId})
+      ON CONFLICT (execution_id, kind, model) DO NOTHING`;
+  }
 }
 
-/** Adds the run's credits to its `run.end` event (read after any refund of the same transaction). */
-export async function withRunEndCredits<E extends { type: string; data: Record<string, unknown> }>(tx: Tx, executionId: string, events: E[]): Promise<E[]> {
-  if (!events.some((event) => event.type === 'run.end')) return events;
-  const credits = await creditsOf(tx, executionId);
-  return events.map((event) => (event.type === 'run.end' ? { ...event, data: { ...event.data, ...credits } } : event));
+/** The credits held for a step; undefined when it has no hold (flat-priced, paid by a grant, or reused). */
+export async function holdOf(tx: RawTx, executionId: string, stepId: string): Promise<number | undefined> {
+  const [row] = await tx.$queryRaw<Array<{ amount: number }>>`
+    SELECT amount FROM credit_ledger WHERE execution_id = ${executionId} AND kind = 'hold' AND model = ${stepId}`;
+  return row?.amount;
+}
+
+/**
+ * Captures what a step really used from its hold (clamped to the hold); once per step: a retried
+ * capture keeps the first. No hold, no capture.
+ */
+export async function captureStep(tx: RawTx, executionId: string, stepId: string, credits: number): Promise<void> {
+  const amount = Number.isFinite(credits) ? Math.max(0, Math.ceil(credits)) : Number.MAX_SAFE_INTEGER;
+  await tx.$executeRaw`
+    INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+    SELECT ${`capture-${executionId}-${stepId}`}, account_id, execution_id, 'capture'::"LedgerKind", LEAST(amount, ${amount}), model
+    FROM credit_ledger WHERE execution_id = ${executionId} AND kind = 'hold' AND model = ${stepId}
+    ON CONFLICT (execution_id, kind, model) DO NOTHING`;
+}
+
+/**
+ * Gives a completed run's uncaptured holds back to the balance, once (the ledger's unique key): a
+ * hold without a capture (its step never reported usage) is released whole.
+ */
+export async function releaseHold(tx: RawTx, executionId: string): Promise<void> {
+  const [row] = await tx.$queryRaw<Array<{ release: number | null; account_id: string | null }>>`
+    SELECT SUM(h.amount - COALESCE(c.amount, 0))::int AS release, MIN(h.account_id) AS account_id
+    FROM credit_ledger h
+    LEFT JOIN credit_ledger c ON c.execution_id = h.execution_id AND c.kind = 'capture' AND c.model = h.model
+    WHERE h.execution_id = ${executionId} AND h.kind = 'hold'`;
+  const release = row?.release ?? 0;
+  if (!row?.account_id || release <= 0) return;
+  const inserted = await tx.$executeRaw`
+    INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+    VALUES (${`release-${executionId}`}, ${row.account_id}, ${executionId}, 'release'::"LedgerKind", ${release}, '')
+    ON CONFLICT (execution_id, kind, model) DO NOTHING`;
+  if (inserted === 0) return;
+  await tx.$executeRaw`UPDATE accounts SET credit_balance = credit_balance + ${release} WHERE id = ${row.account_id}`;
+  await tx.$executeRaw`UPDATE executions SET credits_used = credits_used - ${release} WHERE id = ${executionId}`;
 }

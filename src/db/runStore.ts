@@ -23,7 +23,8 @@ import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
 import { poolOf, type Db } from './client';
 import { Prisma } from '../generated/prisma/client';
-import { refundExecution, type RawTx, type Tx } from './ledger';
+import { refundExecution, releaseHold, type RawTx, type Tx } from './ledger';
+import { releaseRunLeases } from './vendorCapacity';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
@@ -56,6 +57,8 @@ export interface NewExecution {
   parentExecutionId?: string;
   fromStepId?: string;
   callbackUrl?: string;
+  /** `Cache-Control: no-cache`: the run's cached steps skip reading the output cache (and refresh it). */
+  cacheBypass: boolean;
 }
 
 /** How a run whose workflow never ran is settled. */
@@ -77,6 +80,7 @@ export interface StepRecord {
 }
 
 const STEP_WAITING_FROM = stepSourcesOf('waiting');
+const STEP_RUNNING_FROM = stepSourcesOf('running');
 const STEP_SKIPPED_FROM = stepSourcesOf('skipped');
 
 /** Writes runs, steps and events. Stateless: one per process is enough, any number is fine. */
@@ -94,11 +98,11 @@ export class RunStore {
     await tx.$executeRaw`
       WITH execution AS (
         INSERT INTO executions (id, account_id, workflow_id, trigger_type, target_node_id, status, inputs, plan, credits_used,
-          paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url)
+          paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url, cache_bypass)
         VALUES (${row.executionId}, ${row.accountId}, ${row.workflowId}, ${row.triggerType}::"TriggerType", ${plan.targetNodeId},
           'planning', ${JSON.stringify(row.inputs)}::jsonb, ${JSON.stringify(plan)}::jsonb, ${row.creditsUsed}, ${row.paidByGrant},
           ${row.temporalWorkflowId}, ${row.receivedAt}, ${row.idempotencyKey ?? null}, ${row.parentExecutionId ?? null},
-          ${row.fromStepId ?? null}, ${row.callbackUrl ?? null})
+          ${row.fromStepId ?? null}, ${row.callbackUrl ?? null}, ${row.cacheBypass})
         RETURNING id)
       INSERT INTO steps (execution_id, step_id, node_type, group_index)
       SELECT execution.id, s.step_id, s.node_type, s.group_index
@@ -112,17 +116,23 @@ export class RunStore {
   async applyBatch(batch: MirrorBatch): Promise<void> {
     const { executionId } = batch;
     const changes = flatten(batch.changes);
+    const ended = batch.applyResults !== undefined || batch.refund === true;
     if (batch.applyResults) changes.push({ kind: 'results', workflowId: batch.applyResults.workflowId });
-    if (!batch.refund) return this.apply(executionId, changes);
-    // A run that ended in error or cancelled is refunded in the same transaction; its events are
-    // appended after the refund, so its `run.end` reports it.
+    if (!ended) return this.apply(executionId, changes);
+    // The run's end: its ledger effects in the same transaction, its events appended after them so
+    // its `run.end` reports the credits as they end up.
     await this.transaction(async (client) => {
       const { rows } = await client.query<{ events: LiveEvent[] }>('SELECT run_store_apply($1, $2::jsonb, $3::jsonb) AS events', [
         executionId,
         JSON.stringify(changes),
         GUARDS,
       ]);
-      await refundExecution(rawTx(client), executionId);
+      const ledger = rawTx(client);
+      // Error or cancelled: refunded in full. Completed: what usage-priced steps' holds did not capture goes back.
+      if (batch.refund) await refundExecution(ledger, executionId);
+      else await releaseHold(ledger, executionId);
+      // Its vendor slots (VENDOR_CONCURRENCY), whatever its steps' jobs did.
+      await releaseRunLeases(ledger, executionId);
       await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(rows[0]?.events ?? [])]);
     });
   }
@@ -174,6 +184,42 @@ export class RunStore {
         await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
       }
       return waitingOn.callbackToken;
+    });
+  }
+
+  /**
+   * The step waits for a slot of its vendor account (VENDOR_CONCURRENCY). Merged into what
+   * `waiting_on` holds: a retried submit's row keeps its job key and callback token.
+   */
+  async markWaitingForCapacity(executionId: string, stepId: string, vendor: string): Promise<void> {
+    const waitingOn = { type: 'vendor-capacity', vendor, provider: vendor, since: new Date().toISOString() };
+    await this.transaction(async (client) => {
+      await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
+      const changed = await client.query(
+        `UPDATE steps SET status = 'waiting', waiting_on = COALESCE(waiting_on, '{}'::jsonb) || $3::jsonb
+         WHERE execution_id = $1 AND step_id = $2 AND status::text = ANY($4::text[])`,
+        [executionId, stepId, JSON.stringify(waitingOn), STEP_WAITING_FROM],
+      );
+      if ((changed.rowCount ?? 0) === 0) return;
+      const events: LiveEvent[] = [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { type: 'vendor-capacity', vendor, provider: vendor } } }];
+      await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
+    });
+  }
+
+  /** The step has its vendor slot: back to `running` until its job is submitted (a retried submit's job key and token stay). */
+  async capacityGranted(executionId: string, stepId: string): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
+      const changed = await client.query(
+        `UPDATE steps SET status = 'running',
+           waiting_on = CASE WHEN waiting_on ? 'jobKey' THEN waiting_on - 'type' - 'vendor' ELSE NULL END
+         WHERE execution_id = $1 AND step_id = $2 AND status = 'waiting' AND 'waiting' = ANY($3::text[])
+           AND waiting_on->>'type' = 'vendor-capacity'`,
+        [executionId, stepId, STEP_RUNNING_FROM],
+      );
+      if ((changed.rowCount ?? 0) === 0) return;
+      const events: LiveEvent[] = [{ type: 'step.status', data: { stepId, status: 'running' } }];
+      await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
     });
   }
 

@@ -1,5 +1,5 @@
 // Credits: the price of a plan at an account's tier, with the platform markup.
-import { DEFAULT_VENDOR_DEFAULTS, findModel, tierAllows, type Tier, type VendorDefaults } from './models';
+import { DEFAULT_VENDOR_DEFAULTS, findModel, tierAllows, usageCeiling, type Tier, type UsagePricing, type VendorDefaults } from './models';
 import type { Plan } from './types';
 
 /** Price multiplier per tier: larger plans pay less per credit. */
@@ -100,4 +100,39 @@ export function splitCharge(price: PlanPrice, grantsRemaining: ReadonlyMap<strin
   });
   const fromBalance = steps.reduce((sum, step) => sum + step.fromBalance, 0);
   return { fromBalance, fromGrants, exhausted: [...exhausted], steps };
+}
+
+/** What a usage-priced step reported using (vendor numbers: untrusted until {@link usedShare} checks them). */
+export interface StepUsage {
+  inputTokens?: unknown;
+  outputTokens?: unknown;
+  seconds?: unknown;
+}
+
+/**
+ * The share (0 to 1) of its hold a step captures: its usage priced by the model's rates over the
+ * most one call can cost. A vendor's numbers are untrusted: a missing, negative, fractional token,
+ * NaN or infinite count captures the whole hold (the price of the maximum), and usage beyond the
+ * maximum captures the hold, never more.
+ */
+export function usedShare(pricing: UsagePricing, usage: StepUsage): number {
+  const count = (value: unknown, integer: boolean): number | undefined =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 && (!integer || Number.isInteger(value)) ? value : undefined;
+  let used: number | undefined;
+  if (pricing.unit === 'tokens') {
+    const input = count(usage.inputTokens, true);
+    const output = count(usage.outputTokens, true);
+    if (input !== undefined && output !== undefined) used = (input / 1000) * pricing.inputPer1k + (output / 1000) * pricing.outputPer1k;
+  } else {
+    const seconds = count(usage.seconds, false);
+    if (seconds !== undefined) used = seconds * pricing.perSecond;
+  }
+  const ceiling = usageCeiling(pricing);
+  if (used === undefined || ceiling <= 0) return 1;
+  return Math.min(1, used / ceiling);
+}
+
+/** The credits a step captures from its hold: the used share of it, rounded up, never more than the hold. */
+export function capturedCredits(hold: number, share: number): number {
+  return Math.min(hold, Math.max(0, Math.ceil(hold * share - 1e-9)));
 }

@@ -9,6 +9,7 @@ export const REFUSAL_CODES = [
   'ASYNC_NOT_SUPPORTED',
   'INSUFFICIENT_CREDITS',
   'grant_exhausted',
+  'BUDGET_EXCEEDED',
   'MODEL_TIER_REQUIRED',
   'NOT_FOUND',
   'INVALID_WORKFLOW',
@@ -52,6 +53,10 @@ export const insufficientCredits = (required: number, balance: number) =>
 /** grant_exhausted: the trial grant for a model of the run is used up and the balance cannot pay instead. */
 export const grantExhausted = (model: string, required: number, balance: number) =>
   new Refusal('grant_exhausted', `Your trial grant for model "${model}" has been used up. Upgrade your plan to continue.`, { model, required, balance });
+
+/** BUDGET_EXCEEDED: the run's estimate (each step at its maximum) is above the `maxCredits` the request set. */
+export const budgetExceeded = (estimate: number, maxCredits: number) =>
+  new Refusal('BUDGET_EXCEEDED', `This run may cost up to ${estimate} credits, more than its maxCredits of ${maxCredits}.`, { estimate, maxCredits });
 
 /** NOT_FOUND: no such resource for this account (indistinguishable from another account's). */
 export const notFound = (what: string) => new Refusal('NOT_FOUND', `${what} was not found.`);

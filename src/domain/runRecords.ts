@@ -25,6 +25,8 @@ export interface StepPatch {
   startedAtMs?: number;
   finishedAtMs?: number;
   reused?: boolean;
+  /** A step answered from the output cache: the run and step that paid for the output. */
+  cache?: { hit: true; executionId: string; stepId: string };
   /** What a waiting step waits on (provider, job id); cleared by any other status. */
   waitingOn?: WaitingOn;
 }

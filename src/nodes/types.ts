@@ -64,7 +64,19 @@ export interface ModelSpec {
   label: string;
   /** A vendor model outside the catalog: priced and tiered by its provider's defaults (config). */
   defaultPriced?: true;
+  /**
+   * Priced by real usage: a run holds `credits` (the most one call can cost) and each step captures
+   * what it used (src/db/ledger.ts). Absent: a flat price per call.
+   */
+  usage?: UsagePricing;
 }
+
+/** How a usage-priced model is billed; its `credits` must equal `usageCeiling` of it (src/domain/models.ts). */
+export type UsagePricing =
+  /** Text: base credits per 1,000 input and output tokens, up to the most one call may use. */
+  | { unit: 'tokens'; inputPer1k: number; outputPer1k: number; maxInputTokens: number; maxOutputTokens: number }
+  /** Media jobs: base credits per second of vendor run time (Replicate `metrics.predict_time`), up to `maxSeconds`. */
+  | { unit: 'seconds'; perSecond: number; maxSeconds: number };
 
 /**
  * What a node does for the run besides its own step, for code outside src/nodes to ask instead of
@@ -176,6 +188,8 @@ export const executableConfig = z
       })
       .optional(),
     sandbox: sandboxKnobsSchema.optional(),
+    /** Output cache: a step with the same node type, model, config and inputs within `ttlSeconds` reuses the stored output (issue 22; read by the step activities only). */
+    cache: z.strictObject({ ttlSeconds: z.number().int().positive().max(31_536_000) }).optional(),
   })
   .loose();
 

@@ -79,6 +79,46 @@ export const metrics = {
     labelNames: ['vendor', 'outcome'] as const,
     registers: [registry],
   }),
+  /** Worker: vendor job submits that waited for a slot of their vendor account (VENDOR_CONCURRENCY) or a 429 pause, by vendor. */
+  vendorCapacityWaits: new Counter({
+    name: 'builder_vendor_capacity_waits_total',
+    help: 'Vendor job submits that waited for vendor capacity (VENDOR_CONCURRENCY or a 429 pause), by vendor.',
+    labelNames: ['vendor'] as const,
+    registers: [registry],
+  }),
+  /** Worker: how long those waits took. */
+  vendorCapacityWaitSeconds: new Histogram({
+    name: 'builder_vendor_capacity_wait_seconds',
+    help: 'How long vendor job submits waited for vendor capacity, by vendor.',
+    labelNames: ['vendor'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [registry],
+  }),
+  /** API: credits held at admission for usage-priced and cached steps (the most they can cost). */
+  creditsHeld: new Counter({
+    name: 'builder_credits_held_total',
+    help: 'Credits held at admission for usage-priced and cached steps.',
+    registers: [registry],
+  }),
+  /** Worker: credits captured from holds by what the steps really used (0 for a cache hit). */
+  creditsCaptured: new Counter({
+    name: 'builder_credits_captured_total',
+    help: 'Credits captured from holds by real usage.',
+    registers: [registry],
+  }),
+  /** Worker: steps completed from the output cache, by node type. */
+  cacheHits: new Counter({
+    name: 'builder_cache_hits_total',
+    help: 'Steps completed from the output cache (no provider call), by node type.',
+    labelNames: ['node_type'] as const,
+    registers: [registry],
+  }),
+  /** Worker: credits the output cache saved (the holds of the steps it completed). */
+  cacheCreditsSaved: new Counter({
+    name: 'builder_cache_credits_saved_total',
+    help: 'Credits saved by output cache hits (their steps\' holds, released).',
+    registers: [registry],
+  }),
   /** Worker: steps that entered `waiting` (an async provider waitpoint). */
   stepWaits: new Counter({
     name: 'builder_step_waits_total',

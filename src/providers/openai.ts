@@ -46,6 +46,7 @@ export class OpenAIChatProvider implements TextProvider {
     let text = '';
     let deltas = 0;
     let usageTokens: number | undefined;
+    let usage: { inputTokens: unknown; outputTokens: unknown } | undefined;
     let finishReason: string | null | undefined;
     try {
       const stream = await this.client.chat.completions.create(
@@ -63,7 +64,10 @@ export class OpenAIChatProvider implements TextProvider {
       for await (const chunk of stream) {
         // Chunks already buffered when the abort lands must not reach the step's progress.
         if (request.signal.aborted) break;
-        if (chunk.usage) usageTokens = chunk.usage.completion_tokens;
+        if (chunk.usage) {
+          usageTokens = chunk.usage.completion_tokens;
+          usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+        }
         if (chunk.choices[0]?.finish_reason) finishReason = chunk.choices[0].finish_reason;
         const delta = chunk.choices[0]?.delta?.content;
         if (!delta) continue;
@@ -77,7 +81,7 @@ export class OpenAIChatProvider implements TextProvider {
     // The SDK ends an aborted stream quietly; a truncated text must not pass for a result.
     if (request.signal.aborted) throw abortError(request.signal);
     // `length`: the model hit max_tokens (or its context) and the text is cut, not complete.
-    return { text, tokens: usageTokens ?? deltas, ...(finishReason === 'length' ? { truncated: true } : {}) };
+    return { text, tokens: usageTokens ?? deltas, ...(usage ? { usage } : {}), ...(finishReason === 'length' ? { truncated: true } : {}) };
   }
 }
 

@@ -202,7 +202,9 @@ export function stateOf(prediction: Prediction): JobState {
     case 'succeeded': {
       const url = firstMediaUrl(prediction.output);
       if (!url) return { status: 'failed', error: { type: 'ProviderOutputInvalid', message: `replicate: prediction ${prediction.id} succeeded without a media URL in its output` } };
-      return { status: 'succeeded', result: { type: 'url', url, meta: metaFromUrl(url) } };
+      // GPU seconds as Replicate bills them, for per-second pricing (validated there, never trusted here).
+      const seconds = (prediction as { metrics?: { predict_time?: unknown } }).metrics?.predict_time;
+      return { status: 'succeeded', result: { type: 'url', url, meta: metaFromUrl(url), ...(seconds !== undefined ? { usage: { seconds } } : {}) } };
     }
     case 'failed':
       return { status: 'failed', error: { type: 'ProviderJobFailed', message: `replicate: ${typeof prediction.error === 'string' && prediction.error ? prediction.error : `prediction ${prediction.id} failed`}` } };

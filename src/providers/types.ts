@@ -43,6 +43,8 @@ export interface TextResult {
   tokens: number;
   /** True when the model stopped at its token limit (`finish_reason: "length"`): the text is cut. */
   truncated?: boolean;
+  /** The vendor's usage report as it came (untrusted: checked where it is priced, src/domain/pricing.ts). */
+  usage?: { inputTokens: unknown; outputTokens: unknown };
 }
 
 /** An outbound HTTP call of an HTTP Request node. */
@@ -106,9 +108,13 @@ export interface MediaRequest extends ProviderCallBase {
  * A finished generation: either a reference the provider already stored, or a URL (most vendors)
  * that the activity streams into the media store. Small enough for Temporal payloads and signals.
  */
-export type MediaResult =
+export type MediaResult = (
   | { type: 'stored'; ref: StoredMediaRef; /** Bytes a vendor sent inline (a `data:` URI), stored by the engine: checked like a download. */ fromVendor?: boolean }
-  | { type: 'url'; url: string; headers?: Record<string, string>; meta?: Partial<MediaMeta> };
+  | { type: 'url'; url: string; headers?: Record<string, string>; meta?: Partial<MediaMeta> }
+) & {
+  /** What the vendor reports the job used (Replicate `metrics.predict_time` as `seconds`): untrusted, checked where it is priced. */
+  usage?: { seconds?: unknown };
+};
 
 /** A synchronous media model: one call, one result. */
 export interface MediaProvider {

@@ -75,3 +75,18 @@ export function asyncProviderIds(registry: ProviderRegistry): string[] {
 export function countVendorJob(vendor: string, outcome: string): void {
   metrics.vendorJobs.inc({ vendor, outcome });
 }
+
+/** Counts a vendor capacity wait that ended (`builder_vendor_capacity_waits_total`, `_wait_seconds`). */
+export function countVendorCapacityWait(vendor: string, waitedMs: number): void {
+  metrics.vendorCapacityWaits.inc({ vendor });
+  metrics.vendorCapacityWaitSeconds.observe({ vendor }, waitedMs / 1000);
+}
+
+/** Counts a capture from a hold, and a cache hit with the credits it saved. */
+export function countCapture(capture: { captured: number; held: number; cacheHit?: { nodeType: string } }): void {
+  metrics.creditsCaptured.inc(capture.captured);
+  if (capture.cacheHit) {
+    metrics.cacheHits.inc({ node_type: capture.cacheHit.nodeType });
+    metrics.cacheCreditsSaved.inc(capture.held - capture.captured);
+  }
+}

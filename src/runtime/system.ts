@@ -13,13 +13,14 @@ import { payloadCodecsFor } from '../media/payloadCodecs';
 import { mediaUrlSecret } from '../media/secret';
 import { openMediaStores, type MediaStores } from '../media/stores';
 import { createMediaUrlSigner } from '../media/urls';
+import { JobBudgets } from '../activities/jobBudgets';
 import { createLogger } from '../observability/logger';
 import { startMetricsServer } from '../observability/metricsServer';
 import { startTracing } from '../observability/tracing';
 import { callbackBaseUrl } from './callbackBase';
 import { freeLoopbackPort } from '../net/ports';
 import { resolveBuildId } from './buildId';
-import { asyncProviderIds, providersFromConfig } from './providers';
+import { asyncProviderIds, countCapture, countVendorCapacityWait, providersFromConfig } from './providers';
 import { jobProviderLookup } from '../providers/registry';
 import { registerSearchAttributes } from './searchAttributes';
 import { connectClient, connectWorker } from './temporal';
@@ -145,6 +146,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
       // Finishes sandbox jobs (and their callbacks) whose worker is gone, as a vendor would.
       stops.push(async () => sandboxMedia.close());
       sandboxMedia.startSweeper();
+      // Cancels per-second priced vendor jobs past the run time their hold pays for (any worker's jobs).
+      const jobBudgets = new JobBudgets(db, registry, (message, err) => logger.warn({ err }, message));
+      jobBudgets.startSweeper();
+      stops.push(async () => jobBudgets.close());
       workerBuild = { buildId: resolveBuildId(config.WORKER_BUILD_ID), deploymentName: config.WORKER_DEPLOYMENT_NAME, versioning: config.WORKER_VERSIONING };
       worker = await createRunWorker({
         connection: workerConnection,
@@ -160,6 +165,10 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
           privateNetworkAllowlist: config.PRIVATE_NETWORK_ALLOWLIST,
           media,
           mediaUrls,
+          vendorConcurrency: config.VENDOR_CONCURRENCY,
+          onVendorCapacityWait: countVendorCapacityWait,
+          onCapture: countCapture,
+          jobBudgets,
         },
         maxConcurrentActivities: config.WORKER_MAX_ACTIVITIES,
         maxConcurrentWorkflowTasks: config.WORKER_MAX_WORKFLOW_TASKS,

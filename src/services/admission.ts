@@ -5,11 +5,13 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
+import { recordHolds } from '../db/ledger';
 import { RunStore } from '../db/runStore';
-import { chargeGrants, debitBalance, type RunCharge } from './credits';
+import { chargeGrants, debitBalance, holdsOf, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { planOrRefuse, validateRunInputs } from './runChecks';
+import { runPriority } from './runPriority';
 import { findModel, type Tier, type VendorDefaults } from '../domain/models';
 import { findUnstorableText } from '../domain/storableText';
 import { modelAboveTier, pricePlan } from '../domain/pricing';
@@ -18,6 +20,7 @@ import { temporalWorkflowIdOf } from '../domain/workflowIds';
 import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../workflows/searchAttributes';
 import {
   asyncNotSupported,
+  budgetExceeded,
   engineUnavailable,
   executionExists,
   invalidInputs,
@@ -54,6 +57,10 @@ export interface AdmissionRequest {
   /** Replays run the plan they recorded, not the canvas as it is now. */
   plan?: Plan;
   callbackUrl?: string;
+  /** A budget: the run is refused (BUDGET_EXCEEDED) when its estimate, each step at its maximum, exceeds it. */
+  maxCredits?: number;
+  /** `Cache-Control: no-cache`: the run's cached steps skip reading the output cache (and refresh it). */
+  cacheBypass?: boolean;
   /**
    * Event data of a non-input trigger (a webhook's `{ body, headers }`), merged into the run's
    * inputs after validation: it feeds Webhook Trigger nodes, not Request Input fields.
@@ -67,6 +74,8 @@ export interface Admission {
   /** Its Temporal workflow's id (see temporalWorkflowIdOf). */
   temporalWorkflowId: string;
   creditsUsed: number;
+  /** Credits held for usage-priced and cached steps (captured by what they use; the metrics count them). */
+  creditsHeld: number;
   plan: Plan;
 }
 
@@ -131,10 +140,12 @@ export class Admissions {
 
     const reused = new Set(Object.keys(request.reusedOutputs ?? {}));
     const price = pricePlan(plan, request.account.tier, markup, reused, this.deps.vendorDefaults);
+    if (request.maxCredits !== undefined && price.total > request.maxCredits) throw budgetExceeded(price.total, request.maxCredits);
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
     const temporalWorkflowId = temporalWorkflowIdOf(request.workflow.slug, executionId);
 
     let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
+    let holds: Array<{ stepId: string; credits: number }> = [];
     try {
       await db.$transaction(async (tx) => {
         // First, so a claim taken over by another request admits nothing here.
@@ -160,7 +171,11 @@ export class Admissions {
           ...(request.parentExecutionId ? { parentExecutionId: request.parentExecutionId } : {}),
           ...(request.fromStepId ? { fromStepId: request.fromStepId } : {}),
           ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+          cacheBypass: request.cacheBypass ?? false,
         });
+        // Usage-priced and cached steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
+        holds = holdsOf(grants.steps, plan, this.deps.vendorDefaults);
+        await recordHolds(tx, request.account.id, executionId, holds);
         // Last: the account row lock it takes serialises the account's admissions until the commit.
         await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
       }, ADMISSION_TRANSACTION);
@@ -170,7 +185,7 @@ export class Admissions {
     }
 
     await this.start(request, plan, inputs, executionId, temporalWorkflowId);
-    return { executionId, temporalWorkflowId, creditsUsed: charge.fromBalance, plan };
+    return { executionId, temporalWorkflowId, creditsUsed: charge.fromBalance, creditsHeld: holds.reduce((sum, hold) => sum + hold.credits, 0), plan };
   }
 
   private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<void> {
@@ -208,6 +223,8 @@ export class Admissions {
         memo: { workflowName: workflow.name, targetNodeId: plan.targetNodeId, steps: plan.steps.length },
         staticSummary: `${workflow.name} (${workflow.slug}) · ${triggerType} run of ${plan.targetNodeId}`,
         staticDetails: `Steps: ${plan.groups.map((group) => group.join(' + ')).join(' → ')}`,
+        // One account's backlog must not hold another account's runs back (src/services/runPriority.ts).
+        priority: runPriority(account),
       });
     } catch (err) {
       // A failed call does not mean a failed start: the start may have reached Temporal and only its

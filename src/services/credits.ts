@@ -1,7 +1,9 @@
 // Charging a run: trial grants per model pay first, the balance pays the rest, all inside the
 // admission transaction so a refused run leaves nothing behind.
 import type { Tx } from '../db/ledger';
+import { findModel, type VendorDefaults } from '../domain/models';
 import { splitCharge, type ChargeSplit, type PlanPrice } from '../domain/pricing';
+import type { Plan } from '../domain/types';
 import { grantExhausted, insufficientCredits, type Refusal } from '../domain/refusals';
 
 /** What a run was charged. */
@@ -35,7 +37,7 @@ export function creditsByModel(price: PlanPrice): Map<string, number> {
  * never overdraw them. The balance is debited separately, by {@link debitBalance}, as the
  * transaction's last statement.
  */
-export async function chargeGrants(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & { exhausted: string[] }> {
+export async function chargeGrants(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & Pick<ChargeSplit, 'exhausted' | 'steps'>> {
   const byModel = creditsByModel(price);
   let grants: Array<{ model: string; credits_remaining: number }> = [];
   if (byModel.size > 0) {
@@ -46,7 +48,7 @@ export async function chargeGrants(tx: Tx, accountId: string, executionId: strin
       FOR UPDATE`;
   }
   // The same split the cost estimate reports (src/services/estimate.ts).
-  const { fromBalance, fromGrants, exhausted } = splitCharge(price, new Map(grants.map((grant) => [grant.model, Number(grant.credits_remaining)])));
+  const { fromBalance, fromGrants, exhausted, steps } = splitCharge(price, new Map(grants.map((grant) => [grant.model, Number(grant.credits_remaining)])));
   for (const [model, credits] of Object.entries(fromGrants)) {
     await tx.$executeRaw`
       UPDATE trial_grants SET credits_remaining = credits_remaining - ${credits}
@@ -55,7 +57,19 @@ export async function chargeGrants(tx: Tx, accountId: string, executionId: strin
       data: { id: `grant-debit-${executionId}-${model}`, accountId, executionId, kind: 'grant_debit', amount: credits, model },
     });
   }
-  return { fromBalance, fromGrants, exhausted };
+  return { fromBalance, fromGrants, exhausted, steps };
+}
+
+/**
+ * The holds of a run's usage-priced and cached steps: each one's balance share (what grants pay stays spent,
+ * as for flat prices). See src/db/ledger.ts.
+ */
+export function holdsOf(steps: ChargeSplit['steps'], plan: Plan, vendorDefaults?: VendorDefaults): Array<{ stepId: string; credits: number }> {
+  // A cached step (config.cache) is held too: a cache hit captures nothing of it, so it costs 0.
+  const cached = new Set(plan.steps.filter((step) => step.config.cache !== undefined).map((step) => step.id));
+  return steps
+    .filter((step) => step.fromBalance > 0 && (cached.has(step.stepId) || findModel(step.model, vendorDefaults)?.usage))
+    .map((step) => ({ stepId: step.stepId, credits: step.fromBalance }));
 }
 
 /**

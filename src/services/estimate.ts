@@ -4,9 +4,12 @@
 import type { Db } from '../db/client';
 import type { Tier, VendorDefaults } from '../domain/models';
 import { modelAboveTier, pricePlan, splitCharge } from '../domain/pricing';
-import { modelTierRequired, Refusal } from '../domain/refusals';
+import { budgetExceeded, modelTierRequired, Refusal } from '../domain/refusals';
 import { creditRefusal, creditsByModel } from './credits';
 import { planOrRefuse, validateRunInputs } from './runChecks';
+import { cacheKeyOf, cacheTtlOf } from '../activities/outputCache';
+import { resolveStepInputs, runInlineStep } from '../domain/stepInputs';
+import type { Plan, StepOutput } from '../domain/types';
 
 /** What to estimate: a run of `workflow` with `inputs` by `account`. */
 export interface EstimateRequest {
@@ -15,6 +18,8 @@ export interface EstimateRequest {
   inputs: unknown;
   /** A refusal already found in the request body (e.g. no `inputs` object). */
   bodyRefusal?: Refusal;
+  /** The body's budget (BUDGET_EXCEEDED when the estimate exceeds it). */
+  maxCredits?: number;
 }
 
 /** The estimate. */
@@ -39,6 +44,8 @@ export interface RunEstimate {
     fromGrant: number;
     fromBalance: number;
     paidBy: 'free' | 'balance' | 'grant' | 'grant+balance';
+    /** A cached step whose output the cache holds for these inputs now: the run that paid for it. */
+    cache?: { hit: true; executionId: string; stepId: string };
   }>;
   /** Every refusal admission would give the run now (the API adds each one's HTTP status). */
   refusals: Refusal[];
@@ -50,10 +57,11 @@ export async function estimateRun(deps: { db: Db; markup: number; vendorDefaults
   const refusals: Refusal[] = [];
   const refuse = (refusal: Refusal) => refusals.push(refusal);
 
+  let runInputs: Record<string, unknown> | undefined;
   if (request.bodyRefusal) refuse(request.bodyRefusal);
   else {
     try {
-      validateRunInputs(request, plan);
+      runInputs = validateRunInputs(request, plan);
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       refuse(err);
@@ -70,8 +78,10 @@ export async function estimateRun(deps: { db: Db; markup: number; vendorDefaults
   const split = splitCharge(price, new Map(grants.map((grant) => [grant.model, grant.creditsRemaining])));
   const credits = creditRefusal(split, account.creditBalance);
   if (credits) refuse(credits);
+  if (request.maxCredits !== undefined && price.total > request.maxCredits) refuse(budgetExceeded(price.total, request.maxCredits));
 
   const payments = new Map(split.steps.map((payment) => [payment.stepId, payment]));
+  const hits = runInputs ? await cacheHitsOf(deps.db, request.account.id, plan, runInputs) : new Map<string, { executionId: string; stepId: string }>();
   return {
     success: true,
     slug: request.workflow.slug,
@@ -95,8 +105,43 @@ export async function estimateRun(deps: { db: Db; markup: number; vendorDefaults
         fromGrant,
         fromBalance,
         paidBy: credits === 0 ? 'free' : fromGrant === 0 ? 'balance' : fromBalance === 0 ? 'grant' : 'grant+balance',
+        ...(hits.has(step.id) ? { cache: { hit: true as const, ...hits.get(step.id)! } } : {}),
       };
     }),
     refusals,
   };
+}
+
+/**
+ * The cached steps the output cache would answer now: the plan is walked as the run would walk it,
+ * inline steps computed, cached steps' keys made from their inputs the way the step activity makes
+ * them (src/activities/outputCache.ts). A step fed by a provider step that is not a hit cannot be
+ * known before the run.
+ */
+async function cacheHitsOf(db: Db, accountId: string, plan: Plan, runInputs: Record<string, unknown>): Promise<Map<string, { executionId: string; stepId: string }>> {
+  const outputs = new Map<string, StepOutput>();
+  const hits = new Map<string, { executionId: string; stepId: string }>();
+  const steps = new Map(plan.steps.map((step) => [step.id, step]));
+  for (const group of plan.groups) {
+    for (const stepId of group) {
+      const step = steps.get(stepId);
+      if (!step || !step.inputs.every((binding) => outputs.has(binding.sourceNodeId))) continue;
+      const inputs = resolveStepInputs(step, outputs);
+      if (step.kind === 'inline') {
+        try {
+          outputs.set(step.id, runInlineStep(step, inputs, runInputs));
+        } catch {
+          // Fails in the run too; nothing downstream can be known.
+        }
+        continue;
+      }
+      if (cacheTtlOf(step.config) === undefined) continue;
+      const key = cacheKeyOf({ executionId: '', stepId: step.id, nodeType: step.nodeType, config: step.config, inputs, ...(step.model ? { model: step.model } : {}) });
+      const entry = await db.outputCache.findFirst({ where: { accountId, key, expiresAt: { gt: new Date() } } });
+      if (!entry) continue;
+      outputs.set(step.id, entry.output as StepOutput);
+      hits.set(step.id, { executionId: entry.executionId, stepId: entry.stepId });
+    }
+  }
+  return hits;
 }

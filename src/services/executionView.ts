@@ -58,6 +58,7 @@ function presentStep(step: Step, name: string): StepView {
     attemptErrors: step.attemptErrors as StepView['attemptErrors'],
     waitingOn: publicWaitingOn(step.waitingOn),
     reused: step.reused,
+    cache: (step.cache as StepView['cache']) ?? null,
     startedAt: step.startedAt?.toISOString() ?? null,
     finishedAt: step.finishedAt?.toISOString() ?? null,
   };

@@ -37,11 +37,13 @@ export type TestApiOptions = Parameters<typeof startTestEngine>[0] & {
    * route (an unlisted status, content type or body shape), so every API test also tests the contract.
    */
   contract?: 'enforce' | 'off';
+  /** Worker processes' worth of workers on the engine's queue (default 1), sharing the database as processes would. */
+  workers?: number;
 };
 
 /** Starts the API and a worker. */
 export async function startTestApi(testOptions: TestApiOptions = {}): Promise<TestApi> {
-  const { contract = 'enforce', ...options } = testOptions;
+  const { contract = 'enforce', workers: workerCount = 1, ...options } = testOptions;
   // Listening first: media URLs are signed with the API's real address.
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -70,6 +72,10 @@ export async function startTestApi(testOptions: TestApiOptions = {}): Promise<Te
   server.on('request', app.callback());
   let worker: Worker = await engine.createWorker({ callbackBaseUrl: url });
   let running = worker.run();
+  // Further workers (as other worker processes would be), each with its own activities. The SDK refuses two
+  // workers of one process with the same queue and build id, so each reports its own (versioning is off: routing ignores it).
+  const extra = await Promise.all(Array.from({ length: workerCount - 1 }, (_, i) => engine.createWorker({ callbackBaseUrl: url, buildId: `test-worker-${i + 2}` })));
+  const extraRunning = extra.map((w) => w.run());
 
   return {
     engine,
@@ -107,7 +113,9 @@ export async function startTestApi(testOptions: TestApiOptions = {}): Promise<Te
     },
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of extra) if (w.getState() === 'RUNNING') w.shutdown();
       await running.catch(() => undefined);
+      await Promise.all(extraRunning.map((r) => r.catch(() => undefined)));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await events.close();

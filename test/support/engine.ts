@@ -9,10 +9,11 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { VendorDefaults } from '../../src/domain/models';
+import { JobBudgets } from '../../src/activities/jobBudgets';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createVendorProviders, type VendorSettings } from '../../src/providers/vendors';
 import type { RecordedJobsOptions } from '../../src/providers/recordedJobs';
-import { countVendorJob } from '../../src/runtime/providers';
+import { countCapture, countVendorCapacityWait, countVendorJob } from '../../src/runtime/providers';
 import type { ProviderRegistry } from '../../src/providers/types';
 import { SandboxProvider } from '../../src/providers/sandbox';
 import { dbSandboxJobs } from '../../src/providers/sandboxJobs';
@@ -88,6 +89,8 @@ export async function startTestEngine(
     vendorDefaults?: VendorDefaults;
     /** Where media goes: files in a temp folder (default) or the tests' S3 server (s3rver). */
     mediaBackend?: 'fs' | 's3';
+    /** VENDOR_CONCURRENCY of the engine's workers. */
+    vendorConcurrency?: Record<string, number>;
   } = {},
 ): Promise<TestEngine> {
   const [env, database] = await Promise.all([testTemporal(), testDatabase()]);
@@ -112,13 +115,16 @@ export async function startTestEngine(
   // Jobs in the test database, as a worker keeps them; the sweeper finishes those a replaced worker left.
   const sandboxMedia = new SandboxMediaProvider({ jobs: dbSandboxJobs(database.prisma), library: media });
   sandboxMedia.startSweeper();
-  const providers = createProviderRegistry({
+  const providers: ProviderRegistry = createProviderRegistry({
     sandbox,
     sandboxMedia,
     openai: options.openaiBaseUrl ? { baseUrl: options.openaiBaseUrl, apiKey: 'test-key' } : {},
     http: { allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist },
     ...(options.vendors ? createVendorProviders(options.vendors, database.prisma, { onOutcome: countVendorJob, ...options.vendorJobs }) : {}),
   });
+  // Per-second priced vendor jobs past their hold's run time are cancelled by this sweeper, as a worker process's is.
+  const jobBudgets = new JobBudgets(database.prisma, providers);
+  jobBudgets.startSweeper(200);
   const admissions = new Admissions({
     db: database.prisma,
     temporal: client,
@@ -153,10 +159,11 @@ export async function startTestEngine(
         taskQueue,
         bundle: await sharedBundle(),
         dataConverter,
-        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...workerOptions },
+        deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...(options.vendorConcurrency ? { vendorConcurrency: options.vendorConcurrency } : {}), onCapture: countCapture, onVendorCapacityWait: countVendorCapacityWait, jobBudgets, ...workerOptions },
       }),
     close: async () => {
       sandboxMedia.close();
+      jobBudgets.close();
       await database.drop();
       await rm(mediaDir, { recursive: true, force: true });
     },

@@ -35,6 +35,8 @@ export interface FakeOpenAI {
   requests: FakeOpenAIRequest[];
   /** Answers the next `times` chat or image requests with `status` (and these headers) instead of a completion. */
   failNext(status: number, times?: number, headers?: Record<string, string>): void;
+  /** From now on, the stream's usage chunk reports `usage` (a vendor's wrong numbers: negative, NaN…); undefined: the true counts. */
+  misreportUsage(usage: Record<string, unknown> | undefined): void;
   /** Image generation requests received so far. */
   imageRequests(): FakeOpenAIRequest[];
   /** Completion requests received so far (failed ones included). */
@@ -79,6 +81,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: FakeOpenAIRequest[] = [];
   const failures: Array<{ status: number; headers: Record<string, string> }> = [];
   let sequence = 0;
+  let usageOverride: Record<string, unknown> | undefined;
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -99,7 +102,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       }
       const id = `chatcmpl-fake-${++sequence}`;
       const text = reply(body);
-      if (body.stream) void stream(res, id, body, fakeTokens(text), options.tokenDelayMs ?? 0);
+      if (body.stream) void stream(res, id, body, fakeTokens(text), options.tokenDelayMs ?? 0, usageOverride);
       else sendJson(res, 200, {}, completion(id, body.model, text));
     });
   });
@@ -111,6 +114,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     requests,
     failNext(status, times = 1, headers = {}) {
       for (let i = 0; i < times; i += 1) failures.push({ status, headers });
+    },
+    misreportUsage(usage) {
+      usageOverride = usage;
     },
     chatRequests: () => requests.filter((request) => request.path === '/v1/chat/completions'),
     imageRequests: () => requests.filter((request) => request.path === '/v1/images/generations'),
@@ -133,7 +139,7 @@ export function fakeUsageTokens(text: string): number {
  * when `max_tokens` cut the text, else `stop`) and, with `stream_options.include_usage`, a usage
  * chunk with empty `choices`.
  */
-async function stream(res: ServerResponse, id: string, body: FakeChatBody, all: string[], delayMs: number): Promise<void> {
+async function stream(res: ServerResponse, id: string, body: FakeChatBody, all: string[], delayMs: number, usageOverride?: Record<string, unknown>): Promise<void> {
   const model = String(body.model);
   const limit = typeof body.max_tokens === 'number' ? body.max_tokens : undefined;
   const tokens = limit !== undefined && all.length > limit ? all.slice(0, limit) : all;
@@ -153,7 +159,7 @@ async function stream(res: ServerResponse, id: string, body: FakeChatBody, all: 
   res.write(chunk({}, tokens.length < all.length ? 'length' : 'stop'));
   if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
     const completionTokens = fakeUsageTokens(tokens.join(''));
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: completionTokens, total_tokens: 5 + completionTokens } })}\n\n`);
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOverride ?? { prompt_tokens: 5, completion_tokens: completionTokens, total_tokens: 5 + completionTokens } })}\n\n`);
   }
   res.end('data: [DONE]\n\n');
 }

@@ -36,6 +36,8 @@ export interface ReplicateBehaviour {
   startDelayMs?: number;
   /** Left out of GET /v1/predictions (a listing that lags, as lists may). */
   unlisted?: boolean;
+  /** `metrics.predict_time` of the ended prediction (default 0.05 s); anything, to misreport it. */
+  predictTime?: unknown;
 }
 
 /** A prediction as the API returns it. */
@@ -78,6 +80,9 @@ export interface FakeReplicate {
   /** Webhook deliveries attempted: event, prediction id, answer status (0 on network error). */
   deliveries: Array<{ event: 'start' | 'completed'; id: string; status: number }>;
   predictions: Map<string, FakePrediction>;
+  /** Predictions `starting` or `processing` right now, and the most there ever were at once. */
+  inFlight(): number;
+  maxInFlight: number;
   /** Decides how each new prediction runs (default: succeed after 50 ms). */
   behave(fn: (input: Record<string, unknown>) => ReplicateBehaviour): void;
   /** Finishes a hanging prediction successfully (with its webhook, unless webhooks are off for it). */
@@ -106,6 +111,8 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     cancels: [],
     deliveries: [],
     predictions: new Map(),
+    inFlight: () => [...fake.predictions.values()].filter((p) => p.status === 'starting' || p.status === 'processing').length,
+    maxInFlight: 0,
     behave: (fn) => void (behaviour = fn),
     complete: (id) => {
       const prediction = fake.predictions.get(id);
@@ -162,7 +169,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     if (prediction.status === 'canceled') return;
     if (plan.outcome === 'hang') return;
     prediction.completed_at = new Date().toISOString();
-    prediction.metrics = { predict_time: 0.05 };
+    prediction.metrics = { predict_time: (plan.predictTime ?? 0.05) as number };
     if (plan.outcome === 'abort') {
       prediction.status = 'aborted';
       prediction.started_at = null;
@@ -214,6 +221,7 @@ export async function startFakeReplicate(): Promise<FakeReplicate> {
     };
     fake.predictions.set(id, prediction);
     fake.creates += 1;
+    fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight());
     const plan = behaviour(prediction.input);
     plans.set(id, plan);
     later(plan.startDelayMs ?? 0, () => {

@@ -19,4 +19,26 @@ describe('vendor configuration', () => {
       return true;
     });
   });
+
+  it('reads VENDOR_CONCURRENCY as jobs in flight per vendor, none capped by default', () => {
+    assert.deepEqual(loadConfig({}).VENDOR_CONCURRENCY, {});
+    assert.deepEqual(loadConfig({ VENDOR_CONCURRENCY: 'replicate=8, fal=4' }).VENDOR_CONCURRENCY, { replicate: 8, fal: 4 });
+  });
+
+  it('refuses to boot with a VENDOR_CONCURRENCY that is not vendor=n, naming the bad entry', () => {
+    for (const [value, problem] of [
+      ['replicate=0', /"replicate=0" is not vendor=n/],
+      ['replicate', /"replicate" is not vendor=n/],
+      ['replicate=-2', /"replicate=-2" is not vendor=n/],
+      ['replicate=2,replicate=3', /vendor "replicate" is named twice/],
+      ['Replicate=2', /"Replicate=2" is not vendor=n/],
+    ] as const) {
+      assert.throws(() => loadConfig({ VENDOR_CONCURRENCY: value }), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /VENDOR_CONCURRENCY/);
+        assert.match(err.message, problem);
+        return true;
+      });
+    }
+  });
 });

@@ -66,6 +66,11 @@ export function StepCard({ id, data, selected, onSelect, children }: { id: strin
             reused
           </span>
         ) : null}
+        {step?.cache?.hit ? (
+          <span className="reused" data-role="cache-hit" title={`Output reused from step ${step.cache.stepId} of ${step.cache.executionId}: no provider call, 0 credits`}>
+            cache hit
+          </span>
+        ) : null}
       </div>
       {data.after && data.after.length > 0 ? <div className="step-meta">after {data.after.join(', ')}</div> : null}
       <div className="step-meta">
@@ -74,8 +79,9 @@ export function StepCard({ id, data, selected, onSelect, children }: { id: strin
       </div>
       {status === 'waiting' && step?.waitingOn?.provider ? (
         <div className="step-meta" data-role="waiting-on">
-          waiting on {step.waitingOn.provider}
-          {step.waitingOn.jobId ? ` (job ${step.waitingOn.jobId})` : ''}
+          {step.waitingOn.type === 'vendor-capacity'
+            ? `waiting for ${step.waitingOn.vendor ?? step.waitingOn.provider} capacity`
+            : `waiting on ${step.waitingOn.provider}${step.waitingOn.jobId ? ` (job ${step.waitingOn.jobId})` : ''}`}
         </div>
       ) : null}
       {step?.error ? (

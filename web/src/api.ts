@@ -15,8 +15,10 @@ export interface StepView {
   output: Record<string, unknown> | null;
   error: { type?: string; message?: string } | null;
   /** What a waiting step waits on (an async provider's job). */
-  waitingOn?: { provider?: string; jobId?: string } | null;
+  waitingOn?: { provider?: string; jobId?: string; type?: 'vendor-capacity'; vendor?: string } | null;
   reused: boolean;
+  /** Completed from the output cache: the run and step that paid for the output. */
+  cache?: { hit: true; executionId: string; stepId: string } | null;
   startedAt: string | null;
   finishedAt: string | null;
 }

@@ -41,6 +41,7 @@ BEGIN
         error = COALESCE(p->'error', error),
         attempts = GREATEST(attempts, COALESCE((p->>'attempts')::int, 0)),
         reused = reused OR COALESCE((p->>'reused')::boolean, false),
+        cache = COALESCE(p->'cache', cache),
         -- Merged while waiting (the submit activity recorded the callback token there), cleared after.
         waiting_on = CASE WHEN target = 'waiting' THEN COALESCE(waiting_on, '{}'::jsonb) || COALESCE(p->'waitingOn', '{}'::jsonb) ELSE NULL END,
         started_at = COALESCE(started_at, started, finished),

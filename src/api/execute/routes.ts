@@ -60,6 +60,7 @@ export function executeRoutes(deps: ApiDeps): Router<AuthedState> {
             receivedAtMs,
             ...(body.targetNodeId ? { targetNodeId: body.targetNodeId } : {}),
             ...(body.executionId ? { executionId: body.executionId } : {}),
+            ...(body.maxCredits !== undefined ? { maxCredits: body.maxCredits } : {}),
             ...(claim ? { idempotencyClaim: claim } : {}),
           });
           return answerFor(admission.executionId);

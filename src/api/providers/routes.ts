@@ -6,7 +6,9 @@
 // carries a reference, never the bytes.
 import Router from '@koa/router';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { budgetExceeded, budgetFailure } from '../../activities/jobBudgets';
 import { storeInlineData } from '../../activities/mediaSink';
+import { releaseLease } from '../../db/vendorCapacity';
 import { isTerminalStepStatus } from '../../domain/statuses';
 import { createMediaLibrary } from '../../media/library';
 import { CallbackRejected, ProviderError } from '../../providers/errors';
@@ -99,19 +101,23 @@ export function providerRoutes(deps: ApiDeps): Router {
       ctx.body = { success: true, accepted: false, reason: 'Inline output: polling stores it.' } satisfies CallbackResponse;
       return;
     }
+    // A per-second job its budget stopped ends `canceled` at the vendor: the step fails with BUDGET_EXCEEDED.
+    const error = resumed.status === 'failed' && (await budgetExceeded(deps.db, jobKey)) ? budgetFailure(stepId) : resumed.error;
     try {
       await deps.temporal.workflow.getHandle(step.execution.temporalWorkflowId).signal(mediaResultSignal, {
         stepId,
         jobId: resumed.jobId,
         status: resumed.status,
         ...(result !== undefined ? { result } : {}),
-        ...(resumed.error ? { error: resumed.error } : {}),
+        ...(error ? { error } : {}),
       });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       ctx.body = { success: true, accepted: false, reason: 'The run has already ended.' } satisfies CallbackResponse;
       return;
     }
+    // The job has ended at the vendor: its slot of the vendor account (VENDOR_CONCURRENCY) is free.
+    await releaseLease(deps.db, jobKey).catch(() => undefined);
     ctx.status = 202;
     ctx.body = { success: true, accepted: true } satisfies CallbackResponse;
   });

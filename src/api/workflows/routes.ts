@@ -47,13 +47,19 @@ describeRoute({
   auth: 'apiKey',
   params: slugParamsSchema,
   query: runQuerySchema,
-  headers: z.object({ 'idempotency-key': idempotencyKeyHeaderSchema }),
+  headers: z.object({
+    'idempotency-key': idempotencyKeyHeaderSchema,
+    'cache-control': z
+      .string()
+      .optional()
+      .describe('`no-cache`: steps with an output cache (`config.cache`) do not read it; they call their provider and refresh the entry.'),
+  }),
   body: runBodySchema,
   responses: {
     200: { description: 'The run completed.', body: runResponseSchema, headers: RATE_LIMIT_HEADERS },
     202: { description: 'Async: the run was admitted.', body: runAcceptedSchema, headers: RATE_LIMIT_HEADERS },
     400: errorResponse('INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`).'),
-    402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`) or grant_exhausted (with `model`).'),
+    402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`), grant_exhausted (with `model`), or BUDGET_EXCEEDED (with `estimate`, `maxCredits`: the run may cost more than the body’s `maxCredits`).'),
     403: errorResponse('CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED.'),
     404: WORKFLOW_NOT_FOUND,
     409: errorResponse('IDEMPOTENCY_IN_PROGRESS: the first request with this Idempotency-Key is still being admitted.'),
@@ -70,7 +76,7 @@ describeRoute({
   summary: 'Estimate a run’s cost and refusals without running it',
   description:
     'Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) ' +
-    'and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted). Nothing runs and nothing is charged. ' +
+    'and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted, BUDGET_EXCEEDED with the body’s `maxCredits`). Nothing runs and nothing is charged. ' +
     'Requires workflow:run or workflow:<slug>:run.',
   tags: ['Workflows'],
   auth: 'apiKey',
@@ -111,6 +117,8 @@ export function workflowRoutes(deps: ApiDeps): Router {
     const runAsync = parseRequest(runQuerySchema, ctx.query).async === 'true';
     const body = runBodyOf(ctx.request.body);
     const callbackUrl = await callbackUrlOf(body, network);
+    // A budget that is not a whole number of credits is refused (400 INVALID_REQUEST), never ignored.
+    const { maxCredits } = parseRequest(runBodySchema.pick({ maxCredits: true }), { maxCredits: body.maxCredits });
     await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
       auth,
       workflow,
@@ -119,6 +127,8 @@ export function workflowRoutes(deps: ApiDeps): Router {
       runAsync,
       receivedAtMs,
       ...(callbackUrl ? { callbackUrl } : {}),
+      ...(maxCredits !== undefined ? { maxCredits } : {}),
+      ...(/(^|,)\s*no-cache\s*(,|$)/i.test(ctx.get('cache-control')) ? { cacheBypass: true } : {}),
     });
   });
 
@@ -133,7 +143,9 @@ export function workflowRoutes(deps: ApiDeps): Router {
       // A missing `inputs` is one of the refusals to report, not a reason not to price the run.
       bodyRefusal = err;
     }
-    const estimate = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}) });
+    const rawBudget = ctx.request.body && typeof ctx.request.body === 'object' ? (ctx.request.body as Record<string, unknown>).maxCredits : undefined;
+    const { maxCredits } = parseRequest(runBodySchema.pick({ maxCredits: true }), { maxCredits: rawBudget });
+    const estimate = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}), ...(maxCredits !== undefined ? { maxCredits } : {}) });
     ctx.body = { ...estimate, refusals: estimate.refusals.map(refusalView) };
   });
 

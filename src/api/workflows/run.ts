@@ -44,6 +44,10 @@ export interface RunRequest {
   runAsync: boolean;
   receivedAtMs: number;
   callbackUrl?: string;
+  /** The body's budget: a run whose estimate exceeds it is refused (402 BUDGET_EXCEEDED). */
+  maxCredits?: number;
+  /** `Cache-Control: no-cache`: the run's cached steps do not read the output cache (they refresh it). */
+  cacheBypass?: boolean;
   /** Fields added to every answer of this route (MCP adds `triggerType`). */
   extra?: Record<string, unknown>;
 }
@@ -87,6 +91,8 @@ export async function serveRun(
         async: run.runAsync,
         receivedAtMs: run.receivedAtMs,
         ...(run.callbackUrl ? { callbackUrl: run.callbackUrl } : {}),
+        ...(run.maxCredits !== undefined ? { maxCredits: run.maxCredits } : {}),
+        ...(run.cacheBypass ? { cacheBypass: true } : {}),
         ...(claim ? { idempotencyClaim: claim } : {}),
       });
       ctx.state.executionId = admission.executionId;

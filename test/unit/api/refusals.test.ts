@@ -38,6 +38,7 @@ describe('refusals over HTTP', () => {
         INVALID_INPUTS: 400,
         ASYNC_NOT_SUPPORTED: 400,
         INSUFFICIENT_CREDITS: 402,
+        BUDGET_EXCEEDED: 402,
         grant_exhausted: 402,
         MODEL_TIER_REQUIRED: 403,
         NOT_FOUND: 404,
