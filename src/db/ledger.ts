@@ -1,19 +1,12 @@
 // Credit ledger writes shared by admission and the status mirror.
 import { randomUUID } from 'node:crypto';
-import type { Prisma } from '../generated/prisma/client';
 import type { Db } from './client';
+import type { RawTx } from './rawTransaction';
 
 /** A Prisma interactive transaction. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-/**
- * What the ledger's writes need: raw statements inside a transaction, from Prisma (admission) or
- * on a `pg` connection (the RunStore, src/db/runStore.ts). A Prisma transaction is one.
- */
-export interface RawTx {
-  $executeRaw(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<number>;
-  $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
-}
+export type { RawTx } from './rawTransaction';
 
 /** Refunds an execution's debit and grant use exactly once: the ledger's unique key guards it. */
 export async function refundExecution(tx: RawTx, executionId: string): Promise<void> {
@@ -47,7 +40,7 @@ export async function refundExecution(tx: RawTx, executionId: string): Promise<v
 // `cancelled` is refunded in full as before (refundExecution), so nothing is released then.
 
 /** Records the holds of a run's usage-priced steps (admission, inside its transaction). */
-export async function recordHolds(tx: Tx, accountId: string, executionId: string, holds: Array<{ stepId: string; credits: number }>): Promise<void> {
+export async function recordHolds(tx: RawTx, accountId: string, executionId: string, holds: Array<{ stepId: string; credits: number }>): Promise<void> {
   for (const hold of holds) {
     if (hold.credits <= 0) continue;
     await tx.$executeRaw`

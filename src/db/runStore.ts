@@ -22,8 +22,8 @@ import { runSourcesOf, stepSourcesOf } from '../domain/transitions';
 import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
 import { poolOf, type Db } from './client';
-import { Prisma } from '../generated/prisma/client';
-import { refundExecution, releaseHold, type RawTx, type Tx } from './ledger';
+import { refundExecution, releaseHold, type Tx } from './ledger';
+import { rawTransaction, rawTx, type RawTx } from './rawTransaction';
 import { releaseRunLeases } from './vendorCapacity';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
@@ -92,7 +92,7 @@ export class RunStore {
   }
 
   /** Admission: inserts the execution (`planning`) and its `pending` steps in one statement, inside the admission's transaction. */
-  async insertExecution(tx: Tx, row: NewExecution): Promise<void> {
+  async insertExecution(tx: RawTx, row: NewExecution): Promise<void> {
     const { plan } = row;
     const steps = plan.steps.map((step) => ({ step_id: step.id, node_type: step.nodeType, group_index: step.groupIndex }));
     await tx.$executeRaw`
@@ -250,41 +250,14 @@ export class RunStore {
   }
 
   /** Runs `work` in a transaction on a `pg` connection of the pool, its statements bounded like RUN_TRANSACTION. */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query(`BEGIN; SET LOCAL statement_timeout = ${RUN_TRANSACTION.timeout}`);
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      // A connection that could not even roll back is dropped, not handed to the next writer.
-      client.release(broken);
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return rawTransaction(this.db, (_tx, client) => work(client), { statementTimeoutMs: RUN_TRANSACTION.timeout });
   }
 
   /** Applies changes and appends their events: one statement, one round trip (autocommit). */
   private async apply(executionId: string, changes: StoreChange[]): Promise<void> {
     await this.pool.query('SELECT run_store_append($1, run_store_apply($1, $2::jsonb, $3::jsonb))', [executionId, JSON.stringify(changes), GUARDS]);
   }
-}
-
-/** The ledger's raw statements on a `pg` connection (dates as ISO instants: the columns are timestamptz). */
-function rawTx(client: pg.PoolClient): RawTx {
-  const run = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
-    const statement = query instanceof Prisma.Sql ? query : Prisma.sql(query, ...values);
-    return client.query(statement.text, statement.values.map((value) => (value instanceof Date ? value.toISOString() : value)));
-  };
-  return {
-    $executeRaw: async (query, ...values) => (await run(query, values)).rowCount ?? 0,
-    $queryRaw: async <T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => (await run(query, values)).rows as T,
-  };
 }
 
 /** One change as run_store_apply takes it (see its migration). */

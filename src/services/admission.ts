@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
-import { Prisma } from '../generated/prisma/client';
 import { recordHolds } from '../db/ledger';
+import { rawTransaction, isUniqueViolation } from '../db/rawTransaction';
 import { RunStore } from '../db/runStore';
 import { chargeGrants, debitBalance, holdsOf, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
@@ -91,18 +91,11 @@ export interface AdmissionDeps {
 }
 
 /**
- * Admission's transaction waits at most `maxWait` for a connection (then the burst gets a 503 with
- * Retry-After) and may take `timeout` while queued behind the account's row lock.
+ * Admission's transaction waits at most the pool's connection timeout for a connection (then the burst gets a 503 with
+ * Retry-After; the pool waits 5 s, src/db/client.ts) and each statement may take `timeout` while queued behind the account's row lock.
  */
-const ADMISSION_TRANSACTION = { maxWait: 5_000, timeout: 15_000 };
+const ADMISSION_TRANSACTION = { timeout: 15_000 };
 
-/** A unique-key violation, from Prisma's query API (P2002) or a raw query (P2010 with the driver's kind). */
-function isUniqueViolation(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (err.code === 'P2002') return true;
-  const cause = (err.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError?.cause;
-  return err.code === 'P2010' && cause?.kind === 'UniqueConstraintViolation';
-}
 
 /** Plans and admits runs. */
 export class Admissions {
@@ -147,11 +140,13 @@ export class Admissions {
     let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
     let holds: Array<{ stepId: string; credits: number }> = [];
     try {
-      await db.$transaction(async (tx) => {
+      // On a plain `pg` connection (src/db/rawTransaction.ts): a Prisma interactive transaction's own
+      // overhead was most of the admission's time in the database.
+      await rawTransaction(db, async (tx) => {
         // First, so a claim taken over by another request admits nothing here.
         if (request.idempotencyClaim) await bindClaim(tx, request.idempotencyClaim, executionId);
         // A client-chosen id must be new; the primary key below still guards the race.
-        if (request.executionId && (await tx.execution.findUnique({ where: { id: executionId }, select: { id: true } }))) {
+        if (request.executionId && (await tx.$queryRaw<unknown[]>`SELECT 1 FROM executions WHERE id = ${executionId}`).length > 0) {
           throw executionExists(executionId);
         }
         const grants = await chargeGrants(tx, request.account.id, executionId, price);
@@ -178,7 +173,7 @@ export class Admissions {
         await recordHolds(tx, request.account.id, executionId, holds);
         // Last: the account row lock it takes serialises the account's admissions until the commit.
         await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
-      }, ADMISSION_TRANSACTION);
+      }, { statementTimeoutMs: ADMISSION_TRANSACTION.timeout });
     } catch (err) {
       if (request.executionId && isUniqueViolation(err)) throw executionExists(executionId);
       throw err;

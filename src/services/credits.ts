@@ -1,6 +1,6 @@
 // Charging a run: trial grants per model pay first, the balance pays the rest, all inside the
 // admission transaction so a refused run leaves nothing behind.
-import type { Tx } from '../db/ledger';
+import type { RawTx } from '../db/ledger';
 import { findModel, type VendorDefaults } from '../domain/models';
 import { splitCharge, type ChargeSplit, type PlanPrice } from '../domain/pricing';
 import type { Plan } from '../domain/types';
@@ -37,7 +37,7 @@ export function creditsByModel(price: PlanPrice): Map<string, number> {
  * never overdraw them. The balance is debited separately, by {@link debitBalance}, as the
  * transaction's last statement.
  */
-export async function chargeGrants(tx: Tx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & Pick<ChargeSplit, 'exhausted' | 'steps'>> {
+export async function chargeGrants(tx: RawTx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & Pick<ChargeSplit, 'exhausted' | 'steps'>> {
   const byModel = creditsByModel(price);
   let grants: Array<{ model: string; credits_remaining: number }> = [];
   if (byModel.size > 0) {
@@ -53,9 +53,9 @@ export async function chargeGrants(tx: Tx, accountId: string, executionId: strin
     await tx.$executeRaw`
       UPDATE trial_grants SET credits_remaining = credits_remaining - ${credits}
       WHERE account_id = ${accountId} AND model = ${model}`;
-    await tx.creditLedgerEntry.create({
-      data: { id: `grant-debit-${executionId}-${model}`, accountId, executionId, kind: 'grant_debit', amount: credits, model },
-    });
+    await tx.$executeRaw`
+      INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+      VALUES (${`grant-debit-${executionId}-${model}`}, ${accountId}, ${executionId}, 'grant_debit'::"LedgerKind", ${credits}, ${model})`;
   }
   return { fromBalance, fromGrants, exhausted, steps };
 }
@@ -79,7 +79,7 @@ export function holdsOf(steps: ChargeSplit['steps'], plan: Plan, vendorDefaults?
  * lock is held only until the commit that follows. Throws 402 `grant_exhausted` when a model's
  * grant is used up and the balance cannot pay for it, else 402 INSUFFICIENT_CREDITS.
  */
-export async function debitBalance(tx: Tx, accountId: string, executionId: string, amount: number, exhausted: string[] = []): Promise<void> {
+export async function debitBalance(tx: RawTx, accountId: string, executionId: string, amount: number, exhausted: string[] = []): Promise<void> {
   if (amount <= 0) return;
   const debited = await tx.$executeRaw`
     WITH debited AS (
@@ -89,8 +89,9 @@ export async function debitBalance(tx: Tx, accountId: string, executionId: strin
     INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
     SELECT ${`debit-${executionId}`}, id, ${executionId}, 'debit'::"LedgerKind", ${amount}, '' FROM debited`;
   if (debited === 0) {
-    const account = await tx.account.findUniqueOrThrow({ where: { id: accountId }, select: { creditBalance: true } });
+    const [account] = await tx.$queryRaw<Array<{ credit_balance: number }>>`SELECT credit_balance FROM accounts WHERE id = ${accountId}`;
+    const balance = Number(account?.credit_balance ?? 0);
     // The balance may have grown since the update; refuse as it stood then.
-    throw creditRefusal({ fromBalance: amount, exhausted }, account.creditBalance) ?? insufficientCredits(amount, account.creditBalance);
+    throw creditRefusal({ fromBalance: amount, exhausted }, balance) ?? insufficientCredits(amount, balance);
   }
 }

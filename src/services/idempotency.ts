@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/client';
-import type { Tx } from '../db/ledger';
+import type { RawTx } from '../db/ledger';
 import { idempotencyInProgress, idempotencyKeyReused } from '../domain/refusals';
 
 /** A stored answer. */
@@ -58,7 +58,7 @@ export function requestHash(value: unknown): string {
  * names its execution exactly when the execution exists. Throws {@link IdempotencyClaimLost} (rolling
  * the admission back) when the claim's lease ran out and another request took the key over.
  */
-export async function bindClaim(tx: Tx, claim: IdempotencyClaim, executionId: string): Promise<void> {
+export async function bindClaim(tx: RawTx, claim: IdempotencyClaim, executionId: string): Promise<void> {
   const bound = await tx.$executeRaw`
     UPDATE idempotency_records SET execution_id = ${executionId}
     WHERE scope = ${claim.scope} AND key = ${claim.key} AND claim_token = ${claim.token}

@@ -8,8 +8,7 @@ import { isTerminalExecutionStatus } from '../../domain/statuses';
 import type { EventHub } from '../../events/hub';
 import type { Admissions, WorkflowRecord } from '../../services/admission';
 import { canRunWorkflow } from '../../services/apiKeys';
-import type { MediaUrlSigner } from '../../media/urls';
-import { loadExecutionView, type ExecutionView } from '../../services/executionView';
+import { presentMedia, type MediaUrlSigner } from '../../media/urls';
 import type { ExecutionAnswer } from '../../services/idempotency';
 import type { AppContext, AuthState } from '../context';
 import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../errors';
@@ -151,14 +150,29 @@ export async function awaitSettledRun(deps: { db: Db; temporal: Client; events?:
   }
 }
 
-/** Waits for a sync run to settle; returns it when completed, else throws 500 EXECUTION_FAILED naming the step and cause. */
+/** What a settled sync run answers with. */
+export interface CompletedRun {
+  id: string;
+  output: unknown;
+  creditsUsed: number;
+  durationMs: number | null;
+}
+
+/**
+ * Waits for a sync run to settle; returns it when completed (its output's media signed), else throws
+ * 500 EXECUTION_FAILED naming the step and cause. Reads only what the answer needs: the run's row,
+ * not its steps.
+ */
 export async function awaitCompletedRun(
   deps: { db: Db; temporal: Client; events?: EventHub; media?: { signer: MediaUrlSigner } },
   accountId: string,
   executionId: string,
-): Promise<ExecutionView> {
+): Promise<CompletedRun> {
   await awaitSettledRun(deps, accountId, executionId);
-  const execution = await loadExecutionView(deps.db, accountId, executionId, deps.media?.signer);
+  const execution = await deps.db.execution.findFirst({
+    where: { id: executionId, accountId },
+    select: { id: true, status: true, output: true, error: true, creditsUsed: true, durationMs: true },
+  });
   if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
   if (execution.status !== 'completed') {
     const error = execution.error as { stepId?: string; message?: string } | null;
@@ -168,5 +182,6 @@ export async function awaitCompletedRun(
       error?.stepId ? `Step "${error.stepId}" failed: ${error.message}` : (error?.message ?? `The run ended ${execution.status}.`),
     );
   }
-  return execution;
+  const signer = deps.media?.signer;
+  return { id: execution.id, output: signer ? presentMedia(execution.output, signer) : execution.output, creditsUsed: execution.creditsUsed, durationMs: execution.durationMs };
 }
