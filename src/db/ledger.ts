@@ -36,7 +36,8 @@ export async function refundExecution(tx: RawTx, executionId: string): Promise<v
 // Holds captured by real usage. A usage-priced step's share of the run's debit is its hold (ledger
 // `hold`, `model` = the step id): the most the step can cost. When the step settles it captures
 // what it used (`capture`, at most its hold); when the run completes, what its holds did not
-// capture goes back to the balance (`release`) and leaves `creditsUsed`. A run ending `error` or
+// capture goes back to the balance (`release`, written with the run's end by the RunStore's SQL
+// function run_store_apply) and leaves `creditsUsed`. A run ending `error` or
 // `cancelled` is refunded in full as before (refundExecution), so nothing is released then.
 
 /** Records the holds of a run's usage-priced steps (admission, inside its transaction). */
@@ -68,25 +69,4 @@ export async function captureStep(tx: RawTx, executionId: string, stepId: string
     SELECT ${`capture-${executionId}-${stepId}`}, account_id, execution_id, 'capture'::"LedgerKind", LEAST(amount, ${amount}), model
     FROM credit_ledger WHERE execution_id = ${executionId} AND kind = 'hold' AND model = ${stepId}
     ON CONFLICT (execution_id, kind, model) DO NOTHING`;
-}
-
-/**
- * Gives a completed run's uncaptured holds back to the balance, once (the ledger's unique key): a
- * hold without a capture (its step never reported usage) is released whole.
- */
-export async function releaseHold(tx: RawTx, executionId: string): Promise<void> {
-  const [row] = await tx.$queryRaw<Array<{ release: number | null; account_id: string | null }>>`
-    SELECT SUM(h.amount - COALESCE(c.amount, 0))::int AS release, MIN(h.account_id) AS account_id
-    FROM credit_ledger h
-    LEFT JOIN credit_ledger c ON c.execution_id = h.execution_id AND c.kind = 'capture' AND c.model = h.model
-    WHERE h.execution_id = ${executionId} AND h.kind = 'hold'`;
-  const release = row?.release ?? 0;
-  if (!row?.account_id || release <= 0) return;
-  const inserted = await tx.$executeRaw`
-    INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
-    VALUES (${`release-${executionId}`}, ${row.account_id}, ${executionId}, 'release'::"LedgerKind", ${release}, '')
-    ON CONFLICT (execution_id, kind, model) DO NOTHING`;
-  if (inserted === 0) return;
-  await tx.$executeRaw`UPDATE accounts SET credit_balance = credit_balance + ${release} WHERE id = ${row.account_id}`;
-  await tx.$executeRaw`UPDATE executions SET credits_used = credits_used - ${release} WHERE id = ${executionId}`;
 }

@@ -22,9 +22,8 @@ import { runSourcesOf, stepSourcesOf } from '../domain/transitions';
 import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
 import { poolOf, type Db } from './client';
-import { refundExecution, releaseHold, type Tx } from './ledger';
+import { refundExecution } from './ledger';
 import { rawTransaction, rawTx, type RawTx } from './rawTransaction';
-import { releaseRunLeases } from './vendorCapacity';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
@@ -116,23 +115,22 @@ export class RunStore {
   async applyBatch(batch: MirrorBatch): Promise<void> {
     const { executionId } = batch;
     const changes = flatten(batch.changes);
-    const ended = batch.applyResults !== undefined || batch.refund === true;
-    if (batch.applyResults) changes.push({ kind: 'results', workflowId: batch.applyResults.workflowId });
-    if (!ended) return this.apply(executionId, changes);
-    // The run's end: its ledger effects in the same transaction, its events appended after them so
-    // its `run.end` reports the credits as they end up.
+    if (batch.applyResults) {
+      // A completed run: its outputs applied to the canvas, what its holds did not capture released,
+      // its vendor slots given back, in the same statement as its end.
+      changes.push({ kind: 'results', workflowId: batch.applyResults.workflowId }, { kind: 'release' }, { kind: 'leases' });
+    }
+    if (!batch.refund) return this.apply(executionId, changes);
+    // Error or cancelled: refunded in full in the same transaction (the ledger's refund), its vendor
+    // slots given back; its events are appended after the refund, so its `run.end` reports it.
+    changes.push({ kind: 'leases' });
     await this.transaction(async (client) => {
       const { rows } = await client.query<{ events: LiveEvent[] }>('SELECT run_store_apply($1, $2::jsonb, $3::jsonb) AS events', [
         executionId,
         JSON.stringify(changes),
         GUARDS,
       ]);
-      const ledger = rawTx(client);
-      // Error or cancelled: refunded in full. Completed: what usage-priced steps' holds did not capture goes back.
-      if (batch.refund) await refundExecution(ledger, executionId);
-      else await releaseHold(ledger, executionId);
-      // Its vendor slots (VENDOR_CONCURRENCY), whatever its steps' jobs did.
-      await releaseRunLeases(ledger, executionId);
+      await refundExecution(rawTx(client), executionId);
       await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(rows[0]?.events ?? [])]);
     });
   }
@@ -265,7 +263,9 @@ type StoreChange =
   | { kind: 'run'; patch: RunPatch }
   | { kind: 'step'; patch: StepPatch; replaces?: true }
   | { kind: 'progress'; entry: ProgressEntry }
-  | { kind: 'results'; workflowId: string };
+  | { kind: 'results'; workflowId: string }
+  | { kind: 'release' }
+  | { kind: 'leases' };
 
 /** The workflow's changes one by one, progress entries included, in order. */
 function flatten(changes: MirrorChange[]): StoreChange[] {

@@ -7,7 +7,9 @@
 -- Applies changes in order to one execution (its row locked first, then its steps: one lock order
 -- for every writer), each guarded by `p_guards`, and returns the live events of what changed.
 --   p_changes: [{kind:'run', patch}, {kind:'step', patch, replaces?}, {kind:'progress', entry},
---               {kind:'results', workflowId} (a completed run's step outputs applied to its canvas)]
+--               {kind:'results', workflowId} (a completed run's step outputs applied to its canvas),
+--               {kind:'release'} (a completed run gives back what its steps' holds did not capture),
+--               {kind:'leases'} (a run that ended gives back its vendor slots)]
 --   p_guards:  {step: {<status>: [from…]}, run: {<status>: [from…]}, stepOpen: [...], runTerminal: [...]}
 CREATE OR REPLACE FUNCTION run_store_apply(p_execution_id TEXT, p_changes JSONB, p_guards JSONB)
 RETURNS JSONB LANGUAGE plpgsql AS $$
@@ -25,6 +27,8 @@ DECLARE
   is_open BOOLEAN;
   is_seen BOOLEAN;
   rec JSONB;
+  released INT;
+  account TEXT;
 BEGIN
   -- A writer waits at most this long for the execution's row lock (its callers retry).
   PERFORM set_config('lock_timeout', '30s', true);
@@ -141,6 +145,26 @@ BEGIN
       ON CONFLICT (workflow_id, node_id) DO UPDATE
         SET execution_id = EXCLUDED.execution_id, output = EXCLUDED.output, updated_at = EXCLUDED.updated_at
         WHERE canvas_node_results.updated_at <= EXCLUDED.updated_at;
+
+    ELSIF c->>'kind' = 'release' THEN
+      -- Once (the ledger's unique key): a hold without a capture (its step never reported usage) is released whole.
+      SELECT SUM(h.amount - COALESCE(cap.amount, 0))::int, MIN(h.account_id) INTO released, account
+      FROM credit_ledger h
+      LEFT JOIN credit_ledger cap ON cap.execution_id = h.execution_id AND cap.kind = 'capture' AND cap.model = h.model
+      WHERE h.execution_id = p_execution_id AND h.kind = 'hold';
+      IF account IS NOT NULL AND released > 0 THEN
+        INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+        VALUES ('release-' || p_execution_id, account, p_execution_id, 'release'::"LedgerKind", released, '')
+        ON CONFLICT (execution_id, kind, model) DO NOTHING;
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        IF changed > 0 THEN
+          UPDATE accounts SET credit_balance = credit_balance + released WHERE id = account;
+          UPDATE executions SET credits_used = credits_used - released WHERE id = p_execution_id;
+        END IF;
+      END IF;
+
+    ELSIF c->>'kind' = 'leases' THEN
+      DELETE FROM vendor_leases WHERE execution_id = p_execution_id;
     END IF;
   END LOOP;
   RETURN events;
