@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@temporalio/client';
+import { EventHub } from '../src/events/hub';
 import { createApp } from '../src/api/app';
 import { startTracing } from '../src/observability/tracing';
 import { createProviderRegistry } from '../src/providers/registry';
@@ -38,7 +39,9 @@ export async function traceBench(): Promise<void> {
     tracing,
   });
   const admissions = new Admissions({ db, temporal: client, taskQueue, markup: 1, runTimeoutMs: 60_000 });
-  const app = createApp({ db, temporal: client, admissions, config: { ADMIN_TOKEN: undefined, TEMPORAL_TASK_QUEUE: taskQueue }, log: { error: console.error, info: () => undefined } });
+  // The live-event listener, as `npm start` and `npm run server` have it: a sync run is answered when its end commits.
+  const events = new EventHub(database.url);
+  const app = createApp({ db, temporal: client, admissions, events, config: { ADMIN_TOKEN: undefined, TEMPORAL_TASK_QUEUE: taskQueue }, log: { error: console.error, info: () => undefined } });
   const server: Server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,6 +71,7 @@ export async function traceBench(): Promise<void> {
     });
   } finally {
     server.close();
+    await events.close();
     await database.drop();
     await temporal.close();
   }
