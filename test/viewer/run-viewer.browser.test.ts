@@ -81,6 +81,19 @@ const FAILING_GRAPH: CanvasGraph = {
   ],
 };
 
+/** input → a cached sandbox image → output: the second run with the same input is answered by the output cache. */
+const CACHED_GRAPH: CanvasGraph = {
+  nodes: [
+    { id: 'input', type: 'request-input', name: 'Request Input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+    { id: 'poster', type: 'image-generation', name: 'Poster', config: { model: 'sandbox-image', prompt: 'Poster of {{topic}}', width: 96, height: 64, cache: { ttlSeconds: 600 } } },
+    { id: 'output', type: 'response-output', name: 'Response', config: {} },
+  ],
+  edges: [
+    { source: 'input', sourcePort: 'topic', target: 'poster', targetPort: 'topic' },
+    { source: 'poster', sourcePort: 'image', target: 'output', targetPort: 'image' },
+  ],
+};
+
 /** Records every data-status each node shows, in order, from the first paint on. */
 const RECORD_STATUSES = `
   window.__statuses = {};
@@ -105,6 +118,7 @@ describe('run viewer in a browser', function () {
   let slowSlug: string;
   let mediaSlug: string;
   let failingSlug: string;
+  let cachedSlug: string;
   const reader = executionReader(() => api, () => ({ 'x-api-key': key }));
   const node = (id: string, status?: string) => `[data-node-id="${id}"]${status ? `[data-status="${status}"]` : ''}`;
 
@@ -141,6 +155,7 @@ describe('run viewer in a browser', function () {
     slowSlug = (await buildWorkflow(api.engine.db, account.id, SLOW_GRAPH)).slug;
     mediaSlug = (await buildWorkflow(api.engine.db, account.id, MEDIA_GRAPH)).slug;
     failingSlug = (await buildWorkflow(api.engine.db, account.id, FAILING_GRAPH)).slug;
+    cachedSlug = (await buildWorkflow(api.engine.db, account.id, CACHED_GRAPH)).slug;
     browser = await launchChromium();
   });
   after(async () => {
@@ -185,6 +200,22 @@ describe('run viewer in a browser', function () {
     assert.equal(overflow, 0, 'no sideways scrolling');
     await narrow.screenshot({ path: artifactPath('run-viewer-narrow.png'), fullPage: true });
     await narrow.close();
+  });
+
+  it('marks a step answered from the output cache as a cache hit, naming the run that paid for it', async () => {
+    const first = await start(cachedSlug);
+    await reader.waitFor(first, ended);
+    const second = await start(cachedSlug);
+    assert.equal((await reader.waitFor(second, ended)).status, 'completed');
+    const page = await openPage(await viewUrl(second));
+    await page.waitForSelector('[data-run-status="completed"]', { timeout: 60_000 });
+    const badge = await page.waitForSelector(`${node('poster', 'completed')} [data-role="cache-hit"]`);
+    assert.equal((await badge.textContent())?.trim(), 'cache hit');
+    assert.match((await badge.getAttribute('title')) ?? '', new RegExp(`from step poster of ${first}`));
+    await page.waitForSelector(`${node('poster')} img[data-media="image"]`);
+    assert.equal(await page.$(`${node('input')} [data-role="cache-hit"]`), null, 'only the cached step says so');
+    await page.screenshot({ path: artifactPath('run-viewer-cache-hit.png') });
+    await page.close();
   });
 
   it('cancels a running run from the page', async () => {
