@@ -3579,7 +3579,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @description Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>. */
-                    callbackUrl?: string;
+                    callbackUrl?: string | null;
                     /** @description Key/value pairs matching the workflow’s Request Input fields. */
                     inputs?: {
                         [key: string]: unknown;
@@ -3755,7 +3755,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @description Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>. */
-                    callbackUrl?: string;
+                    callbackUrl?: string | null;
                     /** @description Key/value pairs matching the workflow’s Request Input fields. */
                     inputs: {
                         [key: string]: unknown;

@@ -1,6 +1,6 @@
 // Request and response bodies of the workflow routes: run, estimate, input schema, webhook URLs.
 import { z } from 'zod';
-import { slugSchema } from './common';
+import { idempotencyKeyHeaderSchema, slugSchema } from './common';
 import { API_KEY_ERRORS, defineRoute, errorResponse, RATE_LIMIT_HEADERS } from './routes';
 import { tierSchema, triggerTypeSchema } from './statuses';
 
@@ -10,6 +10,7 @@ export const runBodySchema = z.object({
   callbackUrl: z
     .string()
     .max(2048)
+    .nullable()
     .optional()
     .describe('Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>.'),
   maxCredits: z
@@ -210,6 +211,42 @@ export const workflowSchemaRoute = defineRoute({
     403: WORKFLOW_CAPABILITY_DENIED,
     404: WORKFLOW_NOT_FOUND,
     422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned.'),
+    ...API_KEY_ERRORS,
+  },
+});
+
+/** `POST /api/workflows/:slug/run`, declared once (mounted by src/api/workflows/routes.ts). */
+export const runWorkflowRoute = defineRoute({
+  method: 'post',
+  path: '/api/workflows/:slug/run',
+  summary: 'Run a workflow',
+  description:
+    'Runs the subgraph feeding the Response Output node with `inputs`. Sync by default (200 with the output); `?async=true` answers 202 at once. ' +
+    'Requires workflow:run or workflow:<slug>:run. With an `Idempotency-Key`, a repeat (same key and body) gets the first answer ' +
+    '(header `Idempotent-Replayed: true`) instead of starting and paying for another run.',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  params: slugParamsSchema,
+  query: runQuerySchema,
+  headers: z.object({
+    'idempotency-key': idempotencyKeyHeaderSchema,
+    'cache-control': z
+      .string()
+      .optional()
+      .describe('`no-cache`: steps with an output cache (`config.cache`) do not read it; they call their provider and refresh the entry.'),
+  }),
+  body: runBodySchema,
+  responses: {
+    200: { description: 'The run completed.', body: runResponseSchema, headers: RATE_LIMIT_HEADERS },
+    202: { description: 'Async: the run was admitted.', body: runAcceptedSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`).'),
+    402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`), grant_exhausted (with `model`), or BUDGET_EXCEEDED (with `estimate`, `maxCredits`: the run may cost more than the body’s `maxCredits`).'),
+    403: errorResponse('CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED.'),
+    404: WORKFLOW_NOT_FOUND,
+    409: errorResponse('IDEMPOTENCY_IN_PROGRESS: the first request with this Idempotency-Key is still being admitted.'),
+    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…), or IDEMPOTENCY_KEY_REUSED.'),
+    500: errorResponse('EXECUTION_FAILED: a step failed; `error` names the step and cause.'),
+    503: errorResponse('ENGINE_UNAVAILABLE: the run could not be handed to the engine.', { 'Retry-After': 'Seconds to wait.' }),
     ...API_KEY_ERRORS,
   },
 });

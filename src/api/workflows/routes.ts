@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
 import { Refusal } from '../../domain/refusals';
-import { planOrRefuse } from '../../services/admission';
+import { planOrRefuse, type WorkflowRecord } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
 import type { NetworkPolicy } from '../../net/guardedFetch';
 import type { ApiDeps, AuthedContext, AuthedState } from '../context';
-import { invalidCallbackUrl, notFound, refusalView } from '../errors';
+import { invalidCallbackUrl, invalidInputs, notFound, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
 import { parseRequest } from '../middleware/validate';
 import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
@@ -18,10 +18,8 @@ import { idempotencyKeyHeaderSchema } from '../../contract/common';
 import {
   estimateBodySchema,
   estimateResponseSchema,
-  runAcceptedSchema,
   runBodySchema,
-  runQuerySchema,
-  runResponseSchema,
+  runWorkflowRoute,
   slugParamsSchema,
   listWorkflowsRoute,
   WORKFLOW_CAPABILITY_DENIED,
@@ -34,41 +32,6 @@ import { listRunnableWorkflows } from '../../services/workflowList';
 import { findRunnableWorkflow, runBodyOf, serveRun } from './run';
 
 
-
-describeRoute({
-  method: 'post',
-  path: '/api/workflows/:slug/run',
-  summary: 'Run a workflow',
-  description:
-    'Runs the subgraph feeding the Response Output node with `inputs`. Sync by default (200 with the output); `?async=true` answers 202 at once. ' +
-    'Requires workflow:run or workflow:<slug>:run. With an `Idempotency-Key`, a repeat (same key and body) gets the first answer ' +
-    '(header `Idempotent-Replayed: true`) instead of starting and paying for another run.',
-  tags: ['Workflows'],
-  auth: 'apiKey',
-  params: slugParamsSchema,
-  query: runQuerySchema,
-  headers: z.object({
-    'idempotency-key': idempotencyKeyHeaderSchema,
-    'cache-control': z
-      .string()
-      .optional()
-      .describe('`no-cache`: steps with an output cache (`config.cache`) do not read it; they call their provider and refresh the entry.'),
-  }),
-  body: runBodySchema,
-  responses: {
-    200: { description: 'The run completed.', body: runResponseSchema, headers: RATE_LIMIT_HEADERS },
-    202: { description: 'Async: the run was admitted.', body: runAcceptedSchema, headers: RATE_LIMIT_HEADERS },
-    400: errorResponse('INVALID_INPUTS (with `fields`), ASYNC_NOT_SUPPORTED, INVALID_CALLBACK_URL, INVALID_JSON, or INVALID_REQUEST (e.g. `?async=` other than `true`/`false`).'),
-    402: errorResponse('INSUFFICIENT_CREDITS (with `required`, `balance`), grant_exhausted (with `model`), or BUDGET_EXCEEDED (with `estimate`, `maxCredits`: the run may cost more than the body’s `maxCredits`).'),
-    403: errorResponse('CAPABILITY_DENIED (with `required`), MODEL_TIER_REQUIRED or ACCOUNT_NOT_APPROVED.'),
-    404: WORKFLOW_NOT_FOUND,
-    409: errorResponse('IDEMPOTENCY_IN_PROGRESS: the first request with this Idempotency-Key is still being admitted.'),
-    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…), or IDEMPOTENCY_KEY_REUSED.'),
-    500: errorResponse('EXECUTION_FAILED: a step failed; `error` names the step and cause.'),
-    503: errorResponse('ENGINE_UNAVAILABLE: the run could not be handed to the engine.', { 'Retry-After': 'Seconds to wait.' }),
-    ...API_KEY_ERRORS,
-  },
-});
 
 describeRoute({
   method: 'post',
@@ -93,6 +56,9 @@ describeRoute({
 });
 
 
+/** The run route's state once its workflow is found (before the request is validated). */
+type RunState = AuthedState & { workflow: WorkflowRecord };
+
 /** Routes under /api/workflows. */
 export function workflowRoutes(deps: ApiDeps): Router {
   const { db, admissions, temporal } = deps;
@@ -110,27 +76,47 @@ export function workflowRoutes(deps: ApiDeps): Router {
     ctx.body = { success: true, workflows: await listRunnableWorkflows(db, auth.account.id, auth.capabilities) } satisfies WorkflowListResponse;
   });
 
-  router.post('/:slug/run', async (ctx) => {
-    const { receivedAtMs } = ctx.state;
-    const { auth, workflow } = await findWorkflow(ctx);
-    // `?async=maybe` is refused rather than quietly run sync.
-    const runAsync = parseRequest(runQuerySchema, ctx.query).async === 'true';
-    const body = runBodyOf(ctx.request.body);
-    const callbackUrl = await callbackUrlOf(body, network);
-    // A budget that is not a whole number of credits is refused (400 INVALID_REQUEST), never ignored.
-    const { maxCredits } = parseRequest(runBodySchema.pick({ maxCredits: true }), { maxCredits: body.maxCredits });
-    await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
-      auth,
-      workflow,
-      triggerType: 'api',
-      inputs: body.inputs,
-      runAsync,
-      receivedAtMs,
-      ...(callbackUrl ? { callbackUrl } : {}),
-      ...(maxCredits !== undefined ? { maxCredits } : {}),
-      ...(/(^|,)\s*no-cache\s*(,|$)/i.test(ctx.get('cache-control')) ? { cacheBypass: true } : {}),
-    });
-  });
+  mountRoute(
+    router,
+    runWorkflowRoute,
+    {
+      // The workflow first: an unknown slug is a 404 whatever the body (slugs cannot be probed).
+      before: [
+        async (ctx, next) => {
+          (ctx.state as RunState).workflow = (await findWorkflow(ctx)).workflow;
+          await next();
+        },
+      ],
+      refuse: {
+        // The seed's codes: a body without an `inputs` object is INVALID_INPUTS, an unusable callbackUrl INVALID_CALLBACK_URL.
+        body: (raw, issues) => {
+          if (issues.some((issue) => issue.path.length === 0 || issue.path[0] === 'inputs')) {
+            return invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
+          }
+          if (issues.some((issue) => issue.path[0] === 'callbackUrl')) return invalidCallbackUrl(`callbackUrl must be a string URL (got ${typeof raw.callbackUrl}).`);
+          return undefined;
+        },
+      },
+    },
+    async (ctx) => {
+      const { receivedAtMs, auth, input } = ctx.state;
+      const { workflow } = ctx.state as unknown as RunState;
+      const { body } = input;
+      const callbackUrl = await callbackUrlOf(body.callbackUrl, network);
+      await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
+        auth,
+        workflow,
+        triggerType: 'api',
+        inputs: body.inputs,
+        // `?async=maybe` is refused (400 INVALID_REQUEST) rather than quietly run sync.
+        runAsync: input.query.async === 'true',
+        receivedAtMs,
+        ...(callbackUrl ? { callbackUrl } : {}),
+        ...(body.maxCredits !== undefined ? { maxCredits: body.maxCredits } : {}),
+        ...(/(^|,)\s*no-cache\s*(,|$)/i.test(input.headers['cache-control'] ?? '') ? { cacheBypass: true } : {}),
+      });
+    },
+  );
 
   router.post('/:slug/estimate', async (ctx) => {
     const { auth, workflow } = await findWorkflow(ctx);
@@ -174,10 +160,8 @@ export function workflowRoutes(deps: ApiDeps): Router {
 }
 
 /** The body's optional `callbackUrl`, checked (400 INVALID_CALLBACK_URL when unusable). */
-async function callbackUrlOf(body: Record<string, unknown>, network: NetworkPolicy): Promise<string | undefined> {
-  const raw = body.callbackUrl;
+async function callbackUrlOf(raw: string | null | undefined, network: NetworkPolicy): Promise<string | undefined> {
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'string') throw invalidCallbackUrl('callbackUrl must be a string URL.');
   try {
     return (await checkCallbackUrl(raw, network)).toString();
   } catch (err) {
