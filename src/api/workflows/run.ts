@@ -62,12 +62,12 @@ export async function serveRun(
   run: RunRequest,
 ): Promise<void> {
   const { auth, extra = {} } = run;
-  const answerFor = async (executionId: string): Promise<ExecutionAnswer> => {
+  const answerFor = async (executionId: string, temporalWorkflowId?: string): Promise<ExecutionAnswer> => {
     if (run.runAsync) {
       return { status: 202, executionId, body: { success: true, executionId, status: 'planning', ...extra, statusUrl: `/api/executions/${executionId}` } satisfies RunAccepted };
     }
     try {
-      const execution = await awaitCompletedRun(deps, auth.account.id, executionId);
+      const execution = await awaitCompletedRun(deps, auth.account.id, executionId, temporalWorkflowId);
       return {
         status: 200,
         executionId,
@@ -95,7 +95,7 @@ export async function serveRun(
         ...(claim ? { idempotencyClaim: claim } : {}),
       });
       ctx.state.executionId = admission.executionId;
-      return answerFor(admission.executionId);
+      return answerFor(admission.executionId, admission.temporalWorkflowId);
     },
   });
 }
@@ -109,7 +109,13 @@ const SETTLE_POLL_MS = 250;
  * (e.g. terminated by an operator, so no mirror write will come). Not the workflow's result: that
  * includes the callback delivery with its retries, which goes on in the workflow after the answer.
  */
-export async function awaitSettledRun(deps: { db: Db; temporal: Client; events?: EventHub }, accountId: string, executionId: string): Promise<void> {
+export async function awaitSettledRun(
+  deps: { db: Db; temporal: Client; events?: EventHub },
+  accountId: string,
+  executionId: string,
+  /** The run's Temporal workflow id when the caller knows it (admission does); else read from its row. */
+  temporalWorkflowId?: string,
+): Promise<void> {
   let dirty = false;
   let wake: () => void = () => undefined;
   const poke = () => {
@@ -118,7 +124,9 @@ export async function awaitSettledRun(deps: { db: Db; temporal: Client; events?:
   };
   let closed = false;
   // The workflow is addressed by the id admission stored (see src/domain/workflowIds.ts).
-  const stored = await deps.db.execution.findFirst({ where: { id: executionId, accountId }, select: { temporalWorkflowId: true } }).catch(() => null);
+  const stored = temporalWorkflowId
+    ? { temporalWorkflowId }
+    : await deps.db.execution.findFirst({ where: { id: executionId, accountId }, select: { temporalWorkflowId: true } }).catch(() => null);
   void deps.temporal.workflow
     .getHandle(stored?.temporalWorkflowId ?? executionId)
     .result()
@@ -167,8 +175,9 @@ export async function awaitCompletedRun(
   deps: { db: Db; temporal: Client; events?: EventHub; media?: { signer: MediaUrlSigner } },
   accountId: string,
   executionId: string,
+  temporalWorkflowId?: string,
 ): Promise<CompletedRun> {
-  await awaitSettledRun(deps, accountId, executionId);
+  await awaitSettledRun(deps, accountId, executionId, temporalWorkflowId);
   const execution = await deps.db.execution.findFirst({
     where: { id: executionId, accountId },
     select: { id: true, status: true, output: true, error: true, creditsUsed: true, durationMs: true },
