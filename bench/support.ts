@@ -22,6 +22,7 @@ import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
 import { EventHub } from '../src/events/hub';
 import { Admissions } from '../src/services/admission';
+import { freeLoopbackPort } from '../src/net/ports';
 import { startProcess, stopProcess } from '../test/support/processes';
 import { locateTemporalCli } from '../temporal/cli';
 import { registerSearchAttributes, startDevServer, type DevServer } from '../temporal/devServer';
@@ -195,13 +196,7 @@ export async function benchProcesses(
   temporal: BenchTemporal,
   databaseUrl: string,
 ): Promise<Pick<BenchEngine, 'apiUrl' | 'taskQueue' | 'close'> & { apiPid: number; workerPid: number }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
+  const port = await freeLoopbackPort();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-data-'));
   const taskQueue = `bench-${randomUUID()}`;
   const apiUrl = `http://127.0.0.1:${port}`;
