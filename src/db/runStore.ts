@@ -23,7 +23,7 @@ import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
 import { poolOf, type Db } from './client';
 import { refundExecution } from './ledger';
-import { rawTransaction, rawTx, type RawTx } from './rawTransaction';
+import { rawTransaction, type RawTx } from './rawTransaction';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
@@ -124,14 +124,14 @@ export class RunStore {
     // Error or cancelled: refunded in full in the same transaction (the ledger's refund), its vendor
     // slots given back; its events are appended after the refund, so its `run.end` reports it.
     changes.push({ kind: 'leases' });
-    await this.transaction(async (client) => {
+    await this.lockedTransaction(executionId, async (client, tx) => {
       const { rows } = await client.query<{ events: LiveEvent[] }>('SELECT run_store_apply($1, $2::jsonb, $3::jsonb) AS events', [
         executionId,
         JSON.stringify(changes),
         GUARDS,
       ]);
-      await refundExecution(rawTx(client), executionId);
-      await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(rows[0]?.events ?? [])]);
+      await refundExecution(tx, executionId);
+      await appendEvents(client, executionId, rows[0]?.events ?? []);
     });
   }
 
@@ -164,23 +164,21 @@ export class RunStore {
    * the one already recorded for this job key (a retried submit must keep the job's callback URL).
    */
   async markWaiting(executionId: string, stepId: string, waitingOn: { provider: string; jobKey: string; callbackToken: string }): Promise<string> {
-    return this.transaction(async (client) => {
-      await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
+    return this.lockedTransaction(executionId, async (client) => {
       const { rows } = await client.query<{ waiting_on: { jobKey?: string; callbackToken?: string } | null }>(
         'SELECT waiting_on FROM steps WHERE execution_id = $1 AND step_id = $2',
         [executionId, stepId],
       );
       const recorded = rows[0]?.waiting_on;
       if (recorded?.jobKey === waitingOn.jobKey && recorded.callbackToken) return recorded.callbackToken;
-      const changed = await client.query(
+      await transitionStep(
+        client,
+        executionId,
         `UPDATE steps SET status = 'waiting', waiting_on = $3::jsonb
          WHERE execution_id = $1 AND step_id = $2 AND status::text = ANY($4::text[])`,
         [executionId, stepId, JSON.stringify(waitingOn), STEP_WAITING_FROM],
+        { type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } },
       );
-      if ((changed.rowCount ?? 0) > 0) {
-        const events: LiveEvent[] = [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { provider: waitingOn.provider } } }];
-        await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
-      }
       return waitingOn.callbackToken;
     });
   }
@@ -191,34 +189,32 @@ export class RunStore {
    */
   async markWaitingForCapacity(executionId: string, stepId: string, vendor: string): Promise<void> {
     const waitingOn = { type: 'vendor-capacity', vendor, provider: vendor, since: new Date().toISOString() };
-    await this.transaction(async (client) => {
-      await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
-      const changed = await client.query(
+    await this.lockedTransaction(executionId, (client) =>
+      transitionStep(
+        client,
+        executionId,
         `UPDATE steps SET status = 'waiting', waiting_on = COALESCE(waiting_on, '{}'::jsonb) || $3::jsonb
          WHERE execution_id = $1 AND step_id = $2 AND status::text = ANY($4::text[])`,
         [executionId, stepId, JSON.stringify(waitingOn), STEP_WAITING_FROM],
-      );
-      if ((changed.rowCount ?? 0) === 0) return;
-      const events: LiveEvent[] = [{ type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { type: 'vendor-capacity', vendor, provider: vendor } } }];
-      await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
-    });
+        { type: 'step.status', data: { stepId, status: 'waiting', waitingOn: { type: 'vendor-capacity', vendor, provider: vendor } } },
+      ),
+    );
   }
 
   /** The step has its vendor slot: back to `running` until its job is submitted (a retried submit's job key and token stay). */
   async capacityGranted(executionId: string, stepId: string): Promise<void> {
-    await this.transaction(async (client) => {
-      await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
-      const changed = await client.query(
+    await this.lockedTransaction(executionId, (client) =>
+      transitionStep(
+        client,
+        executionId,
         `UPDATE steps SET status = 'running',
            waiting_on = CASE WHEN waiting_on ? 'jobKey' THEN waiting_on - 'type' - 'vendor' ELSE NULL END
          WHERE execution_id = $1 AND step_id = $2 AND status = 'waiting' AND 'waiting' = ANY($3::text[])
            AND waiting_on->>'type' = 'vendor-capacity'`,
         [executionId, stepId, STEP_RUNNING_FROM],
-      );
-      if ((changed.rowCount ?? 0) === 0) return;
-      const events: LiveEvent[] = [{ type: 'step.status', data: { stepId, status: 'running' } }];
-      await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
-    });
+        { type: 'step.status', data: { stepId, status: 'running' } },
+      ),
+    );
   }
 
   /**
@@ -247,15 +243,36 @@ export class RunStore {
     }, RUN_TRANSACTION);
   }
 
-  /** Runs `work` in a transaction on a `pg` connection of the pool, its statements bounded like RUN_TRANSACTION. */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return rawTransaction(this.db, (_tx, client) => work(client), { statementTimeoutMs: RUN_TRANSACTION.timeout });
+  /**
+   * Runs `work` in a transaction on a `pg` connection of the pool, its statements bounded like
+   * RUN_TRANSACTION, after taking the execution's row lock (the one lock order of every writer).
+   */
+  private lockedTransaction<T>(executionId: string, work: (client: pg.PoolClient, tx: RawTx) => Promise<T>): Promise<T> {
+    return rawTransaction(
+      this.db,
+      async (tx, client) => {
+        await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
+        return work(client, tx);
+      },
+      { statementTimeoutMs: RUN_TRANSACTION.timeout },
+    );
   }
 
   /** Applies changes and appends their events: one statement, one round trip (autocommit). */
   private async apply(executionId: string, changes: StoreChange[]): Promise<void> {
     await this.pool.query('SELECT run_store_append($1, run_store_apply($1, $2::jsonb, $3::jsonb))', [executionId, JSON.stringify(changes), GUARDS]);
   }
+}
+
+/** Appends events to the execution's log (run_store_append: numbered, announced). */
+async function appendEvents(client: pg.PoolClient, executionId: string, events: LiveEvent[]): Promise<void> {
+  if (events.length > 0) await client.query('SELECT run_store_append($1, $2::jsonb)', [executionId, JSON.stringify(events)]);
+}
+
+/** Runs a guarded UPDATE of one step; when it changed the step, appends its event. */
+async function transitionStep(client: pg.PoolClient, executionId: string, update: string, params: unknown[], event: LiveEvent): Promise<void> {
+  const changed = await client.query(update, params);
+  if ((changed.rowCount ?? 0) > 0) await appendEvents(client, executionId, [event]);
 }
 
 /** One change as run_store_apply takes it (see its migration). */
