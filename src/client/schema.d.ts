@@ -1587,7 +1587,7 @@ export interface operations {
                     inputs?: {
                         [key: string]: unknown;
                     };
-                    /** @description Optional budget: a run whose estimate (each step at its maximum) exceeds it is refused with 402 BUDGET_EXCEEDED. */
+                    /** @description Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`). */
                     maxCredits?: number;
                     /** @description The node to run (with everything upstream); default: the Response Output node. */
                     targetNodeId?: string;

@@ -26,6 +26,15 @@ export const isoTimeSchema = z.string().describe('ISO 8601 time.');
 export const jsonValueSchema = z.unknown();
 
 /** The `Idempotency-Key` request header as every run route documents it. */
+/** A run's optional budget (`maxCredits` of the run bodies and the estimate). */
+export const maxCreditsSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(1_000_000_000)
+  .optional()
+  .describe('Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`).');
+
 export const idempotencyKeyHeaderSchema = z
   .string()
   .min(1)

@@ -1,6 +1,6 @@
 // Request and response bodies of the studio's manual trigger, POST /api/execute/start.
 import { z } from 'zod';
-import { ID_PATTERN as idPattern, idempotencyKeyHeaderSchema } from './common';
+import { ID_PATTERN as idPattern, idempotencyKeyHeaderSchema, maxCreditsSchema } from './common';
 import { API_KEY_ERRORS, defineRoute, errorResponse, RATE_LIMIT_HEADERS } from './routes';
 
 /** Body of `POST /api/execute/start`. */
@@ -9,13 +9,7 @@ export const executeStartBodySchema = z.strictObject({
   executionId: z.string().min(1).max(100).regex(idPattern).optional().describe('Optional client-chosen execution id; 409 when taken.'),
   targetNodeId: z.string().min(1).max(100).optional().describe('The node to run (with everything upstream); default: the Response Output node.'),
   inputs: z.record(z.string(), z.unknown()).optional().describe('Values of the Request Input fields.'),
-  maxCredits: z
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000_000)
-    .optional()
-    .describe('Optional budget: a run whose estimate (each step at its maximum) exceeds it is refused with 402 BUDGET_EXCEEDED.'),
+  maxCredits: maxCreditsSchema,
 });
 
 /** Request headers of `POST /api/execute/start`. */

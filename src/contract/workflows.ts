@@ -1,6 +1,6 @@
 // Request and response bodies of the workflow routes: run, estimate, input schema, webhook URLs.
 import { z } from 'zod';
-import { idempotencyKeyHeaderSchema, slugSchema } from './common';
+import { idempotencyKeyHeaderSchema, maxCreditsSchema, slugSchema } from './common';
 import { API_KEY_ERRORS, defineRoute, errorResponse, RATE_LIMIT_HEADERS } from './routes';
 import { tierSchema, triggerTypeSchema } from './statuses';
 
@@ -13,13 +13,7 @@ export const runBodySchema = z.object({
     .nullable()
     .optional()
     .describe('Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>.'),
-  maxCredits: z
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000_000)
-    .optional()
-    .describe('Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`).'),
+  maxCredits: maxCreditsSchema,
 });
 
 /** Query of `POST /api/workflows/:slug/run`. */
