@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
+import { cpuMeter, cpuPerRun, type CpuGroup } from './cpu';
 import { benchDatabase, benchEngine, benchProcesses, benchTemporal, createBareWorker, envInt, loaded, log, ms, percentile, solo } from './support';
 
 /** Figures of one system. */
@@ -17,6 +18,8 @@ export interface DagFigures {
   soloP50: number;
   /** Runs that failed under load (left out of the latencies). */
   errors: number;
+  /** CPU per run under load, by process group (Linux only). */
+  cpu?: string;
 }
 
 /** The DAG as a canvas: `type` and `config(step, prompt)` make each of a, b, c, d. */
@@ -79,6 +82,14 @@ export async function dagBench(): Promise<DagFigures[]> {
   const engine = inProcess ? await benchEngine(temporal, database.db, database.url) : await benchProcesses(temporal, database.url);
   const { apiKey } = await seedDagAccount(database.db);
   const bareQueue = `${engine.taskQueue}-bare`;
+  // Where the CPU goes under load: the bare workers and the client live in the bench process.
+  const cpuGroups: CpuGroup[] = [
+    { name: 'temporal', comm: 'temporal' },
+    { name: 'temporal', comm: 'temporal-server' },
+    { name: 'postgres', comm: 'postgres' },
+    ...('apiPid' in engine ? [{ name: 'api', pid: engine.apiPid }, { name: 'worker', pid: engine.workerPid }] : []),
+    { name: 'bench', pid: process.pid },
+  ];
   const bareWorker = await createBareWorker(temporal, bareQueue, { noop: async (step: string) => step }, { maxCachedWorkflows: 1000 });
 
   const bare = (useLocal: boolean) => () =>
@@ -106,7 +117,9 @@ export async function dagBench(): Promise<DagFigures[]> {
         log(`DAG: ${system.name}: warm-up, ${soloRuns} solo, ${runs} at ${concurrency} concurrent`);
         await loaded(Math.min(runs, 2 * concurrency), concurrency, system.run);
         const soloTimes = await solo(soloRuns, system.run);
+        const meter = cpuMeter(cpuGroups);
         const load = await loaded(runs, concurrency, system.run);
+        const cpu = cpuPerRun(meter.stop(), load.times.length || 1);
         const row: DagFigures = {
           name: system.name,
           runsPerSecond: load.times.length / (load.elapsedMs / 1000),
@@ -114,9 +127,10 @@ export async function dagBench(): Promise<DagFigures[]> {
           p99: percentile(load.times, 99),
           soloP50: percentile(soloTimes, 50),
           errors: load.errors,
+          cpu,
         };
         figures.push(row);
-        log(`  ${row.runsPerSecond.toFixed(1)} runs/s, p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, solo p50 ${ms(row.soloP50)}, ${row.errors} failed${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
+        log(`  ${row.runsPerSecond.toFixed(1)} runs/s, p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, solo p50 ${ms(row.soloP50)}, ${row.errors} failed; ${cpu}${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
       }
     });
   } finally {
@@ -144,6 +158,11 @@ Server: ${info.server}.
       ? `${(f.runsPerSecond / base.runsPerSecond).toFixed(2)}× · ${(f.p50 / base.p50).toFixed(2)}× · ${(f.soloP50 / base.soloP50).toFixed(2)}× of "${base.name}"`
       : '—';
     console.log(`| ${f.name} | ${f.runsPerSecond.toFixed(1)} | ${ms(f.p50)} / ${ms(f.p99)} | ${ms(f.soloP50)} | ${f.errors} | ${ratio} |`);
+  }
+  const withCpu = figures.filter((f) => f.cpu);
+  if (withCpu.length > 0) {
+    console.log('\nCPU under load, per run (ms; the bench process hosts the bare workers and sends our requests):');
+    for (const f of withCpu) console.log(`- ${f.name}: ${f.cpu}`);
   }
   console.log('');
 }

@@ -1,6 +1,6 @@
 // Resolving a step's inputs from upstream outputs, and the pure steps computed inside the workflow.
 // Deterministic: imported by workflow code.
-import { findNodeModule } from '../nodes/registry';
+import { findInlineRun } from '../nodes/inlineRuns';
 import { renderTemplate } from './template';
 import type { PlanStep, StepOutput } from './types';
 
@@ -17,9 +17,9 @@ export function resolveStepInputs(step: PlanStep, outputs: ReadonlyMap<string, S
   return values;
 }
 
-/** Computes the output of an inline step with its node module's pure `run`. */
+/** Computes the output of an inline step with its node type's pure computation (src/nodes/inlineRuns.ts, no schemas: workflow code). */
 export function runInlineStep(step: PlanStep, inputs: Record<string, unknown>, runInputs: Record<string, unknown>): StepOutput {
-  const run = findNodeModule(step.nodeType)?.run;
+  const run = findInlineRun(step.nodeType);
   if (!run) throw new Error(`Step "${step.id}" of type ${step.nodeType} is not an inline step.`);
   return run({ stepId: step.id, config: step.config, inputs, runInputs });
 }

@@ -1,5 +1,6 @@
 // Request Input: declares the run's input fields; its output ports are those fields.
 import { z } from 'zod';
+import { runInputsRun } from './inlineRuns';
 import { NO_RETRY, type NodeModule } from './types';
 
 /** One Request Input field: its name, type and whether it is required. */
@@ -43,5 +44,5 @@ export const requestInput: NodeModule<z.infer<typeof config>> = {
   retry: NO_RETRY,
   timeoutMs: 1_000,
   execution: () => ({ kind: 'inline' }),
-  run: ({ runInputs }) => ({ ...runInputs }),
+  run: runInputsRun,
 };

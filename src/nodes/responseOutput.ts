@@ -1,5 +1,6 @@
 // Response Output: its inputs become the run's output.
 import { z } from 'zod';
+import { responseOutputRun } from './inlineRuns';
 import { NO_RETRY, type NodeModule } from './types';
 
 const config = z.object({ wrap: z.boolean().optional() }).loose();
@@ -18,9 +19,5 @@ export const responseOutput: NodeModule<z.infer<typeof config>> = {
   retry: NO_RETRY,
   timeoutMs: 1_000,
   execution: () => ({ kind: 'inline' }),
-  run: ({ config, inputs }) => {
-    const names = Object.keys(inputs);
-    if (names.length === 1 && config.wrap !== true) return { value: inputs[names[0]!] };
-    return { value: inputs };
-  },
+  run: responseOutputRun,
 };

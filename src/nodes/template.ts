@@ -1,6 +1,6 @@
 // Template: renders `{{ name }}` placeholders from its inputs, optionally parsing the result as JSON.
 import { z } from 'zod';
-import { renderTemplate } from './templateText';
+import { templateRun } from './inlineRuns';
 import { NO_RETRY, ports, type NodeModule } from './types';
 
 const config = z.object({ template: z.string().default(''), format: z.enum(['text', 'json']).optional() }).loose();
@@ -18,16 +18,5 @@ export const template: NodeModule<z.infer<typeof config>> = {
   retry: NO_RETRY,
   timeoutMs: 1_000,
   execution: () => ({ kind: 'inline' }),
-  run: ({ stepId, config, inputs }) => {
-    const text = renderTemplate(typeof config.template === 'string' ? config.template : '', inputs);
-    let json: unknown = null;
-    if (config.format === 'json') {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new Error(`Template "${stepId}" did not render valid JSON.`);
-      }
-    }
-    return { text, json };
-  },
+  run: templateRun,
 };

@@ -1,5 +1,6 @@
 // Webhook Trigger: an inbound HTTP event starts the graph downstream; its body and headers are the outputs.
 import { z } from 'zod';
+import { runInputsRun } from './inlineRuns';
 import { NO_RETRY, ports, type NodeModule } from './types';
 
 const config = z.object({ secret: z.string().max(500).optional() }).loose();
@@ -19,5 +20,5 @@ export const webhookTrigger: NodeModule<z.infer<typeof config>> = {
   retry: NO_RETRY,
   timeoutMs: 1_000,
   execution: () => ({ kind: 'inline' }),
-  run: ({ runInputs }) => ({ ...runInputs }),
+  run: runInputsRun,
 };

@@ -26,9 +26,10 @@ export function nodeScript(name: string): { args: string[]; env: Record<string, 
 
 /**
  * Starts `npm run <name>`'s node command as a child of this process (its pid is the service's),
- * with the script's environment, then `env` on top; stdout and stderr are piped.
+ * with the script's environment, then `env` on top; stdout and stderr are piped. `nodeArgs` go
+ * before the script's (a bench's `--cpu-prof`).
  */
-export function spawnNodeScript(name: string, env: NodeJS.ProcessEnv, options: { cwd?: string } = {}): ChildProcess {
+export function spawnNodeScript(name: string, env: NodeJS.ProcessEnv, { nodeArgs = [], ...options }: { cwd?: string; nodeArgs?: string[] } = {}): ChildProcess {
   const command = nodeScript(name);
-  return spawn(process.execPath, command.args, { ...options, env: { ...process.env, ...command.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...nodeArgs, ...command.args], { ...options, env: { ...process.env, ...command.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
