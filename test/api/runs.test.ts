@@ -107,4 +107,35 @@ describe('run API', function () {
     assert.equal(response.status, 400);
     assert.equal(response.body.error.code, 'INVALID_JSON');
   });
+
+  it('answers a sync run whose workflow an operator terminated with 500 EXECUTION_FAILED, instead of waiting on it', async function () {
+    this.timeout(60_000);
+    const account = await buildAccount(api.engine.db, { tier: 'business' });
+    const ownKey = (await buildApiKey(api.engine.db, account.id)).secret;
+    const slow = await buildWorkflow(api.engine.db, account.id, {
+      nodes: [
+        { id: 'input', type: 'request-input', config: { fields: [{ name: 'topic', type: 'string', required: true }] } },
+        { id: 'slow', type: 'text-generation', config: { model: 'sandbox-text', prompt: '{{topic}}', sandbox: { delayMs: 45_000 } } },
+        { id: 'output', type: 'response-output', config: {} },
+      ],
+      edges: [
+        { source: 'input', sourcePort: 'topic', target: 'slow', targetPort: 'topic' },
+        { source: 'slow', sourcePort: 'text', target: 'output', targetPort: 'result' },
+      ],
+    });
+    const started = Date.now();
+    const answer = api.request('POST', `/api/workflows/${slow.slug}/run`, { body: { inputs: { topic: 'tides' } }, headers: { 'x-api-key': ownKey } });
+    let execution: { id: string; temporalWorkflowId: string } | null = null;
+    for (let i = 0; i < 100 && !execution; i++) {
+      execution = await api.engine.db.execution.findFirst({ where: { accountId: account.id }, select: { id: true, temporalWorkflowId: true } });
+      if (!execution) await sleep(100);
+    }
+    assert.ok(execution, 'the run was admitted');
+    await api.engine.client.workflow.getHandle(execution.temporalWorkflowId).terminate('operator stops it');
+    const response = await answer;
+    assert.equal(response.status, 500, JSON.stringify(response.body));
+    assert.equal(response.body.error.code, 'EXECUTION_FAILED');
+    assert.equal(response.body.executionId ?? response.body.error.executionId ?? execution.id, execution.id);
+    assert.ok(Date.now() - started < 30_000, `answered after ${Date.now() - started} ms, long before the 45 s step`);
+  });
 });

@@ -1,5 +1,6 @@
 // Authenticates `x-api-key`: a known, active key of an approved account.
 import type { Db } from '../../db/client';
+import { findKeyByHash } from '../../db/hotReads';
 import { hashApiKey } from '../../services/apiKeys';
 import type { AppMiddleware, AuthState } from '../context';
 import { accountNotApproved, keyRevoked, unauthorized } from '../errors';
@@ -16,7 +17,7 @@ export function requireApiKey(db: Db, options: { rateLimit?: boolean } = {}): Ap
     if (ctx.state.auth) return limit ? limit(ctx, next) : next();
     const secret = ctx.get('x-api-key');
     if (!secret) throw unauthorized('Pass your API key in the x-api-key header.');
-    const key = secret.length > 200 ? null : await db.apiKey.findUnique({ where: { hash: hashApiKey(secret) }, include: { account: true } });
+    const key = secret.length > 200 ? null : await findKeyByHash(db, hashApiKey(secret));
     if (!key) throw unauthorized('This API key is not valid.');
     if (!key.active) throw keyRevoked();
     if (!key.account.approved) throw accountNotApproved();

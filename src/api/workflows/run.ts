@@ -3,6 +3,7 @@
 // Idempotency-Key, and a sync outcome.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
+import { findRunOutcome, findWorkflowBySlug, type RunOutcome } from '../../db/hotReads';
 import type { TriggerType } from '../../domain/types';
 import { isTerminalExecutionStatus } from '../../domain/statuses';
 import type { EventHub } from '../../events/hub';
@@ -21,7 +22,7 @@ import type { RunAccepted, RunResponse } from '../../contract/workflows';
 export async function findRunnableWorkflow(db: Db, auth: AuthState, slug: string) {
   if (!slugSchema.safeParse(slug).success) throw notFound(`Workflow "${slug}"`);
   if (!canRunWorkflow(auth.capabilities, slug)) throw capabilityDenied(slug);
-  const workflow = await db.workflow.findUnique({ where: { accountId_slug: { accountId: auth.account.id, slug } } });
+  const workflow = await findWorkflowBySlug(db, auth.account.id, slug);
   if (!workflow) throw notFound(`Workflow "${slug}"`);
   return workflow;
 }
@@ -100,14 +101,26 @@ export async function serveRun(
   });
 }
 
-/** How often a sync run's status is re-read when no live-event notification woke the waiter. */
+/**
+ * How often a sync run's row is re-read when no notification woke the waiter: often when there is
+ * no listener (or it is down), rarely when it listens (a notification wakes the waiter at once; the
+ * read only covers a notification lost with a reconnect, which wakes every watcher anyway).
+ */
 const SETTLE_POLL_MS = 250;
+const SETTLE_POLL_LISTENING_MS = 2_000;
+/**
+ * When the waiter starts watching the workflow itself (a long poll on Temporal), for a run that
+ * ends without a mirror write (terminated by an operator). Not at once: a run that ends sooner is
+ * answered from its row, and its long poll would cost the API and Temporal a call for nothing.
+ */
+const CLOSE_WATCH_AFTER_MS = 3_000;
 
 /**
  * Waits until a run has settled: the mirror recorded its terminal status (it does so, in order and
  * durably, before the workflow goes on to deliver the result callback), or its workflow closed
  * (e.g. terminated by an operator, so no mirror write will come). Not the workflow's result: that
  * includes the callback delivery with its retries, which goes on in the workflow after the answer.
+ * Answers the run's row as last read (null when it could not be read).
  */
 export async function awaitSettledRun(
   deps: { db: Db; temporal: Client; events?: EventHub },
@@ -115,7 +128,7 @@ export async function awaitSettledRun(
   executionId: string,
   /** The run's Temporal workflow id when the caller knows it (admission does); else read from its row. */
   temporalWorkflowId?: string,
-): Promise<void> {
+): Promise<RunOutcome | null> {
   let dirty = false;
   let wake: () => void = () => undefined;
   const poke = () => {
@@ -123,29 +136,35 @@ export async function awaitSettledRun(
     wake();
   };
   let closed = false;
-  // The workflow is addressed by the id admission stored (see src/domain/workflowIds.ts).
-  const stored = temporalWorkflowId
-    ? { temporalWorkflowId }
-    : await deps.db.execution.findFirst({ where: { id: executionId, accountId }, select: { temporalWorkflowId: true } }).catch(() => null);
-  void deps.temporal.workflow
-    .getHandle(stored?.temporalWorkflowId ?? executionId)
-    .result()
-    .catch(() => undefined)
-    .finally(() => {
-      closed = true;
-      poke();
-    });
-  // Woken by the run's end only (one status read per wake), not by each of its events.
+  let settled = false;
+  const watchClose = async () => {
+    if (settled) return;
+    // The workflow is addressed by the id admission stored (see src/domain/workflowIds.ts).
+    const stored = temporalWorkflowId
+      ? { temporalWorkflowId }
+      : await deps.db.execution.findFirst({ where: { id: executionId, accountId }, select: { temporalWorkflowId: true } }).catch(() => null);
+    if (settled) return;
+    await deps.temporal.workflow
+      .getHandle(stored?.temporalWorkflowId ?? executionId)
+      .result()
+      .catch(() => undefined);
+    closed = true;
+    poke();
+  };
+  const closeWatch = setTimeout(() => void watchClose(), CLOSE_WATCH_AFTER_MS);
+  // Woken by the run's end only (one read per wake), not by each of its events.
   const stop = deps.events ? await deps.events.watch(executionId, poke, 'end').catch(() => () => undefined) : () => undefined;
   try {
     for (;;) {
       dirty = false;
       // A failed read (the database is briefly unreachable) is only a reason to look again.
-      const row = await deps.db.execution.findFirst({ where: { id: executionId, accountId }, select: { status: true } }).catch(() => null);
-      if (closed || (row && isTerminalExecutionStatus(row.status))) return;
+      const row = await findRunOutcome(deps.db, accountId, executionId).catch(() => null);
+      if (row && isTerminalExecutionStatus(row.status)) return row;
+      // The workflow closed: its mirror wrote what it had to before that, maybe after this read.
+      if (closed) return await findRunOutcome(deps.db, accountId, executionId).catch(() => row);
       if (dirty) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, SETTLE_POLL_MS);
+        const timer = setTimeout(resolve, deps.events?.listening ? SETTLE_POLL_LISTENING_MS : SETTLE_POLL_MS);
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -154,6 +173,8 @@ export async function awaitSettledRun(
       wake = () => undefined;
     }
   } finally {
+    settled = true;
+    clearTimeout(closeWatch);
     stop();
   }
 }
@@ -177,11 +198,7 @@ export async function awaitCompletedRun(
   executionId: string,
   temporalWorkflowId?: string,
 ): Promise<CompletedRun> {
-  await awaitSettledRun(deps, accountId, executionId, temporalWorkflowId);
-  const execution = await deps.db.execution.findFirst({
-    where: { id: executionId, accountId },
-    select: { id: true, status: true, output: true, error: true, creditsUsed: true, durationMs: true },
-  });
+  const execution = await awaitSettledRun(deps, accountId, executionId, temporalWorkflowId);
   if (!execution) throw engineUnavailable('The run finished but its record could not be read.');
   if (execution.status !== 'completed') {
     const error = execution.error as { stepId?: string; message?: string } | null;
