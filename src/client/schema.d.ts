@@ -3580,10 +3580,8 @@ export interface operations {
                 "application/json": {
                     /** @description Optional public http(s) URL that receives the final result, signed with X-Builder-Signature: t=<unix>,v1=<hex HMAC-SHA256(account webhook secret, "<t>.<body>")>. */
                     callbackUrl?: string | null;
-                    /** @description Key/value pairs matching the workflow’s Request Input fields. */
-                    inputs?: {
-                        [key: string]: unknown;
-                    };
+                    /** @description The run’s inputs, as for the run. Missing or invalid inputs are reported in `refusals` (INVALID_INPUTS with `fields`), as the run would refuse them. */
+                    inputs?: unknown;
                     /** @description Optional budget: a run whose estimate (each step at its maximum, before trial grants) exceeds it is refused with 402 BUDGET_EXCEEDED (`estimate`, `maxCredits`). */
                     maxCredits?: number;
                 };
@@ -3651,7 +3649,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description INVALID_JSON: the body is not JSON. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
+            /** @description INVALID_JSON: the body is not JSON; INVALID_INPUTS: the body is not an object; INVALID_REQUEST: a malformed `maxCredits` or `callbackUrl`. A body nesting arrays or objects deeper than 64 levels is INVALID_INPUTS, naming the limit. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -71,8 +71,18 @@ export const workflowSchemaResponseSchema = z.object({
   inputSchema: z.record(z.string(), z.unknown()).describe('A JSON Schema of `inputs`.'),
 });
 
-/** Body of `POST /api/workflows/:slug/estimate`: the run body (only `inputs` matters). */
-export const estimateBodySchema = runBodySchema.partial({ inputs: true }).describe('The same body as the run; nothing runs.');
+/**
+ * Body of `POST /api/workflows/:slug/estimate`: the run body. `inputs` may be anything: a missing
+ * or wrong one is one of the refusals the estimate reports (INVALID_INPUTS), not a reason not to price the run.
+ */
+export const estimateBodySchema = runBodySchema
+  .extend({
+    inputs: z
+      .unknown()
+      .optional()
+      .describe('The run’s inputs, as for the run. Missing or invalid inputs are reported in `refusals` (INVALID_INPUTS with `fields`), as the run would refuse them.'),
+  })
+  .describe('The same body as the run; nothing runs.');
 
 /** One refusal a run would get. */
 export const refusalSchema = z
@@ -241,6 +251,58 @@ export const runWorkflowRoute = defineRoute({
     422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned (cycle, dangling edge…), or IDEMPOTENCY_KEY_REUSED.'),
     500: errorResponse('EXECUTION_FAILED: a step failed; `error` names the step and cause.'),
     503: errorResponse('ENGINE_UNAVAILABLE: the run could not be handed to the engine.', { 'Retry-After': 'Seconds to wait.' }),
+    ...API_KEY_ERRORS,
+  },
+});
+
+/** `POST /api/workflows/:slug/estimate`: a run's cost and refusals, declared once (contract, validation, OpenAPI). */
+export const estimateWorkflowRoute = defineRoute({
+  method: 'post',
+  path: '/api/workflows/:slug/estimate',
+  summary: 'Estimate a run’s cost and refusals without running it',
+  description:
+    'Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) ' +
+    'and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted, BUDGET_EXCEEDED with the body’s `maxCredits`). Nothing runs and nothing is charged. ' +
+    'Requires workflow:run or workflow:<slug>:run.',
+  tags: ['Workflows'],
+  auth: 'apiKey',
+  params: slugParamsSchema,
+  body: estimateBodySchema,
+  responses: {
+    200: { description: 'The estimate (also when the run would be refused: see `refusals`).', body: estimateResponseSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_JSON: the body is not JSON; INVALID_INPUTS: the body is not an object; INVALID_REQUEST: a malformed `maxCredits` or `callbackUrl`.'),
+    403: WORKFLOW_CAPABILITY_DENIED,
+    404: WORKFLOW_NOT_FOUND,
+    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned, so it cannot be priced.'),
+    ...API_KEY_ERRORS,
+  },
+});
+
+/** `POST /api/mcp/workflows/:slug/run`: a run for an MCP agent (trigger `mcp` with the studio agent's token, else `user-mcp`). */
+export const mcpRunWorkflowRoute = defineRoute({
+  method: 'post',
+  path: '/api/mcp/workflows/:slug/run',
+  summary: 'Run a workflow as an MCP agent (trigger mcp / user-mcp)',
+  tags: ['MCP'],
+  auth: 'apiKey',
+  params: slugParamsSchema,
+  query: mcpRunQuerySchema,
+  headers: z.object({
+    'x-builder-agent-token': z.string().optional().describe('The studio agent’s server-side token: runs with it are `mcp`, without it `user-mcp`.'),
+    'idempotency-key': idempotencyKeyHeaderSchema,
+  }),
+  body: mcpRunBodySchema,
+  responses: {
+    200: { description: 'Completed.', body: mcpRunResponseSchema, headers: RATE_LIMIT_HEADERS },
+    202: { description: 'Admitted (async).', body: mcpRunAcceptedSchema, headers: RATE_LIMIT_HEADERS },
+    400: errorResponse('INVALID_INPUTS, ASYNC_NOT_SUPPORTED, or INVALID_REQUEST (`?async=` other than `true`/`false`).'),
+    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
+    403: errorResponse('CAPABILITY_DENIED or MODEL_TIER_REQUIRED.'),
+    404: errorResponse('No such workflow.'),
+    409: errorResponse('IDEMPOTENCY_IN_PROGRESS.'),
+    422: errorResponse('INVALID_WORKFLOW or IDEMPOTENCY_KEY_REUSED.'),
+    500: errorResponse('EXECUTION_FAILED: a step failed.'),
+    503: errorResponse('ENGINE_UNAVAILABLE.', { 'Retry-After': 'Seconds to wait.' }),
     ...API_KEY_ERRORS,
   },
 });

@@ -82,6 +82,11 @@ describe('cost estimate', function () {
     assert.deepEqual([run.status, run.body.error.code], [400, 'INVALID_INPUTS']);
     const missing = await post('estimate', {});
     assert.deepEqual(missing.body.refusals.map((refusal: any) => refusal.code), ['INVALID_INPUTS', 'MODEL_TIER_REQUIRED', 'INSUFFICIENT_CREDITS']);
+    // Inputs that are not an object are a refusal to report too; a body that is not an object is no estimate request.
+    const notAnObject = await post('estimate', { inputs: 'otters' });
+    assert.deepEqual([notAnObject.status, notAnObject.body.refusals[0].code], [200, 'INVALID_INPUTS']);
+    const noBody = await post('estimate', ['otters']);
+    assert.deepEqual([noBody.status, noBody.body.error.code], [400, 'INVALID_INPUTS']);
   });
 
   it('says grant_exhausted when a model’s trial grant cannot pay and the balance cannot either, as the run would', async () => {

@@ -1,15 +1,8 @@
-// OpenAPI descriptions of the MCP routes (see ../api/openapi/registry.ts).
+// OpenAPI descriptions of the MCP routes (see ../api/openapi/registry.ts); the run route is declared
+// once in the contract (mcpRunWorkflowRoute, src/contract/workflows.ts).
 import { z } from 'zod';
-import {
-  mcpRunAcceptedSchema,
-  mcpRunBodySchema,
-  mcpRunQuerySchema,
-  mcpRunResponseSchema,
-  mcpWorkflowListResponseSchema,
-  slugParamsSchema,
-} from '../../contract/workflows';
-import { idempotencyKeyHeaderSchema } from '../../contract/common';
-import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
+import { mcpWorkflowListResponseSchema } from '../../contract/workflows';
+import { API_KEY_ERRORS, RATE_LIMIT_HEADERS } from '../openapi/common';
 import { describeRoute } from '../openapi/registry';
 
 /** A JSON-RPC 2.0 error answer of the MCP transport. */
@@ -38,25 +31,4 @@ describeRoute({
 describeRoute({
   method: 'get', path: '/api/mcp/workflows', summary: 'Workflows for MCP agents', tags: ['MCP'], auth: 'apiKey',
   responses: { 200: { description: 'The account’s workflows the key may run.', body: mcpWorkflowListResponseSchema, headers: RATE_LIMIT_HEADERS }, ...API_KEY_ERRORS },
-});
-describeRoute({
-  method: 'post', path: '/api/mcp/workflows/:slug/run', summary: 'Run a workflow as an MCP agent (trigger mcp / user-mcp)', tags: ['MCP'],
-  auth: 'apiKey', params: slugParamsSchema, query: mcpRunQuerySchema, body: mcpRunBodySchema,
-  headers: z.object({
-    'x-builder-agent-token': z.string().optional().describe('The studio agent’s server-side token: runs with it are `mcp`, without it `user-mcp`.'),
-    'idempotency-key': idempotencyKeyHeaderSchema,
-  }),
-  responses: {
-    200: { description: 'Completed.', body: mcpRunResponseSchema, headers: RATE_LIMIT_HEADERS },
-    202: { description: 'Admitted (async).', body: mcpRunAcceptedSchema, headers: RATE_LIMIT_HEADERS },
-    400: errorResponse('INVALID_INPUTS, ASYNC_NOT_SUPPORTED, or INVALID_REQUEST (`?async=` other than `true`/`false`).'),
-    402: errorResponse('INSUFFICIENT_CREDITS or grant_exhausted.'),
-    403: errorResponse('CAPABILITY_DENIED or MODEL_TIER_REQUIRED.'),
-    404: errorResponse('No such workflow.'),
-    409: errorResponse('IDEMPOTENCY_IN_PROGRESS.'),
-    422: errorResponse('INVALID_WORKFLOW or IDEMPOTENCY_KEY_REUSED.'),
-    500: errorResponse('EXECUTION_FAILED: a step failed.'),
-    503: errorResponse('ENGINE_UNAVAILABLE.', { 'Retry-After': 'Seconds to wait.' }),
-    ...API_KEY_ERRORS,
-  },
 });

@@ -1,24 +1,16 @@
 // Public workflow routes: list the workflows a key may run, run one, read its input schema.
 import Router from '@koa/router';
-import { z } from 'zod';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
-import { Refusal } from '../../domain/refusals';
 import { planOrRefuse, type WorkflowRecord } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
 import type { NetworkPolicy } from '../../net/guardedFetch';
 import type { ApiDeps, AuthedContext, AuthedState } from '../context';
 import { invalidCallbackUrl, invalidInputs, notFound, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
-import { parseRequest } from '../middleware/validate';
-import { API_KEY_ERRORS, errorResponse, RATE_LIMIT_HEADERS } from '../openapi/common';
-import { describeRoute } from '../openapi/registry';
 import { mountRoute } from '../openapi/route';
-import { idempotencyKeyHeaderSchema } from '../../contract/common';
 import {
-  estimateBodySchema,
-  estimateResponseSchema,
-  runBodySchema,
+  estimateWorkflowRoute,
   runWorkflowRoute,
   slugParamsSchema,
   listWorkflowsRoute,
@@ -29,32 +21,7 @@ import {
   type WorkflowSchemaResponse,
 } from '../../contract/workflows';
 import { listRunnableWorkflows } from '../../services/workflowList';
-import { findRunnableWorkflow, runBodyOf, serveRun } from './run';
-
-
-
-describeRoute({
-  method: 'post',
-  path: '/api/workflows/:slug/estimate',
-  summary: 'Estimate a run’s cost and refusals without running it',
-  description:
-    'Answers, for the run body given, the credits the run would cost at the account’s tier (per step and in total, trial grants applied) ' +
-    'and every refusal a run would get (INVALID_INPUTS, MODEL_TIER_REQUIRED, INSUFFICIENT_CREDITS, grant_exhausted, BUDGET_EXCEEDED with the body’s `maxCredits`). Nothing runs and nothing is charged. ' +
-    'Requires workflow:run or workflow:<slug>:run.',
-  tags: ['Workflows'],
-  auth: 'apiKey',
-  params: slugParamsSchema,
-  body: estimateBodySchema,
-  responses: {
-    200: { description: 'The estimate (also when the run would be refused: see `refusals`).', body: estimateResponseSchema, headers: RATE_LIMIT_HEADERS },
-    400: errorResponse('INVALID_JSON: the body is not JSON.'),
-    403: WORKFLOW_CAPABILITY_DENIED,
-    404: WORKFLOW_NOT_FOUND,
-    422: errorResponse('INVALID_WORKFLOW: the canvas cannot be planned, so it cannot be priced.'),
-    ...API_KEY_ERRORS,
-  },
-});
-
+import { findRunnableWorkflow, serveRun } from './run';
 
 /** The run route's state once its workflow is found (before the request is validated). */
 type RunState = AuthedState & { workflow: WorkflowRecord };
@@ -118,22 +85,30 @@ export function workflowRoutes(deps: ApiDeps): Router {
     },
   );
 
-  router.post('/:slug/estimate', async (ctx) => {
-    const { auth, workflow } = await findWorkflow(ctx);
-    let inputs: unknown;
-    let bodyRefusal: Refusal | undefined;
-    try {
-      inputs = runBodyOf(ctx.request.body).inputs;
-    } catch (err) {
-      if (!(err instanceof Refusal)) throw err;
+  const bodyNotAnObject = () => invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
+  mountRoute(
+    router,
+    estimateWorkflowRoute,
+    {
+      // As for the run: an unknown slug is a 404 whatever the body.
+      before: [
+        async (ctx, next) => {
+          (ctx.state as RunState).workflow = (await findWorkflow(ctx)).workflow;
+          await next();
+        },
+      ],
+      refuse: { body: (_raw, issues) => (issues.some((issue) => issue.path.length === 0) ? bodyNotAnObject() : undefined) },
+    },
+    async (ctx) => {
+      const { auth, input } = ctx.state;
+      const { workflow } = ctx.state as unknown as RunState;
+      const { inputs, maxCredits } = input.body;
       // A missing `inputs` is one of the refusals to report, not a reason not to price the run.
-      bodyRefusal = err;
-    }
-    const rawBudget = ctx.request.body && typeof ctx.request.body === 'object' ? (ctx.request.body as Record<string, unknown>).maxCredits : undefined;
-    const { maxCredits } = parseRequest(runBodySchema.pick({ maxCredits: true }), { maxCredits: rawBudget });
-    const estimate = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}), ...(maxCredits !== undefined ? { maxCredits } : {}) });
-    ctx.body = { ...estimate, refusals: estimate.refusals.map(refusalView) };
-  });
+      const bodyRefusal = inputs === undefined ? bodyNotAnObject() : undefined;
+      const estimate = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}), ...(maxCredits !== undefined ? { maxCredits } : {}) });
+      ctx.body = { ...estimate, refusals: estimate.refusals.map(refusalView) };
+    },
+  );
 
   // A slug that cannot exist is a 404 like an unknown one, so slugs cannot be probed.
   mountRoute(router, workflowSchemaRoute, { refuse: { params: (raw) => notFound(`Workflow "${String(raw.slug ?? '')}"`) } }, async (ctx) => {

@@ -1,6 +1,6 @@
 // The parts of running a workflow over HTTP that every run route shares (the public API and the
-// MCP agents' route): finding a workflow the key may run, the `inputs` body, admission under an
-// Idempotency-Key, and a sync outcome.
+// MCP agents' route): finding a workflow the key may run, admission under an Idempotency-Key, and
+// a sync outcome. Their bodies are validated by their contract entries (src/contract/workflows.ts).
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { findRunOutcome, findWorkflowBySlug, type RunOutcome } from '../../db/hotReads';
@@ -12,7 +12,7 @@ import { canRunWorkflow } from '../../services/apiKeys';
 import { presentMedia, type MediaUrlSigner } from '../../media/urls';
 import type { ExecutionAnswer } from '../../services/idempotency';
 import type { AppContext, AuthState } from '../context';
-import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../errors';
+import { capabilityDenied, engineUnavailable, executionFailed, HttpError, notFound } from '../errors';
 import { answerRun } from '../idempotency';
 import { errorBody } from '../middleware/errorHandler';
 import { slugSchema } from '../../contract/common';
@@ -25,14 +25,6 @@ export async function findRunnableWorkflow(db: Db, auth: AuthState, slug: string
   const workflow = await findWorkflowBySlug(db, auth.account.id, slug);
   if (!workflow) throw notFound(`Workflow "${slug}"`);
   return workflow;
-}
-
-/** The body's `inputs`; a body that is not an object with `inputs` is refused (INVALID_INPUTS). */
-export function runBodyOf(body: unknown): Record<string, unknown> & { inputs: unknown } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || !('inputs' in body)) {
-    throw invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
-  }
-  return body as Record<string, unknown> & { inputs: unknown };
 }
 
 /** What a run route serves: one run of `workflow` for the caller. */
