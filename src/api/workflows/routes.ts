@@ -2,11 +2,11 @@
 import Router from '@koa/router';
 import { parseCanvasGraph } from '../../domain/canvas';
 import { inputFieldsOfPlan, inputsJsonSchema } from '../../domain/inputs';
-import { planOrRefuse, type WorkflowRecord } from '../../services/admission';
+import { planOrRefuse } from '../../services/admission';
 import { CallbackUrlError, checkCallbackUrl } from '../../providers/callbackUrl';
 import type { NetworkPolicy } from '../../net/guardedFetch';
-import type { ApiDeps, AuthedContext, AuthedState } from '../context';
-import { invalidCallbackUrl, invalidInputs, notFound, refusalView } from '../errors';
+import type { ApiDeps, AuthedState } from '../context';
+import { invalidCallbackUrl, notFound, refusalView } from '../errors';
 import { requireApiKey } from '../middleware/apiKey';
 import { mountRoute } from '../openapi/route';
 import {
@@ -21,10 +21,7 @@ import {
   type WorkflowSchemaResponse,
 } from '../../contract/workflows';
 import { listRunnableWorkflows } from '../../services/workflowList';
-import { findRunnableWorkflow, serveRun } from './run';
-
-/** The run route's state once its workflow is found (before the request is validated). */
-type RunState = AuthedState & { workflow: WorkflowRecord };
+import { findRunnableWorkflow, inputsRequired, refuseWithoutInputs, runnableWorkflowFirst, serveRun, type RunnableState } from './run';
 
 /** Routes under /api/workflows. */
 export function workflowRoutes(deps: ApiDeps): Router {
@@ -32,11 +29,6 @@ export function workflowRoutes(deps: ApiDeps): Router {
   const network = { allowPrivateNetworks: deps.config.ALLOW_PRIVATE_NETWORKS ?? false, allowlist: deps.config.PRIVATE_NETWORK_ALLOWLIST ?? [] };
   const router = new Router<AuthedState>({ prefix: '/api/workflows' });
   router.use(requireApiKey(db));
-
-  const findWorkflow = async (ctx: AuthedContext) => {
-    const { auth } = ctx.state;
-    return { auth, workflow: await findRunnableWorkflow(db, auth, String(ctx.params.slug)) };
-  };
 
   mountRoute(router, listWorkflowsRoute, {}, async (ctx) => {
     const { auth } = ctx.state;
@@ -47,19 +39,12 @@ export function workflowRoutes(deps: ApiDeps): Router {
     router,
     runWorkflowRoute,
     {
-      // The workflow first: an unknown slug is a 404 whatever the body (slugs cannot be probed).
-      before: [
-        async (ctx, next) => {
-          (ctx.state as RunState).workflow = (await findWorkflow(ctx)).workflow;
-          await next();
-        },
-      ],
+      before: [runnableWorkflowFirst(db)],
       refuse: {
         // The seed's codes: a body without an `inputs` object is INVALID_INPUTS, an unusable callbackUrl INVALID_CALLBACK_URL.
         body: (raw, issues) => {
-          if (issues.some((issue) => issue.path.length === 0 || issue.path[0] === 'inputs')) {
-            return invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
-          }
+          const inputs = refuseWithoutInputs(raw, issues);
+          if (inputs) return inputs;
           if (issues.some((issue) => issue.path[0] === 'callbackUrl')) return invalidCallbackUrl(`callbackUrl must be a string URL (got ${typeof raw.callbackUrl}).`);
           return undefined;
         },
@@ -67,7 +52,7 @@ export function workflowRoutes(deps: ApiDeps): Router {
     },
     async (ctx) => {
       const { receivedAtMs, auth, input } = ctx.state;
-      const { workflow } = ctx.state as unknown as RunState;
+      const { workflow } = ctx.state as unknown as RunnableState;
       const { body } = input;
       const callbackUrl = await callbackUrlOf(body.callbackUrl, network);
       await serveRun(ctx, { db, temporal, admissions, ...(deps.events ? { events: deps.events } : {}), ...(deps.media ? { media: deps.media } : {}) }, {
@@ -85,26 +70,20 @@ export function workflowRoutes(deps: ApiDeps): Router {
     },
   );
 
-  const bodyNotAnObject = () => invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
   mountRoute(
     router,
     estimateWorkflowRoute,
     {
-      // As for the run: an unknown slug is a 404 whatever the body.
-      before: [
-        async (ctx, next) => {
-          (ctx.state as RunState).workflow = (await findWorkflow(ctx)).workflow;
-          await next();
-        },
-      ],
-      refuse: { body: (_raw, issues) => (issues.some((issue) => issue.path.length === 0) ? bodyNotAnObject() : undefined) },
+      before: [runnableWorkflowFirst(db)],
+      // Any `inputs` is priced (a wrong one is a refusal to report); a body that is not an object is refused.
+      refuse: { body: (_raw, issues) => (issues.some((issue) => issue.path.length === 0) ? inputsRequired() : undefined) },
     },
     async (ctx) => {
       const { auth, input } = ctx.state;
-      const { workflow } = ctx.state as unknown as RunState;
+      const { workflow } = ctx.state as unknown as RunnableState;
       const { inputs, maxCredits } = input.body;
       // A missing `inputs` is one of the refusals to report, not a reason not to price the run.
-      const bodyRefusal = inputs === undefined ? bodyNotAnObject() : undefined;
+      const bodyRefusal = inputs === undefined ? inputsRequired() : undefined;
       const estimate = await admissions.estimate({ account: auth.account, workflow, inputs, ...(bodyRefusal ? { bodyRefusal } : {}), ...(maxCredits !== undefined ? { maxCredits } : {}) });
       ctx.body = { ...estimate, refusals: estimate.refusals.map(refusalView) };
     },

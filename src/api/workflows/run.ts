@@ -1,6 +1,7 @@
 // The parts of running a workflow over HTTP that every run route shares (the public API and the
 // MCP agents' route): finding a workflow the key may run, admission under an Idempotency-Key, and
 // a sync outcome. Their bodies are validated by their contract entries (src/contract/workflows.ts).
+import type { RouterMiddleware } from '@koa/router';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { findRunOutcome, findWorkflowBySlug, type RunOutcome } from '../../db/hotReads';
@@ -11,10 +12,11 @@ import type { Admissions, WorkflowRecord } from '../../services/admission';
 import { canRunWorkflow } from '../../services/apiKeys';
 import { presentMedia, type MediaUrlSigner } from '../../media/urls';
 import type { ExecutionAnswer } from '../../services/idempotency';
-import type { AppContext, AuthState } from '../context';
-import { capabilityDenied, engineUnavailable, executionFailed, HttpError, notFound } from '../errors';
+import type { AppContext, AuthedState, AuthState } from '../context';
+import { capabilityDenied, engineUnavailable, executionFailed, HttpError, invalidInputs, notFound } from '../errors';
 import { answerRun } from '../idempotency';
 import { errorBody } from '../middleware/errorHandler';
+import type { Refusal } from '../openapi/route';
 import { slugSchema } from '../../contract/common';
 import type { RunAccepted, RunResponse } from '../../contract/workflows';
 
@@ -26,6 +28,26 @@ export async function findRunnableWorkflow(db: Db, auth: AuthState, slug: string
   if (!workflow) throw notFound(`Workflow "${slug}"`);
   return workflow;
 }
+
+/** A run route's state once its workflow is found (before the request is validated). */
+export type RunnableState = AuthedState & { workflow: WorkflowRecord };
+
+/**
+ * The first middleware of the run routes (run, estimate, MCP run): the caller's workflow by `:slug`,
+ * found before the request is validated, so an unknown slug is a 404 whatever the body (slugs cannot be probed).
+ */
+export function runnableWorkflowFirst(db: Db): RouterMiddleware<AuthedState> {
+  return async (ctx, next) => {
+    (ctx.state as RunnableState).workflow = await findRunnableWorkflow(db, ctx.state.auth, String(ctx.params.slug));
+    await next();
+  };
+}
+
+/** The seed's refusal of a run body that is not an object with an `inputs` object (400 INVALID_INPUTS). */
+export const inputsRequired = () => invalidInputs('The request body must be an object with an "inputs" object.', [{ field: 'inputs', message: 'is required' }]);
+
+/** A run route's `refuse.body`: INVALID_INPUTS when the body is not an object or its `inputs` does not match. */
+export const refuseWithoutInputs: Refusal = (_raw, issues) => (issues.some((issue) => issue.path.length === 0 || issue.path[0] === 'inputs') ? inputsRequired() : undefined);
 
 /** What a run route serves: one run of `workflow` for the caller. */
 export interface RunRequest {
@@ -152,8 +174,8 @@ export async function awaitSettledRun(
       // A failed read (the database is briefly unreachable) is only a reason to look again.
       const row = await findRunOutcome(deps.db, accountId, executionId).catch(() => null);
       if (row && isTerminalExecutionStatus(row.status)) return row;
-      // The workflow closed: its mirror wrote what it had to before that, maybe after this read.
-      if (closed) return await findRunOutcome(deps.db, accountId, executionId).catch(() => row);
+      // The workflow closed before this read (else `dirty` says so: read again): its mirror wrote what it had to.
+      if (closed && !dirty) return row;
       if (dirty) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deps.events?.listening ? SETTLE_POLL_LISTENING_MS : SETTLE_POLL_MS);
