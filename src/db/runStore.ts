@@ -24,6 +24,7 @@ import type pg from 'pg';
 import { poolOf, type Db } from './client';
 import { refundExecution } from './ledger';
 import { rawTransaction, type RawTx } from './rawTransaction';
+import { Prisma } from '../generated/prisma/client';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
 export const EVENTS_CHANNEL = 'execution_events';
@@ -92,20 +93,42 @@ export class RunStore {
 
   /** Admission: inserts the execution (`planning`) and its `pending` steps in one statement, inside the admission's transaction. */
   async insertExecution(tx: RawTx, row: NewExecution): Promise<void> {
-    const { plan } = row;
-    const steps = plan.steps.map((step) => ({ step_id: step.id, node_type: step.nodeType, group_index: step.groupIndex }));
     await tx.$executeRaw`
-      WITH execution AS (
-        INSERT INTO executions (id, account_id, workflow_id, trigger_type, target_node_id, status, inputs, plan, credits_used,
-          paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url, cache_bypass)
-        VALUES (${row.executionId}, ${row.accountId}, ${row.workflowId}, ${row.triggerType}::"TriggerType", ${plan.targetNodeId},
-          'planning', ${JSON.stringify(row.inputs)}::jsonb, ${JSON.stringify(plan)}::jsonb, ${row.creditsUsed}, ${row.paidByGrant},
-          ${row.temporalWorkflowId}, ${row.receivedAt}, ${row.idempotencyKey ?? null}, ${row.parentExecutionId ?? null},
-          ${row.fromStepId ?? null}, ${row.callbackUrl ?? null}, ${row.cacheBypass})
-        RETURNING id)
+      WITH execution AS (${executionInsert(row)} RETURNING id)
       INSERT INTO steps (execution_id, step_id, node_type, group_index)
       SELECT execution.id, s.step_id, s.node_type, s.group_index
-      FROM execution, jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) AS s(step_id text, node_type text, group_index int)`;
+      FROM execution, jsonb_to_recordset(${stepRowsOf(row.plan)}::jsonb) AS s(step_id text, node_type text, group_index int)`;
+  }
+
+  /**
+   * Admission of a run that no trial grant pays for, in one statement (autocommit, one round trip):
+   * the execution, its steps, its steps' holds and the balance's debit with its ledger entry
+   * (admission_debit, last: the account's row lock, which the account's admissions queue for, is
+   * held only for this statement's commit). Inserts nothing and answers false when the account has
+   * a trial grant for one of `grantModels`: admission then charges it in a transaction. Throws
+   * admission_debit's refusal (SQLSTATE BS402, the balance as detail) when the balance is too small,
+   * having written nothing.
+   */
+  async insertPaidExecution(
+    row: NewExecution,
+    charge: { grantModels: string[]; holds: Array<{ stepId: string; credits: number }>; debit: number },
+  ): Promise<boolean> {
+    const holds = charge.holds.filter((hold) => hold.credits > 0).map((hold) => ({ step_id: hold.stepId, credits: hold.credits }));
+    const statement = Prisma.sql`
+      WITH execution AS (
+        ${executionInsert(row, Prisma.sql`WHERE NOT EXISTS (SELECT 1 FROM trial_grants WHERE account_id = ${row.accountId} AND model = ANY(${charge.grantModels}::text[]))`)}
+        RETURNING id, account_id),
+      steps AS (
+        INSERT INTO steps (execution_id, step_id, node_type, group_index)
+        SELECT execution.id, s.step_id, s.node_type, s.group_index
+        FROM execution, jsonb_to_recordset(${stepRowsOf(row.plan)}::jsonb) AS s(step_id text, node_type text, group_index int)),
+      holds AS (
+        INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+        SELECT 'hold-' || execution.id || '-' || h.step_id, execution.account_id, execution.id, 'hold'::"LedgerKind", h.credits, h.step_id
+        FROM execution, jsonb_to_recordset(${JSON.stringify(holds)}::jsonb) AS h(step_id text, credits int))
+      SELECT admission_debit(execution.account_id, execution.id, ${charge.debit}) FROM execution`;
+    const { rowCount } = await this.pool.query(statement.text, statement.values.map((value) => (value instanceof Date ? value.toISOString() : value)));
+    return (rowCount ?? 0) > 0;
   }
 
   /**
@@ -309,3 +332,21 @@ const GUARDS = JSON.stringify({
   stepOpen: STEP_STATUSES.filter((status) => !isTerminalStepStatus(status)),
   runTerminal: EXECUTION_STATUSES.filter((status) => isTerminalExecutionStatus(status)),
 });
+
+/** The INSERT of a new execution row (`planning`), as a SELECT so a caller can add a WHERE. */
+function executionInsert(row: NewExecution, where: Prisma.Sql = Prisma.empty): Prisma.Sql {
+  const { plan } = row;
+  return Prisma.sql`
+    INSERT INTO executions (id, account_id, workflow_id, trigger_type, target_node_id, status, inputs, plan, credits_used,
+      paid_by_grant, temporal_workflow_id, received_at, idempotency_key, parent_execution_id, from_step_id, callback_url, cache_bypass)
+    SELECT ${row.executionId}, ${row.accountId}, ${row.workflowId}, ${row.triggerType}::"TriggerType", ${plan.targetNodeId},
+      'planning'::"ExecutionStatus", ${JSON.stringify(row.inputs)}::jsonb, ${JSON.stringify(plan)}::jsonb, ${row.creditsUsed}::int, ${row.paidByGrant}::boolean,
+      ${row.temporalWorkflowId}, ${row.receivedAt}::timestamptz, ${row.idempotencyKey ?? null}, ${row.parentExecutionId ?? null},
+      ${row.fromStepId ?? null}, ${row.callbackUrl ?? null}, ${row.cacheBypass}::boolean
+    ${where}`;
+}
+
+/** A plan's step rows (`pending`), as JSON for jsonb_to_recordset. */
+function stepRowsOf(plan: Plan): string {
+  return JSON.stringify(plan.steps.map((step) => ({ step_id: step.id, node_type: step.nodeType, group_index: step.groupIndex })));
+}

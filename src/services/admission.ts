@@ -6,15 +6,15 @@ import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { recordHolds } from '../db/ledger';
 import { rawTransaction, isUniqueViolation } from '../db/rawTransaction';
-import { RunStore } from '../db/runStore';
-import { chargeGrants, debitBalance, holdsOf, type RunCharge } from './credits';
+import { RunStore, type NewExecution } from '../db/runStore';
+import { chargeGrants, creditsByModel, debitAtCommit, debitRefusal, holdsOf, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
 import { bindClaim, type IdempotencyClaim } from './idempotency';
 import { planOrRefuse, validateRunInputs } from './runChecks';
 import { runPriority } from './runPriority';
 import { findModel, type Tier, type VendorDefaults } from '../domain/models';
 import { findUnstorableText } from '../domain/storableText';
-import { modelAboveTier, pricePlan } from '../domain/pricing';
+import { modelAboveTier, pricePlan, splitCharge, type ChargeSplit } from '../domain/pricing';
 import type { Plan, StepOutput, TriggerType } from '../domain/types';
 import { temporalWorkflowIdOf } from '../domain/workflowIds';
 import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../workflows/searchAttributes';
@@ -137,50 +137,62 @@ export class Admissions {
     const executionId = request.executionId ?? `ex_${randomUUID()}`;
     const temporalWorkflowId = temporalWorkflowIdOf(request.workflow.slug, executionId);
 
-    let charge: RunCharge = { fromBalance: 0, fromGrants: {} };
-    let holds: Array<{ stepId: string; credits: number }> = [];
+    const rowOf = (charge: RunCharge): NewExecution => ({
+      executionId,
+      accountId: request.account.id,
+      workflowId: request.workflow.id,
+      triggerType: request.triggerType,
+      plan,
+      inputs,
+      creditsUsed: charge.fromBalance,
+      paidByGrant: Object.keys(charge.fromGrants).length > 0,
+      temporalWorkflowId,
+      receivedAt: new Date(request.receivedAtMs),
+      ...(request.idempotencyClaim ? { idempotencyKey: request.idempotencyClaim.key } : {}),
+      ...(request.parentExecutionId ? { parentExecutionId: request.parentExecutionId } : {}),
+      ...(request.fromStepId ? { fromStepId: request.fromStepId } : {}),
+      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+      cacheBypass: request.cacheBypass ?? false,
+    });
+
+    let split: ChargeSplit = splitCharge(price, new Map());
+    let recorded = false;
     try {
-      // On a plain `pg` connection (src/db/rawTransaction.ts): a Prisma interactive transaction's own
-      // overhead was most of the admission's time in the database.
-      await rawTransaction(db, async (tx) => {
-        // First, so a claim taken over by another request admits nothing here.
-        if (request.idempotencyClaim) await bindClaim(tx, request.idempotencyClaim, executionId);
-        // A client-chosen id must be new; the primary key below still guards the race.
-        if (request.executionId && (await tx.$queryRaw<unknown[]>`SELECT 1 FROM executions WHERE id = ${executionId}`).length > 0) {
-          throw executionExists(executionId);
-        }
-        const grants = await chargeGrants(tx, request.account.id, executionId, price);
-        charge = grants;
-        await this.runs.insertExecution(tx, {
-          executionId,
-          accountId: request.account.id,
-          workflowId: request.workflow.id,
-          triggerType: request.triggerType,
-          plan,
-          inputs,
-          creditsUsed: charge.fromBalance,
-          paidByGrant: Object.keys(charge.fromGrants).length > 0,
-          temporalWorkflowId,
-          receivedAt: new Date(request.receivedAtMs),
-          ...(request.idempotencyClaim ? { idempotencyKey: request.idempotencyClaim.key } : {}),
-          ...(request.parentExecutionId ? { parentExecutionId: request.parentExecutionId } : {}),
-          ...(request.fromStepId ? { fromStepId: request.fromStepId } : {}),
-          ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
-          cacheBypass: request.cacheBypass ?? false,
+      // Most runs: no idempotency key, no client-chosen id, no trial grant for their models. One
+      // statement records them (execution, steps, holds, debit): one round trip, the account's row
+      // lock held only for its commit. It records nothing when a grant turns out to apply.
+      if (!request.idempotencyClaim && !request.executionId) {
+        recorded = await this.runs.insertPaidExecution(rowOf(split), {
+          grantModels: [...creditsByModel(price).keys()],
+          holds: holdsOf(split.steps, plan, this.deps.vendorDefaults),
+          debit: split.fromBalance,
         });
-        // Usage-priced and cached steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
-        holds = holdsOf(grants.steps, plan, this.deps.vendorDefaults);
-        await recordHolds(tx, request.account.id, executionId, holds);
-        // Last: the account row lock it takes serialises the account's admissions until the commit.
-        await debitBalance(tx, request.account.id, executionId, grants.fromBalance, grants.exhausted);
-      }, { statementTimeoutMs: ADMISSION_TRANSACTION.timeout });
+      }
+      // Otherwise a transaction on a plain `pg` connection (src/db/rawTransaction.ts).
+      if (!recorded) {
+        await rawTransaction(db, async (tx, _client, commit) => {
+          // First, so a claim taken over by another request admits nothing here.
+          if (request.idempotencyClaim) await bindClaim(tx, request.idempotencyClaim, executionId);
+          // A client-chosen id must be new; the primary key below still guards the race.
+          if (request.executionId && (await tx.$queryRaw<unknown[]>`SELECT 1 FROM executions WHERE id = ${executionId}`).length > 0) {
+            throw executionExists(executionId);
+          }
+          split = await chargeGrants(tx, request.account.id, executionId, price);
+          await this.runs.insertExecution(tx, rowOf(split));
+          // Usage-priced and cached steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
+          await recordHolds(tx, request.account.id, executionId, holdsOf(split.steps, plan, this.deps.vendorDefaults));
+          // Last, sent with the commit: the account row lock it takes serialises the account's admissions.
+          debitAtCommit(commit, request.account.id, executionId, split.fromBalance);
+        }, { statementTimeoutMs: ADMISSION_TRANSACTION.timeout });
+      }
     } catch (err) {
       if (request.executionId && isUniqueViolation(err)) throw executionExists(executionId);
-      throw err;
+      throw debitRefusal(err, split) ?? err;
     }
 
+    const creditsHeld = holdsOf(split.steps, plan, this.deps.vendorDefaults).reduce((sum, hold) => sum + hold.credits, 0);
     await this.start(request, plan, inputs, executionId, temporalWorkflowId);
-    return { executionId, temporalWorkflowId, creditsUsed: charge.fromBalance, creditsHeld: holds.reduce((sum, hold) => sum + hold.credits, 0), plan };
+    return { executionId, temporalWorkflowId, creditsUsed: split.fromBalance, creditsHeld, plan };
   }
 
   private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Charging a run: trial grants per model pay first, the balance pays the rest, all inside the
 // admission transaction so a refused run leaves nothing behind.
 import type { RawTx } from '../db/ledger';
+import { sqlLiteral, type CommitOptions } from '../db/rawTransaction';
 import { findModel, type VendorDefaults } from '../domain/models';
 import { splitCharge, type ChargeSplit, type PlanPrice } from '../domain/pricing';
 import type { Plan } from '../domain/types';
@@ -72,26 +73,31 @@ export function holdsOf(steps: ChargeSplit['steps'], plan: Plan, vendorDefaults?
     .map((step) => ({ stepId: step.stepId, credits: step.fromBalance }));
 }
 
+/** SQLSTATE of admission_debit's refusal (migration 20261206070000_admission_debit). */
+const DEBIT_REFUSED = 'BS402';
+
 /**
- * Debits `amount` from the balance and writes the run's `debit` ledger entry in one statement. A
- * conditional update, so concurrent admissions can never overdraw. It takes the account's row lock,
- * which every admission of the account waits for: run it last in the admission transaction so the
- * lock is held only until the commit that follows. Throws 402 `grant_exhausted` when a model's
- * grant is used up and the balance cannot pay for it, else 402 INSUFFICIENT_CREDITS.
+ * Debits `amount` from the balance and writes the run's `debit` ledger entry: the admission
+ * transaction's last statement, sent with its COMMIT in one message (admission_debit). A
+ * conditional update, so concurrent admissions never overdraw. It takes the account's row lock,
+ * which every admission of the account queues for: sent with the commit, the lock is held only
+ * for the statement and the commit, never across a round trip to the API. When the balance is too
+ * small, the commit fails with {@link debitRefusal}'s error and nothing is written.
  */
-export async function debitBalance(tx: RawTx, accountId: string, executionId: string, amount: number, exhausted: string[] = []): Promise<void> {
+export function debitAtCommit(commit: CommitOptions, accountId: string, executionId: string, amount: number): void {
   if (amount <= 0) return;
-  const debited = await tx.$executeRaw`
-    WITH debited AS (
-      UPDATE accounts SET credit_balance = credit_balance - ${amount}
-      WHERE id = ${accountId} AND credit_balance >= ${amount}
-      RETURNING id)
-    INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
-    SELECT ${`debit-${executionId}`}, id, ${executionId}, 'debit'::"LedgerKind", ${amount}, '' FROM debited`;
-  if (debited === 0) {
-    const [account] = await tx.$queryRaw<Array<{ credit_balance: number }>>`SELECT credit_balance FROM accounts WHERE id = ${accountId}`;
-    const balance = Number(account?.credit_balance ?? 0);
-    // The balance may have grown since the update; refuse as it stood then.
-    throw creditRefusal({ fromBalance: amount, exhausted }, balance) ?? insufficientCredits(amount, balance);
-  }
+  commit.withCommit(`SELECT admission_debit(${sqlLiteral(accountId)}, ${sqlLiteral(executionId)}, ${sqlLiteral(amount)})`);
+}
+
+/**
+ * The refusal for a commit that failed because admission_debit found the balance too small (402
+ * `grant_exhausted` when a model's grant ran out, else INSUFFICIENT_CREDITS, with the balance as
+ * it stood then); undefined for any other error.
+ */
+export function debitRefusal(err: unknown, split: Pick<ChargeSplit, 'fromBalance' | 'exhausted'>): Refusal | undefined {
+  const { code, detail } = (err ?? {}) as { code?: unknown; detail?: unknown };
+  if (code !== DEBIT_REFUSED) return undefined;
+  const balance = Number(detail);
+  const known = Number.isFinite(balance) ? balance : 0;
+  return creditRefusal(split, known) ?? insufficientCredits(split.fromBalance, known);
 }
