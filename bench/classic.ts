@@ -12,6 +12,7 @@ import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
 import { benchDatabase, benchEngine, benchMedia, benchProcesses, benchTemporal, createBareWorker, envInt, loaded, log, percentile, solo, timed } from './support';
 import { temporalWorkflowIdOf } from '../src/domain/workflowIds';
+import { cpuMeter, cpuPerRun } from './cpu';
 
 const fixed = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -82,25 +83,52 @@ export async function classicBench(): Promise<void> {
       const admissionTimes = await solo(admissionsCount, async () => admitted.push((await post('?async=true')).executionId));
       await Promise.all(admitted.splice(0).map((id) => temporal.client.workflow.getHandle(temporalWorkflowIdOf('demo-parallel-media', id)).result()));
 
+      // Paced admissions: each one's latency, and the CPU each process spends per admission.
+      const pacedAdmissions = async () => {
+        const meter = cpuMeter([
+          { name: 'temporal', comm: 'temporal' },
+          { name: 'postgres', comm: 'postgres' },
+          ...('apiPid' in engine ? [{ name: 'api', pid: engine.apiPid }, { name: 'worker', pid: engine.workerPid }] : []),
+          { name: 'bench', pid: process.pid },
+        ]);
+        const times: number[] = [];
+        const failures = new Map<string, number>();
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: paced }, async (_, i) => {
+            await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i * 1000) / rate - performance.now())));
+            try {
+              const [elapsed, body] = await timed(() => post('?async=true'));
+              times.push(elapsed);
+              admitted.push(body.executionId);
+            } catch (err) {
+              const reason = (err instanceof Error ? err.message : String(err)).slice(0, 40);
+              failures.set(reason, (failures.get(reason) ?? 0) + 1);
+            }
+          }),
+        );
+        const cpu = cpuPerRun(meter.stop(), paced).replace('per run', 'per admission');
+        const refused = [...failures].map(([reason, n]) => `${n} × ${reason}…`).join(', ') || 'none';
+        return { times, refused, cpu };
+      };
+
       log(`async admission: ${paced} POST ?async=true at ${rate}/s`);
-      const pacedTimes: number[] = [];
-      const pacedFailures = new Map<string, number>();
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: paced }, async (_, i) => {
-          await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i * 1000) / rate - performance.now())));
-          try {
-            const [elapsed, body] = await timed(() => post('?async=true'));
-            pacedTimes.push(elapsed);
-            admitted.push(body.executionId);
-          } catch (err) {
-            const reason = (err instanceof Error ? err.message : String(err)).slice(0, 40);
-            pacedFailures.set(reason, (pacedFailures.get(reason) ?? 0) + 1);
-          }
-        }),
-      );
-      const refused = [...pacedFailures].map(([reason, n]) => `${n} × ${reason}…`).join(', ') || 'none';
-      await Promise.all(admitted.map((id) => temporal.client.workflow.getHandle(temporalWorkflowIdOf('demo-parallel-media', id)).result()));
+      const running = await pacedAdmissions();
+      await Promise.all(admitted.splice(0).map((id) => temporal.client.workflow.getHandle(temporalWorkflowIdOf('demo-parallel-media', id)).result()));
+
+      // The same stream with the worker paused (SIGSTOP): what admission alone costs, the admitted
+      // runs waiting in Temporal's task queue until the worker resumes. Separate processes only.
+      let alone: Awaited<ReturnType<typeof pacedAdmissions>> | undefined;
+      if ('workerPid' in engine) {
+        log(`async admission: ${paced} POST ?async=true at ${rate}/s, worker paused`);
+        process.kill(engine.workerPid, 'SIGSTOP');
+        try {
+          alone = await pacedAdmissions();
+        } finally {
+          process.kill(engine.workerPid, 'SIGCONT');
+        }
+        await Promise.all(admitted.splice(0).map((id) => temporal.client.workflow.getHandle(temporalWorkflowIdOf('demo-parallel-media', id)).result()));
+      }
 
       log(`sync runs: ${syncRuns} sequential, API vs bare workflow`);
       const syncTimes = await solo(syncRuns, () => post());
@@ -115,7 +143,10 @@ export async function classicBench(): Promise<void> {
 Benchmark (demo-parallel-media: 3 parallel provider steps + 3 inline steps, sandbox with no token delay)
 Server: ${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : 'npm run server + npm run worker, separate processes'}
   async admission, sequential  p50 ${fixed(percentile(admissionTimes, 50))}   p99 ${fixed(percentile(admissionTimes, 99))}   (n=${admissionsCount})
-  async admission at ${rate}/s   p50 ${fixed(percentile(pacedTimes, 50))}   p99 ${fixed(percentile(pacedTimes, 99))}   (n=${paced}, admitted ${pacedTimes.length}; refused: ${refused})
+  async admission at ${rate}/s   p50 ${fixed(percentile(running.times, 50))}   p99 ${fixed(percentile(running.times, 99))}   (n=${paced}, admitted ${running.times.length}; refused: ${running.refused})
+                               ${running.cpu}${alone ? `
+  … with the worker paused     p50 ${fixed(percentile(alone.times, 50))}   p99 ${fixed(percentile(alone.times, 99))}   (n=${paced}, admitted ${alone.times.length}; refused: ${alone.refused})
+                               ${alone.cpu}` : ''}
   sync run via API             p50 ${fixed(syncP50)}   p99 ${fixed(percentile(syncTimes, 99))}   (n=${syncRuns})
   bare Temporal workflow       p50 ${fixed(bareP50)}   p99 ${fixed(percentile(bareTimes, 99))}   (n=${syncRuns}, same activities, no mirror, no API)
   ratio sync / bare            ${(syncP50 / bareP50).toFixed(2)}×

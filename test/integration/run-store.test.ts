@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { RunStore } from '../../src/db/runStore';
+import { planRun } from '../../src/domain/planner';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { buildAccount, buildWorkflow, chain } from '../support/fixtures';
 
@@ -80,6 +82,65 @@ describe('RunStore', function () {
     await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'cancelled', seq: 2 } }] });
     await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'running', seq: 3 } }] });
     assert.equal((await load(executionId)).status, 'cancelled');
+  });
+
+  describe('admission in one statement (insertPaidExecution)', () => {
+    async function paid(balance: number, grantModel?: string) {
+      const account = await buildAccount(engine.db, { creditBalance: balance });
+      if (grantModel) {
+        await engine.db.trialGrant.create({ data: { id: `grant_${randomUUID()}`, accountId: account.id, model: grantModel, creditsGranted: 10, creditsRemaining: 10 } });
+      }
+      const workflow = await buildWorkflow(engine.db, account.id, chain([{ id: 'a', type: 'text-generation', config: { prompt: '{{topic}}' } }], 'a'));
+      const plan = planRun(workflow.graph as never);
+      const executionId = `ex_${randomUUID()}`;
+      const row = {
+        executionId,
+        accountId: account.id,
+        workflowId: workflow.id,
+        triggerType: 'api' as const,
+        plan,
+        inputs: { topic: 't' },
+        creditsUsed: 7,
+        paidByGrant: false,
+        temporalWorkflowId: `wf-${executionId}`,
+        receivedAt: new Date(),
+        cacheBypass: false,
+      };
+      const ledger = () => engine.db.creditLedgerEntry.findMany({ where: { executionId }, orderBy: { kind: 'asc' } });
+      const balanceNow = async () => (await engine.db.account.findUniqueOrThrow({ where: { id: account.id } })).creditBalance;
+      return { row, executionId, ledger, balanceNow };
+    }
+
+    it('writes the execution, its pending steps, its holds and the debit with its ledger entry at once', async () => {
+      const { row, executionId, ledger, balanceNow } = await paid(100);
+      assert.equal(await store.insertPaidExecution(row, { grantModels: ['sandbox-text'], holds: [{ stepId: 'a', credits: 7 }], debit: 7 }), true);
+      const execution = await load(executionId);
+      assert.equal(execution.status, 'planning');
+      assert.deepEqual(execution.steps.map((step) => `${step.stepId}:${step.status}`).sort(), row.plan.steps.map((step) => `${step.id}:pending`).sort());
+      assert.deepEqual((await ledger()).map((entry) => `${entry.kind}:${entry.amount}:${entry.model}`), ['debit:7:', 'hold:7:a']);
+      assert.equal(await balanceNow(), 93);
+    });
+
+    it('writes nothing and answers false when a trial grant could pay for one of its models', async () => {
+      const { row, executionId, ledger, balanceNow } = await paid(100, 'sandbox-text');
+      assert.equal(await store.insertPaidExecution(row, { grantModels: ['sandbox-text'], holds: [], debit: 7 }), false);
+      assert.equal(await engine.db.execution.findUnique({ where: { id: executionId } }), null);
+      assert.deepEqual(await ledger(), []);
+      assert.equal(await balanceNow(), 100);
+    });
+
+    it('refuses a debit the balance cannot pay with BS402 and the balance, leaving no execution, step, hold or debit', async () => {
+      const { row, executionId, ledger, balanceNow } = await paid(3);
+      await assert.rejects(store.insertPaidExecution(row, { grantModels: ['sandbox-text'], holds: [{ stepId: 'a', credits: 7 }], debit: 7 }), (err: { code?: string; detail?: string }) => {
+        assert.equal(err.code, 'BS402');
+        assert.equal(err.detail, '3');
+        return true;
+      });
+      assert.equal(await engine.db.execution.findUnique({ where: { id: executionId } }), null);
+      assert.equal(await engine.db.step.count({ where: { executionId } }), 0);
+      assert.deepEqual(await ledger(), []);
+      assert.equal(await balanceNow(), 3);
+    });
   });
 
   it('is the only module that writes executions, steps or their events', async () => {
