@@ -13,8 +13,9 @@
 // one statement on the `pg` pool under the Prisma client (one round trip, autocommit); a refund
 // and the ledger's statements share a `pg` transaction with it.
 //
-// Lock order, for every write here: the execution's row first, then its steps. Events take their
-// sequence numbers from the same row, so `seq` order is commit order.
+// Lock order, for every write here: the execution's row first (FOR NO KEY UPDATE: writers of a run
+// exclude each other, while rows that only reference it, such as a step's media links, do not wait),
+// then its steps. Events take their sequence numbers from the same row, so `seq` order is commit order.
 import type { LiveEvent } from '../contract/events';
 import type { MirrorBatch, MirrorChange, ProgressEntry, RunErrorInfo, RunPatch, StepPatch } from '../domain/runRecords';
 import { EXECUTION_STATUSES, STEP_STATUSES, isTerminalExecutionStatus, isTerminalStepStatus } from '../domain/statuses';
@@ -249,7 +250,7 @@ export class RunStore {
   async settleUnstarted(executionId: string, outcome: UnstartedOutcome): Promise<boolean> {
     const from = outcome.from.filter((status) => runSourcesOf(outcome.status).includes(status));
     return this.db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT 1 FROM executions WHERE id = ${executionId} FOR UPDATE`;
+      await tx.$executeRaw`SELECT 1 FROM executions WHERE id = ${executionId} FOR NO KEY UPDATE`;
       const updated = await tx.execution.updateMany({
         where: { id: executionId, status: { in: from } },
         data: { status: outcome.status, error: { ...outcome.error }, finishedAt: new Date() },
@@ -274,7 +275,7 @@ export class RunStore {
     return rawTransaction(
       this.db,
       async (tx, client) => {
-        await client.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
+        await client.query('SELECT 1 FROM executions WHERE id = $1 FOR NO KEY UPDATE', [executionId]);
         return work(client, tx);
       },
       { statementTimeoutMs: RUN_TRANSACTION.timeout },

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { poolOf } from '../../src/db/client';
 import { RunStore } from '../../src/db/runStore';
 import { planRun } from '../../src/domain/planner';
 import { startTestEngine, type TestEngine } from '../support/engine';
@@ -82,6 +83,30 @@ describe('RunStore', function () {
     await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'cancelled', seq: 2 } }] });
     await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'running', seq: 3 } }] });
     assert.equal((await load(executionId)).status, 'cancelled');
+  });
+
+  it('lets a step link its media to the run while another writer of the run holds its row', async () => {
+    const executionId = await admitted();
+    const media = await engine.db.media.create({ data: { id: `med_${randomUUID()}`, sha256: randomUUID(), mimeType: 'image/png', sizeBytes: 1n } });
+    const pool = poolOf(engine.db);
+    const writer = await pool.connect();
+    const linker = await pool.connect();
+    try {
+      // A RunStore write in flight: the run's row is locked until it commits.
+      await writer.query('BEGIN');
+      await writer.query('SELECT run_store_apply($1, $2::jsonb, $3::jsonb)', [executionId, JSON.stringify([{ kind: 'run', patch: { status: 'running', seq: 1 } }]), JSON.stringify({ run: { running: ['planning'] } })]);
+      // The link's foreign key check must not wait for that commit (it did under FOR UPDATE).
+      await linker.query("SET lock_timeout = '500ms'");
+      await linker.query('INSERT INTO execution_media (execution_id, media_id) VALUES ($1, $2)', [executionId, media.id]);
+      await writer.query('COMMIT');
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      writer.release();
+      await linker.query('RESET lock_timeout').catch(() => undefined);
+      linker.release();
+    }
+    assert.equal(await engine.db.executionMedia.count({ where: { executionId } }), 1);
+    assert.equal((await load(executionId)).status, 'running');
   });
 
   describe('admission in one statement (insertPaidExecution)', () => {
