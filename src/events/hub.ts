@@ -1,6 +1,8 @@
 // One LISTEN connection per API process, fanning NOTIFYs out to the watchers of each execution.
 // Notifications only wake watchers up; they then read the event log, so a missed or coalesced
-// notification loses nothing. The connection keeps itself up: a failed first connection or a lost
+// notification loses nothing. Runs' ends are always listened to (every sync request waits for
+// one); every event of every run (a few per step) only while someone watches events, so a process
+// that serves no live viewer is not woken for each step of each run. The connection keeps itself up: a failed first connection or a lost
 // one is logged and retried with backoff, and every watcher is woken once it is back.
 import pg from 'pg';
 import { EVENTS_CHANNEL, RUN_ENDS_CHANNEL } from './store';
@@ -28,6 +30,10 @@ export class EventHub {
   private connecting?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
+  /** Watchers of the `events` scope: the connection LISTENs to EVENTS_CHANNEL while there are any. */
+  private eventWatchers = 0;
+  /** The last LISTEN/UNLISTEN of EVENTS_CHANNEL sent on the current connection, in order. */
+  private eventsListen: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly databaseUrl: string,
@@ -50,13 +56,27 @@ export class EventHub {
     const set = this.watchers.get(key) ?? new Set<Wake>();
     set.add(wake);
     this.watchers.set(key, set);
+    if (scope === 'events' && ++this.eventWatchers === 1) this.listenToEvents(true);
     // Waits for a connection attempt in progress (so a running listener has LISTENed before the
     // caller reads), but not for the retries after a failure.
     await this.ensureConnected().catch(() => undefined);
+    if (scope === 'events') await this.eventsListen;
+    let stopped = false;
     return () => {
+      if (stopped) return;
+      stopped = true;
       set.delete(wake);
       if (set.size === 0) this.watchers.delete(key);
+      if (scope === 'events' && --this.eventWatchers === 0) this.listenToEvents(false);
     };
+  }
+
+  /** LISTENs to (or stops listening to) every run's events on the current connection, in call order. */
+  private listenToEvents(on: boolean): void {
+    const client = this.client;
+    if (!client) return; // connect() LISTENs as eventWatchers says
+    // A failed command means a lost connection: its handlers reconnect, and connect() LISTENs again.
+    this.eventsListen = this.eventsListen.then(() => client.query(`${on ? 'LISTEN' : 'UNLISTEN'} ${EVENTS_CHANNEL}`)).catch(() => undefined);
   }
 
   /** Closes the LISTEN connection and stops reconnecting. */
@@ -86,6 +106,7 @@ export class EventHub {
     // A bounded connect: an address that swallows packets must not hold watchers forever.
     const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5000 });
     let dropped = false;
+    let listened = false;
     const drop = (message: string) => {
       if (dropped) return;
       dropped = true;
@@ -98,7 +119,8 @@ export class EventHub {
     client.on('end', () => drop('event listener lost its connection (closed by the server)'));
     try {
       await client.connect();
-      await client.query(`LISTEN ${EVENTS_CHANNEL}; LISTEN ${RUN_ENDS_CHANNEL}`);
+      listened = this.eventWatchers > 0;
+      await client.query(listened ? `LISTEN ${EVENTS_CHANNEL}; LISTEN ${RUN_ENDS_CHANNEL}` : `LISTEN ${RUN_ENDS_CHANNEL}`);
     } catch (err) {
       dropped = true;
       await client.end().catch(() => undefined);
@@ -109,6 +131,9 @@ export class EventHub {
       return;
     }
     this.client = client;
+    this.eventsListen = Promise.resolve();
+    // Event watchers that came or went while this connection was being set up.
+    if ((this.eventWatchers > 0) !== listened) this.listenToEvents(this.eventWatchers > 0);
   }
 
   /** Logs the failure, forgets the connection and schedules the next attempt with backoff. */

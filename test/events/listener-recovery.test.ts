@@ -4,16 +4,16 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { EventHub } from '../../src/events/hub';
-import { EVENTS_CHANNEL } from '../../src/events/store';
+import { EVENTS_CHANNEL, RUN_ENDS_CHANNEL } from '../../src/events/store';
 import { proxyDatabase, type CuttableProxy } from '../support/cuttableProxy';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-async function notify(executionId: string): Promise<void> {
+async function notify(executionId: string, channel = EVENTS_CHANNEL): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, executionId]);
+    await client.query('SELECT pg_notify($1, $2)', [channel, executionId]);
   } finally {
     await client.end();
   }
@@ -82,5 +82,42 @@ describe('the live-event listener', function () {
     await notify('ex_two');
     await until(() => woken > before && later >= 1, 'the notifications after reconnecting');
     assert.ok(warnings.some((message) => /lost its connection/.test(message)), warnings.join('\n'));
+  });
+
+  it('listens to every run\'s events only while someone watches events, and misses none of a watcher that comes later', async () => {
+    // Only a sync request's wait for the end: the connection listens to ends, not to every step's events.
+    let ends = 0;
+    const stopEnd = await hub!.watch('ex_sync', () => ends++, 'end');
+    await notify('ex_sync', RUN_ENDS_CHANNEL);
+    await until(() => ends === 1, 'the end');
+
+    // A live viewer arrives: its watch resolves once events are listened to, so a notification right after reaches it.
+    let first = 0;
+    const stopFirst = await hub!.watch('ex_live', () => first++);
+    await notify('ex_live');
+    await until(() => first === 1, 'the first viewer\'s event');
+
+    // It leaves (events no longer listened to), another arrives at once: the second LISTEN follows the UNLISTEN.
+    stopFirst();
+    stopFirst(); // stopping twice counts once
+    let second = 0;
+    const stopSecond = await hub!.watch('ex_live', () => second++);
+    await notify('ex_live');
+    await until(() => second === 1, 'the second viewer\'s event');
+    stopSecond();
+    stopEnd();
+    assert.equal(first, 1);
+  });
+
+  it('gives events to a watcher that registers while the connection is being set up', async () => {
+    proxy.cut();
+    await hub!.watch('ex_wait', () => undefined, 'end'); // starts connecting (and failing) with no events watcher
+    proxy.restore();
+    let woken = 0;
+    await hub!.watch('ex_racing', () => woken++);
+    await until(() => hub!.listening, 'the listener to connect');
+    const before = woken; // the reconnection wake-up
+    await notify('ex_racing');
+    await until(() => woken > before, 'the event of a watcher registered during the connection');
   });
 });
