@@ -35,8 +35,8 @@ export function creditsByModel(price: PlanPrice): Map<string, number> {
 /**
  * Charges a run's trial grants inside `tx` (one `grant_debit` ledger entry per model) and works out
  * what the balance must pay. The account's grants are locked (FOR UPDATE), so concurrent admissions
- * never overdraw them. The balance is debited separately, by {@link debitBalance}, as the
- * transaction's last statement.
+ * never overdraw them. The balance is debited separately, by {@link debitAtCommit}, with the
+ * transaction's COMMIT (a run no grant pays for skips this: RunStore.insertPaidExecution).
  */
 export async function chargeGrants(tx: RawTx, accountId: string, executionId: string, price: PlanPrice): Promise<RunCharge & Pick<ChargeSplit, 'exhausted' | 'steps'>> {
   const byModel = creditsByModel(price);
