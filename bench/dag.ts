@@ -73,6 +73,9 @@ export async function dagBench(): Promise<DagFigures[]> {
   const runs = envInt('DAG_RUNS', 500);
   const concurrency = envInt('DAG_CONCURRENCY', 32);
   const soloRuns = envInt('DAG_SOLO_RUNS', 30);
+  // Rounds alternate the order of the systems (A B C D, then D C B A, …) so that a machine or server
+  // drifting during the bench (a busier neighbour, tables growing) weighs on every system alike.
+  const rounds = envInt('DAG_ROUNDS', 1);
   const picked = new Set((process.env.DAG_SYSTEMS ?? 'bare,local,text,inline').split(','));
 
   const temporal = await benchTemporal();
@@ -110,27 +113,27 @@ export async function dagBench(): Promise<DagFigures[]> {
     { id: 'inline', name: 'ours over the API, steps = template nodes (inline)', run: api('dag-inline') },
   ].filter((system) => picked.has(system.id));
 
-  const figures: DagFigures[] = [];
+  // Per system, everything its rounds measured: the figures are computed over all of them.
+  const measured = new Map(systems.map((system) => [system.id, { soloTimes: [] as number[], times: [] as number[], elapsedMs: 0, errors: 0, firstError: undefined as string | undefined, cpu: new Map<string, number>() }]));
   try {
     await bareWorker.runUntil(async () => {
-      for (const system of systems) {
-        log(`DAG: ${system.name}: warm-up, ${soloRuns} solo, ${runs} at ${concurrency} concurrent`);
-        await loaded(Math.min(runs, 2 * concurrency), concurrency, system.run);
-        const soloTimes = await solo(soloRuns, system.run);
-        const meter = cpuMeter(cpuGroups);
-        const load = await loaded(runs, concurrency, system.run);
-        const cpu = cpuPerRun(meter.stop(), load.times.length || 1);
-        const row: DagFigures = {
-          name: system.name,
-          runsPerSecond: load.times.length / (load.elapsedMs / 1000),
-          p50: percentile(load.times, 50),
-          p99: percentile(load.times, 99),
-          soloP50: percentile(soloTimes, 50),
-          errors: load.errors,
-          cpu,
-        };
-        figures.push(row);
-        log(`  ${row.runsPerSecond.toFixed(1)} runs/s, p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, solo p50 ${ms(row.soloP50)}, ${row.errors} failed; ${cpu}${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
+      for (let round = 0; round < rounds; round++) {
+        for (const system of round % 2 === 0 ? systems : [...systems].reverse()) {
+          const sum = measured.get(system.id)!;
+          log(`DAG: ${system.name}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}: warm-up, ${soloRuns} solo, ${runs} at ${concurrency} concurrent`);
+          await loaded(Math.min(runs, 2 * concurrency), concurrency, system.run);
+          sum.soloTimes.push(...(await solo(soloRuns, system.run)));
+          const meter = cpuMeter(cpuGroups);
+          const load = await loaded(runs, concurrency, system.run);
+          const used = meter.stop();
+          for (const [group, spent] of used) sum.cpu.set(group, (sum.cpu.get(group) ?? 0) + spent);
+          sum.times.push(...load.times);
+          sum.elapsedMs += load.elapsedMs;
+          sum.errors += load.errors;
+          sum.firstError ??= load.firstError;
+          const cpu = cpuPerRun(used, load.times.length || 1);
+          log(`  ${(load.times.length / (load.elapsedMs / 1000)).toFixed(1)} runs/s, p50 ${ms(percentile(load.times, 50))}, p99 ${ms(percentile(load.times, 99))}, solo p50 ${ms(percentile(sum.soloTimes.slice(-soloRuns), 50))}, ${load.errors} failed; ${cpu}${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
+        }
       }
     });
   } finally {
@@ -138,7 +141,19 @@ export async function dagBench(): Promise<DagFigures[]> {
     await database.drop();
     await temporal.close();
   }
-  printDagTable(figures, { runs, concurrency, soloRuns, server: `${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : 'npm run server + npm run worker, separate processes'}` });
+  const figures: DagFigures[] = systems.map((system) => {
+    const sum = measured.get(system.id)!;
+    return {
+      name: system.name,
+      runsPerSecond: sum.times.length / (sum.elapsedMs / 1000),
+      p50: percentile(sum.times, 50),
+      p99: percentile(sum.times, 99),
+      soloP50: percentile(sum.soloTimes, 50),
+      errors: sum.errors,
+      cpu: cpuPerRun(sum.cpu, sum.times.length || 1),
+    };
+  });
+  printDagTable(figures, { runs: runs * rounds, concurrency, soloRuns: soloRuns * rounds, server: `${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : 'npm run server + npm run worker, separate processes'}${rounds > 1 ? `; ${rounds} rounds, the systems' order reversed every other round` : ''}` });
   return figures;
 }
 
