@@ -1,6 +1,7 @@
 // Credit ledger writes shared by admission and the status mirror.
 import { randomUUID } from 'node:crypto';
 import type { Db } from './client';
+import { Prisma } from '../generated/prisma/client';
 import type { RawTx } from './rawTransaction';
 
 /** A Prisma interactive transaction. */
@@ -40,15 +41,24 @@ export async function refundExecution(tx: RawTx, executionId: string): Promise<v
 // function run_store_apply) and leaves `creditsUsed`. A run ending `error` or
 // `cancelled` is refunded in full as before (refundExecution), so nothing is released then.
 
+/**
+ * The INSERT of the holds of the executions in `runs` (a relation with `id` and `account_id`): one
+ * `hold` per step with credits, once (the ledger's unique key). The one way a hold is written: by
+ * recordHolds, and inside admission's one-statement insert (RunStore.insertPaidExecution).
+ */
+export function holdsInsert(runs: Prisma.Sql, holds: Array<{ stepId: string; credits: number }>): Prisma.Sql {
+  const rows = JSON.stringify(holds.filter((hold) => hold.credits > 0).map((hold) => ({ step_id: hold.stepId, credits: hold.credits })));
+  return Prisma.sql`
+    INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
+    SELECT 'hold-' || run.id || '-' || h.step_id, run.account_id, run.id, 'hold'::"LedgerKind", h.credits, h.step_id
+    FROM ${runs} AS run, jsonb_to_recordset(${rows}::jsonb) AS h(step_id text, credits int)
+    ON CONFLICT (execution_id, kind, model) DO NOTHING`;
+}
+
 /** Records the holds of a run's usage-priced steps (admission, inside its transaction). */
 export async function recordHolds(tx: RawTx, accountId: string, executionId: string, holds: Array<{ stepId: string; credits: number }>): Promise<void> {
-  for (const hold of holds) {
-    if (hold.credits <= 0) continue;
-    await tx.$executeRaw`
-      INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
-      VALUES (${`hold-${executionId}-${hold.stepId}`}, ${accountId}, ${executionId}, 'hold'::"LedgerKind", ${hold.credits}, ${hold.stepId})
-      ON CONFLICT (execution_id, kind, model) DO NOTHING`;
-  }
+  if (!holds.some((hold) => hold.credits > 0)) return;
+  await tx.$executeRaw(holdsInsert(Prisma.sql`(SELECT ${executionId}::text AS id, ${accountId}::text AS account_id)`, holds));
 }
 
 /** The credits held for a step; undefined when it has no hold (flat-priced, paid by a grant, or reused). */

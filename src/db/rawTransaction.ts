@@ -17,8 +17,11 @@ export interface RawTx {
   $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
 }
 
-/** Raw statements on a `pg` connection; dates travel as ISO instants (every column is timestamptz). */
-export function rawTx(client: pg.PoolClient): RawTx {
+/**
+ * Raw statements on a `pg` connection, or on the pool (each statement then its own autocommit
+ * transaction); dates travel as ISO instants (every column is timestamptz).
+ */
+export function rawTx(client: pg.PoolClient | pg.Pool): RawTx {
   const run = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
     const statement = query instanceof Prisma.Sql ? query : Prisma.sql(query, ...values);
     return client.query(statement.text, statement.values.map((value) => (value instanceof Date ? value.toISOString() : value)));

@@ -23,8 +23,8 @@ import { runSourcesOf, stepSourcesOf } from '../domain/transitions';
 import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
 import { poolOf, type Db } from './client';
-import { refundExecution } from './ledger';
-import { rawTransaction, type RawTx } from './rawTransaction';
+import { holdsInsert, refundExecution } from './ledger';
+import { rawTransaction, rawTx, type RawTx } from './rawTransaction';
 import { Prisma } from '../generated/prisma/client';
 
 /** The NOTIFY channel of new events; the payload is the execution id. */
@@ -114,8 +114,7 @@ export class RunStore {
     row: NewExecution,
     charge: { grantModels: string[]; holds: Array<{ stepId: string; credits: number }>; debit: number },
   ): Promise<boolean> {
-    const holds = charge.holds.filter((hold) => hold.credits > 0).map((hold) => ({ step_id: hold.stepId, credits: hold.credits }));
-    const statement = Prisma.sql`
+    const recorded = await rawTx(this.pool).$executeRaw`
       WITH execution AS (
         ${executionInsert(row, Prisma.sql`WHERE NOT EXISTS (SELECT 1 FROM trial_grants WHERE account_id = ${row.accountId} AND model = ANY(${charge.grantModels}::text[]))`)}
         RETURNING id, account_id),
@@ -123,13 +122,9 @@ export class RunStore {
         INSERT INTO steps (execution_id, step_id, node_type, group_index)
         SELECT execution.id, s.step_id, s.node_type, s.group_index
         FROM execution, jsonb_to_recordset(${stepRowsOf(row.plan)}::jsonb) AS s(step_id text, node_type text, group_index int)),
-      holds AS (
-        INSERT INTO credit_ledger (id, account_id, execution_id, kind, amount, model)
-        SELECT 'hold-' || execution.id || '-' || h.step_id, execution.account_id, execution.id, 'hold'::"LedgerKind", h.credits, h.step_id
-        FROM execution, jsonb_to_recordset(${JSON.stringify(holds)}::jsonb) AS h(step_id text, credits int))
+      holds AS (${holdsInsert(Prisma.sql`execution`, charge.holds)})
       SELECT admission_debit(execution.account_id, execution.id, ${charge.debit}) FROM execution`;
-    const { rowCount } = await this.pool.query(statement.text, statement.values.map((value) => (value instanceof Date ? value.toISOString() : value)));
-    return (rowCount ?? 0) > 0;
+    return recorded > 0;
   }
 
   /**

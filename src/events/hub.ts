@@ -2,8 +2,9 @@
 // Notifications only wake watchers up; they then read the event log, so a missed or coalesced
 // notification loses nothing. Runs' ends are always listened to (every sync request waits for
 // one); every event of every run (a few per step) only while someone watches events, so a process
-// that serves no live viewer is not woken for each step of each run. The connection keeps itself up: a failed first connection or a lost
-// one is logged and retried with backoff, and every watcher is woken once it is back.
+// that serves no live viewer is not woken for each step of each run. The connection keeps itself
+// up: a failed first connection or a lost one is logged and retried with backoff, and every
+// watcher is woken once it is back.
 import pg from 'pg';
 import { EVENTS_CHANNEL, RUN_ENDS_CHANNEL } from './store';
 

@@ -6,6 +6,7 @@ import type { RunExecutionInput } from '../activities/contracts';
 import type { Db } from '../db/client';
 import { recordHolds } from '../db/ledger';
 import { rawTransaction, isUniqueViolation } from '../db/rawTransaction';
+import type { RunnableWorkflow } from '../db/hotReads';
 import { RunStore, type NewExecution } from '../db/runStore';
 import { chargeGrants, creditsByModel, debitAtCommit, debitRefusal, holdsOf, type RunCharge } from './credits';
 import { estimateRun, type EstimateRequest, type RunEstimate } from './estimate';
@@ -29,15 +30,8 @@ import {
 
 export { planOrRefuse, validateRunInputs } from './runChecks';
 
-/** The workflow row admission needs. */
-export interface WorkflowRecord {
-  id: string;
-  accountId: string;
-  slug: string;
-  name: string;
-  canvasId: string;
-  graph: unknown;
-}
+/** The workflow row admission needs: as the run routes read it (src/db/hotReads.ts). */
+export type WorkflowRecord = RunnableWorkflow;
 
 /** One request to start a run. */
 export interface AdmissionRequest {
@@ -156,6 +150,8 @@ export class Admissions {
     });
 
     let split: ChargeSplit = splitCharge(price, new Map());
+    // Usage-priced and cached steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
+    let holds = holdsOf(split.steps, plan, this.deps.vendorDefaults);
     let recorded = false;
     try {
       // Most runs: no idempotency key, no client-chosen id, no trial grant for their models. One
@@ -164,7 +160,7 @@ export class Admissions {
       if (!request.idempotencyClaim && !request.executionId) {
         recorded = await this.runs.insertPaidExecution(rowOf(split), {
           grantModels: [...creditsByModel(price).keys()],
-          holds: holdsOf(split.steps, plan, this.deps.vendorDefaults),
+          holds,
           debit: split.fromBalance,
         });
       }
@@ -178,9 +174,9 @@ export class Admissions {
             throw executionExists(executionId);
           }
           split = await chargeGrants(tx, request.account.id, executionId, price);
+          holds = holdsOf(split.steps, plan, this.deps.vendorDefaults);
           await this.runs.insertExecution(tx, rowOf(split));
-          // Usage-priced and cached steps: their share of the debit is held, captured by what they use (src/db/ledger.ts).
-          await recordHolds(tx, request.account.id, executionId, holdsOf(split.steps, plan, this.deps.vendorDefaults));
+          await recordHolds(tx, request.account.id, executionId, holds);
           // Last, sent with the commit: the account row lock it takes serialises the account's admissions.
           debitAtCommit(commit, request.account.id, executionId, split.fromBalance);
         }, { statementTimeoutMs: ADMISSION_TRANSACTION.timeout });
@@ -190,9 +186,8 @@ export class Admissions {
       throw debitRefusal(err, split) ?? err;
     }
 
-    const creditsHeld = holdsOf(split.steps, plan, this.deps.vendorDefaults).reduce((sum, hold) => sum + hold.credits, 0);
     await this.start(request, plan, inputs, executionId, temporalWorkflowId);
-    return { executionId, temporalWorkflowId, creditsUsed: split.fromBalance, creditsHeld, plan };
+    return { executionId, temporalWorkflowId, creditsUsed: split.fromBalance, creditsHeld: holds.reduce((sum, hold) => sum + hold.credits, 0), plan };
   }
 
   private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<void> {

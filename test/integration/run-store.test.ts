@@ -6,6 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { poolOf } from '../../src/db/client';
+import { recordHolds } from '../../src/db/ledger';
+import { rawTransaction } from '../../src/db/rawTransaction';
 import { RunStore } from '../../src/db/runStore';
 import { planRun } from '../../src/domain/planner';
 import { startTestEngine, type TestEngine } from '../support/engine';
@@ -142,8 +144,20 @@ describe('RunStore', function () {
       const execution = await load(executionId);
       assert.equal(execution.status, 'planning');
       assert.deepEqual(execution.steps.map((step) => `${step.stepId}:${step.status}`).sort(), row.plan.steps.map((step) => `${step.id}:pending`).sort());
-      assert.deepEqual((await ledger()).map((entry) => `${entry.kind}:${entry.amount}:${entry.model}`), ['debit:7:', 'hold:7:a']);
+      assert.deepEqual((await ledger()).map((entry) => `${entry.id}:${entry.kind}:${entry.amount}:${entry.model}`), [`debit-${executionId}:debit:7:`, `hold-${executionId}-a:hold:7:a`]);
       assert.equal(await balanceNow(), 93);
+    });
+
+    it('writes the same holds, once, when admission takes its transaction instead (recordHolds)', async () => {
+      const { row, executionId, ledger } = await paid(100);
+      const holds = [{ stepId: 'a', credits: 7 }, { stepId: 'b', credits: 0 }];
+      await rawTransaction(engine.db, async (tx) => {
+        await store.insertExecution(tx, row);
+        await recordHolds(tx, row.accountId, executionId, holds);
+        await recordHolds(tx, row.accountId, executionId, holds);
+      }, { statementTimeoutMs: 5_000 });
+      const entries = await ledger();
+      assert.deepEqual(entries.map((entry) => `${entry.id}:${entry.kind}:${entry.amount}:${entry.model}`), [`hold-${executionId}-a:hold:7:a`]);
     });
 
     it('writes nothing and answers false when a trial grant could pay for one of its models', async () => {
