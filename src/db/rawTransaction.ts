@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { Prisma } from '../generated/prisma/client';
 import { poolOf, type Db } from './client';
+import { prepared } from './prepared';
 
 const { escapeLiteral } = pg;
 
@@ -19,12 +20,14 @@ export interface RawTx {
 
 /**
  * Raw statements on a `pg` connection, or on the pool (each statement then its own autocommit
- * transaction); dates travel as ISO instants (every column is timestamptz).
+ * transaction); dates travel as ISO instants (every column is timestamptz). With `prepare`, every
+ * statement is a named prepared statement (prepared.ts): only for statements whose text is fixed.
  */
-export function rawTx(client: pg.PoolClient | pg.Pool): RawTx {
+export function rawTx(client: pg.PoolClient | pg.Pool, options: { prepare?: boolean } = {}): RawTx {
   const run = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) => {
     const statement = query instanceof Prisma.Sql ? query : Prisma.sql(query, ...values);
-    return client.query(statement.text, statement.values.map((value) => (value instanceof Date ? value.toISOString() : value)));
+    const params = statement.values.map((value) => (value instanceof Date ? value.toISOString() : value));
+    return options.prepare ? client.query(prepared(statement.text, params)) : client.query(statement.text, params);
   };
   return {
     $executeRaw: async (query, ...values) => (await run(query, values)).rowCount ?? 0,

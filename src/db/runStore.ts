@@ -24,6 +24,7 @@ import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
 import { poolOf, type Db } from './client';
 import { holdsInsert, refundExecution } from './ledger';
+import { prepared } from './prepared';
 import { rawTransaction, rawTx, type RawTx } from './rawTransaction';
 import { Prisma } from '../generated/prisma/client';
 
@@ -114,7 +115,7 @@ export class RunStore {
     row: NewExecution,
     charge: { grantModels: string[]; holds: Array<{ stepId: string; credits: number }>; debit: number },
   ): Promise<boolean> {
-    const recorded = await rawTx(this.pool).$executeRaw`
+    const recorded = await rawTx(this.pool, { prepare: true }).$executeRaw`
       WITH execution AS (
         ${executionInsert(row, Prisma.sql`WHERE NOT EXISTS (SELECT 1 FROM trial_grants WHERE account_id = ${row.accountId} AND model = ANY(${charge.grantModels}::text[]))`)}
         RETURNING id, account_id),
@@ -279,7 +280,7 @@ export class RunStore {
 
   /** Applies changes and appends their events: one statement, one round trip (autocommit). */
   private async apply(executionId: string, changes: StoreChange[]): Promise<void> {
-    await this.pool.query('SELECT run_store_append($1, run_store_apply($1, $2::jsonb, $3::jsonb))', [executionId, JSON.stringify(changes), GUARDS]);
+    await this.pool.query(prepared('SELECT run_store_append($1, run_store_apply($1, $2::jsonb, $3::jsonb))', [executionId, JSON.stringify(changes), GUARDS]));
   }
 }
 

@@ -182,6 +182,29 @@ describe('RunStore', function () {
     });
   });
 
+  it('parses and plans its hot statements once per connection (named prepared statements), whatever the values', async () => {
+    const executionId = await admitted();
+    const pool = poolOf(engine.db);
+    // Every pooled connection: each prepares the step record the first time it writes one.
+    const clients = await Promise.all(Array.from({ length: 3 }, () => pool.connect()));
+    for (const client of clients) client.release();
+    for (let i = 0; i < 6; i++) await store.applyChanges(executionId, [{ kind: 'step', patch: { stepId: 'a', status: 'running', startedAtMs: Date.now() + i } }]);
+    const held = await Promise.all(Array.from({ length: 3 }, () => pool.connect()));
+    try {
+      for (const client of held) {
+        const { rows } = await client.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements');
+        const record = rows.filter((row) => row.statement.includes('run_store_apply'));
+        // Prepared at most once on this connection (once if it served a write), under one name.
+        assert.ok(record.length <= 1, JSON.stringify(rows));
+        if (record[0]) assert.match(record[0].name, /^bs_[0-9a-f]{24}$/);
+      }
+      const named = (await Promise.all(held.map((client) => client.query('SELECT 1 FROM pg_prepared_statements WHERE statement LIKE $1', ['%run_store_apply%'])))).reduce((n, r) => n + (r.rowCount ?? 0), 0);
+      assert.ok(named >= 1, 'the step record ran as a named prepared statement');
+    } finally {
+      for (const client of held) client.release();
+    }
+  });
+
   it('is the only module that writes executions, steps or their events', async () => {
     const root = path.resolve('src');
     const writers: string[] = [];
