@@ -60,6 +60,13 @@ export interface AdmissionRequest {
    * inputs after validation: it feeds Webhook Trigger nodes, not Request Input fields.
    */
   triggerPayload?: Record<string, unknown>;
+  /**
+   * Called once the run is recorded and paid, just before its workflow starts: a sync caller starts
+   * watching for the run's end here, so the end cannot come before the watch (and the caller need
+   * not read the run first to learn it has not ended yet). A failure here fails nothing: the caller
+   * then reads as usual.
+   */
+  beforeStart?: (executionId: string) => Promise<void>;
 }
 
 /** An admitted run. */
@@ -186,6 +193,7 @@ export class Admissions {
       throw debitRefusal(err, split) ?? err;
     }
 
+    await request.beforeStart?.(executionId).catch(() => undefined);
     await this.start(request, plan, inputs, executionId, temporalWorkflowId);
     return { executionId, temporalWorkflowId, creditsUsed: split.fromBalance, creditsHeld: holds.reduce((sum, hold) => sum + hold.credits, 0), plan };
   }
