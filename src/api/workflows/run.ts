@@ -170,9 +170,10 @@ export async function awaitSettledRun(
     watch.poke();
   };
   const closeWatch = setTimeout(() => void watchClose(), CLOSE_WATCH_AFTER_MS);
+  const untilWokenOrPoll = () => watch.sleep(deps.events?.listening ? SETTLE_POLL_LISTENING_MS : SETTLE_POLL_MS);
   try {
     // A watch that heard everything since before the run started has nothing to read until woken.
-    if (watch.heardAllSinceStart && !watch.dirty) await watch.sleep(deps.events?.listening ? SETTLE_POLL_LISTENING_MS : SETTLE_POLL_MS);
+    if (watch.heardAllSinceStart && !watch.dirty) await untilWokenOrPoll();
     for (;;) {
       watch.dirty = false;
       // A failed read (the database is briefly unreachable) is only a reason to look again.
@@ -181,7 +182,7 @@ export async function awaitSettledRun(
       // The workflow closed before this read (else `dirty` says so: read again): its mirror wrote what it had to.
       if (closed && !watch.dirty) return row;
       if (watch.dirty) continue;
-      await watch.sleep(deps.events?.listening ? SETTLE_POLL_LISTENING_MS : SETTLE_POLL_MS);
+      await untilWokenOrPoll();
     }
   } finally {
     settled = true;
