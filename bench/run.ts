@@ -1,4 +1,4 @@
-// `npm run bench [-- dag|classic|hop|trace|soak …]`: starts what it needs (a Temporal dev server or the
+// `npm run bench [-- dag|classic|hop|trace|soak|workflow-cpu …]`: starts what it needs (a Temporal dev server or the
 // one at TEMPORAL_ADDRESS, a fresh database, our API and worker in this process) and prints
 // figures. No assertions: compare the ratios, not absolutes. Default: dag, then classic.
 import { classicBench } from './classic';
@@ -7,8 +7,9 @@ import { fairnessBench } from './fairness';
 import { hopBench } from './hop';
 import { soakBench } from './soak';
 import { traceBench } from './trace';
+import { workflowCpuBench } from './workflowCpu';
 
-const benches: Record<string, () => Promise<unknown>> = { dag: dagBench, classic: classicBench, hop: hopBench, trace: traceBench, soak: soakBench, fairness: fairnessBench };
+const benches: Record<string, () => Promise<unknown>> = { dag: dagBench, classic: classicBench, hop: hopBench, trace: traceBench, soak: soakBench, fairness: fairnessBench, 'workflow-cpu': workflowCpuBench };
 const modes = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['dag', 'classic'];
 const unknown = modes.filter((mode) => !(mode in benches));
 if (unknown.length > 0) {

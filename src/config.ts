@@ -179,6 +179,12 @@ const schema = z.object({
   WORKER_MAX_ACTIVITIES: int(200),
   WORKER_MAX_WORKFLOW_TASKS: int(100),
   /**
+   * Stack traces in workflow code: the Temporal UI's "Stack Trace" tab and the stack of an error a
+   * workflow throws. Off by default: building one for every promise cost a quarter of the workflow
+   * thread's CPU (src/workflows/noStackTraces.ts). Turn on for a debugging session.
+   */
+  WORKFLOW_STACK_TRACES: bool.default(false),
+  /**
    * The worker's build id, reported to Temporal (Workers view, task queue pollers, the deployment
    * version of each workflow task) and printed at start. Unset: `<package version>+<git commit>`.
    */

@@ -5,4 +5,4 @@ import { bundleWorkflowsHere } from './worker';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: bundleMain <output.json>');
-await writeFile(out, JSON.stringify(await bundleWorkflowsHere({ tracing: process.argv.includes('--tracing') })));
+await writeFile(out, JSON.stringify(await bundleWorkflowsHere({ tracing: process.argv.includes('--tracing'), stackTraces: process.argv.includes('--stack-traces') })));

@@ -155,7 +155,7 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        bundle: await bundleWorkflows({ tracing: tracing !== undefined }),
+        bundle: await bundleWorkflows({ tracing: tracing !== undefined, stackTraces: config.WORKFLOW_STACK_TRACES }),
         dataConverter,
         deps: {
           db,

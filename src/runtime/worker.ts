@@ -38,6 +38,8 @@ function bundlerExecArgv(): string[] {
 
 /** Path of the workflow bundle's entry point: webpack bundles it from the TypeScript sources. */
 export const WORKFLOWS_PATH = projectPath('src', 'workflows', 'index.ts');
+/** Preloaded into the reusable V8 context unless the bundle keeps stack traces (see the module). */
+const NO_STACK_TRACES_PATH = projectPath('src', 'workflows', 'noStackTraces.ts');
 
 let runtimeInstalled = false;
 /**
@@ -66,11 +68,11 @@ export function installTemporalRuntime(level: LogLevel = 'WARN', metricsBindAddr
  * in the worker's RSS for good. Falls back to bundling here when no child can be started. With
  * `tracing`, the bundle includes the OpenTelemetry workflow interceptors (a worker with tracing needs it).
  */
-export async function bundleWorkflows(options: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(options: BundleOptions = {}): Promise<WorkflowBundleWithSourceMap> {
   const dir = await mkdtemp(path.join(tmpdir(), 'builder-bundle-'));
   const out = path.join(dir, 'bundle.json');
   try {
-    await execFileAsync(process.execPath, [...bundlerExecArgv(), ...BUNDLER_LOADER, BUNDLER_PATH, out, ...(options.tracing ? ['--tracing'] : [])], { maxBuffer: 16 * 1024 * 1024 });
+    await execFileAsync(process.execPath, [...bundlerExecArgv(), ...BUNDLER_LOADER, BUNDLER_PATH, out, ...(options.tracing ? ['--tracing'] : []), ...(options.stackTraces ? ['--stack-traces'] : [])], { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(await readFile(out, 'utf8')) as WorkflowBundleWithSourceMap;
   } catch {
     return bundleWorkflowsHere(options);
@@ -79,11 +81,21 @@ export async function bundleWorkflows(options: { tracing?: boolean } = {}): Prom
   }
 }
 
+/** What a workflow bundle holds besides the workflows. */
+export interface BundleOptions {
+  /** The OpenTelemetry workflow interceptors. */
+  tracing?: boolean;
+  /** Stack traces in workflow code (WORKFLOW_STACK_TRACES): off, the bundle preloads src/workflows/noStackTraces.ts. */
+  stackTraces?: boolean;
+}
+
 /** Bundles the workflow code in this process. */
-export async function bundleWorkflowsHere(options: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflowsHere(options: BundleOptions = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: quietBundlerLogger,
+    // Runs once per reusable V8 context, before its globals are frozen.
+    ...(options.stackTraces ? {} : { preloadModules: [NO_STACK_TRACES_PATH] }),
     ...(options.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {}),
   });
 }

@@ -32,8 +32,10 @@ import { testS3Stores } from './s3';
 import { testTemporal } from './temporal';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test run. */
-export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
+let bundleWithStackTraces: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle (with workflow stack traces, as WORKFLOW_STACK_TRACES=true makes it), built once per test run. */
+export function sharedBundle(options: { stackTraces?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  if (options.stackTraces) return (bundleWithStackTraces ??= bundleWorkflows({ stackTraces: true }));
   return (bundle ??= bundleWorkflows());
 }
 
@@ -64,8 +66,11 @@ export interface TestEngine {
   media: MediaLibrary;
   /** Signs media URLs; its base URL is the test API's once one is started over this engine. */
   mediaUrls: MediaUrlSigner;
-  /** Creates a worker on this engine's task queue (not started); with a callback URL, async providers call back. */
-  createWorker(options?: { callbackBaseUrl?: string; buildId?: string; versioning?: RunWorkerOptions['versioning'] }): Promise<Worker>;
+  /**
+   * Creates a worker on this engine's task queue (not started); with a callback URL, async providers
+   * call back; `stackTraces` bundles the workflows as WORKFLOW_STACK_TRACES=true does.
+   */
+  createWorker(options?: { callbackBaseUrl?: string; buildId?: string; versioning?: RunWorkerOptions['versioning']; stackTraces?: boolean }): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -150,14 +155,14 @@ export async function startTestEngine(
     mediaStore,
     media,
     mediaUrls,
-    createWorker: async ({ buildId, versioning, ...workerOptions } = {}) =>
+    createWorker: async ({ buildId, versioning, stackTraces, ...workerOptions } = {}) =>
       createRunWorker({
         ...(buildId ? { buildId } : {}),
         ...(versioning ? { versioning } : {}),
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
-        bundle: await sharedBundle(),
+        bundle: await sharedBundle({ stackTraces }),
         dataConverter,
         deps: { db: database.prisma, providers, warn: () => undefined, allowPrivateNetworks: network.allowPrivateNetworks, privateNetworkAllowlist: network.allowlist, media, mediaUrls, ...(options.vendorConcurrency ? { vendorConcurrency: options.vendorConcurrency } : {}), onCapture: countCapture, onVendorCapacityWait: countVendorCapacityWait, jobBudgets, ...workerOptions },
       }),
