@@ -16,7 +16,7 @@ describe('workflow stack traces', function () {
   /** The `__stack_trace` query's answer while a slow provider step runs, and the run's status once it ends. */
   async function stackTraceOfRunningStep(stackTraces: boolean): Promise<{ trace: string; status: string }> {
     const owner = await buildAccount(engine.db);
-    const graph = chain([{ id: 'slow', type: 'text-generation', config: { prompt: 'Slow {{topic}}', sandbox: { delayMs: 1_500 } } }], 'slow');
+    const graph = chain([{ id: 'slow', type: 'text-generation', config: { prompt: 'Slow {{topic}}', sandbox: { delayMs: 4_000 } } }], 'slow');
     const workflow = await buildWorkflow(engine.db, owner.id, graph);
     const worker = await engine.createWorker({ stackTraces });
     return worker.runUntil(async () => {
@@ -24,7 +24,7 @@ describe('workflow stack traces', function () {
       const handle = engine.client.workflow.getHandle(admission.temporalWorkflowId);
       // The query reaches the workflow once its first task ran (the step is dispatched by then).
       let trace: string | undefined;
-      for (let tries = 0; trace === undefined && tries < 50; tries++) {
+      for (let tries = 0; trace === undefined && tries < 200; tries++) {
         const step = await engine.db.step.findFirst({ where: { executionId: admission.executionId, stepId: 'slow', status: 'running' } });
         if (step) trace = await handle.query<string>('__stack_trace');
         else await sleep(50);
