@@ -6,7 +6,8 @@
 // workflow thread's cost and not with the machine's other load as much as the DAG bench does.
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows, installTemporalRuntime } from '../src/runtime/worker';
-import { loadRelease, recordedReleases, replayDataConverter } from '../test/histories/store';
+import { allRecordedHistories } from '../test/histories/replay';
+import { recordedReleases, replayDataConverter } from '../test/histories/store';
 import { envInt, log } from './support';
 
 /** Replays REPLAY_COPIES copies of each recorded history, REPLAY_ROUNDS rounds per bundle. */
@@ -15,7 +16,7 @@ export async function workflowCpuBench(): Promise<void> {
   const copies = envInt('REPLAY_COPIES', 30);
   const rounds = envInt('REPLAY_ROUNDS', 3);
   const releases = await recordedReleases();
-  const recorded = (await Promise.all(releases.map((release) => loadRelease(release)))).flat();
+  const recorded = await allRecordedHistories();
   if (recorded.length === 0) throw new Error('No recorded histories in test/histories.');
   const histories = Array.from({ length: copies }, (_, copy) => recorded.map(({ workflowId, history }) => ({ workflowId: `${workflowId}-${copy}`, history }))).flat();
   const converter = await replayDataConverter(releases);
@@ -27,6 +28,8 @@ export async function workflowCpuBench(): Promise<void> {
     // A warm-up round per bundle, then rounds alternating the order.
     for (let round = 0; round <= rounds; round++) {
       for (const entry of round % 2 === 0 ? bundles : [...bundles].reverse()) {
+        // The SDK's replay worker directly, not test/histories' replayHistories: that one sets up its payload
+        // store on every call, which would count in the figure.
         const before = process.cpuUsage();
         let replayed = 0;
         for await (const result of Worker.runReplayHistories({ workflowBundle: entry.bundle, dataConverter: converter.dataConverter, replayName: `cpu-${round}` }, histories)) {
