@@ -20,13 +20,8 @@ export interface ProviderStepInput {
    * attempt writes `changes` (the run's changes not yet known to be written, in order) before its
    * own progress, and its own completion before it returns, so the workflow dispatches the next
    * step without waiting on the database. Absent: the workflow's mirror writes the step.
-   *
-   * `handBack`: the workflow will carry the step's completion itself (the next dispatched step's
-   * `changes`, or the run's end), so an attempt that wrote nothing at all (shorter than its
-   * first-write delay) and has a small output returns it unrecorded, with its progress and the
-   * `changes` still unwritten: one write fewer per such step. Any other attempt records itself.
    */
-  record?: { changes: MirrorChange[]; handBack?: true };
+  record?: { changes: MirrorChange[] };
 }
 
 /** The input of the run workflow. */

@@ -37,18 +37,13 @@ export interface ActivityDeps {
   onCapture?: CaptureObserver;
   /** Deadlines of per-second priced jobs; the process runs its sweeper (a default instance only records them). */
   jobBudgets?: JobBudgets;
-  /**
-   * How long a step attempt holds its progress before its first write (FIRST_WRITE_DELAY_MS): an
-   * attempt shorter than this writes nothing until it records itself, or hands its completion back.
-   */
-  firstWriteDelayMs?: number;
 }
 
 /** Every activity the run workflow calls. */
-export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [], vendorConcurrency = {}, onVendorCapacityWait, onCapture, jobBudgets, firstWriteDelayMs }: ActivityDeps) {
+export function createActivities({ db, providers, media, mediaUrls, warn = defaultWarn, callbackBaseUrl, allowPrivateNetworks = false, privateNetworkAllowlist = [], vendorConcurrency = {}, onVendorCapacityWait, onCapture, jobBudgets }: ActivityDeps) {
   const captureUsage = createUsageCapture(db, warn, onCapture);
   const budgets = jobBudgets ?? new JobBudgets(db);
-  const progress = new StepProgress(db, warn, firstWriteDelayMs);
+  const progress = new StepProgress(db, warn);
   const capacity = new VendorCapacity({ db, limits: vendorConcurrency, ...(onVendorCapacityWait ? { onWaited: onVendorCapacityWait } : {}) });
   const network = { allowPrivateNetworks, allowlist: privateNetworkAllowlist };
   return {

@@ -48,8 +48,6 @@ export class ProgressOutbox {
   private textLength = 0;
   /** Set while the first write waits (see FIRST_WRITE_DELAY_MS). */
   private holdTimer?: NodeJS.Timeout;
-  /** True once handover returned everything still held: this attempt wrote nothing at all. */
-  private handedOverHeld = false;
 
   constructor(
     private readonly stepId: string,
@@ -100,11 +98,6 @@ export class ProgressOutbox {
     this.push({ kind: 'failed', stepId: this.stepId, attempt: this.attempt, error, at: new Date().toISOString() });
   }
 
-  /** True when the attempt wrote nothing: handover (with `keepHeld`) returned all of it still held. */
-  wroteNothing(): boolean {
-    return this.handedOverHeld;
-  }
-
   /** What is not known to be written yet, in order. */
   unwritten(): ProgressEntry[] {
     return this.queue.map((queued) => queued.entry);
@@ -126,7 +119,6 @@ export class ProgressOutbox {
       // the heartbeat details.)
       if (options.keepHeld && this.textLength <= HANDOVER_MAX_TEXT) {
         this.closed = true;
-        this.handedOverHeld = true;
         return this.unwritten();
       }
     }

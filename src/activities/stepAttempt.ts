@@ -27,20 +27,6 @@ export interface StepResult {
 const HEARTBEAT_EVERY_MS = 1_000;
 
 /**
- * Above this (output and progress as JSON), a step records itself even when its workflow would
- * carry it: a handed-back completion travels in the next step's input, i.e. in the run's history.
- */
-export const HAND_BACK_MAX_BYTES = 8 * 1024;
-
-/** True when the output and the unwritten progress are small enough to travel with the workflow. */
-function smallEnoughToHandBack(output: StepOutput, progress: ProgressEntry[]): boolean {
-  let bytes = 0;
-  for (const entry of progress) bytes += entry.kind === 'tokens' ? entry.text.length : 0;
-  if (bytes > HAND_BACK_MAX_BYTES) return false;
-  return JSON.stringify(output).length + bytes <= HAND_BACK_MAX_BYTES;
-}
-
-/**
  * Runs one attempt of a step: records it, heartbeats so cancellation reaches it, records its
  * failure. Progress goes through the attempt's outbox (ordered, retried); what it could not write
  * is handed over with the result or the failure, and through the heartbeat details to a retry.
@@ -77,11 +63,6 @@ export async function runAttempt(
     // spend the step's retry policy either: the work is run again once the resource is back.
     const output = await rideOutOurOutage('running the step', () => work(context.cancellationSignal, number, outbox, outage), context.cancellationSignal, outage);
     const unwritten = await outbox.handover({ keepHeld: true });
-    if (input.record?.handBack && outbox.wroteNothing() && smallEnoughToHandBack(output, unwritten)) {
-      // A short attempt whose completion the workflow carries on (to the next step it dispatches, or
-      // the run's end): nothing written here, the handed changes stay unconfirmed with the workflow.
-      return { output, attempt: number, progress: unwritten };
-    }
     if (input.record) {
       // The step records itself: its progress and completion in one transaction, before the
       // workflow hears of it, so the workflow dispatches the next step without a database write.

@@ -6,7 +6,7 @@
 import type { Db } from '../db/client';
 import { RunStore, type StepRecord } from '../db/runStore';
 import type { MirrorChange, ProgressEntry } from './contracts';
-import { FIRST_WRITE_DELAY_MS, ProgressOutbox } from './progressOutbox';
+import { ProgressOutbox } from './progressOutbox';
 
 /** Writes a step's in-flight progress and its live events, through the RunStore. */
 export class StepProgress {
@@ -15,7 +15,6 @@ export class StepProgress {
   constructor(
     db: Db | RunStore,
     private readonly warn: (message: string, err: unknown) => void,
-    private readonly firstWriteDelayMs = FIRST_WRITE_DELAY_MS,
   ) {
     this.store = db instanceof RunStore ? db : new RunStore(db);
   }
@@ -44,7 +43,6 @@ export class StepProgress {
       onUnwritten,
       this.warn,
       carried,
-      this.firstWriteDelayMs,
     );
     return Object.assign(outbox, {
       /** Records the attempt's completion with what is still unwritten, in one transaction. */

@@ -31,13 +31,6 @@ const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActiv
 /** Above this, handed-over changes stay with the mirror: they would travel in every dispatched step's input. */
 const MAX_HANDED_BYTES = 16 * 1024;
 
-/**
- * A step may hand its completion back for the workflow to carry (see carriesCompletions) only while
- * the oldest change not known to be written is younger than this: a chain of short steps that each
- * hand back cannot keep the run's records behind for longer.
- */
-export const HAND_BACK_MAX_AGE_MS = 1_000;
-
 /** Queues run and step changes and writes them in order, coalesced. */
 export class MirrorPump {
   private changes: MirrorChange[] = [];
@@ -51,34 +44,26 @@ export class MirrorPump {
   private pending = false;
   private busy = false;
   private seq = 0;
-  /** Workflow time at which the oldest change not known to be written was queued; unset when all are. */
-  private unwrittenSince?: number;
 
   constructor(private readonly executionId: string) {}
 
   /** Queues a run status change; it gets the next sequence number. */
   runStatus(patch: Omit<RunPatch, 'seq'>): void {
-    this.queue({ kind: 'run', patch: { ...patch, seq: ++this.seq } });
+    this.changes.push({ kind: 'run', patch: { ...patch, seq: ++this.seq } });
+    this.kick();
   }
 
   /** Queues a step change. */
   step(patch: StepPatch): void {
-    this.queue({ kind: 'step', patch });
+    this.changes.push({ kind: 'step', patch });
+    this.kick();
   }
 
-  /** Queues progress a step activity did not write itself; applying it twice changes nothing. */
+  /** Queues progress a step activity could not write itself; applying it twice changes nothing. */
   progress(entries: ProgressEntry[] | undefined): void {
     if (!entries?.length) return;
-    this.queue({ kind: 'progress', entries });
-  }
-
-  /**
-   * True while the workflow may let a short step hand its completion back instead of recording it
-   * (ProviderStepInput.record.handBack): nothing unwritten is older than HAND_BACK_MAX_AGE_MS.
-   * Deterministic: workflow time.
-   */
-  carriesCompletions(): boolean {
-    return this.unwrittenSince === undefined || Date.now() - this.unwrittenSince < HAND_BACK_MAX_AGE_MS;
+    this.changes.push({ kind: 'progress', entries });
+    this.kick();
   }
 
   /** Queues the final effects of a run: results applied to the canvas, or a refund. */
@@ -117,19 +102,11 @@ export class MirrorPump {
   /** A step activity wrote what it was handed (up to `upTo`). */
   confirm(upTo: number): void {
     this.unconfirmed = this.unconfirmed.filter((entry) => entry.n > upTo);
-    // What is left may be as old as the oldest change was: its time is kept (a conservative age).
-    if (this.unconfirmed.length === 0 && this.changes.length === 0) this.unwrittenSince = undefined;
   }
 
   /** Resolves once everything queued so far is written. */
   async drain(): Promise<void> {
     await CancellationScope.nonCancellable(() => condition(() => !this.pending && !this.busy));
-  }
-
-  private queue(change: MirrorChange): void {
-    this.changes.push(change);
-    this.unwrittenSince ??= Date.now();
-    this.kick();
   }
 
   private kick(): void {

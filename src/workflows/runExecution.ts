@@ -213,7 +213,7 @@ class Execution {
         this.running.add(step.id);
         const request = this.request(step, inputs);
         const handed = this.stepsRecordThemselves ? this.mirror.handOff() : undefined;
-        if (handed) request.record = { changes: handed.changes, ...(this.carriesCompletionOf(step) ? { handBack: true as const } : {}) };
+        if (handed) request.record = { changes: handed.changes };
         const result = await activitiesFor(step)[step.activity].executeWithOptions({ activityId: step.id, summary: step.name }, [request]);
         if (handed && result.recorded) {
           // The attempt wrote the handed changes, its progress and its completion itself.
@@ -240,30 +240,6 @@ class Execution {
       default:
         return assertNever(step);
     }
-  }
-
-  /**
-   * True when a short attempt of `step` may leave its completion to the workflow
-   * (ProviderStepInput.record.handBack): the workflow then carries it, with the changes handed to the
-   * step, to the next write that happens anyway, in the same workflow task. That holds when no
-   * sibling is dispatched with the step (a sibling still running would leave the completion to a
-   * mirror write of its own, holding the workflow task) and the next dispatched step is an
-   * activity (which takes the changes with it) or there is none (the run's end writes them). A
-   * job step takes no changes, so before one the step records itself. The changes' age is bounded
-   * (MirrorPump.carriesCompletions). The commands do not change, only an activity's input: recorded
-   * histories replay as before, and an older worker's activities ignore the flag.
-   */
-  private carriesCompletionOf(step: PlanStep): boolean {
-    if (!this.mirror.carriesCompletions()) return false;
-    const { groups } = this.input.plan;
-    const dispatched = (id: string) => this.steps.get(id)?.kind !== 'inline' && !this.input.reusedOutputs?.[id];
-    const index = groups.findIndex((group) => group.includes(step.id));
-    if (index < 0 || groups[index]!.filter(dispatched).length !== 1) return false;
-    for (const group of groups.slice(index + 1)) {
-      const next = group.filter(dispatched);
-      if (next.length > 0) return next.some((id) => this.steps.get(id)?.kind === 'activity');
-    }
-    return true;
   }
 
   private request(step: PlanStep, inputs: Record<string, unknown>): ProviderStepInput {

@@ -70,7 +70,7 @@ export interface TestEngine {
    * Creates a worker on this engine's task queue (not started); with a callback URL, async providers
    * call back; `stackTraces` bundles the workflows as WORKFLOW_STACK_TRACES=true does.
    */
-  createWorker(options?: { callbackBaseUrl?: string; buildId?: string; versioning?: RunWorkerOptions['versioning']; stackTraces?: boolean; firstWriteDelayMs?: number }): Promise<Worker>;
+  createWorker(options?: { callbackBaseUrl?: string; buildId?: string; versioning?: RunWorkerOptions['versioning']; stackTraces?: boolean }): Promise<Worker>;
   close(): Promise<void>;
 }
 
