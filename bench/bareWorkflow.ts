@@ -51,3 +51,39 @@ export async function hopProbe(count: number, useLocal: boolean): Promise<void> 
   const acts = useLocal ? local : remote;
   for (let i = 0; i < count; i++) await acts.noop(String(i));
 }
+
+/** What an activity of ours carries that a bare no-op activity does not (bench/activityExtras.ts). */
+export interface ActivityExtras {
+  /** A 10 s heartbeat timeout, as every provider step has. */
+  heartbeat?: boolean;
+  /** Our step retry policy (its non-retryable error types) and a summary naming the step in the Temporal UI. */
+  policy?: boolean;
+  /** The activity's input, in bytes (ours: 0.8 to 1.9 KB for the DAG's text steps). */
+  inputBytes?: number;
+  /** The activity's result, in bytes (ours: about 0.4 KB). */
+  resultBytes?: number;
+}
+
+/** Activities that return a result of the asked size. */
+export interface EchoActivities {
+  echo(input: string, resultBytes: number): Promise<string>;
+}
+
+const STEP_NON_RETRYABLE = ['ProviderRejected', 'InvalidConfig', 'PrivateNetworkRefused', 'MediaTooLarge', 'MediaNotFound', 'ProviderOutputInvalid', 'MediaKindMismatch'];
+
+/** The benchmark DAG with activities that carry `extras`. */
+export async function bareDagCarrying(extras: ActivityExtras): Promise<number> {
+  const acts = proxyActivities<EchoActivities>({
+    startToCloseTimeout: extras.policy ? '120s' : '1 minute',
+    ...(extras.heartbeat ? { heartbeatTimeout: '10s' } : {}),
+    ...(extras.policy ? { retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: STEP_NON_RETRYABLE } } : {}),
+  });
+  const input = 'x'.repeat(extras.inputBytes ?? 1);
+  const resultBytes = extras.resultBytes ?? 1;
+  const call = (id: string) =>
+    extras.policy ? acts.echo.executeWithOptions({ activityId: id, summary: `Text Generation ${id}` }, [input, resultBytes]) : acts.echo(input, resultBytes);
+  const a = await call('a');
+  const [b, c] = await Promise.all([call('b'), call('c')]);
+  const d = await call('d');
+  return a.length + b.length + c.length + d.length;
+}

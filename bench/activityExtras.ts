@@ -1,0 +1,70 @@
+// `npm run bench -- activity-extras`: what our activities' extras cost Temporal. The DAG bench puts
+// most of the gap between our text-step runs and bare Temporal's in the Temporal server and in the
+// worker, per activity (our inline runs cost the server about what bare local activities do). This
+// runs the bare DAG with no-op activities that carry, one at a time and then together, what each of
+// our step activities carries: a heartbeat timeout, our retry policy with a summary, an input and a
+// result of our size. Same dev server, rounds in alternating order; prints runs/s and the CPU the
+// server and the bench process (workflow, activities and client) spend per run.
+import { randomUUID } from 'node:crypto';
+import type { ActivityExtras } from './bareWorkflow';
+import { cpuMeter, cpuPerRun, type CpuGroup } from './cpu';
+import { workerDeploymentOptions } from '../src/runtime/worker';
+import { resolveBuildId } from '../src/runtime/buildId';
+import { benchTemporal, createBareWorker, envInt, loaded, log, percentile, solo } from './support';
+
+const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true }> = [
+  { name: 'bare no-op activities', extras: {} },
+  { name: '+ heartbeat timeout 10 s', extras: { heartbeat: true } },
+  { name: '+ retry policy and summary', extras: { policy: true } },
+  { name: '+ 1.5 KB input, 0.4 KB result', extras: { inputBytes: 1500, resultBytes: 400 } },
+  { name: 'all of them', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 } },
+  { name: 'all of them, on a worker with a deployment version (as ours)', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 }, deployment: true },
+];
+
+export async function activityExtrasBench(): Promise<void> {
+  const runs = envInt('EXTRAS_RUNS', 300);
+  const concurrency = envInt('DAG_CONCURRENCY', 32);
+  const soloRuns = envInt('DAG_SOLO_RUNS', 20);
+  const rounds = envInt('DAG_ROUNDS', 2);
+  const temporal = await benchTemporal();
+  const taskQueue = `extras-${randomUUID()}`;
+  const groups: CpuGroup[] = [
+    { name: 'temporal', comm: 'temporal' },
+    { name: 'temporal', comm: 'temporal-server' },
+    { name: 'bench', pid: process.pid },
+  ];
+  const echo = { echo: async (_input: string, resultBytes: number) => 'y'.repeat(resultBytes) };
+  const worker = await createBareWorker(temporal, taskQueue, echo, { maxCachedWorkflows: 1000 });
+  // Our worker's options (src/runtime/worker.ts): a deployment version, versioning off, as `npm run worker` runs.
+  const versionedQueue = `${taskQueue}-versioned`;
+  const versioned = await createBareWorker(temporal, versionedQueue, echo, { maxCachedWorkflows: 1000, workerDeploymentOptions: workerDeploymentOptions(resolveBuildId()) });
+  const measured = VARIANTS.map(() => ({ times: [] as number[], solo: [] as number[], elapsedMs: 0, cpu: new Map<string, number>() }));
+  try {
+    await Promise.all([versioned.run(), worker.runUntil(async () => {
+      for (let round = 0; round < rounds; round++) {
+        const order = VARIANTS.map((_, index) => index);
+        for (const index of round % 2 === 0 ? order : order.reverse()) {
+          const variant = VARIANTS[index]!;
+          const run = () => temporal.client.workflow.execute('bareDagCarrying', { taskQueue: variant.deployment ? versionedQueue : taskQueue, workflowId: `extras-${randomUUID()}`, args: [variant.extras] });
+          log(`activity extras: ${variant.name} (round ${round + 1} of ${rounds})`);
+          await loaded(Math.min(runs, 2 * concurrency), concurrency, run);
+          measured[index]!.solo.push(...(await solo(soloRuns, run)));
+          const meter = cpuMeter(groups);
+          const load = await loaded(runs, concurrency, run);
+          for (const [group, spent] of meter.stop()) measured[index]!.cpu.set(group, (measured[index]!.cpu.get(group) ?? 0) + spent);
+          measured[index]!.times.push(...load.times);
+          measured[index]!.elapsedMs += load.elapsedMs;
+          if (load.errors > 0) log(`  ${load.errors} failed (first: ${load.firstError})`);
+        }
+      }
+    }).finally(() => versioned.shutdown())]);
+  } finally {
+    await temporal.close();
+  }
+  console.log(`\nActivity extras: the benchmark DAG (4 activities) on ${temporal.label}; ${runs * rounds} runs at ${concurrency} concurrent per variant, ${rounds} rounds.\n`);
+  console.log('| variant | runs/s | solo p50 | CPU per run |\n|---|---:|---:|---|');
+  for (const [index, variant] of VARIANTS.entries()) {
+    const sum = measured[index]!;
+    console.log(`| ${variant.name} | ${(sum.times.length / (sum.elapsedMs / 1000)).toFixed(1)} | ${percentile(sum.solo, 50).toFixed(0)} ms | ${cpuPerRun(sum.cpu, sum.times.length || 1)} |`);
+  }
+}
