@@ -185,13 +185,6 @@ const schema = z.object({
    */
   WORKFLOW_STACK_TRACES: bool.default(false),
   /**
-   * A process that serves the API and runs a worker (`npm start`) asks Temporal to hand a new run's
-   * first workflow task straight back in the start's answer, to its own worker (eager workflow start):
-   * no trip through matching for it. Only when that worker has a free workflow-task slot; otherwise
-   * the run is dispatched as usual. No effect on an API-only process.
-   */
-  TEMPORAL_EAGER_START: bool.default(true),
-  /**
    * The worker's build id, reported to Temporal (Workers view, task queue pollers, the deployment
    * version of each workflow task) and printed at start. Unset: `<package version>+<git commit>`.
    */

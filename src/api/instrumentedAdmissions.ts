@@ -16,7 +16,6 @@ export function instrumentAdmissions(admissions: Admissions): Admissions {
         span.setAttribute('builder.execution_id', admission.executionId);
         metrics.admissions.inc({ trigger: request.triggerType });
         if (admission.creditsHeld > 0) metrics.creditsHeld.inc(admission.creditsHeld);
-        if (admission.eagerlyStarted) metrics.eagerStarts.inc();
         return admission;
       } catch (err) {
         metrics.admissionRefusals.inc({ trigger: request.triggerType, code: errorCodeOf(err) ?? 'INTERNAL' });

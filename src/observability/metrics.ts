@@ -38,12 +38,6 @@ export const metrics = {
     labelNames: ['trigger'] as const,
     registers: [registry],
   }),
-  /** Runs whose first workflow task Temporal handed back in the start's answer (TEMPORAL_EAGER_START). */
-  eagerStarts: new Counter({
-    name: 'builder_eager_workflow_starts_total',
-    help: 'Runs started with eager workflow start: their first workflow task came back with the start, to this process\'s worker.',
-    registers: [registry],
-  }),
   /** Admissions refused (4xx/5xx from admission), by trigger type and error code. */
   admissionRefusals: new Counter({
     name: 'builder_admission_refusals_total',

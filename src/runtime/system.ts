@@ -23,7 +23,7 @@ import { resolveBuildId } from './buildId';
 import { asyncProviderIds, countCapture, countVendorCapacityWait, providersFromConfig } from './providers';
 import { jobProviderLookup } from '../providers/registry';
 import { registerSearchAttributes } from './searchAttributes';
-import { connectClient, connectWorker, starterClient } from './temporal';
+import { connectClient, connectWorker } from './temporal';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from './worker';
 
 /** Which parts to run in this process. */
@@ -203,13 +203,9 @@ export async function startSystem(config: Config, options: SystemOptions): Promi
         import('../services/admission'),
         import('../services/reconciler'),
       ]);
-      // With a worker of the run queue in this process (`npm start`), runs start eagerly: Temporal hands
-      // their first workflow task back with the start, to that worker (config TEMPORAL_EAGER_START).
-      const starter = worker && workerConnection && config.TEMPORAL_EAGER_START ? starterClient(workerConnection, config.TEMPORAL_NAMESPACE, dataConverter, tracing) : undefined;
       const admissions = new Admissions({
         db,
         temporal,
-        ...(starter ? { starter } : {}),
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         markup: config.CREDIT_MARKUP,
         runTimeoutMs: config.RUN_TIMEOUT_MS,

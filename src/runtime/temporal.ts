@@ -28,16 +28,6 @@ export async function connectClient(address: string, namespace: string, config: 
   return new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}), ...(tracing ? { interceptors: tracing.clientInterceptors } : {}) });
 }
 
-/**
- * A client on a worker's native connection, for starting runs only: Temporal can then hand a run's
- * first workflow task back in the start's answer, to that worker (eager workflow start, which the
- * SDK's core offers only through the connection its workers poll on). Reads and long polls stay on
- * the API's own client, so they never queue behind the worker's polls.
- */
-export function starterClient(connection: NativeConnection, namespace: string, dataConverter?: DataConverter, tracing?: Tracing): Client {
-  return new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}), ...(tracing ? { interceptors: tracing.clientInterceptors } : {}) });
-}
-
 /** A native connection for workers. */
 export async function connectWorker(address: string, config: TemporalConfig): Promise<NativeConnection> {
   return NativeConnection.connect(await connectionOptions(address, config));

@@ -78,19 +78,12 @@ export interface Admission {
   /** Credits held for usage-priced and cached steps (captured by what they use; the metrics count them). */
   creditsHeld: number;
   plan: Plan;
-  /** Temporal handed the run's first workflow task back with the start, to this process's worker (AdmissionDeps.starter). */
-  eagerlyStarted?: true;
 }
 
 /** Dependencies of admission. */
 export interface AdmissionDeps {
   db: Db;
   temporal: Client;
-  /**
-   * Starts runs with eager workflow start: a client on the connection of a worker of `taskQueue` in
-   * this process (src/runtime/temporal.ts starterClient). Absent: runs start through `temporal`.
-   */
-  starter?: Client;
   taskQueue: string;
   markup: number;
   runTimeoutMs: number;
@@ -201,13 +194,12 @@ export class Admissions {
     }
 
     await request.beforeStart?.(executionId).catch(() => undefined);
-    const eager = await this.start(request, plan, inputs, executionId, temporalWorkflowId);
-    return { executionId, temporalWorkflowId, creditsUsed: split.fromBalance, creditsHeld: holds.reduce((sum, hold) => sum + hold.credits, 0), plan, ...(eager ? { eagerlyStarted: true as const } : {}) };
+    await this.start(request, plan, inputs, executionId, temporalWorkflowId);
+    return { executionId, temporalWorkflowId, creditsUsed: split.fromBalance, creditsHeld: holds.reduce((sum, hold) => sum + hold.credits, 0), plan };
   }
 
-  /** Starts the run's workflow; true when Temporal handed its first task back with the start (eager start). */
-  private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<boolean> {
-    const { temporal, starter, taskQueue, runTimeoutMs, db } = this.deps;
+  private async start(request: AdmissionRequest, plan: Plan, inputs: Record<string, unknown>, executionId: string, workflowId: string): Promise<void> {
+    const { temporal, taskQueue, runTimeoutMs, db } = this.deps;
     const { workflow, account, triggerType } = request;
     const input: RunExecutionInput = {
       executionId,
@@ -225,8 +217,7 @@ export class Admissions {
       ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
     };
     try {
-      const handle = await (starter ?? temporal).workflow.start('runExecution', {
-        ...(starter ? { requestEagerStart: true } : {}),
+      await temporal.workflow.start('runExecution', {
         taskQueue,
         workflowId,
         args: [input],
@@ -245,12 +236,11 @@ export class Admissions {
         // One account's backlog must not hold another account's runs back (src/services/runPriority.ts).
         priority: runPriority(account),
       });
-      return handle.eagerlyStarted;
     } catch (err) {
       // A failed call does not mean a failed start: the start may have reached Temporal and only its
       // answer was lost. Only Temporal saying "no such workflow" makes the run unstarted and refunded.
       const started = err instanceof WorkflowExecutionAlreadyStartedError ? 'exists' : await this.workflowExists(workflowId);
-      if (started === 'exists') return false; // It runs, paid: answered as if the start had succeeded.
+      if (started === 'exists') return; // It runs, paid: answered as if the start had succeeded.
       if (started === 'unknown') {
         // Left `planning` and paid: the reconciler refunds it once Temporal says it never started.
         throw engineUnavailable(`The run ${executionId} may or may not have started (Temporal could not be asked); check GET /api/executions/${executionId} before retrying.`);
