@@ -80,9 +80,11 @@ export async function dagBench(): Promise<DagFigures[]> {
 
   const temporal = await benchTemporal();
   const database = await benchDatabase();
-  // As users run it: `npm run server` and `npm run worker`, separate processes (BENCH_ENGINE=inprocess: in this one).
+  // As users run it: `npm run server` and `npm run worker`, separate processes (BENCH_ENGINE=inprocess: in this one;
+  // BENCH_ENGINE=start: `npm start`, API and worker in one process of their own).
   const inProcess = process.env.BENCH_ENGINE === 'inprocess';
-  const engine = inProcess ? await benchEngine(temporal, database.db, database.url) : await benchProcesses(temporal, database.url);
+  const oneProcess = process.env.BENCH_ENGINE === 'start';
+  const engine = inProcess ? await benchEngine(temporal, database.db, database.url) : await benchProcesses(temporal, database.url, { oneProcess });
   const { apiKey } = await seedDagAccount(database.db);
   const bareQueue = `${engine.taskQueue}-bare`;
   // Where the CPU goes under load: the bare workers and the client live in the bench process.
@@ -90,7 +92,7 @@ export async function dagBench(): Promise<DagFigures[]> {
     { name: 'temporal', comm: 'temporal' },
     { name: 'temporal', comm: 'temporal-server' },
     { name: 'postgres', comm: 'postgres' },
-    ...('apiPid' in engine ? [{ name: 'api', pid: engine.apiPid }, { name: 'worker', pid: engine.workerPid }] : []),
+    ...('apiPid' in engine ? (engine.apiPid === engine.workerPid ? [{ name: 'api+worker', pid: engine.apiPid }] : [{ name: 'api', pid: engine.apiPid }, { name: 'worker', pid: engine.workerPid }]) : []),
     { name: 'bench', pid: process.pid },
   ];
   const bareWorker = await createBareWorker(temporal, bareQueue, { noop: async (step: string) => step }, { maxCachedWorkflows: 1000 });
@@ -153,7 +155,7 @@ export async function dagBench(): Promise<DagFigures[]> {
       cpu: cpuPerRun(sum.cpu, sum.times.length || 1),
     };
   });
-  printDagTable(figures, { runs: runs * rounds, concurrency, soloRuns: soloRuns * rounds, server: `${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : 'npm run server + npm run worker, separate processes'}${rounds > 1 ? `; ${rounds} rounds, the systems' order reversed every other round` : ''}` });
+  printDagTable(figures, { runs: runs * rounds, concurrency, soloRuns: soloRuns * rounds, server: `${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : oneProcess ? 'npm start (API and worker in one process)' : 'npm run server + npm run worker, separate processes'}${rounds > 1 ? `; ${rounds} rounds, the systems' order reversed every other round` : ''}` });
   return figures;
 }
 

@@ -195,6 +195,7 @@ export async function benchEngine(temporal: BenchTemporal, db: Db, databaseUrl?:
 export async function benchProcesses(
   temporal: BenchTemporal,
   databaseUrl: string,
+  { oneProcess = false }: { oneProcess?: boolean } = {},
 ): Promise<Pick<BenchEngine, 'apiUrl' | 'taskQueue' | 'close'> & { apiPid: number; workerPid: number }> {
   const port = await freeLoopbackPort();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-data-'));
@@ -219,6 +220,26 @@ export async function benchProcesses(
   };
   // BENCH_CPU_PROF=<folder>: both processes write V8 CPU profiles there when they stop (open them in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] } : {};
+  if (oneProcess) {
+    // `npm start`: API and worker in one process, as the quick start runs them.
+    const start = startProcess('start', env, /Builder Studio run engine is up/, profile);
+    try {
+      await start.ready;
+    } catch (err) {
+      await stopProcess(start, 'SIGKILL');
+      throw err;
+    }
+    return {
+      apiUrl,
+      taskQueue,
+      apiPid: start.child.pid!,
+      workerPid: start.child.pid!,
+      async close() {
+        await stopProcess(start);
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
   const api = startProcess('server', env, /\[api\] listening on (http:\/\/\S+)/, profile);
   const worker = startProcess('worker', env, /\[worker\] polling/, profile);
   try {

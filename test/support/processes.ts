@@ -14,7 +14,7 @@ export interface Proc {
  * Starts `npm run <script>`'s node command (from `cwd`, default this checkout) and resolves `ready`
  * with the first match of `readyLine` in its output (its first group, else the whole match).
  */
-export function startProcess(script: 'server' | 'worker', env: NodeJS.ProcessEnv, readyLine: RegExp, options: { cwd?: string; nodeArgs?: string[] } = {}): Proc {
+export function startProcess(script: 'server' | 'worker' | 'start', env: NodeJS.ProcessEnv, readyLine: RegExp, options: { cwd?: string; nodeArgs?: string[] } = {}): Proc {
   const child = spawnNodeScript(script, env, options);
   let text = '';
   const ready = new Promise<string>((resolve, reject) => {
