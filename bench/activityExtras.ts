@@ -7,10 +7,10 @@
 // server and the bench process (workflow, activities and client) spend per run.
 import { randomUUID } from 'node:crypto';
 import type { ActivityExtras } from './bareWorkflow';
-import { cpuMeter, cpuPerRun, type CpuGroup } from './cpu';
+import { cpuPerRun, type CpuGroup } from './cpu';
 import { workerDeploymentOptions } from '../src/runtime/worker';
 import { resolveBuildId } from '../src/runtime/buildId';
-import { benchTemporal, createBareWorker, envInt, loaded, log, percentile, solo } from './support';
+import { benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, percentile } from './support';
 
 const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true }> = [
   { name: 'bare no-op activities', extras: {} },
@@ -38,7 +38,7 @@ export async function activityExtrasBench(): Promise<void> {
   // Our worker's options (src/runtime/worker.ts): a deployment version, versioning off, as `npm run worker` runs.
   const versionedQueue = `${taskQueue}-versioned`;
   const versioned = await createBareWorker(temporal, versionedQueue, echo, { maxCachedWorkflows: 1000, workerDeploymentOptions: workerDeploymentOptions(resolveBuildId()) });
-  const measured = VARIANTS.map(() => ({ times: [] as number[], solo: [] as number[], elapsedMs: 0, cpu: new Map<string, number>() }));
+  const measured = VARIANTS.map(() => emptyMeasured());
   try {
     await Promise.all([versioned.run(), worker.runUntil(async () => {
       for (let round = 0; round < rounds; round++) {
@@ -47,13 +47,7 @@ export async function activityExtrasBench(): Promise<void> {
           const variant = VARIANTS[index]!;
           const run = () => temporal.client.workflow.execute('bareDagCarrying', { taskQueue: variant.deployment ? versionedQueue : taskQueue, workflowId: `extras-${randomUUID()}`, args: [variant.extras] });
           log(`activity extras: ${variant.name} (round ${round + 1} of ${rounds})`);
-          await loaded(Math.min(runs, 2 * concurrency), concurrency, run);
-          measured[index]!.solo.push(...(await solo(soloRuns, run)));
-          const meter = cpuMeter(groups);
-          const load = await loaded(runs, concurrency, run);
-          for (const [group, spent] of meter.stop()) measured[index]!.cpu.set(group, (measured[index]!.cpu.get(group) ?? 0) + spent);
-          measured[index]!.times.push(...load.times);
-          measured[index]!.elapsedMs += load.elapsedMs;
+          const { load } = await measureRound(run, { runs, concurrency, soloRuns, cpuGroups: groups }, measured[index]!);
           if (load.errors > 0) log(`  ${load.errors} failed (first: ${load.firstError})`);
         }
       }
@@ -65,6 +59,6 @@ export async function activityExtrasBench(): Promise<void> {
   console.log('| variant | runs/s | solo p50 | CPU per run |\n|---|---:|---:|---|');
   for (const [index, variant] of VARIANTS.entries()) {
     const sum = measured[index]!;
-    console.log(`| ${variant.name} | ${(sum.times.length / (sum.elapsedMs / 1000)).toFixed(1)} | ${percentile(sum.solo, 50).toFixed(0)} ms | ${cpuPerRun(sum.cpu, sum.times.length || 1)} |`);
+    console.log(`| ${variant.name} | ${(sum.times.length / (sum.elapsedMs / 1000)).toFixed(1)} | ${percentile(sum.soloTimes, 50).toFixed(0)} ms | ${cpuPerRun(sum.cpu, sum.times.length || 1)} |`);
   }
 }

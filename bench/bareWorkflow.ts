@@ -2,6 +2,7 @@
 // activities, with no status mirror and no API in front.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createStepActivities } from '../src/activities/steps';
+import { nonRetryableFailureTypes } from '../src/domain/retryability';
 import { resolveStepInputs, runInlineStep } from '../src/domain/stepInputs';
 import type { Plan, StepOutput } from '../src/domain/types';
 
@@ -69,14 +70,12 @@ export interface EchoActivities {
   echo(input: string, resultBytes: number): Promise<string>;
 }
 
-const STEP_NON_RETRYABLE = ['ProviderRejected', 'InvalidConfig', 'PrivateNetworkRefused', 'MediaTooLarge', 'MediaNotFound', 'ProviderOutputInvalid', 'MediaKindMismatch'];
-
 /** The benchmark DAG with activities that carry `extras`. */
 export async function bareDagCarrying(extras: ActivityExtras): Promise<number> {
   const acts = proxyActivities<EchoActivities>({
     startToCloseTimeout: extras.policy ? '120s' : '1 minute',
     ...(extras.heartbeat ? { heartbeatTimeout: '10s' } : {}),
-    ...(extras.policy ? { retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: STEP_NON_RETRYABLE } } : {}),
+    ...(extras.policy ? { retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableFailureTypes('step') } } : {}),
   });
   const input = 'x'.repeat(extras.inputBytes ?? 1);
   const resultBytes = extras.resultBytes ?? 1;

@@ -6,8 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
-import { cpuMeter, cpuPerRun, type CpuGroup } from './cpu';
-import { benchDatabase, benchEngine, benchProcesses, benchTemporal, createBareWorker, envInt, loaded, log, ms, percentile, solo } from './support';
+import { cpuPerRun, type CpuGroup } from './cpu';
+import { benchDatabase, benchEngine, benchProcesses, benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, ms, percentile } from './support';
 
 /** Figures of one system. */
 export interface DagFigures {
@@ -116,23 +116,14 @@ export async function dagBench(): Promise<DagFigures[]> {
   ].filter((system) => picked.has(system.id));
 
   // Per system, everything its rounds measured: the figures are computed over all of them.
-  const measured = new Map(systems.map((system) => [system.id, { soloTimes: [] as number[], times: [] as number[], elapsedMs: 0, errors: 0, firstError: undefined as string | undefined, cpu: new Map<string, number>() }]));
+  const measured = new Map(systems.map((system) => [system.id, emptyMeasured()]));
   try {
     await bareWorker.runUntil(async () => {
       for (let round = 0; round < rounds; round++) {
         for (const system of round % 2 === 0 ? systems : [...systems].reverse()) {
           const sum = measured.get(system.id)!;
           log(`DAG: ${system.name}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}: warm-up, ${soloRuns} solo, ${runs} at ${concurrency} concurrent`);
-          await loaded(Math.min(runs, 2 * concurrency), concurrency, system.run);
-          sum.soloTimes.push(...(await solo(soloRuns, system.run)));
-          const meter = cpuMeter(cpuGroups);
-          const load = await loaded(runs, concurrency, system.run);
-          const used = meter.stop();
-          for (const [group, spent] of used) sum.cpu.set(group, (sum.cpu.get(group) ?? 0) + spent);
-          sum.times.push(...load.times);
-          sum.elapsedMs += load.elapsedMs;
-          sum.errors += load.errors;
-          sum.firstError ??= load.firstError;
+          const { load, used } = await measureRound(system.run, { runs, concurrency, soloRuns, cpuGroups }, sum);
           const cpu = cpuPerRun(used, load.times.length || 1);
           log(`  ${(load.times.length / (load.elapsedMs / 1000)).toFixed(1)} runs/s, p50 ${ms(percentile(load.times, 50))}, p99 ${ms(percentile(load.times, 99))}, solo p50 ${ms(percentile(sum.soloTimes.slice(-soloRuns), 50))}, ${load.errors} failed; ${cpu}${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
         }

@@ -20,6 +20,7 @@ import type { MediaLibrary } from '../src/media/types';
 import { createProviderRegistry } from '../src/providers/registry';
 import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker, installTemporalRuntime } from '../src/runtime/worker';
+import { cpuMeter, type CpuGroup } from './cpu';
 import { EventHub } from '../src/events/hub';
 import { Admissions } from '../src/services/admission';
 import { freeLoopbackPort } from '../src/net/ports';
@@ -220,44 +221,63 @@ export async function benchProcesses(
   };
   // BENCH_CPU_PROF=<folder>: both processes write V8 CPU profiles there when they stop (open them in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] } : {};
-  if (oneProcess) {
-    // `npm start`: API and worker in one process, as the quick start runs them.
-    const start = startProcess('start', env, /Builder Studio run engine is up/, profile);
-    try {
-      await start.ready;
-    } catch (err) {
-      await stopProcess(start, 'SIGKILL');
-      throw err;
-    }
-    return {
-      apiUrl,
-      taskQueue,
-      apiPid: start.child.pid!,
-      workerPid: start.child.pid!,
-      async close() {
-        await stopProcess(start);
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
-  }
-  const api = startProcess('server', env, /\[api\] listening on (http:\/\/\S+)/, profile);
-  const worker = startProcess('worker', env, /\[worker\] polling/, profile);
+  // `npm start`: API and worker in one process, as the quick start runs them; otherwise each its own.
+  const procs = oneProcess
+    ? [startProcess('start', env, /Builder Studio run engine is up/, profile)]
+    : [startProcess('server', env, /\[api\] listening on (http:\/\/\S+)/, profile), startProcess('worker', env, /\[worker\] polling/, profile)];
   try {
-    await Promise.all([api.ready, worker.ready]);
+    await Promise.all(procs.map((proc) => proc.ready));
   } catch (err) {
-    await Promise.all([stopProcess(api, 'SIGKILL'), stopProcess(worker, 'SIGKILL')]);
+    await Promise.all(procs.map((proc) => stopProcess(proc, 'SIGKILL')));
     throw err;
   }
   return {
     apiUrl,
     taskQueue,
-    apiPid: api.child.pid!,
-    workerPid: worker.child.pid!,
+    apiPid: procs[0]!.child.pid!,
+    workerPid: procs.at(-1)!.child.pid!,
     async close() {
-      await Promise.all([stopProcess(api), stopProcess(worker)]);
+      await Promise.all(procs.map((proc) => stopProcess(proc)));
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** What a system's rounds measured, summed over the rounds: the figures are computed over all of them. */
+export interface Measured {
+  soloTimes: number[];
+  times: number[];
+  elapsedMs: number;
+  errors: number;
+  firstError?: string;
+  /** CPU per process group, ms. */
+  cpu: Map<string, number>;
+}
+
+export function emptyMeasured(): Measured {
+  return { soloTimes: [], times: [], elapsedMs: 0, errors: 0, cpu: new Map() };
+}
+
+/**
+ * One round of one system: a warm-up, `soloRuns` solo runs, then `runs` at `concurrency` with the
+ * CPU of `cpuGroups` metered; adds it all to `sum` and returns the round's own load and CPU.
+ */
+export async function measureRound(
+  run: () => Promise<unknown>,
+  { runs, concurrency, soloRuns, cpuGroups }: { runs: number; concurrency: number; soloRuns: number; cpuGroups: CpuGroup[] },
+  sum: Measured,
+): Promise<{ load: Awaited<ReturnType<typeof loaded>>; used: Map<string, number> }> {
+  await loaded(Math.min(runs, 2 * concurrency), concurrency, run);
+  sum.soloTimes.push(...(await solo(soloRuns, run)));
+  const meter = cpuMeter(cpuGroups);
+  const load = await loaded(runs, concurrency, run);
+  const used = meter.stop();
+  for (const [group, spent] of used) sum.cpu.set(group, (sum.cpu.get(group) ?? 0) + spent);
+  sum.times.push(...load.times);
+  sum.elapsedMs += load.elapsedMs;
+  sum.errors += load.errors;
+  sum.firstError ??= load.firstError;
+  return { load, used };
 }
 
 /** The p-th percentile (nearest rank) of some values. */
