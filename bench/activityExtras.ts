@@ -3,22 +3,27 @@
 // worker, per activity (our inline runs cost the server about what bare local activities do). This
 // runs the bare DAG with no-op activities that carry, one at a time and then together, what each of
 // our step activities carries: a heartbeat timeout, our retry policy with a summary, an input and a
-// result of our size. Same dev server, rounds in alternating order; prints runs/s and the CPU the
+// result of our size; then what our starts carry and what our run's history holds besides its steps,
+// and everything together. Same dev server, rounds in alternating order; prints runs/s and the CPU the
 // server and the bench process (workflow, activities and client) spend per run.
 import { randomUUID } from 'node:crypto';
 import type { ActivityExtras } from './bareWorkflow';
 import { cpuPerRun, type CpuGroup } from './cpu';
 import { workerDeploymentOptions } from '../src/runtime/worker';
 import { resolveBuildId } from '../src/runtime/buildId';
+import { OUR_EXTRAS, ourStart } from './ourShape';
 import { benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, percentile } from './support';
 
-const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true }> = [
+const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true; start?: 'ours' }> = [
   { name: 'bare no-op activities', extras: {} },
   { name: '+ heartbeat timeout 10 s', extras: { heartbeat: true } },
   { name: '+ retry policy and summary', extras: { policy: true } },
   { name: '+ 1.5 KB input, 0.4 KB result', extras: { inputBytes: 1500, resultBytes: 400 } },
   { name: 'all of them', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 } },
   { name: 'all of them, on a worker with a deployment version (as ours)', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 }, deployment: true },
+  { name: "+ our start: search attributes, memo, summaries, fairness key, 7 KB input", extras: {}, start: 'ours' },
+  { name: '+ our history: patch marker, run-timeout timer, end upsert, end local activity', extras: { history: true } },
+  { name: 'all of the above, as our text runs', extras: OUR_EXTRAS, deployment: true, start: 'ours' },
 ];
 
 export async function activityExtrasBench(): Promise<void> {
@@ -45,7 +50,8 @@ export async function activityExtrasBench(): Promise<void> {
         const order = VARIANTS.map((_, index) => index);
         for (const index of round % 2 === 0 ? order : order.reverse()) {
           const variant = VARIANTS[index]!;
-          const run = () => temporal.client.workflow.execute('bareDagCarrying', { taskQueue: variant.deployment ? versionedQueue : taskQueue, workflowId: `extras-${randomUUID()}`, args: [variant.extras] });
+          const { args, extra } = variant.start ? ourStart(variant.extras) : { args: [variant.extras], extra: {} };
+          const run = () => temporal.client.workflow.execute('bareDagCarrying', { taskQueue: variant.deployment ? versionedQueue : taskQueue, workflowId: `extras-${randomUUID()}`, args, ...extra });
           log(`activity extras: ${variant.name} (round ${round + 1} of ${rounds})`);
           const { load } = await measureRound(run, { runs, concurrency, soloRuns, cpuGroups: groups }, measured[index]!);
           if (load.errors > 0) log(`  ${load.errors} failed (first: ${load.firstError})`);

@@ -1,10 +1,11 @@
 // The benchmark's baseline: the same plan walked by a bare workflow calling the same provider
 // activities, with no status mirror and no API in front.
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, proxyLocalActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createStepActivities } from '../src/activities/steps';
 import { nonRetryableFailureTypes } from '../src/domain/retryability';
 import { resolveStepInputs, runInlineStep } from '../src/domain/stepInputs';
 import type { Plan, StepOutput } from '../src/domain/types';
+import { RUN_STATUS } from '../src/workflows/searchAttributes';
 
 type StepActivities = ReturnType<typeof createStepActivities>;
 const acts = proxyActivities<StepActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10s', retry: { maximumAttempts: 3 } });
@@ -63,6 +64,12 @@ export interface ActivityExtras {
   inputBytes?: number;
   /** The activity's result, in bytes (ours: about 0.4 KB). */
   resultBytes?: number;
+  /**
+   * What our run's history holds besides its steps: a `patched()` marker (with the change-version
+   * upsert Temporal adds to it), the run timeout's timer (started, then cancelled), a status
+   * search-attribute upsert at the end and a local activity at the end (our run-end write).
+   */
+  history?: boolean;
 }
 
 /** Activities that return a result of the asked size. */
@@ -70,8 +77,8 @@ export interface EchoActivities {
   echo(input: string, resultBytes: number): Promise<string>;
 }
 
-/** The benchmark DAG with activities that carry `extras`. */
-export async function bareDagCarrying(extras: ActivityExtras): Promise<number> {
+/** The benchmark DAG with activities that carry `extras` (`_startPadding`: a start input of our size). */
+export async function bareDagCarrying(extras: ActivityExtras, _startPadding?: string): Promise<number> {
   const acts = proxyActivities<EchoActivities>({
     startToCloseTimeout: extras.policy ? '120s' : '1 minute',
     ...(extras.heartbeat ? { heartbeatTimeout: '10s' } : {}),
@@ -81,8 +88,21 @@ export async function bareDagCarrying(extras: ActivityExtras): Promise<number> {
   const resultBytes = extras.resultBytes ?? 1;
   const call = (id: string) =>
     extras.policy ? acts.echo.executeWithOptions({ activityId: id, summary: `Text Generation ${id}` }, [input, resultBytes]) : acts.echo(input, resultBytes);
-  const a = await call('a');
-  const [b, c] = await Promise.all([call('b'), call('c')]);
-  const d = await call('d');
-  return a.length + b.length + c.length + d.length;
+  const walk = async () => {
+    const a = await call('a');
+    const [b, c] = await Promise.all([call('b'), call('c')]);
+    const d = await call('d');
+    return a.length + b.length + c.length + d.length;
+  };
+  if (!extras.history) return walk();
+  patched('bench-history-extras');
+  const timeout = new CancellationScope();
+  timeout.run(() => sleep('1 hour')).catch(() => undefined);
+  const total = await walk();
+  timeout.cancel();
+  upsertSearchAttributes([{ key: RUN_STATUS, value: 'completed' }]);
+  await endWrite.echo('end', 1);
+  return total;
 }
+
+const endWrite = proxyLocalActivities<EchoActivities>({ startToCloseTimeout: '45s' });

@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
+import { OUR_EXTRAS, ourStart } from './ourShape';
 import { cpuPerRun, type CpuGroup } from './cpu';
 import { benchDatabase, benchEngine, benchProcesses, benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, ms, percentile } from './support';
 
@@ -68,7 +69,7 @@ export async function seedDagAccount(db: Db): Promise<{ apiKey: string }> {
   return { apiKey: key.secret };
 }
 
-/** Runs the DAG benchmark and prints its table. DAG_SYSTEMS=bare,local,text,inline picks systems. */
+/** Runs the DAG benchmark and prints its table. DAG_SYSTEMS=bare,shaped,local,text,inline picks systems. */
 export async function dagBench(): Promise<DagFigures[]> {
   const runs = envInt('DAG_RUNS', 500);
   const concurrency = envInt('DAG_CONCURRENCY', 32);
@@ -76,7 +77,7 @@ export async function dagBench(): Promise<DagFigures[]> {
   // Rounds alternate the order of the systems (A B C D, then D C B A, …) so that a machine or server
   // drifting during the bench (a busier neighbour, tables growing) weighs on every system alike.
   const rounds = envInt('DAG_ROUNDS', 1);
-  const picked = new Set((process.env.DAG_SYSTEMS ?? 'bare,local,text,inline').split(','));
+  const picked = new Set((process.env.DAG_SYSTEMS ?? 'bare,shaped,local,text,inline').split(','));
 
   const temporal = await benchTemporal();
   const database = await benchDatabase();
@@ -95,10 +96,21 @@ export async function dagBench(): Promise<DagFigures[]> {
     ...('apiPid' in engine ? (engine.apiPid === engine.workerPid ? [{ name: 'api+worker', pid: engine.apiPid }] : [{ name: 'api', pid: engine.apiPid }, { name: 'worker', pid: engine.workerPid }]) : []),
     { name: 'bench', pid: process.pid },
   ];
-  const bareWorker = await createBareWorker(temporal, bareQueue, { noop: async (step: string) => step }, { maxCachedWorkflows: 1000 });
+  const bareWorker = await createBareWorker(
+    temporal,
+    bareQueue,
+    { noop: async (step: string) => step, echo: async (_input: string, resultBytes: number) => 'y'.repeat(resultBytes) },
+    { maxCachedWorkflows: 1000 },
+  );
 
   const bare = (useLocal: boolean) => () =>
     temporal.client.workflow.execute('bareDag', { taskQueue: bareQueue, workflowId: `bare-${randomUUID()}`, args: [useLocal] });
+  // The bare DAG carrying what our text runs carry in Temporal (bench/ourShape.ts): our share of a
+  // text run's cost is what it spends beyond this one.
+  const shaped = () => {
+    const { args, extra } = ourStart(OUR_EXTRAS);
+    return temporal.client.workflow.execute('bareDagCarrying', { taskQueue: bareQueue, workflowId: `shaped-${randomUUID()}`, args, ...extra });
+  };
   const api = (slug: string) => async () => {
     const response = await fetch(`${engine.apiUrl}/api/workflows/${slug}/run`, {
       method: 'POST',
@@ -110,6 +122,7 @@ export async function dagBench(): Promise<DagFigures[]> {
   };
   const systems = [
     { id: 'bare', name: 'bare Temporal, 4 no-op activities', run: bare(false) },
+    { id: 'shaped', name: 'bare Temporal, no-op activities shaped as ours (start, policy, payload sizes, history extras)', run: shaped },
     { id: 'local', name: 'bare Temporal, local activities', run: bare(true) },
     { id: 'text', name: 'ours over the API, steps = sandbox text-generation', run: api('dag-text') },
     { id: 'inline', name: 'ours over the API, steps = template nodes (inline)', run: api('dag-inline') },
@@ -153,7 +166,10 @@ export async function dagBench(): Promise<DagFigures[]> {
 /** Prints the table and our ratios to the matching bare Temporal row. */
 export function printDagTable(figures: DagFigures[], info: { runs: number; concurrency: number; soloRuns: number; server: string }): void {
   const byName = (prefix: string) => figures.find((f) => f.name.startsWith(prefix));
-  const baseline = (f: DagFigures) => (f.name.includes('inline') ? byName('bare Temporal, local') : f.name.startsWith('ours') ? byName('bare Temporal, 4') : undefined);
+  const baseline = (f: DagFigures) =>
+    f.name.includes('inline') ? byName('bare Temporal, local') : f.name.startsWith('ours') || f.name.includes('shaped') ? byName('bare Temporal, 4') : undefined;
+  // Ours with activity steps against the bare DAG shaped as ours: what our own code (API, records, worker) costs.
+  const shapedBase = byName('bare Temporal, no-op activities shaped');
   console.log(`
 DAG benchmark: a; then b and c in parallel; then d. ${info.runs} runs at ${info.concurrency} concurrent, solo p50 of ${info.soloRuns}.
 Server: ${info.server}.
@@ -165,7 +181,11 @@ Server: ${info.server}.
     const ratio = base
       ? `${(f.runsPerSecond / base.runsPerSecond).toFixed(2)}× · ${(f.p50 / base.p50).toFixed(2)}× · ${(f.soloP50 / base.soloP50).toFixed(2)}× of "${base.name}"`
       : '—';
-    console.log(`| ${f.name} | ${f.runsPerSecond.toFixed(1)} | ${ms(f.p50)} / ${ms(f.p99)} | ${ms(f.soloP50)} | ${f.errors} | ${ratio} |`);
+    const shapedRatio =
+      shapedBase && f.name.startsWith('ours') && !f.name.includes('inline')
+        ? `; ${(f.runsPerSecond / shapedBase.runsPerSecond).toFixed(2)}× · ${(f.p50 / shapedBase.p50).toFixed(2)}× · ${(f.soloP50 / shapedBase.soloP50).toFixed(2)}× of the shaped bare DAG`
+        : '';
+    console.log(`| ${f.name} | ${f.runsPerSecond.toFixed(1)} | ${ms(f.p50)} / ${ms(f.p99)} | ${ms(f.soloP50)} | ${f.errors} | ${ratio}${shapedRatio} |`);
   }
   const withCpu = figures.filter((f) => f.cpu);
   if (withCpu.length > 0) {

@@ -1,0 +1,30 @@
+// What one of our runs carries in Temporal besides its four steps, for the bare DAG that carries
+// the same (bench/activityExtras.ts, and the DAG bench's `shaped` system): the start options
+// admission sets (src/services/admission.ts) and every activity extra and history extra of
+// bareDagCarrying (bench/bareWorkflow.ts).
+import type { ActivityExtras } from './bareWorkflow';
+import { runPriority } from '../src/services/runPriority';
+import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../src/workflows/searchAttributes';
+
+/** Our text step's activity extras and our run's history extras, all at once. */
+export const OUR_EXTRAS: ActivityExtras = { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400, history: true };
+
+/** Start arguments and options as admission's: search attributes, memo, summaries, a fairness key, a 7 KB input. */
+export function ourStart(extras: ActivityExtras): { args: [ActivityExtras, string]; extra: Record<string, unknown> } {
+  return {
+    args: [extras, 'x'.repeat(7_000)],
+    extra: {
+      typedSearchAttributes: [
+        { key: TRIGGER_TYPE, value: 'api' },
+        { key: WORKFLOW_SLUG, value: 'bench-dag' },
+        { key: ACCOUNT_ID, value: 'acct_bench' },
+        { key: CANVAS_ID, value: 'canvas_bench' },
+        { key: RUN_STATUS, value: 'running' },
+      ],
+      memo: { workflowName: 'Bench DAG', targetNodeId: 'd', steps: 4 },
+      staticSummary: 'Bench DAG (bench-dag) · api run of d',
+      staticDetails: 'Steps: a → b + c → d',
+      priority: runPriority({ id: 'acct_bench', tier: 'pro' }),
+    },
+  };
+}
