@@ -11,19 +11,22 @@ import type { ActivityExtras } from './bareWorkflow';
 import { cpuPerRun, type CpuGroup } from './cpu';
 import { workerDeploymentOptions } from '../src/runtime/worker';
 import { resolveBuildId } from '../src/runtime/buildId';
-import { OUR_EXTRAS, ourStart } from './ourShape';
+import { OUR_EXTRAS, ourStart, type StartPart } from './ourShape';
 import { benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, percentile } from './support';
 
-const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true; start?: 'ours' }> = [
+const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true; start?: readonly StartPart[] }> = [
   { name: 'bare no-op activities', extras: {} },
   { name: '+ heartbeat timeout 10 s', extras: { heartbeat: true } },
   { name: '+ retry policy and summary', extras: { policy: true } },
   { name: '+ 1.5 KB input, 0.4 KB result', extras: { inputBytes: 1500, resultBytes: 400 } },
   { name: 'all of them', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 } },
   { name: 'all of them, on a worker with a deployment version (as ours)', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 }, deployment: true },
-  { name: "+ our start: search attributes, memo, summaries, fairness key, 7 KB input", extras: {}, start: 'ours' },
+  { name: '+ our start: search attributes, memo, summaries, fairness key, 7 KB input', extras: {}, start: ['input', 'attributes', 'fairness'] },
+  { name: '+ a 7 KB start input', extras: {}, start: ['input'] },
+  { name: '+ our search attributes, memo and summaries', extras: {}, start: ['attributes'] },
+  { name: '+ a fairness key', extras: {}, start: ['fairness'] },
   { name: '+ our history: patch marker, run-timeout timer, end upsert, end local activity', extras: { history: true } },
-  { name: 'all of the above, as our text runs', extras: OUR_EXTRAS, deployment: true, start: 'ours' },
+  { name: 'all of the above, as our text runs', extras: OUR_EXTRAS, deployment: true, start: ['input', 'attributes', 'fairness'] },
 ];
 
 export async function activityExtrasBench(): Promise<void> {
@@ -31,6 +34,9 @@ export async function activityExtrasBench(): Promise<void> {
   const concurrency = envInt('DAG_CONCURRENCY', 32);
   const soloRuns = envInt('DAG_SOLO_RUNS', 20);
   const rounds = envInt('DAG_ROUNDS', 2);
+  // EXTRAS_VARIANTS=1,7,8: only those rows (numbered from 1, as listed); all by default.
+  const only = process.env.EXTRAS_VARIANTS?.split(',').map((n) => Number(n) - 1);
+  const variants = VARIANTS.filter((_, index) => !only || only.includes(index));
   const temporal = await benchTemporal();
   const taskQueue = `extras-${randomUUID()}`;
   const groups: CpuGroup[] = [
@@ -43,14 +49,14 @@ export async function activityExtrasBench(): Promise<void> {
   // Our worker's options (src/runtime/worker.ts): a deployment version, versioning off, as `npm run worker` runs.
   const versionedQueue = `${taskQueue}-versioned`;
   const versioned = await createBareWorker(temporal, versionedQueue, echo, { maxCachedWorkflows: 1000, workerDeploymentOptions: workerDeploymentOptions(resolveBuildId()) });
-  const measured = VARIANTS.map(() => emptyMeasured());
+  const measured = variants.map(() => emptyMeasured());
   try {
     await Promise.all([versioned.run(), worker.runUntil(async () => {
       for (let round = 0; round < rounds; round++) {
-        const order = VARIANTS.map((_, index) => index);
+        const order = variants.map((_, index) => index);
         for (const index of round % 2 === 0 ? order : order.reverse()) {
-          const variant = VARIANTS[index]!;
-          const { args, extra } = variant.start ? ourStart(variant.extras) : { args: [variant.extras], extra: {} };
+          const variant = variants[index]!;
+          const { args, extra } = ourStart(variant.extras, variant.start ?? []);
           const run = () => temporal.client.workflow.execute('bareDagCarrying', { taskQueue: variant.deployment ? versionedQueue : taskQueue, workflowId: `extras-${randomUUID()}`, args, ...extra });
           log(`activity extras: ${variant.name} (round ${round + 1} of ${rounds})`);
           const { load } = await measureRound(run, { runs, concurrency, soloRuns, cpuGroups: groups }, measured[index]!);
@@ -63,7 +69,7 @@ export async function activityExtrasBench(): Promise<void> {
   }
   console.log(`\nActivity extras: the benchmark DAG (4 activities) on ${temporal.label}; ${runs * rounds} runs at ${concurrency} concurrent per variant, ${rounds} rounds.\n`);
   console.log('| variant | runs/s | solo p50 | CPU per run |\n|---|---:|---:|---|');
-  for (const [index, variant] of VARIANTS.entries()) {
+  for (const [index, variant] of variants.entries()) {
     const sum = measured[index]!;
     console.log(`| ${variant.name} | ${(sum.times.length / (sum.elapsedMs / 1000)).toFixed(1)} | ${percentile(sum.soloTimes, 50).toFixed(0)} ms | ${cpuPerRun(sum.cpu, sum.times.length || 1)} |`);
   }

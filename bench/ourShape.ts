@@ -9,22 +9,29 @@ import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '
 /** Our text step's activity extras and our run's history extras, all at once. */
 export const OUR_EXTRAS: ActivityExtras = { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400, history: true };
 
-/** Start arguments and options as admission's: search attributes, memo, summaries, a fairness key, a 7 KB input. */
-export function ourStart(extras: ActivityExtras): { args: [ActivityExtras, string]; extra: Record<string, unknown> } {
+/** What of admission's start options a bare start carries (all by default). */
+export type StartPart = 'input' | 'attributes' | 'fairness';
+
+/** Start arguments and options as admission's: a 7 KB input, search attributes, memo and summaries, a fairness key. */
+export function ourStart(extras: ActivityExtras, parts: readonly StartPart[] = ['input', 'attributes', 'fairness']): { args: [ActivityExtras] | [ActivityExtras, string]; extra: Record<string, unknown> } {
   return {
-    args: [extras, 'x'.repeat(7_000)],
+    args: parts.includes('input') ? [extras, 'x'.repeat(7_000)] : [extras],
     extra: {
-      typedSearchAttributes: [
-        { key: TRIGGER_TYPE, value: 'api' },
-        { key: WORKFLOW_SLUG, value: 'bench-dag' },
-        { key: ACCOUNT_ID, value: 'acct_bench' },
-        { key: CANVAS_ID, value: 'canvas_bench' },
-        { key: RUN_STATUS, value: 'running' },
-      ],
-      memo: { workflowName: 'Bench DAG', targetNodeId: 'd', steps: 4 },
-      staticSummary: 'Bench DAG (bench-dag) · api run of d',
-      staticDetails: 'Steps: a → b + c → d',
-      priority: runPriority({ id: 'acct_bench', tier: 'pro' }),
+      ...(parts.includes('attributes') ? attributes : {}),
+      ...(parts.includes('fairness') ? { priority: runPriority({ id: 'acct_bench', tier: 'pro' }) } : {}),
     },
   };
 }
+
+const attributes = {
+  typedSearchAttributes: [
+    { key: TRIGGER_TYPE, value: 'api' },
+    { key: WORKFLOW_SLUG, value: 'bench-dag' },
+    { key: ACCOUNT_ID, value: 'acct_bench' },
+    { key: CANVAS_ID, value: 'canvas_bench' },
+    { key: RUN_STATUS, value: 'running' },
+  ],
+  memo: { workflowName: 'Bench DAG', targetNodeId: 'd', steps: 4 },
+  staticSummary: 'Bench DAG (bench-dag) · api run of d',
+  staticDetails: 'Steps: a → b + c → d',
+};

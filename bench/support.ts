@@ -214,6 +214,9 @@ export async function benchProcesses(
     MEDIA_STORE_URL: path.join(dataDir, 'media'),
     ADMIN_TOKEN: `bench-admin-${randomUUID()}`,
     ALLOW_PRIVATE_NETWORKS: 'true',
+    // The bare side's sandbox has no delays (classic.ts): ours must not wait 2 ms per token either.
+    SANDBOX_DELAY_MS: '0',
+    SANDBOX_TOKEN_DELAY_MS: '0',
     LOG_LEVEL: 'warn',
     METRICS_ADDRESS: '127.0.0.1:0',
     TEMPORAL_METRICS_ADDRESS: '',

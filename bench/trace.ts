@@ -1,5 +1,5 @@
 // Where the time of a run goes: runs the DAG (text-generation steps, or template steps with
-// TRACE_WORKFLOW=dag-inline) solo with tracing into an in-memory exporter and prints the span tree
+// TRACE_WORKFLOW=dag-inline; or the classic bench's run with TRACE_WORKFLOW=demo-parallel-media) solo with tracing into an in-memory exporter and prints the span tree
 // of the median run, each span with its start offset from the request and its duration.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -14,15 +14,24 @@ import { SandboxProvider } from '../src/providers/sandbox';
 import { bundleWorkflows, createRunWorker } from '../src/runtime/worker';
 import { Admissions } from '../src/services/admission';
 import { generateApiKey } from '../src/services/apiKeys';
+import { PARALLEL_MEDIA } from '../src/demo/workflows';
 import { DAG_INLINE, DAG_TEXT } from './dag';
 import { benchDatabase, benchMedia, benchTemporal, envInt, log, solo } from './support';
+
+/** What TRACE_WORKFLOW can name: the DAG with text or template steps, or the classic bench's demo run. */
+const TRACED: Record<string, { graph: unknown; inputs: () => Record<string, unknown> }> = {
+  'dag-text': { graph: DAG_TEXT, inputs: () => ({ topic: randomUUID() }) },
+  'dag-inline': { graph: DAG_INLINE, inputs: () => ({ topic: randomUUID() }) },
+  'demo-parallel-media': { graph: PARALLEL_MEDIA, inputs: () => ({ product: `kettle ${randomUUID()}` }) },
+};
 
 const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
 
 /** Runs TRACE_RUNS solo DAG runs with tracing and prints the median run's span tree. */
 export async function traceBench(): Promise<void> {
   const runs = envInt('TRACE_RUNS', 15);
-  const slug = process.env.TRACE_WORKFLOW === 'dag-inline' ? 'dag-inline' : 'dag-text';
+  const slug = TRACED[process.env.TRACE_WORKFLOW ?? 'dag-text'] ? (process.env.TRACE_WORKFLOW ?? 'dag-text') : 'dag-text';
+  const { graph, inputs } = TRACED[slug]!;
   const exporter = new InMemorySpanExporter();
   const tracing = startTracing({ serviceName: 'bench', spanProcessor: new SimpleSpanProcessor(exporter) })!;
   const temporal = await benchTemporal();
@@ -50,7 +59,6 @@ export async function traceBench(): Promise<void> {
   await db.account.create({ data: { id: accountId, name: 'Trace', tier: 'enterprise', approved: true, creditBalance: 1_000_000, webhookSecret: `whsec_${randomBytes(8).toString('hex')}` } });
   const key = generateApiKey();
   await db.apiKey.create({ data: { id: `key_${randomUUID()}`, accountId, prefix: key.prefix, hash: key.hash, capabilities: ['workflow:run'] } });
-  const graph = slug === 'dag-inline' ? DAG_INLINE : DAG_TEXT;
   await db.workflow.create({ data: { id: `wf_${randomUUID()}`, accountId, slug, name: slug, canvasId: `cnv_${randomUUID()}`, graph: graph as object } });
 
   const durations: number[] = [];
@@ -60,7 +68,7 @@ export async function traceBench(): Promise<void> {
         fetch(`${url}/api/workflows/${slug}/run`, {
           method: 'POST',
           headers: { 'x-api-key': key.secret, 'content-type': 'application/json' },
-          body: JSON.stringify({ inputs: { topic: randomUUID() } }),
+          body: JSON.stringify({ inputs: inputs() }),
         }).then((response) => response.json());
       await solo(3, post);
       log(`trace: ${runs} solo runs of ${slug}`);
