@@ -26,6 +26,10 @@ const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true;
   { name: '+ our search attributes, memo and summaries', extras: {}, start: ['attributes'] },
   { name: '+ a fairness key', extras: {}, start: ['fairness'] },
   { name: '+ our history: patch marker, run-timeout timer, end upsert, end local activity', extras: { history: true } },
+  { name: '+ a patch marker (and its change-version upsert)', extras: { history: ['patch'] } },
+  { name: '+ a timer started and cancelled', extras: { history: ['timer'] } },
+  { name: '+ a search-attribute upsert at the end', extras: { history: ['upsert'] } },
+  { name: '+ a local activity at the end', extras: { history: ['local'] } },
   { name: 'all of the above, as our text runs', extras: OUR_EXTRAS, deployment: true, start: ['input', 'attributes', 'fairness'] },
 ];
 

@@ -69,8 +69,11 @@ export interface ActivityExtras {
    * upsert Temporal adds to it), the run timeout's timer (started, then cancelled), a status
    * search-attribute upsert at the end and a local activity at the end (our run-end write).
    */
-  history?: boolean;
+  history?: boolean | HistoryPart[];
 }
+
+/** One of the history extras (all of them with `history: true`). */
+export type HistoryPart = 'patch' | 'timer' | 'upsert' | 'local';
 
 /** Activities that return a result of the asked size. */
 export interface EchoActivities {
@@ -95,13 +98,14 @@ export async function bareDagCarrying(extras: ActivityExtras, _startPadding?: st
     return a.length + b.length + c.length + d.length;
   };
   if (!extras.history) return walk();
-  patched('bench-history-extras');
+  const has = (part: HistoryPart) => extras.history === true || (Array.isArray(extras.history) && extras.history.includes(part));
+  if (has('patch')) patched('bench-history-extras');
   const timeout = new CancellationScope();
-  timeout.run(() => sleep('1 hour')).catch(() => undefined);
+  if (has('timer')) timeout.run(() => sleep('1 hour')).catch(() => undefined);
   const total = await walk();
-  timeout.cancel();
-  upsertSearchAttributes([{ key: RUN_STATUS, value: 'completed' }]);
-  await endWrite.echo('end', 1);
+  if (has('timer')) timeout.cancel();
+  if (has('upsert')) upsertSearchAttributes([{ key: RUN_STATUS, value: 'completed' }]);
+  if (has('local')) await endWrite.echo('end', 1);
   return total;
 }
 
