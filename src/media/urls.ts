@@ -8,7 +8,11 @@ import type { MediaRef } from './types';
 /** Signs and checks media URLs. */
 export interface MediaUrlSigner {
   readonly ttlSeconds: number;
-  /** An absolute URL (relative when no base URL is known) valid for ttlSeconds from now. */
+  /**
+   * An absolute URL (relative when no base URL is known) valid for at least ttlSeconds from now. Its
+   * expiry is rounded up to a window (see expiryWindowSeconds), so reads within one window sign the
+   * same URL: a page that re-reads a run does not make its players reload, and browsers cache.
+   */
   sign(mediaId: string): string;
   /** Whether `exp`/`sig` from a request are a valid signature of mediaId, and not past expiry. */
   verify(mediaId: string, exp: string | undefined, sig: string | undefined): 'valid' | 'expired' | 'invalid';
@@ -31,14 +35,20 @@ export function mediaPath(mediaId: string): string {
   return `/api/media/${encodeURIComponent(mediaId)}`;
 }
 
+/** The window a signed URL's expiry is rounded up to: a tenth of the TTL, at most 5 minutes, at least a second. */
+export function expiryWindowSeconds(ttlSeconds: number): number {
+  return Math.max(1, Math.min(300, Math.floor(ttlSeconds / 10)));
+}
+
 /** A signer over one secret. */
 export function createMediaUrlSigner({ secret, baseUrl = '', ttlSeconds, now = Date.now }: MediaUrlSignerOptions): MediaUrlSigner {
   const base = baseUrl.replace(/\/+$/, '');
   const mac = (mediaId: string, exp: string) => createHmac('sha256', secret).update(`${mediaId}.${exp}`).digest();
+  const expiryWindow = expiryWindowSeconds(ttlSeconds);
   return {
     ttlSeconds,
     sign(mediaId) {
-      const exp = String(Math.floor(now() / 1000) + ttlSeconds);
+      const exp = String(Math.ceil((Math.floor(now() / 1000) + ttlSeconds) / expiryWindow) * expiryWindow);
       return `${base}${mediaPath(mediaId)}?exp=${exp}&sig=${mac(mediaId, exp).toString('hex')}`;
     },
     verify(mediaId, exp, sig) {

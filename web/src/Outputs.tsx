@@ -1,6 +1,8 @@
 // A step's output as a person wants to see it: text as text, media as a player, the rest as JSON.
 // Media comes by reference (`{ mediaId, mimeType, url, … }`, a signed URL) or, from older runs,
-// inline (`{ mimeType, dataUrl }`); the URL wins when both are there.
+// inline (`{ mimeType, dataUrl }`); the URL wins when both are there, and a URL shown once stays
+// while it is valid (stableSrc.ts), so a re-read of the run does not restart a player.
+import { stableMediaSrc } from './stableSrc';
 
 /** A media value of a step output. */
 interface Media {
@@ -18,7 +20,7 @@ export function mediaOf(value: unknown): Media | null {
   if (typeof record.mimeType !== 'string' || !src) return null;
   return {
     mimeType: record.mimeType,
-    src,
+    src: stableMediaSrc(src),
     ...(typeof record.width === 'number' ? { width: record.width } : {}),
     ...(typeof record.height === 'number' ? { height: record.height } : {}),
   };
