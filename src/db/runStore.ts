@@ -323,7 +323,7 @@ function flatten(changes: MirrorChange[]): StoreChange[] {
  * may come from (src/domain/transitions.ts); the open step statuses (tokens are added only to an
  * open step) and the terminal run statuses (they end the run: `run.end`).
  */
-const GUARDS = JSON.stringify({
+export const GUARDS = JSON.stringify({
   step: Object.fromEntries(STEP_STATUSES.map((status) => [status, stepSourcesOf(status)])),
   run: Object.fromEntries(EXECUTION_STATUSES.map((status) => [status, runSourcesOf(status)])),
   stepOpen: STEP_STATUSES.filter((status) => !isTerminalStepStatus(status)),
