@@ -6,7 +6,8 @@
 // (src/domain/transitions.ts): a terminal status never regresses, and applying a change twice
 // changes nothing and announces nothing twice.
 //
-// The writes themselves are two SQL functions (migration 20261206060000_run_store_functions):
+// The writes themselves are two SQL functions (migration 20261206060000_run_store_functions;
+// run_store_apply as of 20261206090000_run_store_one_write_per_step, which writes a step's row once):
 // run_store_apply applies changes in order under the guards this module passes (the transition
 // table stays in TypeScript) and returns their live events; run_store_append gives the events their
 // sequence numbers and announces them. A step's record, a progress write or a completed run's end is
