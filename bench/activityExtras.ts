@@ -11,7 +11,7 @@ import type { ActivityExtras } from './bareWorkflow';
 import { cpuPerRun, type CpuGroup } from './cpu';
 import { workerDeploymentOptions } from '../src/runtime/worker';
 import { resolveBuildId } from '../src/runtime/buildId';
-import { OUR_EXTRAS, ourStart, type StartPart } from './ourShape';
+import { echoActivities, OUR_EXTRAS, OUR_START, ourStart, type StartPart } from './ourShape';
 import { benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, percentile } from './support';
 
 const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true; start?: readonly StartPart[] }> = [
@@ -21,7 +21,7 @@ const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true;
   { name: '+ 1.5 KB input, 0.4 KB result', extras: { inputBytes: 1500, resultBytes: 400 } },
   { name: 'all of them', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 } },
   { name: 'all of them, on a worker with a deployment version (as ours)', extras: { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400 }, deployment: true },
-  { name: '+ our start: search attributes, memo, summaries, fairness key, 7 KB input', extras: {}, start: ['input', 'attributes', 'fairness'] },
+  { name: '+ our start: search attributes, memo, summaries, fairness key, 7 KB input', extras: {}, start: OUR_START },
   { name: '+ a 7 KB start input', extras: {}, start: ['input'] },
   { name: '+ our search attributes, memo and summaries', extras: {}, start: ['attributes'] },
   { name: '+ a fairness key', extras: {}, start: ['fairness'] },
@@ -30,7 +30,7 @@ const VARIANTS: Array<{ name: string; extras: ActivityExtras; deployment?: true;
   { name: '+ a timer started and cancelled', extras: { history: ['timer'] } },
   { name: '+ a search-attribute upsert at the end', extras: { history: ['upsert'] } },
   { name: '+ a local activity at the end', extras: { history: ['local'] } },
-  { name: 'all of the above, as our text runs', extras: OUR_EXTRAS, deployment: true, start: ['input', 'attributes', 'fairness'] },
+  { name: 'all of the above, as our text runs', extras: OUR_EXTRAS, deployment: true, start: OUR_START },
 ];
 
 export async function activityExtrasBench(): Promise<void> {
@@ -48,11 +48,10 @@ export async function activityExtrasBench(): Promise<void> {
     { name: 'temporal', comm: 'temporal-server' },
     { name: 'bench', pid: process.pid },
   ];
-  const echo = { echo: async (_input: string, resultBytes: number) => 'y'.repeat(resultBytes) };
-  const worker = await createBareWorker(temporal, taskQueue, echo, { maxCachedWorkflows: 1000 });
+  const worker = await createBareWorker(temporal, taskQueue, echoActivities, { maxCachedWorkflows: 1000 });
   // Our worker's options (src/runtime/worker.ts): a deployment version, versioning off, as `npm run worker` runs.
   const versionedQueue = `${taskQueue}-versioned`;
-  const versioned = await createBareWorker(temporal, versionedQueue, echo, { maxCachedWorkflows: 1000, workerDeploymentOptions: workerDeploymentOptions(resolveBuildId()) });
+  const versioned = await createBareWorker(temporal, versionedQueue, echoActivities, { maxCachedWorkflows: 1000, workerDeploymentOptions: workerDeploymentOptions(resolveBuildId()) });
   const measured = variants.map(() => emptyMeasured());
   try {
     await Promise.all([versioned.run(), worker.runUntil(async () => {

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
-import { OUR_EXTRAS, ourStart } from './ourShape';
+import { echoActivities, OUR_EXTRAS, ourStart } from './ourShape';
 import { cpuPerRun, type CpuGroup } from './cpu';
 import { benchDatabase, benchEngine, benchProcesses, benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, ms, percentile } from './support';
 
@@ -99,7 +99,7 @@ export async function dagBench(): Promise<DagFigures[]> {
   const bareWorker = await createBareWorker(
     temporal,
     bareQueue,
-    { noop: async (step: string) => step, echo: async (_input: string, resultBytes: number) => 'y'.repeat(resultBytes) },
+    { noop: async (step: string) => step, ...echoActivities },
     { maxCachedWorkflows: 1000 },
   );
 
