@@ -3,7 +3,7 @@ import type { MirrorChange, RunErrorInfo } from '../domain/runRecords';
 import type { ExecutionStatus } from '../domain/statuses';
 import type { MediaKind, StepOutput, TriggerType } from '../domain/types';
 
-export type { MirrorBatch, MirrorChange, ProgressEntry, RunErrorInfo, RunPatch, StepPatch, WaitingOn } from '../domain/runRecords';
+export type { MirrorBatch, MirrorChange, ProgressEntry, RunErrorInfo, RunPatch, StepPatch, StoredEnd, WaitingOn } from '../domain/runRecords';
 
 /** What a provider step's activity receives. */
 export interface ProviderStepInput {
@@ -22,6 +22,12 @@ export interface ProviderStepInput {
    * step without waiting on the database. Absent: the workflow's mirror writes the step.
    */
   record?: { changes: MirrorChange[] };
+  /**
+   * Set on the run's final step by workflows with the `final-step-ends-run` patch: when the attempt
+   * succeeds, its record also settles the inline steps after it and ends the run (src/domain/runEnd.ts),
+   * so the workflow writes nothing after the last step.
+   */
+  end?: import('../domain/runEnd').RunEndPlan;
 }
 
 /** The input of the run workflow. */

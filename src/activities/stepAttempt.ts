@@ -3,10 +3,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { findModel, type ModelSpec } from '../domain/models';
 import { isFailureType, isRetryable } from '../domain/retryability';
+import { runEndOf, type RunEnd } from '../domain/runEnd';
 import { promptOf } from '../domain/stepInputs';
 import type { StepOutput } from '../domain/types';
 import { ProviderError } from '../providers/errors';
-import type { ProgressEntry, ProviderStepInput } from './contracts';
+import type { ProgressEntry, ProviderStepInput, StoredEnd } from './contracts';
 import { ourOutageOf, rideOutOurOutage, type OutageObserver, type OutageWait } from './ourOutage';
 import { carriedProgress, withProgress, type ProgressHeartbeat, type ProgressOutbox } from './progressOutbox';
 import type { StepProgress } from './stepProgress';
@@ -22,6 +23,12 @@ export interface StepResult {
    * the workflow's mirror has nothing to write for this step. Only when the input asked for it.
    */
   recorded?: true;
+  /**
+   * Set when the input asked the attempt to end the run (ProviderStepInput.end) and it recorded it:
+   * the run's end as it wrote it, or as stored when the run had already ended. The workflow ends
+   * with it and writes nothing more.
+   */
+  ended?: StoredEnd;
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -67,8 +74,13 @@ export async function runAttempt(
       // The step records itself: its progress and completion in one transaction, before the
       // workflow hears of it, so the workflow dispatches the next step without a database write.
       try {
-        await outbox.record({ stepId: input.stepId, status: 'completed', output, attempts: number, finishedAtMs: Date.now() }, unwritten);
-        return { output, attempt: number, progress: [], recorded: true };
+        const now = Date.now();
+        const end = input.end ? runEnd(input, output, now, warn) : undefined;
+        const completed = { stepId: input.stepId, status: 'completed' as const, output, attempts: number, finishedAtMs: now };
+        const stored = await outbox.record(completed, unwritten, end && input.end ? { changes: end.changes, workflowId: input.end.workflowId } : undefined);
+        if (!end) return { output, attempt: number, progress: [], recorded: true };
+        const ended: StoredEnd = stored ?? { status: 'completed', output: end.output, error: null, durationMs: end.durationMs };
+        return { output, attempt: number, progress: [], recorded: true, ended };
       } catch (err) {
         // Our database is out: the workflow's mirror writes it all once it is back (nothing lost).
         warn(`step ${input.stepId} of ${input.executionId} could not record its completion; the run's mirror will`, err);
@@ -84,6 +96,16 @@ export async function runAttempt(
     throw withProgress(failure, unwritten);
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+/** The run's end after this step (see src/domain/runEnd.ts); undefined when an inline step after it fails: the workflow then ends the run itself. */
+function runEnd(input: ProviderStepInput, output: StepOutput, now: number, warn: (message: string, err: unknown) => void): RunEnd | undefined {
+  try {
+    return runEndOf(input.end!, input.stepId, output, now);
+  } catch (err) {
+    warn(`step ${input.stepId} of ${input.executionId} could not end its run; the workflow will`, err);
+    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@
 // through the RunStore (src/db/runStore.ts).
 import type { Db } from '../db/client';
 import { RunStore, type StepRecord } from '../db/runStore';
-import type { MirrorChange, ProgressEntry } from './contracts';
+import type { MirrorChange, ProgressEntry, StoredEnd } from './contracts';
 import { ProgressOutbox } from './progressOutbox';
 
 /** Writes a step's in-flight progress and its live events, through the RunStore. */
@@ -45,10 +45,14 @@ export class StepProgress {
       carried,
     );
     return Object.assign(outbox, {
-      /** Records the attempt's completion with what is still unwritten, in one transaction. */
-      record: async (completed: StepRecord['completed'], progress: ProgressEntry[]) => {
-        await this.store.recordStep(executionId, { changes: handed, progress, completed });
+      /**
+       * Records the attempt's completion with what is still unwritten, in one statement; with `end`,
+       * the run's end too (null when it ended the run, else the stored end: see RunStore.recordStep).
+       */
+      record: async (completed: StepRecord['completed'], progress: ProgressEntry[], end?: { changes: MirrorChange[]; workflowId: string }) => {
+        const stored = await this.store.recordStep(executionId, { changes: handed, progress, completed }, end);
         handed = [];
+        return stored;
       },
     });
   }
@@ -81,7 +85,9 @@ export class StepProgress {
 }
 
 /** One attempt's progress outbox, which can also record the attempt's completion. */
-export type AttemptProgress = ProgressOutbox & { record(completed: StepRecord['completed'], progress: ProgressEntry[]): Promise<void> };
+export type AttemptProgress = ProgressOutbox & {
+  record(completed: StepRecord['completed'], progress: ProgressEntry[], end?: { changes: MirrorChange[]; workflowId: string }): Promise<StoredEnd | null>;
+};
 
 /** Batches streamed tokens into one event per interval, so a fast stream is not one write per token. */
 export class TokenBuffer {

@@ -10,7 +10,9 @@
 // run_store_apply as of 20261206090000_run_store_one_write_per_step, which writes a step's row once):
 // run_store_apply applies changes in order under the guards this module passes (the transition
 // table stays in TypeScript) and returns their live events; run_store_append gives the events their
-// sequence numbers and announces them. A step's record, a progress write or a completed run's end is
+// sequence numbers and announces them; run_store_end (migration 20261206100000_run_store_end) writes a
+// run's end once, whoever reaches it first (the mirror, or the run's final step), and answers the
+// stored end to the writer that came second. A step's record, a progress write or a completed run's end is
 // one statement on the `pg` pool under the Prisma client (one round trip, autocommit); a refund
 // and the ledger's statements share a `pg` transaction with it.
 //
@@ -18,7 +20,7 @@
 // exclude each other, while rows that only reference it, such as a step's media links, do not wait),
 // then its steps. Events take their sequence numbers from the same row, so `seq` order is commit order.
 import type { LiveEvent } from '../contract/events';
-import type { MirrorBatch, MirrorChange, ProgressEntry, RunErrorInfo, RunPatch, StepPatch } from '../domain/runRecords';
+import type { MirrorBatch, MirrorChange, ProgressEntry, RunErrorInfo, RunPatch, StepPatch, StoredEnd } from '../domain/runRecords';
 import { EXECUTION_STATUSES, STEP_STATUSES, isTerminalExecutionStatus, isTerminalStepStatus } from '../domain/statuses';
 import { runSourcesOf, stepSourcesOf } from '../domain/transitions';
 import type { Plan, TriggerType } from '../domain/types';
@@ -132,27 +134,38 @@ export class RunStore {
   /**
    * The workflow's mirror: applies a batch of run and step changes in order, then the run's end
    * effects (results applied to the canvas, or the refund), with their events, in one transaction.
+   * A batch that ends the run answers null when it did, or the stored end when the run had already
+   * ended (the run's final step ended it first: see recordStep); nothing is applied then.
    */
-  async applyBatch(batch: MirrorBatch): Promise<void> {
+  async applyBatch(batch: MirrorBatch): Promise<StoredEnd | null> {
     const { executionId } = batch;
     const changes = flatten(batch.changes);
     if (batch.applyResults) {
       // A completed run: its outputs applied to the canvas, what its holds did not capture released,
-      // its vendor slots given back, in the same statement as its end.
-      changes.push({ kind: 'results', workflowId: batch.applyResults.workflowId }, { kind: 'release' }, { kind: 'leases' });
+      // its vendor slots given back, in the same statement as its end (only if it did end completed).
+      return this.end(executionId, changes, batch.applyResults.workflowId);
     }
-    if (!batch.refund) return this.apply(executionId, changes);
+    if (!batch.refund) {
+      await this.apply(executionId, changes);
+      return null;
+    }
     // Error or cancelled: refunded in full in the same transaction (the ledger's refund), its vendor
     // slots given back; its events are appended after the refund, so its `run.end` reports it.
     changes.push({ kind: 'leases' });
-    await this.lockedTransaction(executionId, async (client, tx) => {
+    return this.lockedTransaction(executionId, async (client, tx) => {
+      const stored = await storedEndOf(client, executionId);
+      if (stored && isTerminalExecutionStatus(stored.status)) return stored;
       const { rows } = await client.query<{ events: LiveEvent[] }>('SELECT run_store_apply($1, $2::jsonb, $3::jsonb) AS events', [
         executionId,
         JSON.stringify(changes),
         GUARDS,
       ]);
-      await refundExecution(tx, executionId);
-      await appendEvents(client, executionId, rows[0]?.events ?? []);
+      const events = rows[0]?.events ?? [];
+      // A completed run is never refunded, whoever completed it.
+      const now = await storedEndOf(client, executionId);
+      if (now?.status !== 'completed') await refundExecution(tx, executionId);
+      await appendEvents(client, executionId, events);
+      return events.some((event) => event.type === 'run.end') ? null : (now ?? null);
     });
   }
 
@@ -172,11 +185,21 @@ export class RunStore {
    * unwritten progress and its completion, in one statement. A later attempt's completion replaces
    * an earlier one's (the earlier attempt committed but its answer never reached Temporal, which
    * retried: the later output is the one the run goes on with).
+   *
+   * With `end` (the run's final step: its inline successors settled and the run completed, see
+   * src/domain/runEnd.ts), the record also ends the run, with the completed run's effects, in the
+   * same statement; it answers null when it did, or the stored end when the run had already ended
+   * (cancelled or timed out by the workflow, or completed by an earlier attempt): nothing is
+   * written then, and the caller reports the stored end.
    */
-  async recordStep(executionId: string, record: StepRecord): Promise<void> {
+  async recordStep(executionId: string, record: StepRecord, end?: { changes: MirrorChange[]; workflowId: string }): Promise<StoredEnd | null> {
     const changes = flatten([...record.changes, { kind: 'progress', entries: record.progress }]);
     changes.push({ kind: 'step', patch: record.completed, replaces: true });
-    await this.apply(executionId, changes);
+    if (!end) {
+      await this.apply(executionId, changes);
+      return null;
+    }
+    return this.end(executionId, [...changes, ...flatten(end.changes)], end.workflowId);
   }
 
   /**
@@ -283,6 +306,28 @@ export class RunStore {
   private async apply(executionId: string, changes: StoreChange[]): Promise<void> {
     await this.pool.query(prepared('SELECT run_store_append($1, run_store_apply($1, $2::jsonb, $3::jsonb))', [executionId, JSON.stringify(changes), GUARDS]));
   }
+
+  /**
+   * Ends a run (run_store_end): `changes` (its terminal change among them), then, if it completed,
+   * its results applied to the canvas, unused holds released and vendor slots given back; one
+   * statement. Null when this ended the run, else the stored end.
+   */
+  private async end(executionId: string, changes: StoreChange[], workflowId: string): Promise<StoredEnd | null> {
+    const effects: StoreChange[] = [{ kind: 'results', workflowId }, { kind: 'release' }, { kind: 'leases' }];
+    const { rows } = await this.pool.query<{ stored: StoredEnd | null }>(
+      prepared('SELECT run_store_end($1, $2::jsonb, $3::jsonb, $4::jsonb) AS stored', [executionId, JSON.stringify(changes), JSON.stringify(effects), GUARDS]),
+    );
+    return rows[0]?.stored ?? null;
+  }
+}
+
+/** The run's status and end as stored (inside a transaction that holds its row). */
+async function storedEndOf(client: pg.PoolClient, executionId: string): Promise<StoredEnd | undefined> {
+  const { rows } = await client.query<StoredEnd>(
+    'SELECT status::text AS status, output, error, duration_ms AS "durationMs" FROM executions WHERE id = $1',
+    [executionId],
+  );
+  return rows[0];
 }
 
 /** Appends events to the execution's log (run_store_append: numbered, announced). */

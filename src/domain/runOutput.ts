@@ -3,7 +3,7 @@
 import type { Plan, StepOutput } from './types';
 
 /** The run's output from its steps' outputs. */
-export function runOutputOf(plan: Plan, outputs: ReadonlyMap<string, StepOutput>): unknown {
+export function runOutputOf(plan: Pick<Plan, 'targetNodeId' | 'outputs'>, outputs: ReadonlyMap<string, StepOutput>): unknown {
   if (!plan.outputs) return outputs.get(plan.targetNodeId)?.value;
   return Object.fromEntries(plan.outputs.map(({ nodeId, key }) => [key, outputs.get(nodeId)?.value ?? null]));
 }

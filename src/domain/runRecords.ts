@@ -81,3 +81,14 @@ export interface MirrorBatch {
   /** On error or cancel: refund the run's credits (once, whatever retries happen). */
   refund?: boolean;
 }
+
+/**
+ * A run's end as Postgres holds it, answered to a writer that found the run already ended by another
+ * (run_store_end): the workflow then ends with it, so Temporal's result follows the rows.
+ */
+export interface StoredEnd {
+  status: ExecutionStatus;
+  output: unknown;
+  error: RunErrorInfo | null;
+  durationMs: number | null;
+}

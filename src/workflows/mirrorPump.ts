@@ -16,7 +16,7 @@
 // applying a change twice changes nothing, so whichever write lands first counts, in order.
 import { CancellationScope, condition, proxyLocalActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { MirrorBatch, MirrorChange, ProgressEntry, RunPatch, StepPatch } from '../activities/contracts';
+import type { MirrorBatch, MirrorChange, ProgressEntry, RunPatch, StepPatch, StoredEnd } from '../activities/contracts';
 
 const { mirror } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
   // Longer than the write's own transaction timeout (src/activities/mirror.ts), so an attempt is
@@ -44,6 +44,8 @@ export class MirrorPump {
   private pending = false;
   private busy = false;
   private seq = 0;
+  /** The run's end as stored, when a write of the run's end found it already ended by another writer. */
+  storedEnd?: StoredEnd;
 
   constructor(private readonly executionId: string) {}
 
@@ -51,6 +53,11 @@ export class MirrorPump {
   runStatus(patch: Omit<RunPatch, 'seq'>): void {
     this.changes.push({ kind: 'run', patch: { ...patch, seq: ++this.seq } });
     this.kick();
+  }
+
+  /** Reserves the next run sequence number for a run change written by someone else (the final step's end). */
+  reserveSeq(): number {
+    return ++this.seq;
   }
 
   /** Queues a step change. */
@@ -139,7 +146,9 @@ export class MirrorPump {
       this.changes = [];
       this.applyResults = undefined;
       this.refund = false;
-      await mirror(batch);
+      // Runs recorded before the mirror answered anything replay with undefined here.
+      const stored = await mirror(batch);
+      if (stored) this.storedEnd = stored;
       this.confirm(confirmed);
     }
   }

@@ -13,7 +13,8 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult } from '../activities/contracts';
+import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult, StoredEnd } from '../activities/contracts';
+import { finalStepOf, runEndPlanOf } from '../domain/runEnd';
 import { runOutputOf } from '../domain/runOutput';
 import { resolveStepInputs, runInlineStep } from '../domain/stepInputs';
 import type { ExecutionStatus } from '../domain/statuses';
@@ -29,6 +30,16 @@ type Activities = ReturnType<typeof activities.createActivities>;
 
 /** The patch id of provider steps that record themselves (see Execution.stepsRecordThemselves). */
 export const STEP_RECORDS_IN_ACTIVITIES = 'step-records-in-activities';
+
+/**
+ * The patch id of runs whose final provider step ends the run in its own record (see
+ * Execution.finalStepEndsRun). It replaces STEP_RECORDS_IN_ACTIVITIES for new runs (one patch
+ * marker per run, as before) and implies it.
+ */
+export const FINAL_STEP_ENDS_RUN = 'final-step-ends-run';
+
+/** The statuses a run ends in. */
+const ENDED: ReadonlyArray<StoredEnd['status']> = ['completed', 'error', 'cancelled'];
 
 /** Heartbeats let cancellation reach a running provider call promptly. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -65,6 +76,17 @@ class Execution {
    * this patch keep the mirror writing every step (their histories replay as recorded).
    */
   private stepsRecordThemselves = false;
+  /**
+   * The run's final provider step ends the run in its own record (its inline successors settled,
+   * the run completed, its results applied), so the workflow writes nothing after the last step;
+   * and a run whose end another writer recorded first ends as recorded. Runs started before this
+   * patch end through the mirror (their histories replay as recorded).
+   */
+  private finalStepEndsRun = false;
+  /** The run's final provider step, when it ends the run (see finalStepOf). */
+  private finalStepId?: string;
+  /** Set when that step's attempt ended the run: how it ended, as stored. */
+  private ended?: StoredEnd;
 
   constructor(private readonly input: RunExecutionInput) {
     this.mirror = new MirrorPump(input.executionId);
@@ -80,7 +102,9 @@ class Execution {
   async run(): Promise<RunExecutionResult> {
     const { input } = this;
     setHandler(mediaResultSignal, (result) => this.waitpoints.deliver(result));
-    this.stepsRecordThemselves = patched(STEP_RECORDS_IN_ACTIVITIES);
+    this.finalStepEndsRun = patched(FINAL_STEP_ENDS_RUN);
+    this.stepsRecordThemselves = this.finalStepEndsRun || patched(STEP_RECORDS_IN_ACTIVITIES);
+    if (this.finalStepEndsRun) this.finalStepId = finalStepOf(input.plan, new Set(Object.keys(input.reusedOutputs ?? {})));
     if (this.stepsRecordThemselves) this.mirror.handOffToSteps();
     this.setStatus('running', { startedAtMs: Date.now() });
 
@@ -118,6 +142,8 @@ class Execution {
     } finally {
       timeoutScope.cancel();
     }
+    // The final step ended the run (its inline successors and the run's end are written).
+    if (this.ended) return this.endAsStored(this.ended, undefined);
 
     const stepReason = status === 'cancelled' ? 'the run was cancelled' : 'the run failed';
     for (const step of input.plan.steps) {
@@ -139,11 +165,29 @@ class Execution {
     });
     this.mirror.finish(status === 'completed' ? { applyResults: { workflowId: input.workflowId } } : { refund: true });
     await this.mirror.drain();
+    // Another writer ended the run first (the final step completed it while this run was being
+    // cancelled or timed out, or an earlier attempt of a failed step had): the rows win.
+    const stored = this.finalStepEndsRun ? this.mirror.storedEnd : undefined;
+    if (stored && ENDED.includes(stored.status)) return this.endAsStored(stored, cancellation);
     if (input.callbackUrl) await this.deliverResult();
 
     // Rethrown so Temporal records the workflow as cancelled too; the mirror already has the truth.
     if (status === 'cancelled') throw cancellation;
     return { executionId: input.executionId, status, output, ...(error ? { error } : {}), durationMs };
+  }
+
+  /** Ends the run as Postgres recorded it: its status on the search attribute, its result callback, its result. */
+  private async endAsStored(end: StoredEnd, cancellation: unknown): Promise<RunExecutionResult> {
+    const status = end.status as RunExecutionResult['status'];
+    if (status !== this.searchStatus) {
+      this.searchStatus = status;
+      upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+    }
+    setCurrentDetails(`Run ${status}`);
+    await this.mirror.drain();
+    if (this.input.callbackUrl) await this.deliverResult();
+    if (status === 'cancelled' && cancellation) throw cancellation;
+    return { executionId: this.input.executionId, status, output: end.output ?? null, ...(end.error ? { error: end.error } : {}), durationMs: end.durationMs ?? 0 };
   }
 
   /** Delivers the signed result callback; a receiver that never accepts it cannot fail the settled run. */
@@ -197,6 +241,8 @@ class Execution {
         ),
       );
       if (failure) throw failure;
+      // The final step ended the run: the groups after it are its inline successors, written with it.
+      if (this.ended) return;
     }
   }
 
@@ -214,12 +260,17 @@ class Execution {
         const request = this.request(step, inputs);
         const handed = this.stepsRecordThemselves ? this.mirror.handOff() : undefined;
         if (handed) request.record = { changes: handed.changes };
+        if (handed && step.id === this.finalStepId) {
+          const run = { runInputs: this.input.inputs, seq: this.mirror.reserveSeq(), receivedAtMs: this.input.receivedAtMs, workflowId: this.input.workflowId };
+          request.end = runEndPlanOf(this.input.plan, step.id, this.outputs, run);
+        }
         const result = await activitiesFor(step)[step.activity].executeWithOptions({ activityId: step.id, summary: step.name }, [request]);
         if (handed && result.recorded) {
           // The attempt wrote the handed changes, its progress and its completion itself.
           this.mirror.confirm(handed.upTo);
           this.running.delete(step.id);
           this.settled.add(step.id);
+          if (result.ended) this.ended = result.ended;
           return result.output;
         }
         this.mirror.progress(result.progress);

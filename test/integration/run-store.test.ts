@@ -87,6 +87,69 @@ describe('RunStore', function () {
     assert.equal((await load(executionId)).status, 'cancelled');
   });
 
+  describe("a run's end, written by whichever writer reaches it first (run_store_end)", () => {
+    const completedA = (text: string, attempts = 1) => ({ stepId: 'a', status: 'completed' as const, output: { text }, attempts, finishedAtMs: Date.now() });
+    /** The final step's end of the run: its inline successor and the run's completion. */
+    const endOf = (text: string, seq: number) => ({
+      workflowId: '',
+      changes: [
+        { kind: 'step' as const, patch: { stepId: 'output', status: 'completed' as const, output: { value: text }, attempts: 1, finishedAtMs: Date.now() } },
+        { kind: 'run' as const, patch: { status: 'completed' as const, seq, output: text, durationMs: 42, finishedAtMs: Date.now() } },
+      ],
+    });
+    const ledgerOf = (executionId: string) => engine.db.creditLedgerEntry.findMany({ where: { executionId }, orderBy: { id: 'asc' } });
+    const kindsOf = async (executionId: string) => (await load(executionId)).events.map((event) => event.type);
+
+    it("ends the run with the final step's record, and gives a later writer the stored end without changing anything", async () => {
+      const executionId = await admitted();
+      const { workflowId } = await engine.db.execution.findUniqueOrThrow({ where: { id: executionId } });
+      await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'running', seq: 1 } }] });
+      const end = { ...endOf('first', 3), workflowId };
+      assert.equal(await store.recordStep(executionId, { changes: [], progress: [], completed: completedA('first') }, end), null, 'this record ended the run');
+      const execution = await load(executionId);
+      assert.equal(execution.status, 'completed');
+      assert.equal(execution.output, 'first');
+      assert.deepEqual((await stepOf(executionId, 'output')).output, { value: 'first' });
+      assert.deepEqual((await engine.db.canvasNodeResult.findMany({ where: { workflowId } })).map((row) => row.nodeId).sort(), ['a', 'output']);
+
+      // A retried attempt (its answer lost) and the mirror both come second: nothing changes, both hear the stored end.
+      const stored = { status: 'completed', output: 'first', error: null, durationMs: 42 };
+      assert.deepEqual(await store.recordStep(executionId, { changes: [], progress: [], completed: completedA('second', 2) }, { ...endOf('second', 3), workflowId }), stored);
+      assert.deepEqual((await stepOf(executionId, 'a')).output, { text: 'first' }, 'an ended run keeps the step output its end reported');
+      const ledger = await ledgerOf(executionId);
+      assert.deepEqual(
+        await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'cancelled', seq: 4, error: { type: 'Cancelled', message: 'late' } } }], refund: true }),
+        stored,
+      );
+      assert.deepEqual(await ledgerOf(executionId), ledger, 'a completed run is never refunded');
+      assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: execution.accountId } })).creditBalance, 99);
+      assert.equal((await kindsOf(executionId)).filter((type) => type === 'run.end').length, 1);
+    });
+
+    it('gives a run the workflow cancelled first no results, no release and no completion from its final step\'s late record', async () => {
+      const executionId = await admitted();
+      const { workflowId, accountId } = await engine.db.execution.findUniqueOrThrow({ where: { id: executionId } });
+      await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'running', seq: 1 } }] });
+      assert.equal(
+        await store.applyBatch({ executionId, changes: [{ kind: 'run', patch: { status: 'cancelled', seq: 2, error: { type: 'Cancelled', message: 'The run was cancelled.' } } }], refund: true }),
+        null,
+        'the mirror ended it',
+      );
+      const ledger = await ledgerOf(executionId);
+      assert.deepEqual(ledger.map((entry) => entry.kind).sort(), ['debit', 'refund']);
+      const stored = await store.recordStep(executionId, { changes: [], progress: [], completed: completedA('late') }, { ...endOf('late', 3), workflowId });
+      assert.equal(stored?.status, 'cancelled');
+      const execution = await load(executionId);
+      assert.equal(execution.status, 'cancelled');
+      assert.equal(execution.output, null);
+      assert.notEqual((await stepOf(executionId, 'a')).status, 'completed');
+      assert.equal(await engine.db.canvasNodeResult.count({ where: { workflowId } }), 0);
+      assert.deepEqual(await ledgerOf(executionId), ledger, 'no release after the refund');
+      assert.equal((await engine.db.account.findUniqueOrThrow({ where: { id: accountId } })).creditBalance, 100);
+      assert.equal((await kindsOf(executionId)).filter((type) => type === 'run.end').length, 1);
+    });
+  });
+
   it('lets a step link its media to the run while another writer of the run holds its row', async () => {
     const executionId = await admitted();
     const media = await engine.db.media.create({ data: { id: `med_${randomUUID()}`, sha256: randomUUID(), mimeType: 'image/png', sizeBytes: 1n } });

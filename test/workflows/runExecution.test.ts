@@ -62,7 +62,7 @@ describe('run workflow', function () {
     assert.deepEqual(results.map((r) => r.nodeId).sort(), ['draft', 'input', 'outline', 'output']);
   });
 
-  it('dispatches each next step without a database write in between: provider steps record themselves, the mirror writes once, at the end', async () => {
+  it('dispatches each next step without a database write in between, and its final step ends the run: provider steps record themselves, the workflow writes nothing', async () => {
     // a; then b and c in parallel; then d, all provider steps: the DAG of the benchmark.
     const step = (id: string, from: string[]) => ({ id, type: 'text-generation', config: { prompt: `${id}(${from.map((source) => `{{${source === 'input' ? 'topic' : source}}}`).join(',')})` }, from });
     const graph = chain([step('a', ['input']), step('b', ['a']), step('c', ['a']), step('d', ['b', 'c'])], 'd');
@@ -76,8 +76,10 @@ describe('run workflow', function () {
     }
     const history = await engine.env.client.workflow.getHandle(execution.temporalWorkflowId).fetchHistory();
     const markers = history.events!.flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes.markerName] : []));
-    // One local activity (the mirror) for the run's end; the patch marker says these steps record themselves.
-    assert.deepEqual(markers, ['core_patch', 'core_local_activity']);
+    // No local activity: d's record settled the output step and ended the run. The patch marker says so.
+    assert.deepEqual(markers, ['core_patch']);
+    const patches = history.events!.flatMap((event) => (event.markerRecordedEventAttributes?.details?.patch_data?.payloads ?? []).map((payload) => Buffer.from(payload.data!).toString()));
+    assert.match(patches.join(), /final-step-ends-run/);
     const events = await engine.db.executionEvent.findMany({ where: { executionId: execution.id }, orderBy: { seq: 'asc' } });
     const kinds = events.map((event) => `${event.type}:${(event.data as { stepId?: string }).stepId ?? ''}:${(event.data as { status?: string }).status ?? ''}`);
     assert.equal(kinds[0], 'run.status::running', 'the run is announced running first');
