@@ -6,8 +6,12 @@ import type { ActivityExtras, EchoActivities } from './bareWorkflow';
 import { runPriority } from '../src/services/runPriority';
 import { ACCOUNT_ID, CANVAS_ID, RUN_STATUS, TRIGGER_TYPE, WORKFLOW_SLUG } from '../src/workflows/searchAttributes';
 
-/** Our text step's activity extras and our run's history extras, all at once. */
-export const OUR_EXTRAS: ActivityExtras = { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400, history: true };
+/**
+ * Our text step's activity extras and our run's history extras, all at once. Since the
+ * `final-step-ends-run` patch our run's history ends without a local activity (its final step
+ * writes the run's end): the patch marker, the run-timeout timer and the end upsert remain.
+ */
+export const OUR_EXTRAS: ActivityExtras = { heartbeat: true, policy: true, inputBytes: 1500, resultBytes: 400, history: ['patch', 'timer', 'upsert'] };
 
 /** The activities bareDagCarrying calls: each returns a result of the asked size. */
 export const echoActivities: EchoActivities = { echo: async (_input, resultBytes) => 'y'.repeat(resultBytes) };

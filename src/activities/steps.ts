@@ -53,10 +53,14 @@ export function createStepActivities({ providers, progress, media, warn, capture
       await captureUsage?.(input.executionId, input.stepId, 0, { cacheHit: { nodeType: input.nodeType } });
       return { output: lookup.hit.output, attempt, progress: [], ...(input.record ? { recorded: true as const } : {}) };
     }
+    // A step with a hold (cached or usage-priced) captures it after its record, and a run's end
+    // releases what its holds did not capture: such a step leaves the run's end to the workflow.
+    const held = Boolean(lookup) || Boolean(input.model && findModel(input.model)?.usage);
+    if (held) delete input.end;
     const { result, share } = await call();
     if (lookup) await cache?.store(input, lookup, result.output).catch((err: unknown) => warn?.(`step ${input.stepId}: its output could not be cached`, err));
     // Only held steps (cached or usage-priced) have anything to capture: flat uncached steps skip the query.
-    if (lookup || (input.model && findModel(input.model)?.usage)) await captureUsage?.(input.executionId, input.stepId, share);
+    if (held) await captureUsage?.(input.executionId, input.stepId, share);
     return result;
   }
 
