@@ -314,7 +314,7 @@ describe('run viewer in a browser', function () {
     const page = await openPage(base + minted.body.viewUrl);
     await page.waitForSelector('tr[data-execution-id]');
     const ids = await page.$$eval('tr[data-execution-id]', (rows) => rows.map((r) => (r as HTMLElement).dataset.executionId));
-    const newest = await api.engine.db.execution.findMany({ orderBy: { createdAt: 'desc' }, select: { id: true } });
+    const newest = await api.engine.db.execution.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { id: true } });
     assert.deepEqual(ids, newest.map((e) => e.id));
     await page.selectOption('[data-filter="trigger"]', 'replay');
     await page.waitForFunction(() => {

@@ -73,7 +73,7 @@ export function executionRoutes(deps: ApiDeps): Router {
         ...(query.status ? { status: query.status } : {}),
         ...(query.trigger ? { triggerType: triggerTypeToDb(query.trigger) } : {}),
       },
-      orderBy: { createdAt: 'desc' },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: query.limit,
       include: { workflow: { select: { slug: true } } },
     });

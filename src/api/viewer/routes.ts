@@ -64,7 +64,7 @@ export function viewerApiRoutes(deps: ApiDeps, links: ViewerLinks = {}): Router 
       id.length <= 100
         ? await db.execution.findFirst({
             where: { id, accountId: caller.account.id },
-            include: { workflow: { select: { name: true, slug: true } }, replays: { orderBy: { createdAt: 'desc' }, take: 50 } },
+            include: { workflow: { select: { name: true, slug: true } }, replays: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 50 } },
           })
         : null;
     if (!execution) throw notFound(`Execution "${id}"`);
