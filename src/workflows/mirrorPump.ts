@@ -43,6 +43,8 @@ export class MirrorPump {
   private refund = false;
   private pending = false;
   private busy = false;
+  /** A write (the local activity) is in flight. */
+  private writing = false;
   private seq = 0;
   /** The run's end as stored, when a write of the run's end found it already ended by another writer. */
   storedEnd?: StoredEnd;
@@ -53,6 +55,14 @@ export class MirrorPump {
   runStatus(patch: Omit<RunPatch, 'seq'>): void {
     this.changes.push({ kind: 'run', patch: { ...patch, seq: ++this.seq } });
     this.kick();
+  }
+
+  /**
+   * True when every change so far is with a step or written: nothing queued, no write in flight.
+   * Only then may a step's record end the run: nothing of the mirror's can land after its end.
+   */
+  holdsNothing(): boolean {
+    return this.changes.length === 0 && !this.writing;
   }
 
   /** Reserves the next run sequence number for a run change written by someone else (the final step's end). */
@@ -147,7 +157,8 @@ export class MirrorPump {
       this.applyResults = undefined;
       this.refund = false;
       // Runs recorded before the mirror answered anything replay with undefined here.
-      const stored = await mirror(batch);
+      this.writing = true;
+      const stored = await mirror(batch).finally(() => (this.writing = false));
       if (stored) this.storedEnd = stored;
       this.confirm(confirmed);
     }

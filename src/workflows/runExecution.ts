@@ -260,7 +260,9 @@ class Execution {
         const request = this.request(step, inputs);
         const handed = this.stepsRecordThemselves ? this.mirror.handOff() : undefined;
         if (handed) request.record = { changes: handed.changes };
-        if (handed && step.id === this.finalStepId) {
+        // Only when the mirror holds nothing back (changes too large to hand over, a write in
+        // flight): none of its writes may land after the run's end.
+        if (handed && step.id === this.finalStepId && this.mirror.holdsNothing()) {
           const run = { runInputs: this.input.inputs, seq: this.mirror.reserveSeq(), receivedAtMs: this.input.receivedAtMs, workflowId: this.input.workflowId };
           request.end = runEndPlanOf(this.input.plan, step.id, this.outputs, run);
         }
