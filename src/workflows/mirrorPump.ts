@@ -121,8 +121,13 @@ export class MirrorPump {
     this.unconfirmed = this.unconfirmed.filter((entry) => entry.n > upTo);
   }
 
-  /** Resolves once everything queued so far is written. */
+  /**
+   * Resolves once everything queued so far is written. With nothing queued or in flight (a run its
+   * final step ended), at once: a blocked condition would cost the activation one more round into
+   * the workflow's sandbox. No command depends on it, so recorded histories replay either way.
+   */
   async drain(): Promise<void> {
+    if (!this.pending && !this.busy) return;
     await CancellationScope.nonCancellable(() => condition(() => !this.pending && !this.busy));
   }
 
