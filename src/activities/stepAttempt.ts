@@ -77,7 +77,7 @@ export async function runAttempt(
         const now = Date.now();
         const end = input.end ? runEnd(input, output, now, warn) : undefined;
         const completed = { stepId: input.stepId, status: 'completed' as const, output, attempts: number, finishedAtMs: now };
-        const stored = await outbox.record(completed, unwritten, end && input.end ? { changes: end.changes, workflowId: input.end.workflowId } : undefined);
+        const stored = await outbox.record(completed, unwritten, end);
         if (!end) return { output, attempt: number, progress: [], recorded: true };
         const ended: StoredEnd = stored ?? { status: 'completed', output: end.output, error: null, durationMs: end.durationMs };
         return { output, attempt: number, progress: [], recorded: true, ended };

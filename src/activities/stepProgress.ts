@@ -4,7 +4,7 @@
 // (progressOutbox.ts) that retries and hands over what it could not write. Every write goes
 // through the RunStore (src/db/runStore.ts).
 import type { Db } from '../db/client';
-import { RunStore, type StepRecord } from '../db/runStore';
+import { RunStore, type RunEndRecord, type StepRecord } from '../db/runStore';
 import type { MirrorChange, ProgressEntry, StoredEnd } from './contracts';
 import { ProgressOutbox } from './progressOutbox';
 
@@ -49,7 +49,7 @@ export class StepProgress {
        * Records the attempt's completion with what is still unwritten, in one statement; with `end`,
        * the run's end too (null when it ended the run, else the stored end: see RunStore.recordStep).
        */
-      record: async (completed: StepRecord['completed'], progress: ProgressEntry[], end?: { changes: MirrorChange[]; workflowId: string }) => {
+      record: async (completed: StepRecord['completed'], progress: ProgressEntry[], end?: RunEndRecord) => {
         const stored = await this.store.recordStep(executionId, { changes: handed, progress, completed }, end);
         handed = [];
         return stored;
@@ -86,7 +86,7 @@ export class StepProgress {
 
 /** One attempt's progress outbox, which can also record the attempt's completion. */
 export type AttemptProgress = ProgressOutbox & {
-  record(completed: StepRecord['completed'], progress: ProgressEntry[], end?: { changes: MirrorChange[]; workflowId: string }): Promise<StoredEnd | null>;
+  record(completed: StepRecord['completed'], progress: ProgressEntry[], end?: RunEndRecord): Promise<StoredEnd | null>;
 };
 
 /** Batches streamed tokens into one event per interval, so a fast stream is not one write per token. */

@@ -22,6 +22,7 @@
 import type { LiveEvent } from '../contract/events';
 import type { MirrorBatch, MirrorChange, ProgressEntry, RunErrorInfo, RunPatch, StepPatch, StoredEnd } from '../domain/runRecords';
 import { EXECUTION_STATUSES, STEP_STATUSES, isTerminalExecutionStatus, isTerminalStepStatus } from '../domain/statuses';
+import type { RunEnd } from '../domain/runEnd';
 import { runSourcesOf, stepSourcesOf } from '../domain/transitions';
 import type { Plan, TriggerType } from '../domain/types';
 import type pg from 'pg';
@@ -45,6 +46,9 @@ export const RUN_ENDS_CHANNEL = 'execution_ends';
  * 2 s: when the pool is saturated, writers back off (their retries) and let admissions through.
  */
 export const RUN_TRANSACTION = { maxWait: 2_000, timeout: 30_000 };
+
+/** What a run's final step writes to end its run (see src/domain/runEnd.ts): the changes, and the canvas that gets the results. */
+export type RunEndRecord = Pick<RunEnd, 'changes' | 'workflowId'>;
 
 /** A new execution as admission records it (status `planning`, one `pending` row per step). */
 export interface NewExecution {
@@ -153,6 +157,7 @@ export class RunStore {
     // slots given back; its events are appended after the refund, so its `run.end` reports it.
     changes.push({ kind: 'leases' });
     return this.lockedTransaction(executionId, async (client, tx) => {
+      // Ended already (the row is ours now, so no writer ends it meanwhile): nothing to apply or refund.
       const stored = await storedEndOf(client, executionId);
       if (stored && isTerminalExecutionStatus(stored.status)) return stored;
       const { rows } = await client.query<{ events: LiveEvent[] }>('SELECT run_store_apply($1, $2::jsonb, $3::jsonb) AS events', [
@@ -161,11 +166,11 @@ export class RunStore {
         GUARDS,
       ]);
       const events = rows[0]?.events ?? [];
+      const end = events.find((event) => event.type === 'run.end');
       // A completed run is never refunded, whoever completed it.
-      const now = await storedEndOf(client, executionId);
-      if (now?.status !== 'completed') await refundExecution(tx, executionId);
+      if (end?.data.status !== 'completed') await refundExecution(tx, executionId);
       await appendEvents(client, executionId, events);
-      return events.some((event) => event.type === 'run.end') ? null : (now ?? null);
+      return end ? null : (stored ?? null);
     });
   }
 
@@ -192,7 +197,7 @@ export class RunStore {
    * (cancelled or timed out by the workflow, or completed by an earlier attempt): nothing is
    * written then, and the caller reports the stored end.
    */
-  async recordStep(executionId: string, record: StepRecord, end?: { changes: MirrorChange[]; workflowId: string }): Promise<StoredEnd | null> {
+  async recordStep(executionId: string, record: StepRecord, end?: RunEndRecord): Promise<StoredEnd | null> {
     const changes = flatten([...record.changes, { kind: 'progress', entries: record.progress }]);
     changes.push({ kind: 'step', patch: record.completed, replaces: true });
     if (!end) {

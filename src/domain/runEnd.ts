@@ -28,11 +28,12 @@ export interface RunEndPlan {
   workflowId: string;
 }
 
-/** The changes that end the run, in the order the workflow would make them, and the run's output. */
+/** The changes that end the run, in the order the workflow would make them, the run's output, and the canvas that gets the results. */
 export interface RunEnd {
   changes: MirrorChange[];
   output: unknown;
   durationMs: number;
+  workflowId: string;
 }
 
 /**
@@ -86,5 +87,5 @@ export function runEndOf(plan: RunEndPlan, stepId: string, output: StepOutput, n
   const runOutput = runOutputOf(plan.target, outputs);
   const durationMs = Math.max(0, nowMs - plan.receivedAtMs);
   changes.push({ kind: 'run', patch: { finishedAtMs: nowMs, durationMs, output: runOutput, status: 'completed', seq: plan.seq } });
-  return { changes, output: runOutput, durationMs };
+  return { changes, output: runOutput, durationMs, workflowId: plan.workflowId };
 }

@@ -38,7 +38,7 @@ export const STEP_RECORDS_IN_ACTIVITIES = 'step-records-in-activities';
  */
 export const FINAL_STEP_ENDS_RUN = 'final-step-ends-run';
 
-/** The statuses a run ends in. */
+/** The statuses a run ends in (TERMINAL_EXECUTION_STATUSES of src/contract/statuses.ts, which imports zod: not in the workflow bundle). */
 const ENDED: ReadonlyArray<StoredEnd['status']> = ['completed', 'error', 'cancelled'];
 
 /** Heartbeats let cancellation reach a running provider call promptly. */
@@ -179,11 +179,7 @@ class Execution {
   /** Ends the run as Postgres recorded it: its status on the search attribute, its result callback, its result. */
   private async endAsStored(end: StoredEnd, cancellation: unknown): Promise<RunExecutionResult> {
     const status = end.status as RunExecutionResult['status'];
-    if (status !== this.searchStatus) {
-      this.searchStatus = status;
-      upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
-    }
-    setCurrentDetails(`Run ${status}`);
+    this.showStatus(status);
     await this.mirror.drain();
     if (this.input.callbackUrl) await this.deliverResult();
     if (status === 'cancelled' && cancellation) throw cancellation;
@@ -321,6 +317,11 @@ class Execution {
 
   private setStatus(status: ExecutionStatus, patch: Omit<Parameters<MirrorPump['runStatus']>[0], 'status'>): void {
     this.mirror.runStatus({ ...patch, status });
+    this.showStatus(status);
+  }
+
+  /** Shows the run's status in Temporal: its search attribute and the workflow's current details. */
+  private showStatus(status: ExecutionStatus): void {
     // A history event and a visibility write each: only when the status changes (two parallel
     // jobs waiting set `waiting` twice, with different waitingOn).
     if (status !== this.searchStatus) {
