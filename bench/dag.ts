@@ -7,6 +7,7 @@ import type { Db } from '../src/db/client';
 import type { CanvasGraph } from '../src/domain/types';
 import { generateApiKey } from '../src/services/apiKeys';
 import { echoActivities, OUR_EXTRAS, ourStart } from './ourShape';
+import { requestsPerRun } from './temporalRequests';
 import { cpuPerRun, type CpuGroup } from './cpu';
 import { benchDatabase, benchEngine, benchProcesses, benchTemporal, createBareWorker, emptyMeasured, envInt, log, measureRound, ms, percentile } from './support';
 
@@ -21,6 +22,8 @@ export interface DagFigures {
   errors: number;
   /** CPU per run under load, by process group (Linux only). */
   cpu?: string;
+  /** The Temporal server's requests and persistence calls per run under load (a dev server's metrics only). */
+  requests?: string;
 }
 
 /** The DAG as a canvas: `type` and `config(step, prompt)` make each of a, b, c, d. */
@@ -136,7 +139,7 @@ export async function dagBench(): Promise<DagFigures[]> {
         for (const system of round % 2 === 0 ? systems : [...systems].reverse()) {
           const sum = measured.get(system.id)!;
           log(`DAG: ${system.name}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}: warm-up, ${soloRuns} solo, ${runs} at ${concurrency} concurrent`);
-          const { load, used } = await measureRound(system.run, { runs, concurrency, soloRuns, cpuGroups }, sum);
+          const { load, used } = await measureRound(system.run, { runs, concurrency, soloRuns, cpuGroups, ...(temporal.metricsUrl ? { metricsUrl: temporal.metricsUrl } : {}) }, sum);
           const cpu = cpuPerRun(used, load.times.length || 1);
           log(`  ${(load.times.length / (load.elapsedMs / 1000)).toFixed(1)} runs/s, p50 ${ms(percentile(load.times, 50))}, p99 ${ms(percentile(load.times, 99))}, solo p50 ${ms(percentile(sum.soloTimes.slice(-soloRuns), 50))}, ${load.errors} failed; ${cpu}${load.firstError ? ` (first: ${load.firstError.slice(0, 300)})` : ''}`);
         }
@@ -157,6 +160,7 @@ export async function dagBench(): Promise<DagFigures[]> {
       soloP50: percentile(sum.soloTimes, 50),
       errors: sum.errors,
       cpu: cpuPerRun(sum.cpu, sum.times.length || 1),
+      ...(sum.requests.size > 0 ? { requests: requestsPerRun(sum.requests, sum.times.length || 1) } : {}),
     };
   });
   printDagTable(figures, { runs: runs * rounds, concurrency, soloRuns: soloRuns * rounds, server: `${temporal.label}; ours: ${inProcess ? 'API and worker in the bench process' : oneProcess ? 'npm start (API and worker in one process)' : 'npm run server + npm run worker, separate processes'}${rounds > 1 ? `; ${rounds} rounds, the systems' order reversed every other round` : ''}` });
@@ -191,6 +195,11 @@ Server: ${info.server}.
   if (withCpu.length > 0) {
     console.log('\nCPU under load, per run (ms; the bench process hosts the bare workers and sends our requests):');
     for (const f of withCpu) console.log(`- ${f.name}: ${f.cpu}`);
+  }
+  const withRequests = figures.filter((f) => f.requests);
+  if (withRequests.length > 0) {
+    console.log("\nThe Temporal server's work per run under load (its metrics: requests its services serve, calls to its persistence):");
+    for (const f of withRequests) console.log(`- ${f.name}: ${f.requests}`);
   }
   console.log('');
 }

@@ -24,6 +24,7 @@ import { cpuMeter, type CpuGroup } from './cpu';
 import { EventHub } from '../src/events/hub';
 import { Admissions } from '../src/services/admission';
 import { freeLoopbackPort } from '../src/net/ports';
+import { addDifference, scrapeRequestCounts, type RequestCounts } from './temporalRequests';
 import { startProcess, stopProcess } from '../test/support/processes';
 import { locateTemporalCli } from '../temporal/cli';
 import { registerSearchAttributes, startDevServer, type DevServer } from '../temporal/devServer';
@@ -65,6 +66,8 @@ export interface BenchTemporal {
   namespace: string;
   /** What the figures were measured on, for the printed table. */
   label: string;
+  /** The dev server's metrics page (requests by operation); unset for a configured server. */
+  metricsUrl?: string;
   client: Client;
   native: NativeConnection;
   close(): Promise<void>;
@@ -101,6 +104,7 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
     label:
       options.label ??
       (server ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'})` : `Temporal at ${address}`),
+    ...(server?.metricsUrl ? { metricsUrl: server.metricsUrl } : {}),
     client,
     native,
     async close() {
@@ -255,10 +259,12 @@ export interface Measured {
   firstError?: string;
   /** CPU per process group, ms. */
   cpu: Map<string, number>;
+  /** The Temporal server's requests and persistence calls during the loaded runs, by operation (bench/temporalRequests.ts). */
+  requests: RequestCounts;
 }
 
 export function emptyMeasured(): Measured {
-  return { soloTimes: [], times: [], elapsedMs: 0, errors: 0, cpu: new Map() };
+  return { soloTimes: [], times: [], elapsedMs: 0, errors: 0, cpu: new Map(), requests: new Map() };
 }
 
 /**
@@ -267,20 +273,26 @@ export function emptyMeasured(): Measured {
  */
 export async function measureRound(
   run: () => Promise<unknown>,
-  { runs, concurrency, soloRuns, cpuGroups }: { runs: number; concurrency: number; soloRuns: number; cpuGroups: CpuGroup[] },
+  { runs, concurrency, soloRuns, cpuGroups, metricsUrl }: { runs: number; concurrency: number; soloRuns: number; cpuGroups: CpuGroup[]; metricsUrl?: string },
   sum: Measured,
-): Promise<{ load: Awaited<ReturnType<typeof loaded>>; used: Map<string, number> }> {
+): Promise<{ load: Awaited<ReturnType<typeof loaded>>; used: Map<string, number>; requests: RequestCounts }> {
   await loaded(Math.min(runs, 2 * concurrency), concurrency, run);
   sum.soloTimes.push(...(await solo(soloRuns, run)));
+  const before = await scrapeRequestCounts(metricsUrl);
   const meter = cpuMeter(cpuGroups);
   const load = await loaded(runs, concurrency, run);
   const used = meter.stop();
+  const requests: RequestCounts = new Map();
+  // The server reports its counters every second or so: the scrape waits for the load's last ones.
+  if (metricsUrl) await new Promise((resolve) => setTimeout(resolve, 1_500));
+  addDifference(requests, before, await scrapeRequestCounts(metricsUrl));
+  addDifference(sum.requests, new Map(), requests);
   for (const [group, spent] of used) sum.cpu.set(group, (sum.cpu.get(group) ?? 0) + spent);
   sum.times.push(...load.times);
   sum.elapsedMs += load.elapsedMs;
   sum.errors += load.errors;
   sum.firstError ??= load.firstError;
-  return { load, used };
+  return { load, used, requests };
 }
 
 /** The p-th percentile (nearest rank) of some values. */

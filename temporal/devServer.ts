@@ -42,6 +42,8 @@ export interface DevServer {
   address: string;
   namespace: string;
   uiUrl?: string;
+  /** The server's Prometheus metrics (`/metrics`): requests and persistence calls by operation; unset when unknown. */
+  metricsUrl?: string;
   /** Stops the server and everything it spawned; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -156,7 +158,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     );
   }
   log(`Temporal dev server ready at ${address}${uiPort ? `, UI at http://${HOST}:${uiPort}` : ''}.`);
-  return { address, namespace, ...(uiPort ? { uiUrl: `http://${HOST}:${uiPort}` } : {}), stop };
+  return { address, namespace, ...(uiPort ? { uiUrl: `http://${HOST}:${uiPort}` } : {}), metricsUrl: `http://${HOST}:${metricsPort}/metrics`, stop };
 }
 
 /** Polls the frontend until it serves the namespace, failing fast if the process exits. */
