@@ -27,7 +27,7 @@ import { freeLoopbackPort } from '../src/net/ports';
 import { addDifference, scrapeRequestCounts, type RequestCounts } from './temporalRequests';
 import { startProcess, stopProcess } from '../test/support/processes';
 import { locateTemporalCli } from '../temporal/cli';
-import { registerSearchAttributes, startDevServer, type DevServer } from '../temporal/devServer';
+import { DEV_SERVER_TUNING, registerSearchAttributes, startDevServer, type DevServer } from '../temporal/devServer';
 
 /** Prints a bench line. */
 export const log = (message: string) => console.log(`[bench] ${message}`);
@@ -84,7 +84,10 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
     const executable = await locateTemporalCli(log);
     if (!executable) throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH or install Go.');
     // BENCH_DEV_SERVER_TUNING=off measures the dev server as the CLI starts it (the "before").
-    const tuning = options.extraArgs ?? (process.env.BENCH_DEV_SERVER_TUNING === 'off' ? [] : undefined);
+    const base = options.extraArgs ?? (process.env.BENCH_DEV_SERVER_TUNING === 'off' ? [] : [...DEV_SERVER_TUNING]);
+    // BENCH_DEV_SERVER_CONFIG='key=json,…': dynamic config values after the tuning's (the last value of a key wins),
+    // e.g. `system.forceSearchAttributesCacheRefreshOnRead=true` for the CLI's own default.
+    const tuning = [...base, ...devServerConfigOverrides().flatMap((value) => ['--dynamic-config-value', value])];
     server = await startDevServer({
       executable,
       headless: true,
@@ -103,7 +106,9 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
     namespace,
     label:
       options.label ??
-      (server ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'})` : `Temporal at ${address}`),
+      (server
+        ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'}${devServerConfigOverrides().map((value) => `, ${value}`).join('')})`
+        : `Temporal at ${address}`),
     ...(server?.metricsUrl ? { metricsUrl: server.metricsUrl } : {}),
     client,
     native,
@@ -113,6 +118,14 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
       await server?.stop();
     },
   };
+}
+
+/** The dynamic config values BENCH_DEV_SERVER_CONFIG adds to the bench's dev server (`key=json`, comma-separated). */
+function devServerConfigOverrides(): string[] {
+  return (process.env.BENCH_DEV_SERVER_CONFIG ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0);
 }
 
 /** A fresh database on the configured Postgres, migrated. */
