@@ -66,7 +66,7 @@ export interface BenchTemporal {
   namespace: string;
   /** What the figures were measured on, for the printed table. */
   label: string;
-  /** The dev server's metrics page (requests by operation); unset for a configured server. */
+  /** The server's metrics page (requests by operation): the dev server's, or BENCH_TEMPORAL_METRICS_URL's for a configured one. */
   metricsUrl?: string;
   client: Client;
   native: NativeConnection;
@@ -109,7 +109,8 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
       (server
         ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'}${devServerConfigOverrides().map((value) => `, ${value}`).join('')})`
         : `Temporal at ${address}`),
-    ...(server?.metricsUrl ? { metricsUrl: server.metricsUrl } : {}),
+    // A configured server's metrics page: BENCH_TEMPORAL_METRICS_URL (`npm run temporal:cluster` prints it).
+    ...((server?.metricsUrl ?? process.env.BENCH_TEMPORAL_METRICS_URL) ? { metricsUrl: server?.metricsUrl ?? process.env.BENCH_TEMPORAL_METRICS_URL } : {}),
     client,
     native,
     async close() {
