@@ -171,19 +171,31 @@ export function renderInto(request: { kind: MediaRequest['kind']; media: Pick<Me
   return request.media.save(body, meta);
 }
 
-/** Waits `ms`, rejecting as soon as `signal` aborts; checks the signal even when there is no wait. */
+/**
+ * Waits at least `ms` by the wall clock, rejecting as soon as `signal` aborts; checks the signal even
+ * when there is no wait. Node may fire a timer up to a millisecond early by Date.now() (its loop
+ * clock is read once per turn), and a simulated vendor call must take the time it is said to take:
+ * step records are checked against it (test/api/step-timestamps.test.ts).
+ */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   if (ms <= 0) return Promise.resolve();
+  const until = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(abortError(signal));
     };
-    const timer = setTimeout(() => {
+    const fire = (): void => {
+      const left = until - Date.now();
+      if (left > 0) {
+        timer = setTimeout(fire, left);
+        return;
+      }
       signal.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    };
+    let timer = setTimeout(fire, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
