@@ -22,7 +22,7 @@ export interface DagFigures {
   errors: number;
   /** CPU per run under load, by process group (Linux only). */
   cpu?: string;
-  /** The Temporal server's requests and persistence calls per run under load (a dev server's metrics only). */
+  /** The Temporal server's requests and persistence calls per run under load (when its metrics page is known: see BenchTemporal.metricsUrl). */
   requests?: string;
 }
 

@@ -80,19 +80,20 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
   let server: DevServer | undefined;
   let address = config.TEMPORAL_ADDRESS;
   const namespace = config.TEMPORAL_NAMESPACE;
+  // BENCH_DEV_SERVER_CONFIG='key=json,…': dynamic config values after the tuning's (the last value of a key wins),
+  // e.g. `system.forceSearchAttributesCacheRefreshOnRead=true` for the CLI's own default.
+  const overrides = devServerConfigOverrides();
   if (!address) {
     const executable = await locateTemporalCli(log);
     if (!executable) throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH or install Go.');
     // BENCH_DEV_SERVER_TUNING=off measures the dev server as the CLI starts it (the "before").
     const base = options.extraArgs ?? (process.env.BENCH_DEV_SERVER_TUNING === 'off' ? [] : [...DEV_SERVER_TUNING]);
-    // BENCH_DEV_SERVER_CONFIG='key=json,…': dynamic config values after the tuning's (the last value of a key wins),
-    // e.g. `system.forceSearchAttributesCacheRefreshOnRead=true` for the CLI's own default.
-    const tuning = [...base, ...devServerConfigOverrides().flatMap((value) => ['--dynamic-config-value', value])];
+    const tuning = [...base, ...overrides.flatMap((value) => ['--dynamic-config-value', value])];
     server = await startDevServer({
       executable,
       headless: true,
       ...(options.dbFile ? { dbFile: options.dbFile } : {}),
-      ...(tuning ? { tuning } : {}),
+      tuning,
       log: () => undefined,
     });
     address = server.address;
@@ -101,16 +102,17 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
   const client = new Client({ connection, namespace });
   if (!server) await registerSearchAttributes(connection, namespace);
   const native = await NativeConnection.connect({ address });
+  // A configured server's metrics page: BENCH_TEMPORAL_METRICS_URL (`npm run temporal:cluster` prints it).
+  const metricsUrl = server?.metricsUrl ?? process.env.BENCH_TEMPORAL_METRICS_URL;
   return {
     address,
     namespace,
     label:
       options.label ??
       (server
-        ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'}${devServerConfigOverrides().map((value) => `, ${value}`).join('')})`
+        ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'}${overrides.map((value) => `, ${value}`).join('')})`
         : `Temporal at ${address}`),
-    // A configured server's metrics page: BENCH_TEMPORAL_METRICS_URL (`npm run temporal:cluster` prints it).
-    ...((server?.metricsUrl ?? process.env.BENCH_TEMPORAL_METRICS_URL) ? { metricsUrl: server?.metricsUrl ?? process.env.BENCH_TEMPORAL_METRICS_URL } : {}),
+    ...(metricsUrl ? { metricsUrl } : {}),
     client,
     native,
     async close() {
@@ -289,24 +291,22 @@ export async function measureRound(
   run: () => Promise<unknown>,
   { runs, concurrency, soloRuns, cpuGroups, metricsUrl }: { runs: number; concurrency: number; soloRuns: number; cpuGroups: CpuGroup[]; metricsUrl?: string },
   sum: Measured,
-): Promise<{ load: Awaited<ReturnType<typeof loaded>>; used: Map<string, number>; requests: RequestCounts }> {
+): Promise<{ load: Awaited<ReturnType<typeof loaded>>; used: Map<string, number> }> {
   await loaded(Math.min(runs, 2 * concurrency), concurrency, run);
   sum.soloTimes.push(...(await solo(soloRuns, run)));
   const before = await scrapeRequestCounts(metricsUrl);
   const meter = cpuMeter(cpuGroups);
   const load = await loaded(runs, concurrency, run);
   const used = meter.stop();
-  const requests: RequestCounts = new Map();
   // The server reports its counters every second or so: the scrape waits for the load's last ones.
   if (metricsUrl) await new Promise((resolve) => setTimeout(resolve, 1_500));
-  addDifference(requests, before, await scrapeRequestCounts(metricsUrl));
-  addDifference(sum.requests, new Map(), requests);
+  addDifference(sum.requests, before, await scrapeRequestCounts(metricsUrl));
   for (const [group, spent] of used) sum.cpu.set(group, (sum.cpu.get(group) ?? 0) + spent);
   sum.times.push(...load.times);
   sum.elapsedMs += load.elapsedMs;
   sum.errors += load.errors;
   sum.firstError ??= load.firstError;
-  return { load, used, requests };
+  return { load, used };
 }
 
 /** The p-th percentile (nearest rank) of some values. */

@@ -1,4 +1,4 @@
-// What the Temporal server is asked per run, from its own metrics (the dev server's `/metrics`):
+// What the Temporal server is asked per run, from its own metrics page (the dev server's or the cluster's):
 // the requests each of its services serves (frontend, history, matching) and the calls it makes to
 // its persistence, by operation. The CPU figures say how much more the server spends on one kind of
 // run than on another; these say on what.
@@ -23,7 +23,7 @@ export function parseRequestCounts(page: string): RequestCounts {
   return counts;
 }
 
-/** The counts now; an empty map when the server has no metrics page (a configured server). */
+/** The counts now; an empty map when there is no metrics page to read. */
 export async function scrapeRequestCounts(url: string | undefined): Promise<RequestCounts> {
   if (!url) return new Map();
   try {
@@ -43,9 +43,9 @@ export function addDifference(sum: RequestCounts, before: RequestCounts, after: 
 }
 
 /** The operations asked at least 0.05 times a run, most asked first: `frontend StartWorkflowExecution 1.00 · …`. */
-export function requestsPerRun(counts: RequestCounts, runs: number, filter: (key: string) => boolean = () => true): string {
+export function requestsPerRun(counts: RequestCounts, runs: number): string {
   return [...counts]
-    .filter(([key, count]) => filter(key) && count / runs >= 0.05)
+    .filter(([, count]) => count / runs >= 0.05)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([key, count]) => `${key} ${(count / runs).toFixed(2)}`)
     .join(' · ');
