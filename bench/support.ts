@@ -83,11 +83,12 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
   // BENCH_DEV_SERVER_CONFIG='key=json,…': dynamic config values after the tuning's (the last value of a key wins),
   // e.g. `system.forceSearchAttributesCacheRefreshOnRead=true` for the CLI's own default.
   const overrides = devServerConfigOverrides();
+  // BENCH_DEV_SERVER_TUNING=off measures the dev server as the CLI starts it (the "before").
+  const untuned = !options.extraArgs && process.env.BENCH_DEV_SERVER_TUNING === 'off';
   if (!address) {
     const executable = await locateTemporalCli(log);
     if (!executable) throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH or install Go.');
-    // BENCH_DEV_SERVER_TUNING=off measures the dev server as the CLI starts it (the "before").
-    const base = options.extraArgs ?? (process.env.BENCH_DEV_SERVER_TUNING === 'off' ? [] : [...DEV_SERVER_TUNING]);
+    const base = options.extraArgs ?? (untuned ? [] : [...DEV_SERVER_TUNING]);
     const tuning = [...base, ...overrides.flatMap((value) => ['--dynamic-config-value', value])];
     server = await startDevServer({
       executable,
@@ -110,7 +111,7 @@ export async function benchTemporal(options: { extraArgs?: string[]; dbFile?: st
     label:
       options.label ??
       (server
-        ? `dev server (temporal server start-dev${process.env.BENCH_DEV_SERVER_TUNING === 'off' && !options.extraArgs ? ', untuned' : ', DEV_SERVER_TUNING'}${overrides.map((value) => `, ${value}`).join('')})`
+        ? `dev server (temporal server start-dev${untuned ? ', untuned' : ', DEV_SERVER_TUNING'}${overrides.map((value) => `, ${value}`).join('')})`
         : `Temporal at ${address}`),
     ...(metricsUrl ? { metricsUrl } : {}),
     client,
