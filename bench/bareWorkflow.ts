@@ -70,10 +70,12 @@ export interface ActivityExtras {
    * search-attribute upsert at the end and a local activity at the end (our run-end write).
    */
   history?: boolean | HistoryPart[];
+  /** A schedule-to-close timeout on every activity (the run's deadline, as a run without a timeout timer bounds its steps). */
+  scheduleToClose?: boolean;
 }
 
 /** One of the history extras (all of them with `history: true`). */
-export type HistoryPart = 'patch' | 'timer' | 'upsert' | 'local';
+export type HistoryPart = 'patch' | 'timer' | 'upsert' | 'local' | 'open-timer';
 
 /** Activities that return a result of the asked size. */
 export interface EchoActivities {
@@ -85,6 +87,7 @@ export async function bareDagCarrying(extras: ActivityExtras, _startPadding?: st
   const acts = proxyActivities<EchoActivities>({
     startToCloseTimeout: extras.policy ? '120s' : '1 minute',
     ...(extras.heartbeat ? { heartbeatTimeout: '10s' } : {}),
+    ...(extras.scheduleToClose ? { scheduleToCloseTimeout: '1 hour' } : {}),
     ...(extras.policy ? { retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: nonRetryableFailureTypes('step') } } : {}),
   });
   const input = 'x'.repeat(extras.inputBytes ?? 1);
@@ -101,7 +104,7 @@ export async function bareDagCarrying(extras: ActivityExtras, _startPadding?: st
   const has = (part: HistoryPart) => extras.history === true || (Array.isArray(extras.history) && extras.history.includes(part));
   if (has('patch')) patched('bench-history-extras');
   const timeout = new CancellationScope();
-  if (has('timer')) timeout.run(() => sleep('1 hour')).catch(() => undefined);
+  if (has('timer') || has('open-timer')) timeout.run(() => sleep('1 hour')).catch(() => undefined);
   const total = await walk();
   if (has('timer')) timeout.cancel();
   if (has('upsert')) upsertSearchAttributes([{ key: RUN_STATUS, value: 'completed' }]);
