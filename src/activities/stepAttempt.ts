@@ -3,7 +3,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { findModel, type ModelSpec } from '../domain/models';
 import { isFailureType, isRetryable } from '../domain/retryability';
-import { MAX_RETRY_AFTER_MS } from '../domain/runDeadline';
 import { runEndOf, type RunEnd } from '../domain/runEnd';
 import { promptOf } from '../domain/stepInputs';
 import type { StepOutput } from '../domain/types';
@@ -137,8 +136,7 @@ export function toFailure(err: unknown, attempt: number): ApplicationFailure {
       message: err.message,
       nonRetryable: err.nonRetryable,
       details: [{ attempt, status: err.details.status }],
-      // Untrusted (a vendor's or an HTTP target's header): honoured up to MAX_RETRY_AFTER_MS.
-      ...(err.details.retryAfterMs ? { nextRetryDelay: Math.min(err.details.retryAfterMs, MAX_RETRY_AFTER_MS) } : {}),
+      ...(err.details.retryAfterMs ? { nextRetryDelay: err.details.retryAfterMs } : {}),
     });
   }
   if (err instanceof ApplicationFailure) return err;

@@ -14,7 +14,6 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { ProviderStepInput, RunErrorInfo, RunExecutionInput, RunExecutionResult, StoredEnd } from '../activities/contracts';
-import { needsRunTimer } from '../domain/runDeadline';
 import { finalStepOf, runEndPlanOf } from '../domain/runEnd';
 import { runOutputOf } from '../domain/runOutput';
 import { resolveStepInputs, runInlineStep } from '../domain/stepInputs';
@@ -38,16 +37,6 @@ export const STEP_RECORDS_IN_ACTIVITIES = 'step-records-in-activities';
  * marker per run, as before) and implies it.
  */
 export const FINAL_STEP_ENDS_RUN = 'final-step-ends-run';
-
-/**
- * The patch id of runs that start a timer for their run timeout only when their steps could outlast
- * it (see Execution.deadlineChecked). It replaces FINAL_STEP_ENDS_RUN for new runs (one patch marker
- * per run, as before) and implies it.
- */
-export const RUN_TIMER_WHEN_NEEDED = 'run-timer-when-needed';
-
-/** Thrown out of the walk when a run without a timer finds its deadline passed. */
-class RunDeadlinePassed extends Error {}
 
 /** The statuses a run ends in (TERMINAL_EXECUTION_STATUSES of src/contract/statuses.ts, which imports zod: not in the workflow bundle). */
 const ENDED: ReadonlyArray<StoredEnd['status']> = ['completed', 'error', 'cancelled'];
@@ -98,16 +87,6 @@ class Execution {
   private finalStepId?: string;
   /** Set when that step's attempt ended the run: how it ended, as stored. */
   private ended?: StoredEnd;
-  /**
-   * No timer for the run timeout: the run's steps cannot outlast it when they start promptly
-   * (src/domain/runDeadline.ts), so the walk checks the deadline at each group and whenever a step
-   * ends, and a run whose steps waited to start past it ends with the same RunTimeout at the first
-   * step that ends late. Runs started before this patch, and runs whose steps could outlast their
-   * timeout, keep the timer (their histories replay as recorded).
-   */
-  private deadlineChecked = false;
-  private deadlineMs = 0;
-  private walkScope?: CancellationScope;
 
   constructor(private readonly input: RunExecutionInput) {
     this.mirror = new MirrorPump(input.executionId);
@@ -123,26 +102,23 @@ class Execution {
   async run(): Promise<RunExecutionResult> {
     const { input } = this;
     setHandler(mediaResultSignal, (result) => this.waitpoints.deliver(result));
-    const timerWhenNeeded = patched(RUN_TIMER_WHEN_NEEDED);
-    this.finalStepEndsRun = timerWhenNeeded || patched(FINAL_STEP_ENDS_RUN);
+    this.finalStepEndsRun = patched(FINAL_STEP_ENDS_RUN);
     this.stepsRecordThemselves = this.finalStepEndsRun || patched(STEP_RECORDS_IN_ACTIVITIES);
-    const reused = new Set(Object.keys(input.reusedOutputs ?? {}));
-    if (this.finalStepEndsRun) this.finalStepId = finalStepOf(input.plan, reused);
-    this.deadlineChecked = timerWhenNeeded && !needsRunTimer(input.plan, reused, input.runTimeoutMs);
-    this.deadlineMs = Date.now() + input.runTimeoutMs;
+    if (this.finalStepEndsRun) this.finalStepId = finalStepOf(input.plan, new Set(Object.keys(input.reusedOutputs ?? {})));
     if (this.stepsRecordThemselves) this.mirror.handOffToSteps();
     this.setStatus('running', { startedAtMs: Date.now() });
 
     const timeoutScope = new CancellationScope();
-    const walkScope = (this.walkScope = new CancellationScope());
-    if (!this.deadlineChecked) {
-      timeoutScope
-        .run(() => sleep(input.runTimeoutMs))
-        .then(
-          () => this.timeOut(),
-          () => undefined,
-        );
-    }
+    const walkScope = new CancellationScope();
+    timeoutScope
+      .run(() => sleep(input.runTimeoutMs))
+      .then(
+        () => {
+          this.runTimedOut = true;
+          walkScope.cancel();
+        },
+        () => undefined,
+      );
 
     let status: RunExecutionResult['status'] = 'completed';
     let error: RunErrorInfo | undefined;
@@ -224,24 +200,10 @@ class Execution {
     });
   }
 
-  /** The run timeout fired: the walk stops, its running steps are cancelled. */
-  private timeOut(): void {
-    this.runTimedOut = true;
-    this.walkScope?.cancel();
-  }
-
-  /** Without a timer: whether the run is past its deadline (times it out when it is). */
-  private pastDeadline(): boolean {
-    if (!this.deadlineChecked || this.runTimedOut || Date.now() < this.deadlineMs) return this.runTimedOut;
-    this.timeOut();
-    return true;
-  }
-
   /** Runs the groups in order; a failure in a group cancels its still-running siblings. */
   private async walk(): Promise<void> {
     const { plan, reusedOutputs } = this.input;
     for (const [index, group] of plan.groups.entries()) {
-      if (this.deadlineChecked && this.pastDeadline()) throw new RunDeadlinePassed();
       setCurrentDetails(`Group ${index + 1} of ${plan.groups.length}: ${group.join(', ')}`);
       const groupScope = new CancellationScope();
       let failure: StepFailed | undefined;
@@ -258,12 +220,8 @@ class Execution {
             try {
               const output = await this.runStep(step);
               this.outputs.set(stepId, output);
-              // A step that ended past the deadline: the run times out here (its running siblings are cancelled).
-              if (this.deadlineChecked && !this.ended) this.pastDeadline();
             } catch (err) {
               this.mirror.progress(handedOverProgress(err));
-              // A step that failed past the deadline is aborted by the run timeout, as the timer would have.
-              if (this.deadlineChecked && !failure && !isCancellation(err) && this.pastDeadline()) throw err;
               if (!failure && !isCancellation(err)) {
                 failure = new StepFailed(describeFailure(step, err));
                 this.settle(step, 'error', { error: failure.info, ...(failure.info.attempt ? { attempts: failure.info.attempt } : {}) });
@@ -281,7 +239,6 @@ class Execution {
       if (failure) throw failure;
       // The final step ended the run: the groups after it are its inline successors, written with it.
       if (this.ended) return;
-      if (this.deadlineChecked && this.runTimedOut) throw new RunDeadlinePassed();
     }
   }
 

@@ -79,8 +79,7 @@ describe('run workflow', function () {
     // No local activity: d's record settled the output step and ended the run. The patch marker says so.
     assert.deepEqual(markers, ['core_patch']);
     const patches = history.events!.flatMap((event) => (event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map((payload) => Buffer.from(payload.data!).toString()));
-    // The newest patch (run-timer-when-needed) implies final-step-ends-run: still one marker per run.
-    assert.deepEqual(patches.map((data) => (JSON.parse(data) as { id: string }).id), ['run-timer-when-needed']);
+    assert.deepEqual(patches.map((data) => (JSON.parse(data) as { id: string }).id), ['final-step-ends-run']);
     const events = await engine.db.executionEvent.findMany({ where: { executionId: execution.id }, orderBy: { seq: 'asc' } });
     const kinds = events.map((event) => `${event.type}:${(event.data as { stepId?: string }).stepId ?? ''}:${(event.data as { status?: string }).status ?? ''}`);
     assert.equal(kinds[0], 'run.status::running', 'the run is announced running first');
