@@ -70,7 +70,7 @@ export interface ActivityExtras {
    * search-attribute upsert at the end and a local activity at the end (our run-end write).
    */
   history?: boolean | HistoryPart[];
-  /** A schedule-to-close timeout on every activity (the run's deadline, as a run without a timeout timer bounds its steps). */
+  /** A schedule-to-close timeout on every activity: how steps would be bounded by the run's deadline without a run-timeout timer. */
   scheduleToClose?: boolean;
 }
 
